@@ -1,0 +1,207 @@
+//! A template's design: the value object every pass is rendered from.
+//!
+//! Its canonical form is the API's JSON (snake_case keys, unknown keys refused), so
+//! the same serde shape is read from requests, stored and returned. Structural errors
+//! (wrong types, unknown keys, missing required keys) surface while deserialising;
+//! the rules that need more than a type (Apple's limits per style, colour syntax,
+//! PNG sizes, placeholders) are checked by [`crate::design::validate`].
+
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    pub organization_name: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colors: Option<Colors>,
+    #[serde(default)]
+    pub fields: Fields,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barcode: Option<Barcode>,
+    /// Base64 PNGs by image name and variant (`icon`, `icon@2x`, `logo@3x`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_type: Option<TransitType>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant_date: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing_prohibited: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Colors {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreground: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fields {
+    #[serde(default)]
+    pub header: Vec<Field>,
+    #[serde(default)]
+    pub primary: Vec<Field>,
+    #[serde(default)]
+    pub secondary: Vec<Field>,
+    #[serde(default)]
+    pub auxiliary: Vec<Field>,
+    #[serde(default)]
+    pub back: Vec<Field>,
+}
+
+/// The five field areas, in Apple's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldArea {
+    Header,
+    Primary,
+    Secondary,
+    Auxiliary,
+    Back,
+}
+
+impl FieldArea {
+    pub const ALL: [FieldArea; 5] = [
+        FieldArea::Header,
+        FieldArea::Primary,
+        FieldArea::Secondary,
+        FieldArea::Auxiliary,
+        FieldArea::Back,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldArea::Header => "header",
+            FieldArea::Primary => "primary",
+            FieldArea::Secondary => "secondary",
+            FieldArea::Auxiliary => "auxiliary",
+            FieldArea::Back => "back",
+        }
+    }
+}
+
+impl Fields {
+    pub fn area(&self, area: FieldArea) -> &[Field] {
+        match area {
+            FieldArea::Header => &self.header,
+            FieldArea::Primary => &self.primary,
+            FieldArea::Secondary => &self.secondary,
+            FieldArea::Auxiliary => &self.auxiliary,
+            FieldArea::Back => &self.back,
+        }
+    }
+
+    /// Every field with its area, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (FieldArea, &Field)> {
+        FieldArea::ALL
+            .into_iter()
+            .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
+    }
+
+    pub fn find(&self, key: &str) -> Option<&Field> {
+        self.iter().map(|(_, f)| f).find(|f| f.key == key)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Default value; a pass's `field_values` override it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Must contain `%@`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_alignment: Option<TextAlignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_style: Option<DateStyle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_style: Option<DateStyle>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextAlignment {
+    Left,
+    Center,
+    Right,
+    Natural,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateStyle {
+    None,
+    Short,
+    Medium,
+    Long,
+    Full,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Barcode {
+    pub format: BarcodeFormat,
+    /// Defaults to `{{serial_number}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
+}
+
+impl Barcode {
+    pub const DEFAULT_MESSAGE: &'static str = "{{serial_number}}";
+
+    pub fn message(&self) -> &str {
+        self.message.as_deref().unwrap_or(Self::DEFAULT_MESSAGE)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BarcodeFormat {
+    Qr,
+    Pdf417,
+    Aztec,
+    Code128,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransitType {
+    Air,
+    Boat,
+    Bus,
+    Train,
+    Generic,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant_text: Option<String>,
+}

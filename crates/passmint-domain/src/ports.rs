@@ -1,0 +1,163 @@
+//! The ports: what the domain needs from the outside world. Adapters implement them
+//! (PostgreSQL, SQLite, the in-memory fakes of `passmint-testkit`); every sentence
+//! with MUST below is an obligation the contract suites in `passmint-testkit` check.
+
+use crate::account::{Account, ApiKey};
+use crate::error::StoreError;
+use crate::event::PassEvent;
+use crate::idempotency::{IdemBegin, IdemCompletion, IdemRequest, IdemTicket};
+use crate::ids::{AccountId, PassId, TemplateId};
+use crate::mode::Scope;
+use crate::page::{Page, PageRequest};
+use crate::pass::{Pass, PassFilter};
+use crate::template::Template;
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The current time. Implementations MUST return UTC.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// Random material for ids, public slugs and tokens. Every string MUST be base62
+/// and of the length asked for; the real generator MUST use a CSPRNG.
+pub trait IdGen: Send + Sync {
+    fn base62(&self, len: usize) -> String;
+}
+
+/// Accounts and API keys.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// MUST return `Conflict` when the id exists.
+    async fn insert_account(&self, account: &Account) -> StoreResult<()>;
+    /// MUST return `NotFound` for an unknown id.
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account>;
+    /// MUST return `NotFound` when the account does not exist and `Conflict` when
+    /// the hash is already stored.
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()>;
+    /// The key with this hash, revoked or not; `NotFound` when none.
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey>;
+    /// Marks the key revoked at `at` (keeping the first revocation time) and returns
+    /// it; `NotFound` when none.
+    async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey>;
+}
+
+/// Templates. Lists are newest first and exclude archived templates.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// Inserts the template and, atomically with it, completes the idempotency record.
+    /// MUST return `Conflict` (writing nothing) when the id exists or the ticket no
+    /// longer holds its key.
+    async fn insert_template(
+        &self,
+        template: &Template,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// MUST return `NotFound` when the template does not exist or belongs to another
+    /// account. Archived templates are found.
+    async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template>;
+    /// Non-archived templates of the account, newest first. A cursor id that is not a
+    /// template of the account MUST give `NotFound`.
+    async fn list_templates(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Template>>;
+    /// Replaces the stored template (same id and account) if its `updated_at` still
+    /// equals `expected_updated_at`, atomically with the idempotency completion.
+    /// MUST return `NotFound` when absent and `Conflict` (writing nothing) when it
+    /// changed meanwhile or the ticket no longer holds its key.
+    async fn update_template(
+        &self,
+        template: &Template,
+        expected_updated_at: OffsetDateTime,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+}
+
+/// Passes and their events.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait PassStore: Send + Sync {
+    /// Inserts the pass, its `created` event and the idempotency completion in one
+    /// transaction. MUST return `Conflict` (writing nothing) when the id, short id
+    /// or serial number exists, or when the ticket no longer holds its key.
+    async fn insert_pass(
+        &self,
+        pass: &Pass,
+        event: &PassEvent,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// MUST return `NotFound` when the pass is absent or outside the scope.
+    async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
+    /// Passes of the scope matching the filter, newest first. A cursor that is not a
+    /// pass of the scope MUST give `NotFound`.
+    async fn list_passes(
+        &self,
+        scope: &Scope,
+        filter: &PassFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Pass>>;
+    /// Stores `pass` if the stored version is still `expected_version`, with its
+    /// event and the idempotency completion, in one transaction. MUST return
+    /// `NotFound` when absent and `Conflict` (writing nothing) when the version moved
+    /// or the ticket no longer holds its key.
+    async fn update_pass(
+        &self,
+        pass: &Pass,
+        expected_version: i64,
+        event: Option<&PassEvent>,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// Records an event that changes nothing else (a view, a download).
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()>;
+    /// Events of the scope (of one pass when given), newest first. A cursor that is
+    /// not an event of the scope MUST give `NotFound`.
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        pass: Option<&PassId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PassEvent>>;
+}
+
+/// Idempotency records, scoped by (account, mode, key).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Takes the key or reports why not, atomically: of any number of concurrent
+    /// calls with one key exactly one MUST get `Started`. A record older than
+    /// [`crate::idempotency::RETENTION`] MUST be treated as absent; a key held longer
+    /// than [`crate::idempotency::LOCK_TTL`] without completion may be taken over
+    /// by a request with the same fingerprint.
+    async fn begin_idempotent(&self, req: &IdemRequest) -> StoreResult<IdemBegin>;
+    /// Stores the response of a request that made no write. MUST return `Conflict`
+    /// when the ticket no longer holds its key.
+    async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()>;
+    /// Forgets the key (after a 5xx), if the ticket still holds it.
+    async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()>;
+    /// Deletes records older than the retention; returns how many.
+    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// Everything the server needs from storage.
+#[async_trait]
+pub trait Store: AccountStore + TemplateStore + PassStore + IdempotencyStore {
+    /// Whether the backend answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Pool use for `/metrics`: (connections in use, connections open, max size).
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub in_use: u64,
+    pub open: u64,
+    pub max: u64,
+}

@@ -1,0 +1,614 @@
+//! The use cases. Each takes the caller's identity (account, mode), validates, and
+//! performs its writes through one port call, so that a change, its event and its
+//! idempotency record are committed together or not at all.
+
+use crate::account::{self, Account, ApiKey};
+use crate::design::Design;
+use crate::design::validate::validate_design;
+use crate::error::{DomainError, StoreError};
+use crate::event::{EventType, PassEvent};
+use crate::idempotency::{IdemBegin, IdemFinish, IdemRequest, MAX_KEY_LEN};
+use crate::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, TemplateId};
+use crate::mode::{Mode, Scope};
+use crate::page::{Cursor, Page, PageRequest};
+use crate::pass::{Pass, PassFilter};
+use crate::ports::{Clock, IdGen, Store};
+use crate::template::{AppleStyle, MAX_NAME_LEN, Template, TemplateType};
+use crate::validate;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Length of a pass's public slug (about 71 bits: unguessable).
+pub const SHORT_ID_LEN: usize = 12;
+pub const SERIAL_LEN: usize = 24;
+pub const AUTH_TOKEN_LEN: usize = 32;
+/// Attempts of an optimistic update before giving up.
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// Who is calling: resolved from an API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub mode: Mode,
+    pub key_id: ApiKeyId,
+}
+
+impl Principal {
+    pub fn scope(&self) -> Scope {
+        Scope::new(self.account_id.clone(), self.mode)
+    }
+}
+
+pub struct NewTemplate {
+    pub name: String,
+    pub kind: TemplateType,
+    pub apple_style: AppleStyle,
+    pub design: Design,
+}
+
+#[derive(Default)]
+pub struct TemplatePatch {
+    pub name: Option<String>,
+    pub design: Option<Design>,
+    pub archived: Option<bool>,
+}
+
+pub struct NewPass {
+    pub template_id: String,
+    pub holder_email: Option<String>,
+    pub holder_name: Option<String>,
+    pub field_values: BTreeMap<String, String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// A PATCH of a pass. `None` values remove the metadata key or reset the field to
+/// the design's default.
+#[derive(Default)]
+pub struct PassPatch {
+    pub field_values: Option<BTreeMap<String, Option<String>>>,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// A freshly minted API key: the only moment its secret exists outside the caller.
+pub struct MintedKey {
+    pub key: String,
+    pub record: ApiKey,
+}
+
+/// The Passmint use cases over a store, a clock and an id generator.
+#[derive(Clone)]
+pub struct Passmint {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
+    match e {
+        StoreError::Conflict(_) if had_idem => DomainError::Idempotency {
+            code: Some("idempotency_key_in_use"),
+            message: "This Idempotency-Key was taken over by another request.".into(),
+        },
+        other => other.into(),
+    }
+}
+
+impl Passmint {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        Passmint { store, clock, ids }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    fn body(&self) -> String {
+        self.ids.base62(ID_BODY_LEN)
+    }
+
+    // ----- accounts and keys -------------------------------------------------
+
+    /// Creates an account with one test and one live key.
+    pub async fn create_account(
+        &self,
+        name: &str,
+        live_pass_limit: Option<i64>,
+    ) -> Result<(Account, MintedKey, MintedKey), DomainError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(DomainError::invalid(
+                "name",
+                format!("name must be 1 to {MAX_NAME_LEN} characters long"),
+            ));
+        }
+        if let Some(l) = live_pass_limit
+            && l < 0
+        {
+            return Err(DomainError::invalid(
+                "live_pass_limit",
+                "live_pass_limit must not be negative",
+            ));
+        }
+        let account = Account {
+            id: AccountId::from_body(&self.body()),
+            name: name.to_owned(),
+            live_pass_limit,
+            created_at: self.clock.now(),
+        };
+        self.store.insert_account(&account).await?;
+        let test = self.create_key(&account.id, Mode::Test).await?;
+        let live = self.create_key(&account.id, Mode::Live).await?;
+        Ok((account, test, live))
+    }
+
+    pub async fn create_key(&self, account: &AccountId, mode: Mode) -> Result<MintedKey, DomainError> {
+        let key = account::compose_key(mode, &self.ids.base62(account::KEY_SECRET_LEN));
+        let record = ApiKey {
+            id: ApiKeyId::from_body(&self.body()),
+            account_id: account.clone(),
+            mode,
+            key_hash: account::hash_key(&key),
+            display_prefix: account::display_prefix(&key),
+            created_at: self.clock.now(),
+            revoked_at: None,
+        };
+        match self.store.insert_api_key(&record).await {
+            Ok(()) => Ok(MintedKey { key, record }),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("account", account.as_str())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Revokes a key given in full; answers the revoked record.
+    pub async fn revoke_key(&self, key: &str) -> Result<ApiKey, DomainError> {
+        match self
+            .store
+            .revoke_api_key(&account::hash_key(key), self.clock.now())
+            .await
+        {
+            Ok(k) => Ok(k),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("api_key", account::display_prefix(key))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Resolves an API key. Malformed, unknown and revoked keys all fail alike.
+    pub async fn authenticate(&self, key: &str) -> Result<Principal, DomainError> {
+        let invalid = || DomainError::Unauthenticated("Invalid API key provided.".into());
+        let mode = account::key_mode(key).ok_or_else(invalid)?;
+        let record = match self.store.find_api_key(&account::hash_key(key)).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => return Err(invalid()),
+            Err(e) => return Err(e.into()),
+        };
+        if record.revoked_at.is_some() || record.mode != mode {
+            return Err(invalid());
+        }
+        Ok(Principal {
+            account_id: record.account_id,
+            mode,
+            key_id: record.id,
+        })
+    }
+
+    // ----- idempotency -------------------------------------------------------
+
+    /// Takes an idempotency key for a request with this fingerprint.
+    pub async fn begin_idempotent(
+        &self,
+        scope: Scope,
+        key: &str,
+        fingerprint: String,
+    ) -> Result<IdemBegin, DomainError> {
+        if key.is_empty() || key.len() > MAX_KEY_LEN {
+            return Err(DomainError::Invalid {
+                param: None,
+                message: format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} characters long"),
+                code: None,
+            });
+        }
+        let req = IdemRequest {
+            scope,
+            key: key.to_owned(),
+            fingerprint,
+            lock_token: self.ids.base62(24),
+            now: self.clock.now(),
+        };
+        Ok(self.store.begin_idempotent(&req).await?)
+    }
+
+    // ----- templates ---------------------------------------------------------
+
+    fn check_template_name(name: &str) -> Result<(), DomainError> {
+        if name.trim().is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(DomainError::invalid(
+                "name",
+                format!("name must be 1 to {MAX_NAME_LEN} characters long"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn create_template(
+        &self,
+        who: &Principal,
+        new: NewTemplate,
+        idem: Option<IdemFinish<'_, Template>>,
+    ) -> Result<Template, DomainError> {
+        Self::check_template_name(&new.name)?;
+        validate_design(new.apple_style, &new.design).map_err(|e| e.under("design"))?;
+        let now = self.clock.now();
+        let template = Template {
+            id: TemplateId::from_body(&self.body()),
+            account_id: who.account_id.clone(),
+            name: new.name,
+            kind: new.kind,
+            apple_style: new.apple_style,
+            design: new.design,
+            archived: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let completion = idem.as_ref().map(|f| f.complete(&template));
+        self.store
+            .insert_template(&template, completion.as_ref())
+            .await
+            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+        Ok(template)
+    }
+
+    pub async fn get_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
+        let tid = TemplateId::parse(id).ok_or_else(|| DomainError::not_found("template", id))?;
+        match self.store.get_template(&who.account_id, &tid).await {
+            Ok(t) => Ok(t),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("template", id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_templates(
+        &self,
+        who: &Principal,
+        page: &PageRequest,
+    ) -> Result<Page<Template>, DomainError> {
+        check_cursor(page, TemplateId::PREFIX)?;
+        self.store
+            .list_templates(&who.account_id, page)
+            .await
+            .map_err(cursor_missing(page))
+    }
+
+    pub async fn update_template(
+        &self,
+        who: &Principal,
+        id: &str,
+        patch: TemplatePatch,
+        idem: Option<IdemFinish<'_, Template>>,
+    ) -> Result<Template, DomainError> {
+        if let Some(name) = &patch.name {
+            Self::check_template_name(name)?;
+        }
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.get_template(who, id).await?;
+            if let Some(design) = &patch.design {
+                validate_design(current.apple_style, design).map_err(|e| e.under("design"))?;
+            }
+            let mut next = current.clone();
+            if let Some(name) = &patch.name {
+                next.name = name.clone();
+            }
+            if let Some(design) = &patch.design {
+                next.design = design.clone();
+            }
+            if let Some(archived) = patch.archived {
+                next.archived = archived;
+            }
+            if next == current {
+                if let Some(f) = &idem {
+                    self.store.complete_idempotent(&f.complete(&current)).await.map_err(|e| conflict_to_idem(e, true))?;
+                }
+                return Ok(current);
+            }
+            next.updated_at = self.clock.now().max(current.updated_at + time::Duration::microseconds(1));
+            let completion = idem.as_ref().map(|f| f.complete(&next));
+            match self
+                .store
+                .update_template(&next, current.updated_at, completion.as_ref())
+                .await
+            {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::NotFound) => return Err(DomainError::not_found("template", id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Internal("template kept changing during update".into()))
+    }
+
+    /// Archives the template (idempotent).
+    pub async fn archive_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
+        self.update_template(
+            who,
+            id,
+            TemplatePatch {
+                archived: Some(true),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+    }
+
+    // ----- passes ------------------------------------------------------------
+
+    fn event(&self, pass: &Pass, kind: EventType, metadata: Map<String, Value>) -> PassEvent {
+        PassEvent {
+            id: EventId::from_body(&self.body()),
+            account_id: pass.account_id.clone(),
+            mode: pass.mode,
+            pass_id: pass.id.clone(),
+            kind,
+            metadata,
+            created_at: self.clock.now(),
+        }
+    }
+
+    pub async fn issue_pass(
+        &self,
+        who: &Principal,
+        new: NewPass,
+        idem: Option<IdemFinish<'_, Pass>>,
+    ) -> Result<Pass, DomainError> {
+        let missing = || {
+            DomainError::invalid_code(
+                "template_id",
+                "resource_missing",
+                format!("No such template: '{}'", new.template_id),
+            )
+        };
+        let tid = TemplateId::parse(&new.template_id).ok_or_else(missing)?;
+        let template = match self.store.get_template(&who.account_id, &tid).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Err(missing()),
+            Err(e) => return Err(e.into()),
+        };
+        if template.archived {
+            return Err(DomainError::invalid_code(
+                "template_id",
+                "template_archived",
+                format!("Template '{tid}' is archived; passes can no longer be issued from it"),
+            ));
+        }
+        if let Some(email) = &new.holder_email {
+            validate::check_email("holder_email", email)?;
+        }
+        if let Some(name) = &new.holder_name {
+            validate::check_holder_name(name)?;
+        }
+        validate::check_field_values(&template.design, &new.field_values)?;
+        validate::check_metadata(&new.metadata)?;
+
+        let now = self.clock.now();
+        let pass = Pass {
+            id: PassId::from_body(&self.body()),
+            account_id: who.account_id.clone(),
+            mode: who.mode,
+            template_id: tid,
+            short_id: self.ids.base62(SHORT_ID_LEN),
+            serial_number: self.ids.base62(SERIAL_LEN),
+            auth_token: self.ids.base62(AUTH_TOKEN_LEN),
+            holder_email: new.holder_email,
+            holder_name: new.holder_name,
+            field_values: new.field_values,
+            metadata: new.metadata,
+            voided_at: None,
+            created_via_api: true,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let event = self.event(&pass, EventType::Created, Map::new());
+        let completion = idem.as_ref().map(|f| f.complete(&pass));
+        self.store
+            .insert_pass(&pass, &event, completion.as_ref())
+            .await
+            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+        Ok(pass)
+    }
+
+    pub async fn get_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {
+        let pid = PassId::parse(id).ok_or_else(|| DomainError::not_found("pass", id))?;
+        match self.store.get_pass(&who.scope(), &pid).await {
+            Ok(p) => Ok(p),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("pass", id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_passes(
+        &self,
+        who: &Principal,
+        filter: &PassFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Pass>, DomainError> {
+        check_cursor(page, PassId::PREFIX)?;
+        self.store
+            .list_passes(&who.scope(), filter, page)
+            .await
+            .map_err(cursor_missing(page))
+    }
+
+    /// Applies a PATCH. A patch that changes nothing writes nothing and records no
+    /// event.
+    pub async fn update_pass(
+        &self,
+        who: &Principal,
+        id: &str,
+        patch: PassPatch,
+        idem: Option<IdemFinish<'_, Pass>>,
+    ) -> Result<Pass, DomainError> {
+        if patch.field_values.is_none() && patch.metadata.is_none() {
+            return Err(DomainError::Invalid {
+                param: None,
+                message: "At least one of field_values or metadata is required".into(),
+                code: None,
+            });
+        }
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.get_pass(who, id).await?;
+            if current.voided() {
+                return Err(DomainError::invalid_code(
+                    "id",
+                    "pass_voided",
+                    format!("Pass '{id}' is voided and can no longer be updated"),
+                ));
+            }
+            let mut next = current.clone();
+            let mut changed_fields = Vec::new();
+            let mut changed_metadata = Vec::new();
+            if let Some(values) = &patch.field_values {
+                let template = self.get_template(who, current.template_id.as_str()).await?;
+                for (k, v) in values {
+                    validate::check_field_value(&template.design, k, v.as_deref())?;
+                    let before = next.field_values.get(k).cloned();
+                    match v {
+                        Some(v) => {
+                            next.field_values.insert(k.clone(), v.clone());
+                        }
+                        None => {
+                            next.field_values.remove(k);
+                        }
+                    }
+                    if before != next.field_values.get(k).cloned() {
+                        changed_fields.push(Value::String(k.clone()));
+                    }
+                }
+            }
+            if let Some(meta) = &patch.metadata {
+                for (k, v) in meta {
+                    let before = next.metadata.get(k).cloned();
+                    if v.is_null() {
+                        next.metadata.remove(k);
+                    } else {
+                        next.metadata.insert(k.clone(), v.clone());
+                    }
+                    if before != next.metadata.get(k).cloned() {
+                        changed_metadata.push(Value::String(k.clone()));
+                    }
+                }
+                validate::check_metadata(&next.metadata)?;
+            }
+            if changed_fields.is_empty() && changed_metadata.is_empty() {
+                if let Some(f) = &idem {
+                    self.store.complete_idempotent(&f.complete(&current)).await.map_err(|e| conflict_to_idem(e, true))?;
+                }
+                return Ok(current);
+            }
+            next.version = current.version + 1;
+            next.updated_at = self.clock.now();
+            let mut meta = Map::new();
+            if !changed_fields.is_empty() {
+                meta.insert("field_values".into(), Value::Array(changed_fields));
+            }
+            if !changed_metadata.is_empty() {
+                meta.insert("metadata".into(), Value::Array(changed_metadata));
+            }
+            let event = self.event(&next, EventType::Updated, meta);
+            let completion = idem.as_ref().map(|f| f.complete(&next));
+            match self
+                .store
+                .update_pass(&next, current.version, Some(&event), completion.as_ref())
+                .await
+            {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict(_)) if idem.is_none() => continue,
+                Err(StoreError::Conflict(_)) => {
+                    // Either the version moved or the ticket lost its key; re-reading
+                    // tells which on the next round only for the former.
+                    continue;
+                }
+                Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Internal("pass kept changing during update".into()))
+    }
+
+    /// Voids a pass; a voided pass is returned unchanged.
+    pub async fn void_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.get_pass(who, id).await?;
+            if current.voided() {
+                return Ok(current);
+            }
+            let mut next = current.clone();
+            let now = self.clock.now();
+            next.voided_at = Some(now);
+            next.updated_at = now;
+            next.version = current.version + 1;
+            let event = self.event(&next, EventType::Voided, Map::new());
+            match self
+                .store
+                .update_pass(&next, current.version, Some(&event), None)
+                .await
+            {
+                Ok(()) => return Ok(next),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Internal("pass kept changing during void".into()))
+    }
+
+    // ----- events ------------------------------------------------------------
+
+    pub async fn list_events(
+        &self,
+        who: &Principal,
+        pass_id: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<PassEvent>, DomainError> {
+        check_cursor(page, EventId::PREFIX)?;
+        let pid = match pass_id {
+            Some(id) => Some(self.get_pass(who, id).await?.id),
+            None => None,
+        };
+        self.store
+            .list_events(&who.scope(), pid.as_ref(), page)
+            .await
+            .map_err(cursor_missing(page))
+    }
+}
+
+fn cursor_param(page: &PageRequest) -> Option<(&'static str, &str)> {
+    match &page.cursor {
+        Cursor::First => None,
+        Cursor::After(id) => Some(("starting_after", id)),
+        Cursor::Before(id) => Some(("ending_before", id)),
+    }
+}
+
+/// A cursor must name an object of the listed type.
+fn check_cursor(page: &PageRequest, prefix: &str) -> Result<(), DomainError> {
+    match cursor_param(page) {
+        Some((param, id)) if !id.starts_with(prefix) || id.len() != prefix.len() + ID_BODY_LEN => {
+            Err(DomainError::invalid_code(param, "resource_missing", format!("No such object: '{id}'")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cursor_missing(page: &PageRequest) -> impl Fn(StoreError) -> DomainError + '_ {
+    move |e| match (e, cursor_param(page)) {
+        (StoreError::NotFound, Some((param, id))) => {
+            DomainError::invalid_code(param, "resource_missing", format!("No such object: '{id}'"))
+        }
+        (e, _) => e.into(),
+    }
+}
