@@ -43,8 +43,7 @@ pub fn key_mode(key: &str) -> Option<Mode> {
     } else {
         return None;
     };
-    (secret.len() >= MIN_KEY_SECRET_LEN && secret.len() <= 128 && is_base62(secret))
-        .then_some(mode)
+    (secret.len() >= MIN_KEY_SECRET_LEN && secret.len() <= 128 && is_base62(secret)).then_some(mode)
 }
 
 /// Hex SHA-256 of a key: what is stored and looked up.

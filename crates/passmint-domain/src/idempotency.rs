@@ -60,14 +60,17 @@ pub struct IdemRequest {
     pub now: OffsetDateTime,
 }
 
-/// Lets a use case record its response in the same transaction as its write. The
-/// server supplies the renderer, since the response body is an HTTP concern.
-pub struct IdemFinish<'a, T> {
-    pub ticket: &'a IdemTicket,
-    pub render: &'a (dyn Fn(&T) -> StoredResponse + Send + Sync),
+/// Renders the response of a successful use case (an HTTP concern, supplied by the
+/// server).
+pub type Renderer<T> = std::sync::Arc<dyn Fn(&T) -> StoredResponse + Send + Sync>;
+
+/// Lets a use case record its response in the same transaction as its write.
+pub struct IdemFinish<T> {
+    pub ticket: IdemTicket,
+    pub render: Renderer<T>,
 }
 
-impl<T> IdemFinish<'_, T> {
+impl<T> IdemFinish<T> {
     pub fn complete(&self, value: &T) -> IdemCompletion {
         IdemCompletion {
             ticket: self.ticket.clone(),

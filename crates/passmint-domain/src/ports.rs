@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The current time. Implementations MUST return UTC.
+/// The current time. Implementations MUST return UTC with at most microsecond
+/// precision (what the databases keep), so stored and returned values compare equal.
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }
@@ -85,7 +86,8 @@ pub trait TemplateStore: Send + Sync {
 pub trait PassStore: Send + Sync {
     /// Inserts the pass, its `created` event and the idempotency completion in one
     /// transaction. MUST return `Conflict` (writing nothing) when the id, short id
-    /// or serial number exists, or when the ticket no longer holds its key.
+    /// or serial number exists in any account or mode, or when the ticket no longer
+    /// holds its key.
     async fn insert_pass(
         &self,
         pass: &Pass,
@@ -104,8 +106,10 @@ pub trait PassStore: Send + Sync {
     ) -> StoreResult<Page<Pass>>;
     /// Stores `pass` if the stored version is still `expected_version`, with its
     /// event and the idempotency completion, in one transaction. MUST return
-    /// `NotFound` when absent and `Conflict` (writing nothing) when the version moved
-    /// or the ticket no longer holds its key.
+    /// `NotFound` when absent from the pass's own scope (a pass of another account or
+    /// mode stays untouched) and `Conflict` (writing nothing) when the version moved
+    /// or the ticket no longer holds its key. An update does not move the pass in
+    /// lists (they are ordered by creation).
     async fn update_pass(
         &self,
         pass: &Pass,
@@ -115,8 +119,9 @@ pub trait PassStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Records an event that changes nothing else (a view, a download).
     async fn insert_event(&self, event: &PassEvent) -> StoreResult<()>;
-    /// Events of the scope (of one pass when given), newest first. A cursor that is
-    /// not an event of the scope MUST give `NotFound`.
+    /// Events of the scope (of one pass when given; a pass of another scope has
+    /// none), newest first. A cursor that is not an event of the scope MUST give
+    /// `NotFound`; any event of the scope may serve as a cursor.
     async fn list_events(
         &self,
         scope: &Scope,
@@ -132,8 +137,9 @@ pub trait IdempotencyStore: Send + Sync {
     /// Takes the key or reports why not, atomically: of any number of concurrent
     /// calls with one key exactly one MUST get `Started`. A record older than
     /// [`crate::idempotency::RETENTION`] MUST be treated as absent; a key held longer
-    /// than [`crate::idempotency::LOCK_TTL`] without completion may be taken over
-    /// by a request with the same fingerprint.
+    /// than [`crate::idempotency::LOCK_TTL`] without completion MUST be taken over
+    /// by a request with the same fingerprint (a different one gets `Mismatch`). A
+    /// completed key is held by no ticket any more.
     async fn begin_idempotent(&self, req: &IdemRequest) -> StoreResult<IdemBegin>;
     /// Stores the response of a request that made no write. MUST return `Conflict`
     /// when the ticket no longer holds its key.

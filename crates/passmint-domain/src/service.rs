@@ -146,7 +146,11 @@ impl Passmint {
         Ok((account, test, live))
     }
 
-    pub async fn create_key(&self, account: &AccountId, mode: Mode) -> Result<MintedKey, DomainError> {
+    pub async fn create_key(
+        &self,
+        account: &AccountId,
+        mode: Mode,
+    ) -> Result<MintedKey, DomainError> {
         let key = account::compose_key(mode, &self.ids.base62(account::KEY_SECRET_LEN));
         let record = ApiKey {
             id: ApiKeyId::from_body(&self.body()),
@@ -172,7 +176,10 @@ impl Passmint {
             .await
         {
             Ok(k) => Ok(k),
-            Err(StoreError::NotFound) => Err(DomainError::not_found("api_key", account::display_prefix(key))),
+            Err(StoreError::NotFound) => Err(DomainError::not_found(
+                "api_key",
+                account::display_prefix(key),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -238,7 +245,7 @@ impl Passmint {
         &self,
         who: &Principal,
         new: NewTemplate,
-        idem: Option<IdemFinish<'_, Template>>,
+        idem: Option<IdemFinish<Template>>,
     ) -> Result<Template, DomainError> {
         Self::check_template_name(&new.name)?;
         validate_design(new.apple_style, &new.design).map_err(|e| e.under("design"))?;
@@ -288,7 +295,7 @@ impl Passmint {
         who: &Principal,
         id: &str,
         patch: TemplatePatch,
-        idem: Option<IdemFinish<'_, Template>>,
+        idem: Option<IdemFinish<Template>>,
     ) -> Result<Template, DomainError> {
         if let Some(name) = &patch.name {
             Self::check_template_name(name)?;
@@ -310,11 +317,17 @@ impl Passmint {
             }
             if next == current {
                 if let Some(f) = &idem {
-                    self.store.complete_idempotent(&f.complete(&current)).await.map_err(|e| conflict_to_idem(e, true))?;
+                    self.store
+                        .complete_idempotent(&f.complete(&current))
+                        .await
+                        .map_err(|e| conflict_to_idem(e, true))?;
                 }
                 return Ok(current);
             }
-            next.updated_at = self.clock.now().max(current.updated_at + time::Duration::microseconds(1));
+            next.updated_at = self
+                .clock
+                .now()
+                .max(current.updated_at + time::Duration::microseconds(1));
             let completion = idem.as_ref().map(|f| f.complete(&next));
             match self
                 .store
@@ -322,16 +335,29 @@ impl Passmint {
                 .await
             {
                 Ok(()) => return Ok(next),
+                Err(StoreError::Conflict(_)) if idem.is_some() => {
+                    // Either the template moved (retry) or the ticket lost its key.
+                    let latest = self.get_template(who, id).await?;
+                    if latest.updated_at == current.updated_at {
+                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
+                    }
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(StoreError::NotFound) => return Err(DomainError::not_found("template", id)),
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(DomainError::Internal("template kept changing during update".into()))
+        Err(DomainError::Internal(
+            "template kept changing during update".into(),
+        ))
     }
 
     /// Archives the template (idempotent).
-    pub async fn archive_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
+    pub async fn archive_template(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<Template, DomainError> {
         self.update_template(
             who,
             id,
@@ -362,7 +388,7 @@ impl Passmint {
         &self,
         who: &Principal,
         new: NewPass,
-        idem: Option<IdemFinish<'_, Pass>>,
+        idem: Option<IdemFinish<Pass>>,
     ) -> Result<Pass, DomainError> {
         let missing = || {
             DomainError::invalid_code(
@@ -450,7 +476,7 @@ impl Passmint {
         who: &Principal,
         id: &str,
         patch: PassPatch,
-        idem: Option<IdemFinish<'_, Pass>>,
+        idem: Option<IdemFinish<Pass>>,
     ) -> Result<Pass, DomainError> {
         if patch.field_values.is_none() && patch.metadata.is_none() {
             return Err(DomainError::Invalid {
@@ -505,7 +531,10 @@ impl Passmint {
             }
             if changed_fields.is_empty() && changed_metadata.is_empty() {
                 if let Some(f) = &idem {
-                    self.store.complete_idempotent(&f.complete(&current)).await.map_err(|e| conflict_to_idem(e, true))?;
+                    self.store
+                        .complete_idempotent(&f.complete(&current))
+                        .await
+                        .map_err(|e| conflict_to_idem(e, true))?;
                 }
                 return Ok(current);
             }
@@ -526,17 +555,21 @@ impl Passmint {
                 .await
             {
                 Ok(()) => return Ok(next),
-                Err(StoreError::Conflict(_)) if idem.is_none() => continue,
-                Err(StoreError::Conflict(_)) => {
-                    // Either the version moved or the ticket lost its key; re-reading
-                    // tells which on the next round only for the former.
-                    continue;
+                Err(StoreError::Conflict(_)) if idem.is_some() => {
+                    // Either the version moved (retry) or the ticket lost its key.
+                    let latest = self.get_pass(who, id).await?;
+                    if latest.version == current.version {
+                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
+                    }
                 }
+                Err(StoreError::Conflict(_)) => continue,
                 Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(DomainError::Internal("pass kept changing during update".into()))
+        Err(DomainError::Internal(
+            "pass kept changing during update".into(),
+        ))
     }
 
     /// Voids a pass; a voided pass is returned unchanged.
@@ -563,7 +596,9 @@ impl Passmint {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(DomainError::Internal("pass kept changing during void".into()))
+        Err(DomainError::Internal(
+            "pass kept changing during void".into(),
+        ))
     }
 
     // ----- events ------------------------------------------------------------
@@ -598,7 +633,11 @@ fn cursor_param(page: &PageRequest) -> Option<(&'static str, &str)> {
 fn check_cursor(page: &PageRequest, prefix: &str) -> Result<(), DomainError> {
     match cursor_param(page) {
         Some((param, id)) if !id.starts_with(prefix) || id.len() != prefix.len() + ID_BODY_LEN => {
-            Err(DomainError::invalid_code(param, "resource_missing", format!("No such object: '{id}'")))
+            Err(DomainError::invalid_code(
+                param,
+                "resource_missing",
+                format!("No such object: '{id}'"),
+            ))
         }
         _ => Ok(()),
     }

@@ -80,7 +80,11 @@ pub fn check_field_values(
     Ok(())
 }
 
-pub fn check_field_value(design: &Design, key: &str, value: Option<&str>) -> Result<(), DomainError> {
+pub fn check_field_value(
+    design: &Design,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), DomainError> {
     let param = format!("field_values.{key}");
     if design.fields.find(key).is_none() {
         return Err(DomainError::invalid(
@@ -100,6 +104,7 @@ pub fn check_field_value(design: &Design, key: &str, value: Option<&str>) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -112,7 +117,9 @@ mod tests {
         }
         assert!(check_metadata(&m).is_ok());
         m.insert("one_more".into(), json!(1));
-        assert!(matches!(check_metadata(&m), Err(DomainError::Invalid { param: Some(p), .. }) if p == "metadata"));
+        assert!(
+            matches!(check_metadata(&m), Err(DomainError::Invalid { param: Some(p), .. }) if p == "metadata")
+        );
         let mut m = Map::new();
         m.insert("k".repeat(41), json!("v"));
         assert!(check_metadata(&m).is_err());
@@ -128,7 +135,14 @@ mod tests {
     #[test]
     fn emails() {
         assert!(check_email("holder_email", "alice@example.com").is_ok());
-        for bad in ["alice", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@example.com."] {
+        for bad in [
+            "alice",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@example.com",
+            "a@example.com.",
+        ] {
             assert!(check_email("holder_email", bad).is_err(), "{bad}");
         }
     }

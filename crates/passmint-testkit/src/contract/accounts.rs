@@ -1,0 +1,156 @@
+//! [`passmint_domain::ports::AccountStore`]: accounts and API keys.
+
+use super::{assert_conflict, assert_not_found, seed_account};
+use crate::fixtures;
+use passmint_domain::mode::Mode;
+use passmint_domain::ports::Store;
+use std::sync::Arc;
+use time::Duration;
+
+/// An inserted account reads back equal.
+pub async fn insert_and_get_account(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let mut account = fixtures::account();
+    account.live_pass_limit = Some(3);
+    store
+        .insert_account(&account)
+        .await
+        .expect("insert_account");
+    assert_eq!(store.get_account(&account.id).await, Ok(account.clone()));
+    let unlimited = seed_account(&*store).await;
+    assert_eq!(store.get_account(&unlimited.id).await, Ok(unlimited));
+}
+
+/// `insert_account` MUST return `Conflict` when the id exists (and keep the first).
+pub async fn insert_account_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let mut again = fixtures::account();
+    again.id = account.id.clone();
+    assert_conflict(
+        store.insert_account(&again).await,
+        "insert_account with an existing id",
+    );
+    assert_eq!(store.get_account(&account.id).await, Ok(account));
+}
+
+/// `get_account` MUST return `NotFound` for an unknown id.
+pub async fn get_unknown_account_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    seed_account(&*store).await;
+    assert_not_found(
+        store.get_account(&fixtures::account().id).await,
+        "get_account of an unknown id",
+    );
+}
+
+/// An inserted key is found by its hash, in its mode.
+pub async fn insert_and_find_api_key(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let test = fixtures::api_key(&account, Mode::Test);
+    let live = fixtures::api_key(&account, Mode::Live);
+    store.insert_api_key(&test).await.expect("insert test key");
+    store.insert_api_key(&live).await.expect("insert live key");
+    assert_eq!(store.find_api_key(&test.key_hash).await, Ok(test));
+    assert_eq!(store.find_api_key(&live.key_hash).await, Ok(live));
+}
+
+/// `find_api_key` answers `NotFound` when no key has the hash.
+pub async fn find_unknown_api_key_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    store
+        .insert_api_key(&fixtures::api_key(&account, Mode::Test))
+        .await
+        .expect("insert_api_key");
+    let unknown = fixtures::api_key(&account, Mode::Test);
+    assert_not_found(
+        store.find_api_key(&unknown.key_hash).await,
+        "find_api_key of an unknown hash",
+    );
+}
+
+/// `insert_api_key` MUST return `Conflict` when the hash is already stored, and keep
+/// the first key.
+pub async fn api_key_duplicate_hash_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let other = seed_account(&*store).await;
+    let key = fixtures::api_key(&account, Mode::Test);
+    store.insert_api_key(&key).await.expect("insert_api_key");
+    let mut same_hash = fixtures::api_key(&other, Mode::Live);
+    same_hash.key_hash = key.key_hash.clone();
+    assert_conflict(
+        store.insert_api_key(&same_hash).await,
+        "insert_api_key with a stored hash",
+    );
+    assert_eq!(store.find_api_key(&key.key_hash).await, Ok(key));
+}
+
+/// `insert_api_key` MUST return `NotFound` when the account does not exist, and
+/// store nothing.
+pub async fn api_key_for_missing_account_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    seed_account(&*store).await;
+    let ghost = fixtures::account();
+    let key = fixtures::api_key(&ghost, Mode::Test);
+    assert_not_found(
+        store.insert_api_key(&key).await,
+        "insert_api_key for an unknown account",
+    );
+    assert_not_found(
+        store.find_api_key(&key.key_hash).await,
+        "find_api_key of a key refused for its missing account",
+    );
+}
+
+/// `revoke_api_key` marks the key revoked at `at`, returns it, and keeps the first
+/// revocation time when revoked again. Other keys stay untouched.
+pub async fn revoke_api_key_keeps_first_time(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let key = fixtures::api_key(&account, Mode::Live);
+    let bystander = fixtures::api_key(&account, Mode::Live);
+    store.insert_api_key(&key).await.expect("insert_api_key");
+    store
+        .insert_api_key(&bystander)
+        .await
+        .expect("insert_api_key");
+
+    let first = fixtures::timestamp();
+    let mut revoked = key.clone();
+    revoked.revoked_at = Some(first);
+    assert_eq!(
+        store.revoke_api_key(&key.key_hash, first).await,
+        Ok(revoked.clone()),
+        "revoke_api_key returns the key revoked at `at`"
+    );
+    assert_eq!(
+        store.find_api_key(&key.key_hash).await,
+        Ok(revoked.clone()),
+        "find_api_key returns revoked keys"
+    );
+    assert_eq!(
+        store
+            .revoke_api_key(&key.key_hash, first + Duration::hours(1))
+            .await,
+        Ok(revoked.clone()),
+        "a second revoke_api_key keeps the first revocation time"
+    );
+    assert_eq!(store.find_api_key(&key.key_hash).await, Ok(revoked));
+    assert_eq!(store.find_api_key(&bystander.key_hash).await, Ok(bystander));
+}
+
+/// `revoke_api_key` answers `NotFound` when no key has the hash.
+pub async fn revoke_unknown_api_key_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let unknown = fixtures::api_key(&account, Mode::Test);
+    assert_not_found(
+        store
+            .revoke_api_key(&unknown.key_hash, fixtures::timestamp())
+            .await,
+        "revoke_api_key of an unknown hash",
+    );
+}

@@ -1,0 +1,531 @@
+//! [`MemoryStore`]: every storage port in memory.
+//!
+//! One mutex guards the whole state and no call awaits while holding it, so every
+//! call (including the multi-write ones: pass + event + idempotency record) is atomic
+//! and checks everything before writing anything. "Newest first" is reverse insertion
+//! order, tracked by a sequence number shared by all tables; a cursor seeks from its
+//! object's sequence number, as an adapter seeks from an indexed sort key.
+
+use async_trait::async_trait;
+use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::error::StoreError;
+use passmint_domain::event::PassEvent;
+use passmint_domain::idempotency::{
+    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
+};
+use passmint_domain::ids::{AccountId, PassId, TemplateId};
+use passmint_domain::mode::Scope;
+use passmint_domain::page::{Cursor, Page, PageRequest};
+use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::{
+    AccountStore, IdempotencyStore, PassStore, Store, StoreResult, TemplateStore,
+};
+use passmint_domain::template::Template;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use time::OffsetDateTime;
+
+/// The in-memory [`Store`]. Cheap to create: make one per test.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+/// A table whose rows are ordered by insertion and indexed by id.
+#[derive(Debug)]
+struct Table<T> {
+    rows: BTreeMap<u64, T>,
+    by_id: HashMap<String, u64>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            rows: BTreeMap::new(),
+            by_id: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> Table<T> {
+    fn get(&self, id: &str) -> Option<&T> {
+        self.by_id.get(id).and_then(|seq| self.rows.get(seq))
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut T> {
+        self.by_id.get(id).and_then(|seq| self.rows.get_mut(seq))
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    fn insert(&mut self, seq: u64, id: &str, row: T) {
+        self.by_id.insert(id.to_owned(), seq);
+        self.rows.insert(seq, row);
+    }
+
+    /// The page `req` asks for among the rows matching `keep`. The cursor must name
+    /// a row for which `cursor_ok` holds, else `NotFound`. Fetches at most
+    /// `limit + 1` rows in the direction of travel, as [`Page::from_probe`] expects.
+    fn page(
+        &self,
+        req: &PageRequest,
+        cursor_ok: impl Fn(&T) -> bool,
+        keep: impl Fn(&T) -> bool,
+    ) -> StoreResult<Page<T>> {
+        let probe = req.limit as usize + 1;
+        let cursor_seq = |id: &str| -> StoreResult<u64> {
+            let seq = *self.by_id.get(id).ok_or(StoreError::NotFound)?;
+            match self.rows.get(&seq) {
+                Some(row) if cursor_ok(row) => Ok(seq),
+                _ => Err(StoreError::NotFound),
+            }
+        };
+        let rows: Vec<T> = match &req.cursor {
+            Cursor::First => self
+                .rows
+                .values()
+                .rev()
+                .filter(|r| keep(r))
+                .take(probe)
+                .cloned()
+                .collect(),
+            Cursor::After(id) => self
+                .rows
+                .range(..cursor_seq(id)?)
+                .rev()
+                .map(|(_, r)| r)
+                .filter(|r| keep(r))
+                .take(probe)
+                .cloned()
+                .collect(),
+            Cursor::Before(id) => self
+                .rows
+                .range(cursor_seq(id)? + 1..)
+                .map(|(_, r)| r)
+                .filter(|r| keep(r))
+                .take(probe)
+                .cloned()
+                .collect(),
+        };
+        Ok(Page::from_probe(rows, req))
+    }
+}
+
+#[derive(Debug)]
+struct IdemRecord {
+    fingerprint: String,
+    created_at: OffsetDateTime,
+    /// The holder of an in-flight request; `None` once completed.
+    lock: Option<Lock>,
+    response: Option<StoredResponse>,
+}
+
+#[derive(Debug)]
+struct Lock {
+    token: String,
+    since: OffsetDateTime,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    seq: u64,
+    accounts: HashMap<AccountId, Account>,
+    /// By key hash.
+    api_keys: HashMap<String, ApiKey>,
+    templates: Table<Template>,
+    passes: Table<Pass>,
+    /// Short id and serial number -> pass id, for the unique constraints.
+    short_ids: HashMap<String, PassId>,
+    serials: HashMap<String, PassId>,
+    events: Table<PassEvent>,
+    idem: HashMap<(Scope, String), IdemRecord>,
+}
+
+fn conflict(what: impl Into<String>) -> StoreError {
+    StoreError::Conflict(what.into())
+}
+
+fn expired(created_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now - created_at > RETENTION
+}
+
+impl State {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// `Ok` when the ticket still holds its key: an in-flight record with its token.
+    fn check_ticket(&self, ticket: &IdemTicket) -> StoreResult<()> {
+        match self.idem.get(&(ticket.scope.clone(), ticket.key.clone())) {
+            Some(IdemRecord {
+                lock: Some(lock), ..
+            }) if lock.token == ticket.lock_token => Ok(()),
+            _ => Err(conflict("the idempotency ticket no longer holds its key")),
+        }
+    }
+
+    fn check_completion(&self, idem: Option<&IdemCompletion>) -> StoreResult<()> {
+        idem.map_or(Ok(()), |c| self.check_ticket(&c.ticket))
+    }
+
+    /// Stores the response; the ticket must have been checked.
+    fn complete(&mut self, idem: Option<&IdemCompletion>) {
+        if let Some(c) = idem
+            && let Some(record) = self
+                .idem
+                .get_mut(&(c.ticket.scope.clone(), c.ticket.key.clone()))
+        {
+            record.lock = None;
+            record.response = Some(c.response.clone());
+        }
+    }
+
+    /// Unique short id and serial number, ignoring the pass `own` itself.
+    fn check_pass_uniques(&self, pass: &Pass, own: Option<&PassId>) -> StoreResult<()> {
+        let taken = |index: &HashMap<String, PassId>, value: &str| {
+            index.get(value).is_some_and(|holder| Some(holder) != own)
+        };
+        if taken(&self.short_ids, &pass.short_id) {
+            return Err(conflict("short_id exists"));
+        }
+        if taken(&self.serials, &pass.serial_number) {
+            return Err(conflict("serial_number exists"));
+        }
+        Ok(())
+    }
+
+    fn insert_event(&mut self, event: &PassEvent) {
+        let seq = self.next_seq();
+        self.events.insert(seq, event.id.as_str(), event.clone());
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every event of every scope, oldest first.
+    pub fn all_events(&self) -> Vec<PassEvent> {
+        self.state().events.rows.values().cloned().collect()
+    }
+
+    /// Every pass of every scope, oldest first.
+    pub fn all_passes(&self) -> Vec<Pass> {
+        self.state().passes.rows.values().cloned().collect()
+    }
+
+    /// How many idempotency records exist (in flight, completed or expired).
+    pub fn idempotency_record_count(&self) -> usize {
+        self.state().idem.len()
+    }
+}
+
+#[async_trait]
+impl AccountStore for MemoryStore {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.accounts.contains_key(&account.id) {
+            return Err(conflict("account id exists"));
+        }
+        s.accounts.insert(account.id.clone(), account.clone());
+        Ok(())
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
+        self.state()
+            .accounts
+            .get(id)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
+        let mut s = self.state();
+        if !s.accounts.contains_key(&key.account_id) {
+            return Err(StoreError::NotFound);
+        }
+        if s.api_keys.contains_key(&key.key_hash) {
+            return Err(conflict("api key hash exists"));
+        }
+        if s.api_keys.values().any(|k| k.id == key.id) {
+            return Err(conflict("api key id exists"));
+        }
+        s.api_keys.insert(key.key_hash.clone(), key.clone());
+        Ok(())
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
+        self.state()
+            .api_keys
+            .get(key_hash)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        let mut s = self.state();
+        let key = s.api_keys.get_mut(key_hash).ok_or(StoreError::NotFound)?;
+        key.revoked_at.get_or_insert(at);
+        Ok(key.clone())
+    }
+}
+
+#[async_trait]
+impl TemplateStore for MemoryStore {
+    async fn insert_template(
+        &self,
+        template: &Template,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.templates.contains(template.id.as_str()) {
+            return Err(conflict("template id exists"));
+        }
+        s.check_completion(idem)?;
+        let seq = s.next_seq();
+        s.templates
+            .insert(seq, template.id.as_str(), template.clone());
+        s.complete(idem);
+        Ok(())
+    }
+
+    async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
+        match self.state().templates.get(id.as_str()) {
+            Some(t) if &t.account_id == account => Ok(t.clone()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn list_templates(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Template>> {
+        self.state().templates.page(
+            page,
+            |t| &t.account_id == account,
+            |t| &t.account_id == account && !t.archived,
+        )
+    }
+
+    async fn update_template(
+        &self,
+        template: &Template,
+        expected_updated_at: OffsetDateTime,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        match s.templates.get(template.id.as_str()) {
+            Some(t) if t.account_id == template.account_id => {
+                if t.updated_at != expected_updated_at {
+                    return Err(conflict("template changed meanwhile"));
+                }
+            }
+            _ => return Err(StoreError::NotFound),
+        }
+        s.check_completion(idem)?;
+        if let Some(t) = s.templates.get_mut(template.id.as_str()) {
+            *t = template.clone();
+        }
+        s.complete(idem);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PassStore for MemoryStore {
+    async fn insert_pass(
+        &self,
+        pass: &Pass,
+        event: &PassEvent,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.passes.contains(pass.id.as_str()) {
+            return Err(conflict("pass id exists"));
+        }
+        s.check_pass_uniques(pass, None)?;
+        if s.events.contains(event.id.as_str()) {
+            return Err(conflict("event id exists"));
+        }
+        s.check_completion(idem)?;
+        let seq = s.next_seq();
+        s.passes.insert(seq, pass.id.as_str(), pass.clone());
+        s.short_ids.insert(pass.short_id.clone(), pass.id.clone());
+        s.serials
+            .insert(pass.serial_number.clone(), pass.id.clone());
+        s.insert_event(event);
+        s.complete(idem);
+        Ok(())
+    }
+
+    async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
+        match self.state().passes.get(id.as_str()) {
+            Some(p) if &p.scope() == scope => Ok(p.clone()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn list_passes(
+        &self,
+        scope: &Scope,
+        filter: &PassFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Pass>> {
+        self.state().passes.page(
+            page,
+            |p| &p.scope() == scope,
+            |p| {
+                &p.scope() == scope
+                    && filter
+                        .template_id
+                        .as_ref()
+                        .is_none_or(|t| &p.template_id == t)
+                    && filter
+                        .holder_email
+                        .as_ref()
+                        .is_none_or(|e| p.holder_email.as_ref() == Some(e))
+            },
+        )
+    }
+
+    async fn update_pass(
+        &self,
+        pass: &Pass,
+        expected_version: i64,
+        event: Option<&PassEvent>,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        let old = match s.passes.get(pass.id.as_str()) {
+            Some(p) if p.scope() == pass.scope() => p.clone(),
+            _ => return Err(StoreError::NotFound),
+        };
+        if old.version != expected_version {
+            return Err(conflict("pass version moved"));
+        }
+        s.check_pass_uniques(pass, Some(&pass.id))?;
+        if let Some(e) = event
+            && s.events.contains(e.id.as_str())
+        {
+            return Err(conflict("event id exists"));
+        }
+        s.check_completion(idem)?;
+        s.short_ids.remove(&old.short_id);
+        s.serials.remove(&old.serial_number);
+        s.short_ids.insert(pass.short_id.clone(), pass.id.clone());
+        s.serials
+            .insert(pass.serial_number.clone(), pass.id.clone());
+        if let Some(p) = s.passes.get_mut(pass.id.as_str()) {
+            *p = pass.clone();
+        }
+        if let Some(e) = event {
+            s.insert_event(e);
+        }
+        s.complete(idem);
+        Ok(())
+    }
+
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.events.contains(event.id.as_str()) {
+            return Err(conflict("event id exists"));
+        }
+        s.insert_event(event);
+        Ok(())
+    }
+
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        pass: Option<&PassId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PassEvent>> {
+        let in_scope = |e: &PassEvent| e.account_id == scope.account_id && e.mode == scope.mode;
+        self.state().events.page(page, in_scope, |e| {
+            in_scope(e) && pass.is_none_or(|p| &e.pass_id == p)
+        })
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn begin_idempotent(&self, req: &IdemRequest) -> StoreResult<IdemBegin> {
+        let mut s = self.state();
+        let slot = (req.scope.clone(), req.key.clone());
+        let started = || {
+            IdemBegin::Started(IdemTicket {
+                scope: req.scope.clone(),
+                key: req.key.clone(),
+                lock_token: req.lock_token.clone(),
+            })
+        };
+        let fresh = || IdemRecord {
+            fingerprint: req.fingerprint.clone(),
+            created_at: req.now,
+            lock: Some(Lock {
+                token: req.lock_token.clone(),
+                since: req.now,
+            }),
+            response: None,
+        };
+        let Some(record) = s.idem.get_mut(&slot) else {
+            s.idem.insert(slot, fresh());
+            return Ok(started());
+        };
+        if expired(record.created_at, req.now) {
+            *record = fresh();
+            return Ok(started());
+        }
+        if record.fingerprint != req.fingerprint {
+            return Ok(IdemBegin::Mismatch);
+        }
+        if let Some(response) = &record.response {
+            return Ok(IdemBegin::Replay(response.clone()));
+        }
+        match &record.lock {
+            Some(lock) if req.now - lock.since > LOCK_TTL => {
+                *record = fresh();
+                Ok(started())
+            }
+            _ => Ok(IdemBegin::InUse),
+        }
+    }
+
+    async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()> {
+        let mut s = self.state();
+        s.check_ticket(&completion.ticket)?;
+        s.complete(Some(completion));
+        Ok(())
+    }
+
+    async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.check_ticket(ticket).is_ok() {
+            s.idem.remove(&(ticket.scope.clone(), ticket.key.clone()));
+        }
+        Ok(())
+    }
+
+    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let mut s = self.state();
+        let before = s.idem.len();
+        s.idem.retain(|_, r| !expired(r.created_at, now));
+        Ok((before - s.idem.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,673 @@
+//! The domain use cases over the in-memory fakes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_domain::DomainError;
+use passmint_domain::account::{self, Account};
+use passmint_domain::event::{EventType, PassEvent};
+use passmint_domain::idempotency::{IdemBegin, IdemFinish, StoredResponse};
+use passmint_domain::mode::Mode;
+use passmint_domain::page::{Cursor, PageRequest};
+use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::service::{NewPass, NewTemplate, PassPatch, Passmint, Principal};
+use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_testkit::{FixedClock, MemoryStore, fixtures, memory_passmint};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use time::Duration;
+
+struct World {
+    pm: Passmint,
+    store: Arc<MemoryStore>,
+    clock: Arc<FixedClock>,
+    account: Account,
+    test_key: String,
+    live_key: String,
+    test: Principal,
+    live: Principal,
+    template: Template,
+}
+
+async fn world() -> World {
+    let (pm, store, clock) = memory_passmint();
+    let (account, test, live) = pm.create_account("Acme", None).await.unwrap();
+    let test_p = pm.authenticate(&test.key).await.unwrap();
+    let live_p = pm.authenticate(&live.key).await.unwrap();
+    let template = pm
+        .create_template(&test_p, new_template(), None)
+        .await
+        .unwrap();
+    World {
+        pm,
+        store,
+        clock,
+        account,
+        test_key: test.key,
+        live_key: live.key,
+        test: test_p,
+        live: live_p,
+        template,
+    }
+}
+
+fn new_template() -> NewTemplate {
+    NewTemplate {
+        name: "Concert".into(),
+        kind: TemplateType::Event,
+        apple_style: AppleStyle::Generic,
+        design: fixtures::design(),
+    }
+}
+
+fn new_pass(template: &Template) -> NewPass {
+    NewPass {
+        template_id: template.id.to_string(),
+        holder_email: Some("alice@example.com".into()),
+        holder_name: Some("Alice".into()),
+        field_values: BTreeMap::from([("seat".to_owned(), "1A".to_owned())]),
+        metadata: fixtures::json_map(json!({ "a": 1, "b": "x" })),
+    }
+}
+
+fn map(value: Value) -> Map<String, Value> {
+    fixtures::json_map(value)
+}
+
+#[track_caller]
+fn assert_invalid<T: std::fmt::Debug>(
+    result: Result<T, DomainError>,
+    param: &str,
+    code: Option<&str>,
+) {
+    match result {
+        Err(DomainError::Invalid {
+            param: Some(p),
+            code: c,
+            ..
+        }) if p == param && c == code => {}
+        other => panic!("expected Invalid(param {param}, code {code:?}), got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, DomainError>, what: &str) {
+    assert!(
+        matches!(result, Err(DomainError::Unauthenticated(_))),
+        "{what}: expected Unauthenticated, got {result:?}"
+    );
+}
+
+async fn events_of(w: &World, who: &Principal, pass: &Pass) -> Vec<PassEvent> {
+    w.pm.list_events(who, Some(pass.id.as_str()), &PageRequest::first(100))
+        .await
+        .unwrap()
+        .data
+}
+
+// ----- authenticate ----------------------------------------------------------
+
+#[tokio::test]
+async fn authenticate_valid_keys_resolve_account_and_mode() {
+    let w = world().await;
+    let found = w.store_key(&w.test_key).await;
+    assert_eq!(
+        w.pm.authenticate(&w.test_key).await,
+        Ok(Principal {
+            account_id: w.account.id.clone(),
+            mode: Mode::Test,
+            key_id: found.id,
+        })
+    );
+    let found = w.store_key(&w.live_key).await;
+    assert_eq!(
+        w.pm.authenticate(&w.live_key).await,
+        Ok(Principal {
+            account_id: w.account.id.clone(),
+            mode: Mode::Live,
+            key_id: found.id,
+        })
+    );
+    assert_eq!(w.test.scope(), fixtures::scope(&w.account, Mode::Test));
+    assert_eq!(w.live.mode, Mode::Live);
+}
+
+impl World {
+    async fn store_key(&self, key: &str) -> account::ApiKey {
+        use passmint_domain::ports::AccountStore;
+        self.store
+            .find_api_key(&account::hash_key(key))
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn authenticate_revoked_key_fails() {
+    let w = world().await;
+    w.clock.advance(Duration::minutes(5));
+    let revoked = w.pm.revoke_key(&w.test_key).await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(w.clock_now()));
+    assert_unauthenticated(w.pm.authenticate(&w.test_key).await, "revoked key");
+    assert!(w.pm.authenticate(&w.live_key).await.is_ok(), "other key");
+    w.clock.advance(Duration::minutes(5));
+    let again = w.pm.revoke_key(&w.test_key).await.unwrap();
+    assert_eq!(
+        again.revoked_at, revoked.revoked_at,
+        "first revocation kept"
+    );
+}
+
+impl World {
+    fn clock_now(&self) -> time::OffsetDateTime {
+        use passmint_domain::ports::Clock;
+        self.clock.now()
+    }
+}
+
+#[tokio::test]
+async fn authenticate_malformed_keys_fail() {
+    let w = world().await;
+    let secret = &w.test_key[account::TEST_KEY_PREFIX.len()..];
+    for bad in [
+        String::new(),
+        "pmk_test_".into(),
+        "pmk_test_short".into(),
+        format!("sk_test_{secret}"),
+        format!("pmk_prod_{secret}"),
+        format!("pmk_test_{}-", &secret[1..]),
+        format!(" {}", w.test_key),
+        format!("Bearer {}", w.test_key),
+    ] {
+        assert_unauthenticated(w.pm.authenticate(&bad).await, &format!("key {bad:?}"));
+    }
+}
+
+#[tokio::test]
+async fn authenticate_unknown_key_fails() {
+    let w = world().await;
+    let secret = &w.test_key[account::TEST_KEY_PREFIX.len()..];
+    let unknown = account::compose_key(Mode::Test, &"x".repeat(account::KEY_SECRET_LEN));
+    assert_unauthenticated(w.pm.authenticate(&unknown).await, "unknown key");
+    // A test key's secret under the live prefix is another key.
+    let swapped = account::compose_key(Mode::Live, secret);
+    assert_unauthenticated(w.pm.authenticate(&swapped).await, "swapped prefix");
+}
+
+// ----- issue_pass ------------------------------------------------------------
+
+#[tokio::test]
+async fn issue_pass_writes_pass_and_created_event() {
+    let w = world().await;
+    w.clock.advance(Duration::seconds(30));
+    let now = w.clock_now();
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    assert_eq!(pass.account_id, w.account.id);
+    assert_eq!(pass.mode, Mode::Test);
+    assert_eq!(pass.template_id, w.template.id);
+    assert_eq!(pass.version, 1);
+    assert_eq!((pass.created_at, pass.updated_at), (now, now));
+    assert_eq!(pass.voided_at, None);
+    assert!(pass.created_via_api);
+    assert_eq!(pass.holder_email.as_deref(), Some("alice@example.com"));
+    assert_eq!(
+        pass.field_values.get("seat").map(String::as_str),
+        Some("1A")
+    );
+    assert_eq!(pass.metadata, map(json!({ "a": 1, "b": "x" })));
+    assert_eq!(pass.short_id.len(), passmint_domain::service::SHORT_ID_LEN);
+    assert_eq!(
+        w.pm.get_pass(&w.test, pass.id.as_str()).await,
+        Ok(pass.clone())
+    );
+
+    let events = events_of(&w, &w.test, &pass).await;
+    assert_eq!(events.len(), 1);
+    let created = &events[0];
+    assert_eq!(created.kind, EventType::Created);
+    assert_eq!(created.pass_id, pass.id);
+    assert_eq!(created.created_at, now);
+    assert_eq!(created.mode, Mode::Test);
+    assert_eq!(w.store.all_events(), events);
+
+    let other =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    assert_ne!(other.id, pass.id);
+    assert_ne!(other.short_id, pass.short_id);
+    assert_ne!(other.serial_number, pass.serial_number);
+    assert_ne!(other.auth_token, pass.auth_token);
+}
+
+#[tokio::test]
+async fn issue_pass_from_missing_template_is_resource_missing() {
+    let w = world().await;
+    let other = w.pm.create_account("Other", None).await.unwrap();
+    let them = w.pm.authenticate(&other.1.key).await.unwrap();
+    let theirs =
+        w.pm.create_template(&them, new_template(), None)
+            .await
+            .unwrap();
+    for template_id in [
+        fixtures::template(&w.account).id.to_string(),
+        "tmpl_nope".to_owned(),
+        String::new(),
+        theirs.id.to_string(),
+    ] {
+        let mut new = new_pass(&w.template);
+        new.template_id = template_id;
+        assert_invalid(
+            w.pm.issue_pass(&w.test, new, None).await,
+            "template_id",
+            Some("resource_missing"),
+        );
+    }
+    assert!(w.store.all_passes().is_empty());
+    assert!(w.store.all_events().is_empty());
+}
+
+#[tokio::test]
+async fn issue_pass_from_archived_template_is_refused() {
+    let w = world().await;
+    let archived =
+        w.pm.archive_template(&w.test, w.template.id.as_str())
+            .await
+            .unwrap();
+    assert!(archived.archived);
+    assert_eq!(
+        w.pm.archive_template(&w.test, w.template.id.as_str()).await,
+        Ok(archived.clone()),
+        "archiving again changes nothing"
+    );
+    assert_eq!(
+        w.pm.get_template(&w.live, w.template.id.as_str()).await,
+        Ok(archived),
+        "archived templates still resolve, in both modes"
+    );
+    assert_invalid(
+        w.pm.issue_pass(&w.live, new_pass(&w.template), None).await,
+        "template_id",
+        Some("template_archived"),
+    );
+    assert!(w.store.all_passes().is_empty());
+}
+
+#[tokio::test]
+async fn issue_pass_with_unknown_field_key_names_it() {
+    let w = world().await;
+    let mut new = new_pass(&w.template);
+    new.field_values.insert("gate".into(), "B".into());
+    assert_invalid(
+        w.pm.issue_pass(&w.test, new, None).await,
+        "field_values.gate",
+        None,
+    );
+    assert!(w.store.all_passes().is_empty());
+    assert!(w.store.all_events().is_empty());
+}
+
+#[tokio::test]
+async fn issued_pass_is_invisible_to_the_other_mode() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    assert_eq!(
+        w.pm.get_pass(&w.live, pass.id.as_str()).await,
+        Err(DomainError::not_found("pass", pass.id.as_str()))
+    );
+    let live =
+        w.pm.list_passes(&w.live, &PassFilter::default(), &PageRequest::first(10))
+            .await
+            .unwrap();
+    assert!(live.data.is_empty());
+    assert!(matches!(
+        w.pm.void_pass(&w.live, pass.id.as_str()).await,
+        Err(DomainError::NotFound { .. })
+    ));
+}
+
+#[tokio::test]
+async fn issue_pass_with_idempotency_records_the_response() {
+    let w = world().await;
+    let fingerprint = "POST /v1/passes {}".to_owned();
+    let IdemBegin::Started(ticket) =
+        w.pm.begin_idempotent(w.test.scope(), "key-1", fingerprint.clone())
+            .await
+            .unwrap()
+    else {
+        panic!("a new key starts");
+    };
+    let render = |p: &Pass| StoredResponse {
+        status: 200,
+        body: p.id.as_str().as_bytes().to_vec(),
+    };
+    let pass =
+        w.pm.issue_pass(
+            &w.test,
+            new_pass(&w.template),
+            Some(IdemFinish {
+                ticket,
+                render: Arc::new(render),
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        w.pm.begin_idempotent(w.test.scope(), "key-1", fingerprint)
+            .await
+            .unwrap(),
+        IdemBegin::Replay(render(&pass))
+    );
+    assert_eq!(
+        w.pm.begin_idempotent(w.test.scope(), "key-1", "other".into())
+            .await
+            .unwrap(),
+        IdemBegin::Mismatch
+    );
+}
+
+// ----- update_pass -----------------------------------------------------------
+
+#[tokio::test]
+async fn update_pass_merges_metadata_and_records_changed_keys() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    w.clock.advance(Duration::seconds(10));
+    let patch = PassPatch {
+        field_values: None,
+        metadata: Some(map(json!({ "b": "y", "c": true }))),
+    };
+    let updated =
+        w.pm.update_pass(&w.test, pass.id.as_str(), patch, None)
+            .await
+            .unwrap();
+    assert_eq!(
+        updated.metadata,
+        map(json!({ "a": 1, "b": "y", "c": true }))
+    );
+    assert_eq!(updated.field_values, pass.field_values);
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.updated_at, w.clock_now());
+    assert_eq!(updated.created_at, pass.created_at);
+    assert_eq!(
+        w.pm.get_pass(&w.test, pass.id.as_str()).await,
+        Ok(updated.clone())
+    );
+
+    let events = events_of(&w, &w.test, &pass).await;
+    let kinds: Vec<EventType> = events.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventType::Updated, EventType::Created]);
+    assert_eq!(events[0].metadata, map(json!({ "metadata": ["b", "c"] })));
+
+    let patch = PassPatch {
+        field_values: Some(BTreeMap::from([("seat".to_owned(), Some("2B".to_owned()))])),
+        metadata: None,
+    };
+    let updated =
+        w.pm.update_pass(&w.test, pass.id.as_str(), patch, None)
+            .await
+            .unwrap();
+    assert_eq!(
+        updated.field_values.get("seat").map(String::as_str),
+        Some("2B")
+    );
+    assert_eq!(updated.version, 3);
+    let events = events_of(&w, &w.test, &pass).await;
+    assert_eq!(events[0].metadata, map(json!({ "field_values": ["seat"] })));
+}
+
+#[tokio::test]
+async fn update_pass_null_resets_field_and_removes_metadata() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    let patch = PassPatch {
+        field_values: Some(BTreeMap::from([("seat".to_owned(), None)])),
+        metadata: Some(map(json!({ "a": null }))),
+    };
+    let updated =
+        w.pm.update_pass(&w.test, pass.id.as_str(), patch, None)
+            .await
+            .unwrap();
+    assert!(
+        updated.field_values.is_empty(),
+        "seat is back to the design's default"
+    );
+    assert_eq!(updated.metadata, map(json!({ "b": "x" })));
+    let events = events_of(&w, &w.test, &pass).await;
+    assert_eq!(
+        events[0].metadata,
+        map(json!({ "field_values": ["seat"], "metadata": ["a"] }))
+    );
+}
+
+#[tokio::test]
+async fn update_pass_that_changes_nothing_records_no_event() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    w.clock.advance(Duration::seconds(10));
+    let patch = PassPatch {
+        field_values: Some(BTreeMap::from([("seat".to_owned(), Some("1A".to_owned()))])),
+        metadata: Some(map(json!({ "a": 1, "gone": null }))),
+    };
+    let same =
+        w.pm.update_pass(&w.test, pass.id.as_str(), patch, None)
+            .await
+            .unwrap();
+    assert_eq!(same, pass, "a no-op PATCH answers the pass unchanged");
+    assert_eq!(
+        w.pm.get_pass(&w.test, pass.id.as_str()).await,
+        Ok(pass.clone())
+    );
+    assert_eq!(
+        events_of(&w, &w.test, &pass).await.len(),
+        1,
+        "no updated event"
+    );
+}
+
+#[tokio::test]
+async fn update_pass_validates_its_patch() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    let empty =
+        w.pm.update_pass(&w.test, pass.id.as_str(), PassPatch::default(), None)
+            .await;
+    assert!(
+        matches!(empty, Err(DomainError::Invalid { .. })),
+        "{empty:?}"
+    );
+    let patch = PassPatch {
+        field_values: Some(BTreeMap::from([("gate".to_owned(), Some("B".to_owned()))])),
+        metadata: None,
+    };
+    assert_invalid(
+        w.pm.update_pass(&w.test, pass.id.as_str(), patch, None)
+            .await,
+        "field_values.gate",
+        None,
+    );
+    assert_eq!(w.pm.get_pass(&w.test, pass.id.as_str()).await, Ok(pass));
+}
+
+#[tokio::test]
+async fn update_of_a_voided_pass_is_refused() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    let voided = w.pm.void_pass(&w.live, pass.id.as_str()).await.unwrap();
+    let patch = PassPatch {
+        field_values: None,
+        metadata: Some(map(json!({ "b": "y" }))),
+    };
+    let refused =
+        w.pm.update_pass(&w.live, pass.id.as_str(), patch, None)
+            .await;
+    assert!(
+        matches!(
+            refused,
+            Err(DomainError::Invalid {
+                code: Some("pass_voided"),
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(w.pm.get_pass(&w.live, pass.id.as_str()).await, Ok(voided));
+}
+
+// ----- void_pass -------------------------------------------------------------
+
+#[tokio::test]
+async fn void_pass_is_idempotent_with_one_voided_event() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    w.clock.advance(Duration::minutes(1));
+    let voided = w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
+    assert_eq!(voided.voided_at, Some(w.clock_now()));
+    assert_eq!(voided.updated_at, w.clock_now());
+    assert_eq!(voided.version, pass.version + 1);
+    assert!(voided.voided());
+
+    w.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        w.pm.void_pass(&w.test, pass.id.as_str()).await,
+        Ok(voided.clone()),
+        "voiding again answers the pass unchanged"
+    );
+    assert_eq!(w.pm.get_pass(&w.test, pass.id.as_str()).await, Ok(voided));
+    let kinds: Vec<EventType> = events_of(&w, &w.test, &pass)
+        .await
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, vec![EventType::Voided, EventType::Created]);
+}
+
+#[tokio::test]
+async fn void_unknown_pass_is_not_found() {
+    let w = world().await;
+    let id = fixtures::pass(&w.account, Mode::Test, &w.template).id;
+    assert_eq!(
+        w.pm.void_pass(&w.test, id.as_str()).await,
+        Err(DomainError::not_found("pass", id.as_str()))
+    );
+    assert_eq!(
+        w.pm.void_pass(&w.test, "pass_nope").await,
+        Err(DomainError::not_found("pass", "pass_nope"))
+    );
+}
+
+// ----- lists -----------------------------------------------------------------
+
+fn page(cursor: Cursor) -> PageRequest {
+    PageRequest { limit: 10, cursor }
+}
+
+#[tokio::test]
+async fn list_cursor_of_unknown_object_names_the_cursor_param() {
+    let w = world().await;
+    let live_pass =
+        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    let unknown_pass = fixtures::pass(&w.account, Mode::Test, &w.template)
+        .id
+        .to_string();
+    let cursors = [
+        unknown_pass.clone(),
+        "pass_nope".to_owned(),
+        w.template.id.to_string(),
+        live_pass.id.to_string(),
+    ];
+    for id in &cursors {
+        for (cursor, param) in [
+            (Cursor::After(id.clone()), "starting_after"),
+            (Cursor::Before(id.clone()), "ending_before"),
+        ] {
+            assert_invalid(
+                w.pm.list_passes(&w.test, &PassFilter::default(), &page(cursor))
+                    .await,
+                param,
+                Some("resource_missing"),
+            );
+        }
+    }
+
+    let unknown_template = fixtures::template(&w.account).id.to_string();
+    assert_invalid(
+        w.pm.list_templates(&w.test, &page(Cursor::After(unknown_template)))
+            .await,
+        "starting_after",
+        Some("resource_missing"),
+    );
+    let unknown_event = fixtures::event(&live_pass, EventType::Created)
+        .id
+        .to_string();
+    assert_invalid(
+        w.pm.list_events(&w.live, None, &page(Cursor::Before(unknown_event)))
+            .await,
+        "ending_before",
+        Some("resource_missing"),
+    );
+    assert_invalid(
+        w.pm.list_events(&w.test, None, &page(Cursor::After(unknown_pass)))
+            .await,
+        "starting_after",
+        Some("resource_missing"),
+    );
+}
+
+#[tokio::test]
+async fn list_passes_pages_with_cursors() {
+    let w = world().await;
+    let mut passes = Vec::new();
+    for _ in 0..5 {
+        passes.push(
+            w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+                .await
+                .unwrap(),
+        );
+    }
+    let filter = PassFilter::default();
+    let first =
+        w.pm.list_passes(&w.test, &filter, &PageRequest::first(3))
+            .await
+            .unwrap();
+    assert!(first.has_more);
+    let ids = |ps: &[Pass]| ps.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    let newest_first: Vec<Pass> = passes.iter().rev().cloned().collect();
+    assert_eq!(ids(&first.data), ids(&newest_first[..3]));
+    let rest =
+        w.pm.list_passes(
+            &w.test,
+            &filter,
+            &page(Cursor::After(first.data[2].id.to_string())),
+        )
+        .await
+        .unwrap();
+    assert!(!rest.has_more);
+    assert_eq!(ids(&rest.data), ids(&newest_first[3..]));
+}
