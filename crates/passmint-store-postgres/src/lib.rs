@@ -1,1 +1,189 @@
+#![doc = include_str!("../README.md")]
 
+mod accounts;
+mod error;
+mod idempotency;
+mod list;
+mod passes;
+mod rows;
+mod sql;
+mod templates;
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(all(test, feature = "testing"))]
+mod tests;
+
+pub use error::{PgStoreError, redact_url};
+
+use async_trait::async_trait;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use passmint_domain::ports::{PoolStatus, Store, StoreResult};
+use std::any::Any;
+use std::time::Duration;
+
+/// The schema, embedded from `migrations/postgres` at the workspace root.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Session advisory lock held while migrating, so that several `passmint` processes
+/// starting against one database apply each migration once.
+const MIGRATION_LOCK: i64 = 0x7061_7373_6d69_6e74; // "passmint"
+
+/// How long [`PgStore::connect`] waits for the first connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Conn = Object<AsyncPgConnection>;
+
+/// The PostgreSQL implementation of every storage port, over a deadpool pool of
+/// diesel-async connections.
+pub struct PgStore {
+    pool: Pool<AsyncPgConnection>,
+    database_url: String,
+    /// Kept alive as long as the store (a test database, dropped after the pool).
+    _guard: Option<Box<dyn Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("url", &redact_url(&self.database_url))
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// Builds a pool of at most `max_pool_size` connections and checks that the
+    /// database answers, so that a wrong URL fails at start-up rather than on the
+    /// first request.
+    pub async fn connect(
+        database_url: &str,
+        max_pool_size: usize,
+    ) -> Result<PgStore, PgStoreError> {
+        Self::connect_with(database_url, max_pool_size, ManagerConfig::default()).await
+    }
+
+    async fn connect_with(
+        database_url: &str,
+        max_pool_size: usize,
+        mut config: ManagerConfig<AsyncPgConnection>,
+    ) -> Result<PgStore, PgStoreError> {
+        let redacted = redact_url(database_url);
+        // A checked-out connection is not pinged first (that would cost a round trip
+        // per port call); a broken one is discarded on its next return to the pool.
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            database_url,
+            config,
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_pool_size.max(1))
+            .build()
+            .map_err(|e| PgStoreError::Config {
+                url: redacted.clone(),
+                message: e.to_string(),
+            })?;
+        let store = PgStore {
+            pool,
+            database_url: database_url.to_owned(),
+            _guard: None,
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, store.pool.get()).await {
+            Ok(Ok(conn)) => {
+                // A connection's I/O task runs on the runtime that opened it. Callers
+                // often connect on a start-up runtime and serve from others (one per
+                // actix worker), so this probe is closed rather than pooled: pooled
+                // connections are opened where they are first needed.
+                drop(Object::take(conn));
+                Ok(store)
+            }
+            Ok(Err(e)) => Err(PgStoreError::Connect {
+                url: redacted,
+                message: e.to_string(),
+            }),
+            Err(_) => Err(PgStoreError::Timeout {
+                url: redacted,
+                seconds: CONNECT_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    /// Applies the pending embedded migrations and returns how many ran. Idempotent,
+    /// and safe when several processes migrate the same database at once.
+    pub async fn migrate(&self) -> Result<usize, PgStoreError> {
+        run_migrations(&self.database_url).await
+    }
+
+    /// Keeps `guard` alive until the store is dropped (after its pool).
+    pub fn with_guard(mut self, guard: impl Any + Send + Sync) -> Self {
+        self._guard = Some(Box::new(guard));
+        self
+    }
+
+    async fn conn(&self) -> StoreResult<Conn> {
+        self.pool.get().await.map_err(error::pool_error)
+    }
+}
+
+/// Runs the embedded migrations on a dedicated connection. diesel's migration
+/// harness is synchronous, so it runs on a blocking thread through
+/// [`AsyncConnectionWrapper`].
+async fn run_migrations(database_url: &str) -> Result<usize, PgStoreError> {
+    let url = database_url.to_owned();
+    let redacted = redact_url(database_url);
+    let migration_error = |message: String| PgStoreError::Migration {
+        url: redacted.clone(),
+        message,
+    };
+    let ran = tokio::task::spawn_blocking(move || -> Result<usize, String> {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+        )
+        .map_err(|e| e.to_string())?;
+        let result = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|applied| applied.len())
+            .map_err(|e| e.to_string());
+        // Closing the connection releases the lock too; unlock explicitly anyway.
+        let _ = diesel::connection::SimpleConnection::batch_execute(
+            &mut conn,
+            &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
+        );
+        result
+    })
+    .await
+    .map_err(|e| migration_error(format!("migration task failed: {e}")))?
+    .map_err(migration_error)?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "applied PostgreSQL migrations");
+    }
+    Ok(ran)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        conn.batch_execute("SELECT 1")
+            .await
+            .map_err(error::store_error)
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        let s = self.pool.status();
+        Some(PoolStatus {
+            in_use: s.size.saturating_sub(s.available) as u64,
+            open: s.size as u64,
+            max: s.max_size as u64,
+        })
+    }
+}

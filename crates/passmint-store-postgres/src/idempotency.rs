@@ -1,0 +1,196 @@
+//! [`IdempotencyStore`], and the completion step the other writes embed.
+//!
+//! Taking a key is one upsert: `INSERT … ON CONFLICT DO UPDATE … WHERE <the key may
+//! be taken>`. PostgreSQL serialises concurrent upserts of one key on its row lock
+//! and re-evaluates the `WHERE` against the latest row, so of N concurrent begins
+//! exactly one sees a returned row (`Started`). Only a begin that finds the key
+//! held reads the row once more to say why (`Replay`, `Mismatch` or `InUse`).
+//! Times come from the request (`req.now`), never from the database clock.
+
+use crate::PgStore;
+use crate::error::{decode_error, store_error};
+use crate::rows::IdemRow;
+use crate::sql::{Bind, Stmt};
+use async_trait::async_trait;
+use diesel_async::RunQueryDsl;
+use passmint_domain::StoreError;
+use passmint_domain::idempotency::{
+    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
+};
+use passmint_domain::ports::{IdempotencyStore, StoreResult};
+use time::OffsetDateTime;
+
+/// Takes the key when it is new, expired, or held by a dead request with the same
+/// fingerprint; returns a row only when it did.
+const BEGIN: &str = "INSERT INTO idempotency_keys AS k \
+     (account_id, mode, key, fingerprint, lock_token, locked_until, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (account_id, mode, key) DO UPDATE SET \
+     fingerprint = EXCLUDED.fingerprint, lock_token = EXCLUDED.lock_token, \
+     locked_until = EXCLUDED.locked_until, created_at = EXCLUDED.created_at, \
+     expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL \
+     WHERE k.expires_at <= EXCLUDED.created_at \
+     OR (k.response_status IS NULL AND k.locked_until <= EXCLUDED.created_at \
+     AND k.fingerprint = EXCLUDED.fingerprint) \
+     RETURNING k.fingerprint, k.locked_until, k.expires_at, k.response_status, k.response_body";
+
+const READ: &str = "SELECT fingerprint, locked_until, expires_at, response_status, response_body \
+     FROM idempotency_keys WHERE account_id = $1 AND mode = $2 AND key = $3";
+
+const COMPLETE: &str = "UPDATE idempotency_keys SET response_status = $1, response_body = $2 \
+     WHERE account_id = $3 AND mode = $4 AND key = $5 AND lock_token = $6 \
+     AND response_status IS NULL";
+
+const RELEASE: &str = "DELETE FROM idempotency_keys \
+     WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
+     AND response_status IS NULL";
+
+const PURGE: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
+
+/// A begin that lost its race retries this many times when the row it lost to
+/// vanished (released or purged) before it could be read.
+const BEGIN_ATTEMPTS: usize = 4;
+
+/// The `done` CTE of a write that completes a ticket atomically with it: it updates
+/// the record only while the ticket still holds it, and returns one row when it
+/// did. Its placeholders are `$first` to `$first + 5`, bound by
+/// [`completion_binds`].
+pub(crate) fn completion_cte(first: usize) -> String {
+    let p = |i: usize| first + i;
+    format!(
+        "done AS (UPDATE idempotency_keys SET response_status = ${}, response_body = ${} \
+         WHERE account_id = ${} AND mode = ${} AND key = ${} AND lock_token = ${} \
+         AND response_status IS NULL RETURNING 1)",
+        p(0),
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5)
+    )
+}
+
+pub(crate) fn completion_binds(c: &IdemCompletion) -> [Bind<'_>; 6] {
+    [
+        Bind::Integer(i32::from(c.response.status)),
+        Bind::Bytea(&c.response.body),
+        Bind::Text(c.ticket.scope.account_id.as_str()),
+        Bind::Text(c.ticket.scope.mode.as_str()),
+        Bind::Text(&c.ticket.key),
+        Bind::Text(&c.ticket.lock_token),
+    ]
+}
+
+/// The conflict reported when a ticket no longer holds its key.
+pub(crate) fn key_lost() -> StoreError {
+    StoreError::Conflict("the idempotency key is no longer held by this request".into())
+}
+
+/// Why a key could not be taken, from its current row; `None` when the row would
+/// have let us take it (it changed between the two statements: try again).
+fn verdict(row: &IdemRow, req: &IdemRequest) -> StoreResult<Option<IdemBegin>> {
+    if row.expires_at <= req.now {
+        return Ok(None);
+    }
+    if row.fingerprint != req.fingerprint {
+        return Ok(Some(IdemBegin::Mismatch));
+    }
+    match (row.response_status, &row.response_body) {
+        (Some(status), Some(body)) => Ok(Some(IdemBegin::Replay(StoredResponse {
+            status: u16::try_from(status).map_err(|e| decode_error("response status", e))?,
+            body: body.clone(),
+        }))),
+        _ if row.locked_until <= req.now => Ok(None),
+        _ => Ok(Some(IdemBegin::InUse)),
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for PgStore {
+    async fn begin_idempotent(&self, req: &IdemRequest) -> StoreResult<IdemBegin> {
+        let mut conn = self.conn().await?;
+        let locked_until: OffsetDateTime = req.now + LOCK_TTL;
+        let expires_at: OffsetDateTime = req.now + RETENTION;
+        for _ in 0..BEGIN_ATTEMPTS {
+            let taken = Stmt::new(
+                BEGIN,
+                vec![
+                    Bind::Text(req.scope.account_id.as_str()),
+                    Bind::Text(req.scope.mode.as_str()),
+                    Bind::Text(&req.key),
+                    Bind::Text(&req.fingerprint),
+                    Bind::Text(&req.lock_token),
+                    Bind::Timestamptz(locked_until),
+                    Bind::Timestamptz(req.now),
+                    Bind::Timestamptz(expires_at),
+                ],
+            )
+            .load::<IdemRow>(&mut conn)
+            .await
+            .map_err(store_error)?;
+            if !taken.is_empty() {
+                return Ok(IdemBegin::Started(IdemTicket {
+                    scope: req.scope.clone(),
+                    key: req.key.clone(),
+                    lock_token: req.lock_token.clone(),
+                }));
+            }
+            let current = Stmt::new(
+                READ,
+                vec![
+                    Bind::Text(req.scope.account_id.as_str()),
+                    Bind::Text(req.scope.mode.as_str()),
+                    Bind::Text(&req.key),
+                ],
+            )
+            .load::<IdemRow>(&mut conn)
+            .await
+            .map_err(store_error)?;
+            if let Some(row) = <[IdemRow]>::first(&current)
+                && let Some(verdict) = verdict(row, req)?
+            {
+                return Ok(verdict);
+            }
+        }
+        // The key keeps changing hands under us: some other request holds it.
+        Ok(IdemBegin::InUse)
+    }
+
+    async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        let updated = Stmt::new(COMPLETE, completion_binds(completion).into())
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        if updated == 0 {
+            return Err(key_lost());
+        }
+        Ok(())
+    }
+
+    async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()> {
+        let mut conn = self.conn().await?;
+        Stmt::new(
+            RELEASE,
+            vec![
+                Bind::Text(ticket.scope.account_id.as_str()),
+                Bind::Text(ticket.scope.mode.as_str()),
+                Bind::Text(&ticket.key),
+                Bind::Text(&ticket.lock_token),
+            ],
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        let purged = Stmt::new(PURGE, vec![Bind::Timestamptz(now)])
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(purged as u64)
+    }
+}

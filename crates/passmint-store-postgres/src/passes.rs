@@ -1,0 +1,269 @@
+//! [`PassStore`]: passes and their events.
+//!
+//! Issuing a pass is one statement whatever it carries: the idempotency completion
+//! (`done`), the pass (inserted from `done`, so a lost ticket inserts nothing) and
+//! its `created` event (inserted from the pass). A unique violation anywhere aborts
+//! the whole statement. An update is one statement too, run inside a transaction
+//! only when it completes a ticket, since the update and the completion can each
+//! fail while the other succeeds.
+
+use crate::PgStore;
+use crate::error::{TxError, store_error};
+use crate::idempotency::{completion_binds, completion_cte, key_lost};
+use crate::list::List;
+use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow, UpdateOutcome};
+use crate::sql::{Bind, Stmt};
+use async_trait::async_trait;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use passmint_domain::StoreError;
+use passmint_domain::event::PassEvent;
+use passmint_domain::idempotency::IdemCompletion;
+use passmint_domain::ids::PassId;
+use passmint_domain::mode::Scope;
+use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::{PassStore, StoreResult};
+use std::sync::LazyLock;
+
+/// `$1..$16`, bound by [`pass_binds`].
+const PASS_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16";
+/// The event's values when it follows the pass's 16 (and the update's expected
+/// version), bound by [`event_binds`].
+const EVENT_VALUES_AFTER_PASS: &str = "$17, $18, $19, $20, $21, $22, $23";
+const EVENT_VALUES_AFTER_UPDATE: &str = "$18, $19, $20, $21, $22, $23, $24";
+
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH p AS (INSERT INTO passes ({PASS_COLUMNS}) VALUES ({PASS_VALUES}) RETURNING 1) \
+         INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} FROM p"
+    )
+});
+static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH {}, p AS (INSERT INTO passes ({PASS_COLUMNS}) SELECT {PASS_VALUES} FROM done \
+         RETURNING 1) \
+         INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} FROM p",
+        completion_cte(24)
+    )
+});
+static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+});
+static GET: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
+});
+
+/// `updated`, `completed`, `found`. `$1..$16` are the pass, `$17` the expected
+/// version, then the event's 7 values if any, then the completion's 6 if any.
+fn update_sql(with_event: bool, completing: bool) -> String {
+    let mut next = 18;
+    let mut ctes = String::from(
+        "u AS (UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
+         auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
+         metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
+         updated_at = $15, version = $16 \
+         WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17 RETURNING 1)",
+    );
+    if with_event {
+        ctes.push_str(&format!(
+            ", e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
+             SELECT {EVENT_VALUES_AFTER_UPDATE} FROM u)"
+        ));
+        next += 7;
+    }
+    let completed = if completing {
+        ctes.push_str(&format!(", {}", completion_cte(next)));
+        "(SELECT count(*) FROM done)"
+    } else {
+        "1::bigint"
+    };
+    format!(
+        "WITH {ctes} SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
+         EXISTS (SELECT 1 FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3) AS found"
+    )
+}
+
+static UPDATE: [LazyLock<String>; 4] = [
+    LazyLock::new(|| update_sql(false, false)),
+    LazyLock::new(|| update_sql(true, false)),
+    LazyLock::new(|| update_sql(false, true)),
+    LazyLock::new(|| update_sql(true, true)),
+];
+
+fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Backend(format!("cannot encode JSON: {e}"))
+}
+
+fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind<'_>>> {
+    Ok(vec![
+        Bind::Text(p.id.as_str()),
+        Bind::Text(p.account_id.as_str()),
+        Bind::Text(p.mode.as_str()),
+        Bind::Text(p.template_id.as_str()),
+        Bind::Text(&p.short_id),
+        Bind::Text(&p.serial_number),
+        Bind::Text(&p.auth_token),
+        Bind::NullableText(p.holder_email.as_deref()),
+        Bind::NullableText(p.holder_name.as_deref()),
+        Bind::json(&p.field_values).map_err(json_error)?,
+        Bind::json(&p.metadata).map_err(json_error)?,
+        Bind::NullableTimestamptz(p.voided_at),
+        Bind::Bool(p.created_via_api),
+        Bind::Timestamptz(p.created_at),
+        Bind::Timestamptz(p.updated_at),
+        Bind::BigInt(p.version),
+    ])
+}
+
+fn event_binds(e: &PassEvent) -> StoreResult<[Bind<'_>; 7]> {
+    Ok([
+        Bind::Text(e.id.as_str()),
+        Bind::Text(e.account_id.as_str()),
+        Bind::Text(e.mode.as_str()),
+        Bind::Text(e.pass_id.as_str()),
+        Bind::Text(e.kind.as_str()),
+        Bind::json(&e.metadata).map_err(json_error)?,
+        Bind::Timestamptz(e.created_at),
+    ])
+}
+
+/// The conflict of an update whose expectation no longer holds.
+const CHANGED: &str = "the pass version moved since it was read";
+
+#[async_trait]
+impl PassStore for PgStore {
+    async fn insert_pass(
+        &self,
+        pass: &Pass,
+        event: &PassEvent,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut binds = pass_binds(pass)?;
+        binds.extend(event_binds(event)?);
+        let sql = match idem {
+            None => INSERT.as_str(),
+            Some(c) => {
+                binds.extend(completion_binds(c));
+                INSERT_COMPLETING.as_str()
+            }
+        };
+        let mut conn = self.conn().await?;
+        let inserted = Stmt::new(sql, binds)
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        if inserted == 0 {
+            return Err(key_lost());
+        }
+        Ok(())
+    }
+
+    async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
+        let mut conn = self.conn().await?;
+        Stmt::new(
+            GET.as_str(),
+            vec![
+                Bind::Text(id.as_str()),
+                Bind::Text(scope.account_id.as_str()),
+                Bind::Text(scope.mode.as_str()),
+            ],
+        )
+        .get_result::<PassRow>(&mut conn)
+        .await
+        .map_err(store_error)?
+        .try_into()
+    }
+
+    async fn list_passes(
+        &self,
+        scope: &Scope,
+        filter: &PassFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Pass>> {
+        let mut filters = Vec::new();
+        if let Some(t) = &filter.template_id {
+            filters.push(("template_id", Bind::Text(t.as_str())));
+        }
+        if let Some(email) = &filter.holder_email {
+            filters.push(("holder_email", Bind::Text(email)));
+        }
+        let mut conn = self.conn().await?;
+        List {
+            table: "passes",
+            columns: PASS_COLUMNS,
+            scope: vec![
+                ("account_id", Bind::Text(scope.account_id.as_str())),
+                ("mode", Bind::Text(scope.mode.as_str())),
+            ],
+            filters,
+            condition: None,
+        }
+        .fetch::<PassRow, Pass>(&mut conn, page)
+        .await
+    }
+
+    async fn update_pass(
+        &self,
+        pass: &Pass,
+        expected_version: i64,
+        event: Option<&PassEvent>,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut binds = pass_binds(pass)?;
+        binds.push(Bind::BigInt(expected_version));
+        if let Some(e) = event {
+            binds.extend(event_binds(e)?);
+        }
+        if let Some(c) = idem {
+            binds.extend(completion_binds(c));
+        }
+        let sql = UPDATE[usize::from(event.is_some()) + 2 * usize::from(idem.is_some())].as_str();
+        let mut conn = self.conn().await?;
+        if idem.is_none() {
+            // The pass and its event are one statement, atomic by itself.
+            return UpdateOutcome::run(&mut conn, sql, binds)
+                .await?
+                .check(CHANGED);
+        }
+        conn.transaction::<(), TxError, _>(async move |conn| {
+            let outcome = UpdateOutcome::run(conn, sql, binds).await?;
+            Ok(outcome.check(CHANGED)?)
+        })
+        .await
+        .map_err(|e| e.0)
+    }
+
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+        let binds = event_binds(event)?;
+        let mut conn = self.conn().await?;
+        Stmt::new(INSERT_EVENT.as_str(), binds.into())
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        pass: Option<&PassId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PassEvent>> {
+        let mut conn = self.conn().await?;
+        List {
+            table: "pass_events",
+            columns: EVENT_COLUMNS,
+            scope: vec![
+                ("account_id", Bind::Text(scope.account_id.as_str())),
+                ("mode", Bind::Text(scope.mode.as_str())),
+            ],
+            filters: pass
+                .map(|p| ("pass_id", Bind::Text(p.as_str())))
+                .into_iter()
+                .collect(),
+            condition: None,
+        }
+        .fetch::<EventRow, PassEvent>(&mut conn, page)
+        .await
+    }
+}

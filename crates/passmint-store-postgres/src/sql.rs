@@ -1,0 +1,170 @@
+//! Hand-written statements that PostgreSQL prepares once per connection.
+//!
+//! diesel's query builder refuses to cache an `UPDATE`, an upsert, or an `INSERT`
+//! with a nullable column, and it cannot express the data-modifying CTEs that let
+//! one round trip write a pass, its event and its idempotency record. [`Stmt`] is
+//! fixed SQL text with numbered placeholders (`$1`, `$2`, … as psql would read it)
+//! and typed binds; it tells diesel it is safe to cache, so diesel-async keeps one
+//! prepared statement per distinct text on each connection and every later call is
+//! a single Bind/Execute exchange.
+//!
+//! A placeholder may appear several times; each occurrence becomes its own protocol
+//! parameter carrying the same value.
+
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::result::Error as DieselError;
+use diesel::serialize::{IsNull, Output, ToSql};
+use diesel::sql_types::{
+    BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
+};
+use std::borrow::Cow;
+use std::io::Write;
+use time::OffsetDateTime;
+
+/// A statement: SQL text plus the values of its placeholders.
+pub(crate) struct Stmt<'a> {
+    sql: Cow<'static, str>,
+    binds: Vec<Bind<'a>>,
+}
+
+impl<'a> Stmt<'a> {
+    pub(crate) fn new(sql: impl Into<Cow<'static, str>>, binds: Vec<Bind<'a>>) -> Self {
+        Stmt {
+            sql: sql.into(),
+            binds,
+        }
+    }
+
+    /// The same statement under `EXPLAIN (ANALYZE, FORMAT JSON)`.
+    #[cfg(test)]
+    pub(crate) fn explain_analyze(self) -> Self {
+        Stmt {
+            sql: format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", self.sql).into(),
+            binds: self.binds,
+        }
+    }
+}
+
+/// One placeholder value, with the SQL type it is sent as.
+#[derive(Clone, Debug)]
+pub(crate) enum Bind<'a> {
+    Text(&'a str),
+    NullableText(Option<&'a str>),
+    BigInt(i64),
+    NullableBigInt(Option<i64>),
+    Integer(i32),
+    Bool(bool),
+    Timestamptz(OffsetDateTime),
+    NullableTimestamptz(Option<OffsetDateTime>),
+    Jsonb(JsonText),
+    Bytea(&'a [u8]),
+}
+
+impl<'a> Bind<'a> {
+    /// A JSON document, serialised once here and sent as `jsonb`.
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Jsonb(JsonText(serde_json::to_string(value)?)))
+    }
+
+    fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        match self {
+            Bind::Text(v) => out.push_bind_param::<Text, str>(v),
+            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, _>(v),
+            Bind::BigInt(v) => out.push_bind_param::<BigInt, _>(v),
+            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, _>(v),
+            Bind::Integer(v) => out.push_bind_param::<Integer, _>(v),
+            Bind::Bool(v) => out.push_bind_param::<Bool, _>(v),
+            Bind::Timestamptz(v) => out.push_bind_param::<Timestamptz, _>(v),
+            Bind::NullableTimestamptz(v) => out.push_bind_param::<Nullable<Timestamptz>, _>(v),
+            Bind::Jsonb(v) => out.push_bind_param::<Jsonb, _>(v),
+            Bind::Bytea(v) => out.push_bind_param::<Binary, [u8]>(v),
+        }
+    }
+}
+
+/// Serialised JSON sent in `jsonb`'s binary format (a version byte, then the text),
+/// which spares building a `serde_json::Value` just to write it.
+#[derive(Clone, Debug)]
+pub(crate) struct JsonText(String);
+
+impl ToSql<Jsonb, Pg> for JsonText {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
+        out.write_all(&[1])?;
+        out.write_all(self.0.as_bytes())?;
+        Ok(IsNull::No)
+    }
+}
+
+impl QueryFragment<Pg> for Stmt<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        let mut rest: &str = &self.sql;
+        while let Some(at) = rest.find('$') {
+            out.push_sql(&rest[..at]);
+            let after = &rest[at + 1..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let bind = after[..digits]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.binds.get(i))
+                .ok_or_else(|| {
+                    DieselError::QueryBuilderError(
+                        format!("placeholder ${} has no bind", &after[..digits]).into(),
+                    )
+                })?;
+            bind.push(&mut out)?;
+            rest = &after[digits..];
+        }
+        out.push_sql(rest);
+        Ok(())
+    }
+}
+
+/// Not identified by type: diesel-async then caches the prepared statement under
+/// its SQL text, which is what lets list queries vary their `WHERE` clause.
+impl QueryId for Stmt<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Stmt<'_> {
+    type SqlType = Untyped;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(stmt: &Stmt<'_>) -> String {
+        diesel::debug_query::<Pg, _>(stmt).to_string()
+    }
+
+    #[test]
+    fn placeholders_become_parameters_in_order_and_may_repeat() {
+        let stmt = Stmt::new(
+            "SELECT $2::text, $1::bigint WHERE $2 IS NOT NULL",
+            vec![Bind::BigInt(7), Bind::Text("x")],
+        );
+        let rendered = render(&stmt);
+        assert!(
+            rendered.starts_with("SELECT $1::text, $2::bigint WHERE $3 IS NOT NULL"),
+            "{rendered}"
+        );
+        assert!(rendered.contains(r#"["x", 7, "x"]"#), "{rendered}");
+    }
+
+    #[test]
+    fn a_placeholder_without_a_bind_is_an_error() {
+        let stmt = Stmt::new("SELECT $2", vec![Bind::Bool(true)]);
+        let mut builder = diesel::pg::PgQueryBuilder::default();
+        assert!(stmt.to_sql(&mut builder, &Pg).is_err());
+    }
+
+    #[test]
+    fn statements_are_cacheable() {
+        let stmt = Stmt::new("SELECT $1", vec![Bind::Integer(1)]);
+        assert_eq!(stmt.is_safe_to_cache_prepared(&Pg).ok(), Some(true));
+        assert!(<Stmt<'_> as QueryId>::query_id().is_none());
+    }
+}

@@ -1,0 +1,160 @@
+//! [`TemplateStore`]. An insert and its idempotency completion are one statement
+//! (the insert reads the `done` CTE, so a lost ticket inserts nothing); an update
+//! with a completion runs in a transaction, since either half may fail alone.
+
+use crate::PgStore;
+use crate::error::{TxError, store_error};
+use crate::idempotency::{completion_binds, completion_cte, key_lost};
+use crate::list::List;
+use crate::rows::{TEMPLATE_COLUMNS, TemplateRow, UpdateOutcome};
+use crate::sql::{Bind, Stmt};
+use async_trait::async_trait;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use passmint_domain::StoreError;
+use passmint_domain::idempotency::IdemCompletion;
+use passmint_domain::ids::{AccountId, TemplateId};
+use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::ports::{StoreResult, TemplateStore};
+use passmint_domain::template::Template;
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+
+const INSERT_COLUMNS: &str =
+    "id, account_id, name, kind, apple_style, design, archived, created_at, updated_at";
+const INSERT_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9";
+
+static INSERT: LazyLock<String> =
+    LazyLock::new(|| format!("INSERT INTO templates ({INSERT_COLUMNS}) VALUES ({INSERT_VALUES})"));
+static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH {} INSERT INTO templates ({INSERT_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
+        completion_cte(10)
+    )
+});
+
+static GET: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
+});
+
+/// `updated`, `completed`, `found`; `$1..$9` are the template and `$10` the expected
+/// `updated_at`.
+fn update_sql(completing: bool) -> String {
+    let (done, completed) = if completing {
+        (
+            format!("{}, ", completion_cte(11)),
+            "(SELECT count(*) FROM done)",
+        )
+    } else {
+        (String::new(), "1::bigint")
+    };
+    format!(
+        "WITH {done}u AS (UPDATE templates SET name = $3, kind = $4, apple_style = $5, \
+         design = $6, archived = $7, created_at = $8, updated_at = $9 \
+         WHERE id = $1 AND account_id = $2 AND updated_at = $10 RETURNING 1) \
+         SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
+         EXISTS (SELECT 1 FROM templates WHERE id = $1 AND account_id = $2) AS found"
+    )
+}
+
+static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
+static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
+
+fn template_binds(t: &Template) -> StoreResult<Vec<Bind<'_>>> {
+    Ok(vec![
+        Bind::Text(t.id.as_str()),
+        Bind::Text(t.account_id.as_str()),
+        Bind::Text(&t.name),
+        Bind::Text(t.kind.as_str()),
+        Bind::Text(t.apple_style.as_str()),
+        Bind::json(&t.design).map_err(|e| StoreError::Backend(format!("design: {e}")))?,
+        Bind::Bool(t.archived),
+        Bind::Timestamptz(t.created_at),
+        Bind::Timestamptz(t.updated_at),
+    ])
+}
+
+/// The conflict of an update whose expectation no longer holds.
+const CHANGED: &str = "the template changed since it was read";
+
+#[async_trait]
+impl TemplateStore for PgStore {
+    async fn insert_template(
+        &self,
+        template: &Template,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut binds = template_binds(template)?;
+        let sql = match idem {
+            None => INSERT.as_str(),
+            Some(c) => {
+                binds.extend(completion_binds(c));
+                INSERT_COMPLETING.as_str()
+            }
+        };
+        let mut conn = self.conn().await?;
+        let inserted = Stmt::new(sql, binds)
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        if inserted == 0 {
+            return Err(key_lost());
+        }
+        Ok(())
+    }
+
+    async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
+        let mut conn = self.conn().await?;
+        Stmt::new(
+            GET.as_str(),
+            vec![Bind::Text(id.as_str()), Bind::Text(account.as_str())],
+        )
+        .get_result::<TemplateRow>(&mut conn)
+        .await
+        .map_err(store_error)?
+        .try_into()
+    }
+
+    async fn list_templates(
+        &self,
+        account: &AccountId,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Template>> {
+        let mut conn = self.conn().await?;
+        List {
+            table: "templates",
+            columns: TEMPLATE_COLUMNS,
+            scope: vec![("account_id", Bind::Text(account.as_str()))],
+            filters: Vec::new(),
+            condition: Some("NOT archived"),
+        }
+        .fetch::<TemplateRow, Template>(&mut conn, page)
+        .await
+    }
+
+    async fn update_template(
+        &self,
+        template: &Template,
+        expected_updated_at: OffsetDateTime,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut binds = template_binds(template)?;
+        binds.push(Bind::Timestamptz(expected_updated_at));
+        let mut conn = self.conn().await?;
+        match idem {
+            // One write: the statement is atomic by itself.
+            None => UpdateOutcome::run(&mut conn, UPDATE.as_str(), binds)
+                .await?
+                .check(CHANGED),
+            Some(c) => {
+                binds.extend(completion_binds(c));
+                conn.transaction::<(), TxError, _>(async move |conn| {
+                    let outcome =
+                        UpdateOutcome::run(conn, UPDATE_COMPLETING.as_str(), binds).await?;
+                    Ok(outcome.check(CHANGED)?)
+                })
+                .await
+                .map_err(|e| e.0)
+            }
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! What the contract suites cannot see: the number of statements each port call
+//! costs, that each statement is prepared once per connection, and that a page deep
+//! in a list reads no more rows than a first page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::list::List;
+use crate::rows::{EVENT_COLUMNS, PASS_COLUMNS, TEMPLATE_COLUMNS};
+use crate::sql::{Bind, Stmt};
+use crate::{PgStore, testing};
+use diesel::QueryableByName;
+use diesel::connection::InstrumentationEvent;
+use diesel_async::pooled_connection::ManagerConfig;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use passmint_domain::event::EventType;
+use passmint_domain::idempotency::IdemBegin;
+use passmint_domain::mode::Mode;
+use passmint_domain::page::{Cursor, PageRequest};
+use passmint_domain::pass::PassFilter;
+use passmint_domain::ports::{AccountStore, IdempotencyStore, PassStore, Store, TemplateStore};
+use passmint_testkit::fixtures;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct Log {
+    statements: Vec<String>,
+    prepared: usize,
+}
+
+/// A one-connection store whose connection reports every statement it sends and
+/// every statement it prepares.
+async fn instrumented_store(db: &testing::TestDatabase) -> (PgStore, Arc<Mutex<Log>>) {
+    let log = Arc::new(Mutex::new(Log::default()));
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    let shared = log.clone();
+    config.custom_setup = Box::new(move |url: &str| {
+        let url = url.to_owned();
+        let log = shared.clone();
+        Box::pin(async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                let mut log = log.lock().unwrap();
+                match event {
+                    InstrumentationEvent::StartQuery { query, .. } => {
+                        log.statements.push(query.to_string());
+                    }
+                    InstrumentationEvent::CacheQuery { .. } => log.prepared += 1,
+                    _ => {}
+                }
+            });
+            Ok(conn)
+        })
+    });
+    let store = PgStore::connect_with(db.url(), 1, config).await.unwrap();
+    (store, log)
+}
+
+/// Runs `call` and returns its result with the number of statements it sent.
+async fn counted<T>(log: &Mutex<Log>, call: impl Future<Output = T>) -> (T, usize) {
+    log.lock().unwrap().statements.clear();
+    let result = call.await;
+    let sent = log.lock().unwrap().statements.len();
+    (result, sent)
+}
+
+/// Every port call once, checking its statement count; returns how many statements
+/// were prepared meanwhile.
+async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
+    log.lock().unwrap().prepared = 0;
+    let mut costs: Vec<(&str, usize, usize)> = Vec::new();
+    let mut expect = |what: &'static str, sent: usize, expected: usize| {
+        costs.push((what, sent, expected));
+    };
+
+    let account = fixtures::account();
+    let (r, n) = counted(log, store.insert_account(&account)).await;
+    r.unwrap();
+    expect("insert_account", n, 1);
+    let (r, n) = counted(log, store.get_account(&account.id)).await;
+    r.unwrap();
+    expect("get_account", n, 1);
+    let key = fixtures::api_key(&account, Mode::Live);
+    let (r, n) = counted(log, store.insert_api_key(&key)).await;
+    r.unwrap();
+    expect("insert_api_key", n, 1);
+    let (r, n) = counted(log, store.find_api_key(&key.key_hash)).await;
+    r.unwrap();
+    expect("find_api_key", n, 1);
+    let (r, n) = counted(
+        log,
+        store.revoke_api_key(&key.key_hash, fixtures::timestamp()),
+    )
+    .await;
+    r.unwrap();
+    expect("revoke_api_key", n, 1);
+
+    let scope = fixtures::scope(&account, Mode::Live);
+    let now = fixtures::timestamp();
+    let begin = |key: &str| fixtures::idem_request(&scope, key, "fp", now);
+    let take = async |key: &str| match store.begin_idempotent(&begin(key)).await.unwrap() {
+        IdemBegin::Started(t) => t,
+        other => panic!("{other:?}"),
+    };
+
+    let template = fixtures::template(&account);
+    let (r, n) = counted(log, store.insert_template(&template, None)).await;
+    r.unwrap();
+    expect("insert_template", n, 1);
+    let ticket = take(&fixtures::idem_key()).await;
+    let other = fixtures::template(&account);
+    let done = fixtures::completion(&ticket, 200);
+    let (r, n) = counted(log, store.insert_template(&other, Some(&done))).await;
+    r.unwrap();
+    expect("insert_template with completion", n, 1);
+    let (r, n) = counted(log, store.get_template(&account.id, &template.id)).await;
+    r.unwrap();
+    expect("get_template", n, 1);
+    let (r, n) = counted(
+        log,
+        store.list_templates(&account.id, &PageRequest::first(10)),
+    )
+    .await;
+    r.unwrap();
+    expect("list_templates", n, 1);
+    let after = PageRequest {
+        limit: 10,
+        cursor: Cursor::After(other.id.to_string()),
+    };
+    let (r, n) = counted(log, store.list_templates(&account.id, &after)).await;
+    r.unwrap();
+    expect("list_templates after a cursor", n, 1);
+    let past_end = PageRequest {
+        limit: 10,
+        cursor: Cursor::After(template.id.to_string()),
+    };
+    let (r, n) = counted(log, store.list_templates(&account.id, &past_end)).await;
+    assert!(r.unwrap().data.is_empty());
+    expect("list_templates, empty page (checks its cursor)", n, 2);
+    let mut changed = template.clone();
+    changed.updated_at = fixtures::timestamp();
+    let (r, n) = counted(
+        log,
+        store.update_template(&changed, template.updated_at, None),
+    )
+    .await;
+    r.unwrap();
+    expect("update_template", n, 1);
+    let ticket = take(&fixtures::idem_key()).await;
+    let mut again = changed.clone();
+    again.updated_at = fixtures::timestamp();
+    let done = fixtures::completion(&ticket, 200);
+    let (r, n) = counted(
+        log,
+        store.update_template(&again, changed.updated_at, Some(&done)),
+    )
+    .await;
+    r.unwrap();
+    expect(
+        "update_template with completion (BEGIN, update, COMMIT)",
+        n,
+        3,
+    );
+
+    let key = fixtures::idem_key();
+    let (r, n) = counted(log, store.begin_idempotent(&begin(&key))).await;
+    let ticket = match r.unwrap() {
+        IdemBegin::Started(t) => t,
+        other => panic!("{other:?}"),
+    };
+    expect("begin_idempotent, new key", n, 1);
+    let (r, n) = counted(log, store.begin_idempotent(&begin(&key))).await;
+    assert_eq!(r.unwrap(), IdemBegin::InUse);
+    expect("begin_idempotent, key in use", n, 2);
+    let (r, n) = counted(log, store.release_idempotent(&ticket)).await;
+    r.unwrap();
+    expect("release_idempotent", n, 1);
+    let ticket = take(&key).await;
+    let (r, n) = counted(
+        log,
+        store.complete_idempotent(&fixtures::completion(&ticket, 200)),
+    )
+    .await;
+    r.unwrap();
+    expect("complete_idempotent", n, 1);
+    let (r, n) = counted(log, store.purge_idempotent(now)).await;
+    r.unwrap();
+    expect("purge_idempotent", n, 1);
+
+    let pass = fixtures::pass(&account, Mode::Live, &template);
+    let created = fixtures::event(&pass, EventType::Created);
+    let (r, n) = counted(log, store.insert_pass(&pass, &created, None)).await;
+    r.unwrap();
+    expect("insert_pass", n, 1);
+    let ticket = take(&fixtures::idem_key()).await;
+    let second = fixtures::pass(&account, Mode::Live, &template);
+    let done = fixtures::completion(&ticket, 200);
+    let (r, n) = counted(
+        log,
+        store.insert_pass(
+            &second,
+            &fixtures::event(&second, EventType::Created),
+            Some(&done),
+        ),
+    )
+    .await;
+    r.unwrap();
+    expect("insert_pass with completion", n, 1);
+    let (r, n) = counted(log, store.get_pass(&scope, &pass.id)).await;
+    r.unwrap();
+    expect("get_pass", n, 1);
+    let filter = PassFilter {
+        template_id: Some(template.id.clone()),
+        holder_email: None,
+    };
+    let (r, n) = counted(
+        log,
+        store.list_passes(&scope, &filter, &PageRequest::first(5)),
+    )
+    .await;
+    r.unwrap();
+    expect("list_passes", n, 1);
+    let next = fixtures::next_version(&pass);
+    let updated = fixtures::event(&next, EventType::Updated);
+    let (r, n) = counted(log, store.update_pass(&next, 1, Some(&updated), None)).await;
+    r.unwrap();
+    expect("update_pass with event", n, 1);
+    let ticket = take(&fixtures::idem_key()).await;
+    let third = fixtures::next_version(&next);
+    let done = fixtures::completion(&ticket, 200);
+    let (r, n) = counted(log, store.update_pass(&third, 2, None, Some(&done))).await;
+    r.unwrap();
+    expect("update_pass with completion (BEGIN, update, COMMIT)", n, 3);
+    let (r, n) = counted(
+        log,
+        store.insert_event(&fixtures::event(&pass, EventType::UrlViewed)),
+    )
+    .await;
+    r.unwrap();
+    expect("insert_event", n, 1);
+    let (r, n) = counted(
+        log,
+        store.list_events(&scope, Some(&pass.id), &PageRequest::first(5)),
+    )
+    .await;
+    r.unwrap();
+    expect("list_events", n, 1);
+    let (r, n) = counted(log, store.ping()).await;
+    r.unwrap();
+    expect("ping", n, 1);
+
+    let wrong: Vec<_> = costs
+        .iter()
+        .filter(|(_, sent, want)| sent != want)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "statements per call (call, sent, expected): {wrong:?}"
+    );
+    log.lock().unwrap().prepared
+}
+
+#[tokio::test]
+async fn each_call_costs_the_documented_statements_and_prepares_once() {
+    let db = testing::fresh_database().await;
+    let (store, log) = instrumented_store(&db).await;
+    let first = every_call(&store, &log).await;
+    assert!(first > 10, "statements are prepared and cached ({first})");
+    let second = every_call(&store, &log).await;
+    assert_eq!(second, 0, "a second round prepares nothing new");
+    drop(store);
+}
+
+#[derive(QueryableByName)]
+struct Plan {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[diesel(column_name = "QUERY PLAN")]
+    plan: String,
+}
+
+/// Every node of a JSON plan.
+fn nodes(plan: &Value, out: &mut Vec<Value>) {
+    out.push(plan.clone());
+    if let Some(children) = plan.get("Plans").and_then(Value::as_array) {
+        for child in children {
+            nodes(child, out);
+        }
+    }
+}
+
+const DEPTH: i64 = 5_000;
+const LIMIT: u32 = 10;
+
+/// 6,000 passes of one scope (two templates, ten holder emails, one event each) and
+/// 6,000 templates (a third of them archived), plus as many in the other mode.
+const SEED: &str = "
+INSERT INTO accounts (id, name, created_at) VALUES ('acct_000000000000000000000001', 'A', now());
+INSERT INTO templates (id, account_id, name, kind, apple_style, design, archived, created_at, updated_at)
+  SELECT 'tmpl_' || lpad(i::text, 24, '0'), 'acct_000000000000000000000001', 't', 'generic',
+         'generic', '{}', i % 3 = 0, now(), now()
+  FROM generate_series(1, 6000) i;
+INSERT INTO passes (id, account_id, mode, template_id, short_id, serial_number, auth_token,
+                    holder_email, field_values, metadata, created_via_api, created_at, updated_at, version)
+  SELECT 'pass_' || lpad(i::text, 24, '0'), 'acct_000000000000000000000001',
+         CASE WHEN i % 2 = 0 THEN 'live' ELSE 'test' END,
+         'tmpl_' || lpad(((i / 2) % 2 + 1)::text, 24, '0'), 's' || i, 'n' || i, 'a',
+         'h' || (i / 2 % 10) || '@example.com', '{}', '{}', true, now(), now(), 1
+  FROM generate_series(1, 12000) i;
+INSERT INTO pass_events (id, account_id, mode, pass_id, kind, metadata, created_at)
+  SELECT 'evt_' || substr(id, 6), account_id, mode, id, 'created', '{}', now()
+  FROM passes ORDER BY seq;
+ANALYZE;
+";
+
+#[tokio::test]
+async fn a_page_5000_rows_deep_reads_only_its_rows() {
+    let db = testing::fresh_database().await;
+    let store = db.store().await;
+    let mut conn = store.conn().await.unwrap();
+    conn.batch_execute(SEED).await.unwrap();
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let deep_id = async |conn: &mut crate::Conn, sql: &'static str| {
+        Stmt::new(sql, vec![Bind::BigInt(DEPTH)])
+            .get_result::<Id>(conn)
+            .await
+            .unwrap()
+            .id
+    };
+    let pass_cursor = deep_id(
+        &mut conn,
+        "SELECT id FROM passes WHERE mode = 'live' ORDER BY seq DESC OFFSET $1 LIMIT 1",
+    )
+    .await;
+    let event_cursor = deep_id(
+        &mut conn,
+        "SELECT id FROM pass_events WHERE mode = 'live' ORDER BY seq DESC OFFSET $1 LIMIT 1",
+    )
+    .await;
+    let template_cursor = deep_id(
+        &mut conn,
+        "SELECT id FROM templates WHERE NOT archived ORDER BY seq DESC OFFSET $1 / 2 LIMIT 1",
+    )
+    .await;
+
+    let account = Bind::Text("acct_000000000000000000000001");
+    let live = Bind::Text("live");
+    let passes = |filters: Vec<(&'static str, Bind<'static>)>| List {
+        table: "passes",
+        columns: PASS_COLUMNS,
+        scope: vec![("account_id", account.clone()), ("mode", live.clone())],
+        filters,
+        condition: None,
+    };
+    let lists = [
+        ("passes", passes(vec![]), &pass_cursor),
+        (
+            "passes of a template",
+            passes(vec![(
+                "template_id",
+                Bind::Text("tmpl_000000000000000000000001"),
+            )]),
+            &pass_cursor,
+        ),
+        (
+            "passes of a holder",
+            passes(vec![("holder_email", Bind::Text("h3@example.com"))]),
+            &pass_cursor,
+        ),
+        (
+            "events",
+            List {
+                table: "pass_events",
+                columns: EVENT_COLUMNS,
+                scope: vec![("account_id", account.clone()), ("mode", live.clone())],
+                filters: vec![],
+                condition: None,
+            },
+            &event_cursor,
+        ),
+        (
+            "templates",
+            List {
+                table: "templates",
+                columns: TEMPLATE_COLUMNS,
+                scope: vec![("account_id", account.clone())],
+                filters: vec![],
+                condition: Some("NOT archived"),
+            },
+            &template_cursor,
+        ),
+    ];
+    for (what, list, cursor) in &lists {
+        for page in [
+            PageRequest {
+                limit: LIMIT,
+                cursor: Cursor::After((*cursor).clone()),
+            },
+            PageRequest {
+                limit: LIMIT,
+                cursor: Cursor::Before((*cursor).clone()),
+            },
+        ] {
+            let plan: Plan = list
+                .statement(&page)
+                .explain_analyze()
+                .get_result(&mut conn)
+                .await
+                .unwrap();
+            let plan: Value = serde_json::from_str(&plan.plan).unwrap();
+            let mut all = Vec::new();
+            nodes(&plan[0]["Plan"], &mut all);
+            let returned = all[0]["Actual Rows"].as_f64().unwrap();
+            assert_eq!(
+                returned,
+                f64::from(LIMIT + 1),
+                "{what} {page:?}: a full probe"
+            );
+            for node in &all {
+                let kind = node["Node Type"].as_str().unwrap();
+                let read =
+                    node["Actual Rows"].as_f64().unwrap() * node["Actual Loops"].as_f64().unwrap();
+                let removed = node["Rows Removed by Filter"].as_f64().unwrap_or(0.0);
+                assert!(
+                    kind != "Seq Scan" && kind != "Sort" && kind != "Bitmap Heap Scan",
+                    "{what} {page:?}: no scan or sort of the whole scope, got {kind}: {plan:#}"
+                );
+                assert!(
+                    read + removed <= f64::from(LIMIT + 1),
+                    "{what} {page:?}: {kind} read {read} rows and discarded {removed}: {plan:#}"
+                );
+            }
+        }
+    }
+}
