@@ -1,1 +1,254 @@
+//! Harness for the end-to-end tests: a real `passmint` server (the same `bind` that
+//! `passmint serve` uses) on an ephemeral port over its own fresh PostgreSQL
+//! database, an account with test and live keys, and a small HTTP client.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use passmint_server::config::ServeConfig;
+use passmint_store_postgres::testing::{TestDatabase, fresh_database};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::Value;
+
+pub struct TestServer {
+    pub base: String,
+    pub account_id: String,
+    pub test_key: String,
+    pub live_key: String,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+    // Dropped last: the database outlives the server.
+    pub db: TestDatabase,
+}
+
+/// One HTTP answer, with the body parsed as JSON (`Value::Null` when not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an error envelope with this status, type and param; returns the error.
+    pub fn assert_error(&self, status: u16, kind: &str, param: Option<&str>) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.text);
+        let err = &self.body["error"];
+        assert_eq!(err["type"], kind, "type of {}", self.text);
+        assert_eq!(err["param"].as_str(), param, "param of {}", self.text);
+        assert!(
+            err["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message of {}",
+            self.text
+        );
+        assert!(err.get("code").is_some(), "code key of {}", self.text);
+        err
+    }
+}
+
+pub fn config(db_url: &str) -> ServeConfig {
+    ServeConfig {
+        database_url: Some(db_url.to_owned()),
+        addr: "127.0.0.1:0".to_owned(),
+        public_url: Some("https://passes.example.test".to_owned()),
+        max_body_bytes: 1024 * 1024,
+        db_pool_size: 8,
+        workers: Some(2),
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        let db = fresh_database().await;
+        let mut cfg = config(db.url());
+        adjust(&mut cfg);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread_cfg = cfg.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match passmint_server::cli::bind(&thread_cfg).await {
+                    Ok((server, addrs)) => {
+                        tx.send(Ok((server.handle(), addrs))).unwrap();
+                        let _ = server.await;
+                    }
+                    Err(e) => tx.send(Err(e.to_string())).unwrap(),
+                }
+            });
+        });
+        let (handle, addrs) = rx
+            .recv()
+            .expect("server thread died")
+            .unwrap_or_else(|e| panic!("server failed to start: {e}"));
+        let account = passmint_server::cli::create_account(db.url(), "Test Co", None)
+            .await
+            .expect("create account");
+        TestServer {
+            base: format!("http://{}", addrs[0]),
+            account_id: account["account_id"].as_str().unwrap().to_owned(),
+            test_key: account["test_key"].as_str().unwrap().to_owned(),
+            live_key: account["live_key"].as_str().unwrap().to_owned(),
+            client: reqwest::Client::new(),
+            handle,
+            thread: Some(thread),
+            db,
+        }
+    }
+
+    /// A second account on the same server.
+    pub async fn other_account(&self) -> Value {
+        passmint_server::cli::create_account(self.db.url(), "Other Co", None)
+            .await
+            .expect("create account")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request with optional key, JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut rb = self.client.request(method, self.url(path));
+        if let Some(k) = key {
+            rb = rb.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            rb = rb
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(b).unwrap());
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        let res = rb.send().await.expect("request failed");
+        Self::reply(res).await
+    }
+
+    pub async fn reply(res: reqwest::Response) -> Reply {
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, Some(&self.test_key.clone()), None, &[])
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            Some(&self.test_key.clone()),
+            Some(&body),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(
+            Method::PATCH,
+            path,
+            Some(&self.test_key.clone()),
+            Some(&body),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(
+            Method::DELETE,
+            path,
+            Some(&self.test_key.clone()),
+            None,
+            &[],
+        )
+        .await
+    }
+
+    /// Creates a template with one field of each area used by the tests.
+    pub async fn template(&self, key: &str) -> Value {
+        let r = self
+            .send(
+                Method::POST,
+                "/v1/templates",
+                Some(key),
+                Some(&template_body()),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+    }
+
+    pub async fn pass(&self, key: &str, template_id: &str) -> Value {
+        let r = self
+            .send(
+                Method::POST,
+                "/v1/passes",
+                Some(key),
+                Some(&serde_json::json!({"template_id": template_id, "holder_email": "alice@example.com"})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        // Stop the server and wait for its thread before the database is dropped.
+        let stopper = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(handle.stop(false));
+        });
+        let _ = stopper.join();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The template of the reference's example: a concert ticket.
+pub fn template_body() -> Value {
+    serde_json::json!({
+        "name": "VIP Concert Pass",
+        "type": "event",
+        "apple_style": "eventTicket",
+        "design": {
+            "organization_name": "Passmint Live",
+            "description": "VIP concert ticket",
+            "colors": {"background": "#112233", "foreground": "rgb(255,255,255)"},
+            "fields": {
+                "primary": [{"key": "event", "label": "Event", "value": "Summer Jam"}],
+                "secondary": [{"key": "seatNumber", "label": "Seat", "value": "GA"}],
+                "back": [{"key": "terms", "label": "Terms", "value": "No refunds"}]
+            },
+            "barcode": {"format": "qr"}
+        }
+    })
+}

@@ -1,0 +1,246 @@
+//! Command line: `serve` (the default), `migrate`, `accounts create`, `keys create`,
+//! `keys revoke` (SPEC section 9). Commands that mint keys print JSON on stdout;
+//! logs go to stderr.
+
+use crate::app;
+use crate::config::{DbConfig, ServeConfig, database_url};
+use crate::http::metrics::Metrics;
+use crate::state::{AppState, system_parts};
+use actix_web::{HttpServer, web};
+use clap::{Parser, Subcommand};
+use passmint_domain::Mode;
+use passmint_domain::ids::AccountId;
+use passmint_domain::ports::Store;
+use passmint_domain::service::Passmint;
+use passmint_store_postgres::PgStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "passmint",
+    version,
+    about = "Issue and update Apple Wallet passes through a REST API"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the API server (the default).
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate(DbConfig),
+    /// Manage accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountsCommand {
+    /// Create an account and print its id with one test and one live key.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Most live passes the account may issue (default: unlimited).
+        #[arg(long)]
+        live_pass_limit: Option<i64>,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Create an API key for an account and print it (shown once).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long, value_parser = ["test", "live"])]
+        mode: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Revoke an API key, given in full.
+    Revoke {
+        key: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(String),
+    #[error("{0}")]
+    Domain(#[from] passmint_domain::DomainError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+async fn open_store(url: &str, pool: usize) -> Result<Arc<PgStore>, CliError> {
+    let store = PgStore::connect(url, pool)
+        .await
+        .map_err(|e| CliError::Store(e.to_string()))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| CliError::Store(e.to_string()))?;
+    Ok(Arc::new(store))
+}
+
+fn passmint_over(store: Arc<dyn Store>) -> Passmint {
+    let (clock, ids) = system_parts();
+    Passmint::new(store, clock, ids)
+}
+
+fn print_json(v: serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+}
+
+/// Creates an account with a test and a live key, answering
+/// `{"account_id","test_key","live_key"}`.
+pub async fn create_account(
+    database_url: &str,
+    name: &str,
+    live_pass_limit: Option<i64>,
+) -> Result<serde_json::Value, CliError> {
+    let pm = passmint_over(open_store(database_url, 2).await?);
+    let (account, test, live) = pm.create_account(name, live_pass_limit).await?;
+    Ok(serde_json::json!({
+        "account_id": account.id.as_str(),
+        "test_key": test.key,
+        "live_key": live.key,
+    }))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        None => match Cli::try_parse_from(["passmint", "serve"]) {
+            Ok(Cli {
+                command: Some(Command::Serve(cfg)),
+            }) => serve(cfg).await,
+            Ok(_) => Err(CliError::Usage(
+                "could not read the serve configuration".into(),
+            )),
+            Err(e) => Err(CliError::Usage(e.to_string())),
+        },
+        Some(Command::Serve(cfg)) => serve(cfg).await,
+        Some(Command::Migrate(db)) => {
+            let url = database_url(&db.database_url);
+            open_store(&url, 1).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Accounts(AccountsCommand::Create {
+            name,
+            live_pass_limit,
+            db,
+        })) => {
+            let created =
+                create_account(&database_url(&db.database_url), &name, live_pass_limit).await?;
+            print_json(created);
+            Ok(())
+        }
+        Some(Command::Keys(KeysCommand::Create { account, mode, db })) => {
+            let account_id = AccountId::parse(&account).ok_or_else(|| {
+                CliError::Usage(format!("'{account}' is not an account id (acct_…)"))
+            })?;
+            let mode = Mode::parse(&mode)
+                .ok_or_else(|| CliError::Usage("mode must be test or live".into()))?;
+            let pm = passmint_over(open_store(&database_url(&db.database_url), 2).await?);
+            let minted = pm.create_key(&account_id, mode).await?;
+            print_json(serde_json::json!({
+                "account_id": account_id.as_str(),
+                "mode": mode.as_str(),
+                "key": minted.key,
+            }));
+            Ok(())
+        }
+        Some(Command::Keys(KeysCommand::Revoke { key, db })) => {
+            let pm = passmint_over(open_store(&database_url(&db.database_url), 2).await?);
+            let revoked = pm.revoke_key(&key).await?;
+            print_json(serde_json::json!({
+                "revoked": true,
+                "key_prefix": revoked.display_prefix,
+                "account_id": revoked.account_id.as_str(),
+                "mode": revoked.mode.as_str(),
+            }));
+            Ok(())
+        }
+    }
+}
+
+/// Opens the database, applies migrations, builds the app and binds it; the caller
+/// awaits the returned server. Used by `serve` and by the end-to-end tests.
+pub async fn bind(
+    cfg: &ServeConfig,
+) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
+    let url = database_url(&cfg.database_url);
+    let store = open_store(&url, cfg.db_pool_size).await?;
+    let passmint = passmint_over(store.clone());
+    let state = web::Data::new(AppState {
+        passmint: passmint.clone(),
+        public_url: cfg.public_url(),
+        max_body_bytes: cfg.max_body_bytes,
+        metrics: Arc::new(Metrics::default()),
+    });
+    let metrics = web::Data::from(state.metrics.clone());
+
+    // Expired idempotency records are purged hourly.
+    let purger = passmint.clone();
+    actix_web::rt::spawn(async move {
+        loop {
+            match purger.store().purge_idempotent(purger.now()).await {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency records purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
+            }
+            actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
+        }
+    });
+
+    let workers = cfg
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let server = HttpServer::new(move || app::build(state.clone(), metrics.clone()))
+        .workers(workers)
+        .bind(&cfg.addr)
+        .map_err(|source| CliError::Bind {
+            addr: cfg.addr.clone(),
+            source,
+        })?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}
+
+pub async fn serve(cfg: ServeConfig) -> Result<(), CliError> {
+    let (server, addrs) = bind(&cfg).await?;
+    for addr in addrs {
+        tracing::info!(%addr, public_url = %cfg.public_url(), "passmint listening");
+    }
+    server.await?;
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! Prometheus metrics: request count and latency by route, method and status, plus
+//! the storage pool's use. Rendered as Prometheus text at `/metrics`.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+type Key = (String, String, u16);
+
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<Key, Series>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let Ok(mut map) = self.series.lock() else {
+            return;
+        };
+        let s = map
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default();
+        s.count += 1;
+        s.sum += seconds;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    pub fn render(&self, pool: Option<passmint_domain::ports::PoolStatus>) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP passmint_http_requests_total HTTP requests answered.\n");
+        out.push_str("# TYPE passmint_http_requests_total counter\n");
+        let map = match self.series.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        for ((route, method, status), s) in map.iter() {
+            let _ = writeln!(
+                out,
+                "passmint_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}",
+                s.count
+            );
+        }
+        out.push_str(
+            "# HELP passmint_http_request_duration_seconds Time to answer HTTP requests.\n",
+        );
+        out.push_str("# TYPE passmint_http_request_duration_seconds histogram\n");
+        for ((route, method, status), s) in map.iter() {
+            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "passmint_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "passmint_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "passmint_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "passmint_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+        if let Some(p) = pool {
+            out.push_str("# HELP passmint_db_pool_connections Database pool connections.\n");
+            out.push_str("# TYPE passmint_db_pool_connections gauge\n");
+            let _ = writeln!(
+                out,
+                "passmint_db_pool_connections{{state=\"in_use\"}} {}",
+                p.in_use
+            );
+            let _ = writeln!(
+                out,
+                "passmint_db_pool_connections{{state=\"open\"}} {}",
+                p.open
+            );
+            let _ = writeln!(
+                out,
+                "passmint_db_pool_connections{{state=\"max\"}} {}",
+                p.max
+            );
+        }
+        out
+    }
+}
+
+/// Records every request under its route pattern (never its raw path, so ids do
+/// not explode the label space).
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let res = next.call(req).await?;
+    if let Some(m) = metrics {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        m.observe(
+            &route,
+            &method,
+            res.status().as_u16(),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(res)
+}

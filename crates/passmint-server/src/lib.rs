@@ -1,0 +1,12 @@
+//! The `passmint` server: the actix-web REST API over the domain's use cases, the
+//! CLI, configuration and wiring. Routes only translate between HTTP and the
+//! domain; every rule lives in `passmint-domain`.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dto;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod state;

@@ -1,0 +1,670 @@
+//! Client mistakes answer the error envelope with the right status and `param`,
+//! never a 5xx (SPEC section 2).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_e2e::TestServer;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("POST", "/v1/templates"),
+    ("GET", "/v1/templates"),
+    ("GET", "/v1/templates/tmpl_000000000000000000000000"),
+    ("PATCH", "/v1/templates/tmpl_000000000000000000000000"),
+    ("DELETE", "/v1/templates/tmpl_000000000000000000000000"),
+    ("POST", "/v1/passes"),
+    ("GET", "/v1/passes"),
+    ("GET", "/v1/passes/pass_000000000000000000000000"),
+    ("PATCH", "/v1/passes/pass_000000000000000000000000"),
+    ("DELETE", "/v1/passes/pass_000000000000000000000000"),
+    ("GET", "/v1/passes/pass_000000000000000000000000/events"),
+    ("GET", "/v1/events"),
+];
+
+fn method(m: &str) -> Method {
+    Method::from_bytes(m.as_bytes()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_requires_a_valid_key() {
+    let s = TestServer::start().await;
+    let revoked = passmint_server::cli::create_account(s.db.url(), "Revoked", None)
+        .await
+        .unwrap()["test_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cli = <passmint_server::cli::Cli as clap::Parser>::parse_from([
+        "passmint",
+        "keys",
+        "revoke",
+        "--database-url",
+        s.db.url(),
+        &revoked,
+    ]);
+    passmint_server::cli::run(cli).await.unwrap();
+
+    let body = json!({});
+    for (m, path) in ENDPOINTS {
+        for key in [
+            None,
+            Some("pmk_test_short"),
+            Some("pmk_test_0123456789abcdefghijklmnopqrstuvwxyzAB"),
+            Some(revoked.as_str()),
+        ] {
+            let r = s.send(method(m), path, key, Some(&body), &[]).await;
+            r.assert_error(401, "authentication_error", None);
+        }
+        let r = s
+            .send(
+                method(m),
+                path,
+                None,
+                None,
+                &[("Authorization", &format!("Basic {}", s.test_key))],
+            )
+            .await;
+        r.assert_error(401, "authentication_error", None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_objects_and_invalid_ids_are_404() {
+    let s = TestServer::start().await;
+    for (m, path) in ENDPOINTS.iter().filter(|(_, p)| p.contains("_0000")) {
+        let body = match (*m, path.contains("templates")) {
+            ("PATCH", true) => Some(json!({"name": "x"})),
+            ("PATCH", false) => Some(json!({"metadata": {"a": "b"}})),
+            _ => None,
+        };
+        let r = s
+            .send(
+                method(m),
+                path,
+                Some(&s.test_key.clone()),
+                body.as_ref(),
+                &[],
+            )
+            .await;
+        r.assert_error(404, "not_found_error", Some("id"));
+        // Malformed ids too.
+        let bad = path.replace("_000000000000000000000000", "_nope");
+        let r = s
+            .send(
+                method(m),
+                &bad,
+                Some(&s.test_key.clone()),
+                body.as_ref(),
+                &[],
+            )
+            .await;
+        r.assert_error(404, "not_found_error", Some("id"));
+    }
+    let r = s.get("/v1/nothing-here").await;
+    r.assert_error(404, "not_found_error", None);
+    let r = s
+        .send(
+            Method::PUT,
+            "/v1/passes",
+            Some(&s.test_key.clone()),
+            None,
+            &[],
+        )
+        .await;
+    r.assert_error(405, "invalid_request_error", None);
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/events",
+            Some(&s.test_key.clone()),
+            None,
+            &[],
+        )
+        .await;
+    r.assert_error(405, "invalid_request_error", None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_accounts_and_modes_see_404() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let t = s.template(&key).await;
+    let tid = t["id"].as_str().unwrap();
+    let p = s.pass(&key, tid).await;
+    let pid = p["id"].as_str().unwrap();
+    let other = s.other_account().await;
+    let other_key = other["test_key"].as_str().unwrap();
+    let live = s.live_key.clone();
+
+    for k in [other_key, live.as_str()] {
+        let r = s
+            .send(
+                Method::GET,
+                &format!("/v1/passes/{pid}"),
+                Some(k),
+                None,
+                &[],
+            )
+            .await;
+        r.assert_error(404, "not_found_error", Some("id"));
+        let r = s
+            .send(
+                Method::DELETE,
+                &format!("/v1/passes/{pid}"),
+                Some(k),
+                None,
+                &[],
+            )
+            .await;
+        r.assert_error(404, "not_found_error", Some("id"));
+        let r = s
+            .send(
+                Method::GET,
+                &format!("/v1/passes/{pid}/events"),
+                Some(k),
+                None,
+                &[],
+            )
+            .await;
+        r.assert_error(404, "not_found_error", Some("id"));
+        let r = s.send(Method::GET, "/v1/passes", Some(k), None, &[]).await;
+        assert_eq!(r.body["data"], json!([]));
+        let r = s.send(Method::GET, "/v1/events", Some(k), None, &[]).await;
+        assert_eq!(r.body["data"], json!([]));
+    }
+    // Templates are shared by the modes of one account, not across accounts.
+    let r = s
+        .send(
+            Method::GET,
+            &format!("/v1/templates/{tid}"),
+            Some(&live),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = s
+        .send(
+            Method::GET,
+            &format!("/v1/templates/{tid}"),
+            Some(other_key),
+            None,
+            &[],
+        )
+        .await;
+    r.assert_error(404, "not_found_error", Some("id"));
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(other_key),
+            Some(&json!({"template_id": tid})),
+            &[],
+        )
+        .await;
+    let e = r.assert_error(400, "invalid_request_error", Some("template_id"));
+    assert_eq!(e["code"], "resource_missing");
+    // A live pass from the shared template works with the live key.
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(&live),
+            Some(&json!({"template_id": tid})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["mode"], "live");
+}
+
+/// (body, param) pairs for POST /v1/passes that must be refused with 400.
+fn bad_pass_bodies(tid: &str) -> Vec<(Value, Option<&'static str>)> {
+    vec![
+        (json!({}), Some("template_id")),
+        (json!({"template_id": null}), Some("template_id")),
+        (json!({"template_id": 5}), Some("template_id")),
+        (
+            json!({"template_id": "tmpl_000000000000000000000000"}),
+            Some("template_id"),
+        ),
+        (json!({"template_id": "bogus"}), Some("template_id")),
+        (
+            json!({"template_id": tid, "holder_email": 5}),
+            Some("holder_email"),
+        ),
+        (
+            json!({"template_id": tid, "holder_email": "not-an-email"}),
+            Some("holder_email"),
+        ),
+        (
+            json!({"template_id": tid, "holder_name": ["x"]}),
+            Some("holder_name"),
+        ),
+        (
+            json!({"template_id": tid, "holder_name": "x".repeat(201)}),
+            Some("holder_name"),
+        ),
+        (
+            json!({"template_id": tid, "field_values": "x"}),
+            Some("field_values"),
+        ),
+        (
+            json!({"template_id": tid, "field_values": {"seatNumber": 5}}),
+            Some("field_values.seatNumber"),
+        ),
+        (
+            json!({"template_id": tid, "field_values": {"nope": "x"}}),
+            Some("field_values.nope"),
+        ),
+        (
+            json!({"template_id": tid, "metadata": []}),
+            Some("metadata"),
+        ),
+        (
+            json!({"template_id": tid, "metadata": {"k": "v".repeat(501)}}),
+            Some("metadata.k"),
+        ),
+        (
+            json!({"template_id": tid, "metadata": {"k".repeat(41): "v"}}),
+            Some(Box::leak(
+                format!("metadata.{}", "k".repeat(41)).into_boxed_str(),
+            )),
+        ),
+        (
+            json!({"template_id": tid, "metadata": (0..51).map(|i| (format!("k{i}"), json!(i))).collect::<serde_json::Map<_, _>>()}),
+            Some("metadata"),
+        ),
+        (
+            json!({"template_id": tid, "surprise": true}),
+            Some("surprise"),
+        ),
+        (json!({"template_id": tid, "voided": true}), Some("voided")),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pass_creation_validation() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    for (body, param) in bad_pass_bodies(&tid) {
+        let r = s.post("/v1/passes", body.clone()).await;
+        r.assert_error(400, "invalid_request_error", param);
+    }
+    let r = s.post("/v1/passes", json!({})).await;
+    assert_eq!(r.body["error"]["message"], "template_id is required");
+
+    // Archived template.
+    s.delete(&format!("/v1/templates/{tid}")).await;
+    let r = s.post("/v1/passes", json!({"template_id": tid})).await;
+    let e = r.assert_error(400, "invalid_request_error", Some("template_id"));
+    assert_eq!(e["code"], "template_archived");
+    // ... still retrievable.
+    assert_eq!(
+        s.get(&format!("/v1/templates/{tid}")).await.body["archived"],
+        true
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pass_update_validation() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/passes/{pid}");
+    let cases: Vec<(Value, Option<&str>)> = vec![
+        (json!({}), None),
+        (
+            json!({"field_values": {"nope": "x"}}),
+            Some("field_values.nope"),
+        ),
+        (
+            json!({"field_values": {"seatNumber": 1}}),
+            Some("field_values.seatNumber"),
+        ),
+        (json!({"metadata": "x"}), Some("metadata")),
+        (
+            json!({"holder_email": "b@example.com"}),
+            Some("holder_email"),
+        ),
+        (
+            json!({"metadata": {"k": "v".repeat(501)}}),
+            Some("metadata.k"),
+        ),
+    ];
+    for (body, param) in cases {
+        s.patch(&path, body)
+            .await
+            .assert_error(400, "invalid_request_error", param);
+    }
+    // Merge semantics.
+    let r = s
+        .patch(
+            &path,
+            json!({"field_values": {"seatNumber": "A1"}, "metadata": {"a": "1", "b": 2}}),
+        )
+        .await;
+    assert_eq!(r.body["field_values"], json!({"seatNumber": "A1"}));
+    assert_eq!(r.body["metadata"], json!({"a": "1", "b": 2}));
+    let r = s
+        .patch(
+            &path,
+            json!({"field_values": {"seatNumber": null}, "metadata": {"a": null}}),
+        )
+        .await;
+    assert_eq!(r.body["field_values"], json!({}));
+    assert_eq!(r.body["metadata"], json!({"b": 2}));
+    // A no-op records no event.
+    let before = s.get(&format!("{path}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    let r = s.patch(&path, json!({"metadata": {"b": 2}})).await;
+    assert_eq!(r.status, 200);
+    let after = s.get(&format!("{path}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+    // Voided passes cannot change; voiding again is a no-op 200.
+    let v = s.delete(&path).await;
+    assert_eq!(v.body["voided"], true);
+    let again = s.delete(&path).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, v.body);
+    let e = s.patch(&path, json!({"metadata": {"c": 1}})).await;
+    assert_eq!(
+        e.assert_error(400, "invalid_request_error", Some("id"))["code"],
+        "pass_voided"
+    );
+    let events = s.get(&format!("{path}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "voided")
+        .count();
+    assert_eq!(events, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_validation() {
+    let s = TestServer::start().await;
+    let base = passmint_e2e::template_body();
+    let with = |ptr: &str, v: Value| {
+        let mut b = base.clone();
+        let (parent, last) = ptr.rsplit_once('/').unwrap();
+        match b.pointer_mut(parent).unwrap() {
+            Value::Object(m) => {
+                m.insert(last.to_owned(), v);
+            }
+            Value::Array(a) => a[last.parse::<usize>().unwrap()] = v,
+            _ => panic!("{ptr}"),
+        }
+        b
+    };
+    let without = |key: &str| {
+        let mut b = base.clone();
+        b.as_object_mut().unwrap().remove(key);
+        b
+    };
+    let cases: Vec<(Value, Option<&str>)> = vec![
+        (without("name"), Some("name")),
+        (without("type"), Some("type")),
+        (without("apple_style"), Some("apple_style")),
+        (without("design"), Some("design")),
+        (with("/name", json!(7)), Some("name")),
+        (with("/name", json!("")), Some("name")),
+        (with("/type", json!("party")), Some("type")),
+        (with("/apple_style", json!("ticket")), Some("apple_style")),
+        (with("/design", json!("x")), Some("design")),
+        (
+            with("/design/organization_name", json!(1)),
+            Some("design.organization_name"),
+        ),
+        (
+            with("/design/colors/background", json!("blue")),
+            Some("design.colors.background"),
+        ),
+        (
+            with("/design/fields/primary/0/key", json!(3)),
+            Some("design.fields.primary[0].key"),
+        ),
+        (
+            with("/design/fields/back/0/key", json!("event")),
+            Some("design.fields.back[0].key"),
+        ),
+        (
+            with("/design/fields/primary/0/text_alignment", json!("up")),
+            Some("design.fields.primary[0].text_alignment"),
+        ),
+        (
+            with("/design/fields/primary/0/change_message", json!("changed")),
+            Some("design.fields.primary[0].change_message"),
+        ),
+        (
+            with("/design/barcode/format", json!("qrcode")),
+            Some("design.barcode.format"),
+        ),
+        (
+            with("/design/transit_type", json!("air")),
+            Some("design.transit_type"),
+        ),
+        (
+            with("/design/colors/surprise", json!("#000000")),
+            Some("design.colors.surprise"),
+        ),
+        (with("/design/surprise", json!(1)), Some("design.surprise")),
+        (
+            with("/design/relevant_date", json!("tomorrow")),
+            Some("design.relevant_date"),
+        ),
+        (
+            with("/design/fields/primary/0/value", json!("{{unknown_key}}")),
+            Some("design.fields.primary[0].value"),
+        ),
+        (
+            with(
+                "/design/locations",
+                json!(
+                    (0..11)
+                        .map(|_| json!({"latitude": 1.0, "longitude": 2.0}))
+                        .collect::<Vec<_>>()
+                ),
+            ),
+            Some("design.locations"),
+        ),
+        (
+            with("/design/images", json!({"icon": "not base64 png"})),
+            Some("design.images.icon"),
+        ),
+        (
+            with("/design/images", json!({"sticker": "AAAA"})),
+            Some("design.images.sticker"),
+        ),
+    ];
+    for (body, param) in cases {
+        let r = s.post("/v1/templates", body.clone()).await;
+        r.assert_error(400, "invalid_request_error", param);
+    }
+    // boardingPass needs a transit type.
+    let bp = with("/apple_style", json!("boardingPass"));
+    s.post("/v1/templates", bp).await.assert_error(
+        400,
+        "invalid_request_error",
+        Some("design.transit_type"),
+    );
+
+    // PATCH checks the same rules, against the template's style.
+    let tid = s.template(&s.test_key.clone()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = s
+        .patch(
+            &format!("/v1/templates/{tid}"),
+            json!({"design": {"organization_name": "x"}}),
+        )
+        .await;
+    r.assert_error(400, "invalid_request_error", Some("design.description"));
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"archived": "yes"}))
+        .await;
+    r.assert_error(400, "invalid_request_error", Some("archived"));
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"type": "coupon"}))
+        .await;
+    r.assert_error(400, "invalid_request_error", Some("type"));
+    // Unarchive works; archived templates are not listed.
+    s.delete(&format!("/v1/templates/{tid}")).await;
+    assert_eq!(s.get("/v1/templates").await.body["data"], json!([]));
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"archived": false}))
+        .await;
+    assert_eq!(r.body["archived"], false);
+    assert_eq!(
+        s.get("/v1/templates").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_never_5xx() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let raw = |method: Method, path: &str, ct: Option<&str>, body: Vec<u8>| {
+        let mut rb = s
+            .client
+            .request(method, s.url(path))
+            .bearer_auth(&key)
+            .body(body);
+        if let Some(ct) = ct {
+            rb = rb.header("content-type", ct);
+        }
+        rb
+    };
+    for path in ["/v1/passes", "/v1/templates"] {
+        for body in [
+            &b"{"[..],
+            b"{\"a\":}",
+            b"nul",
+            b"\xff\xfe",
+            b"{\"template_id\": \"x\",}",
+        ] {
+            let r = TestServer::reply(
+                raw(Method::POST, path, Some("application/json"), body.to_vec())
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            r.assert_error(400, "invalid_request_error", None);
+        }
+        for body in [&b"[]"[..], b"\"x\"", b"1", b"null", b"true"] {
+            let r = TestServer::reply(
+                raw(Method::POST, path, Some("application/json"), body.to_vec())
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let e = r.assert_error(400, "invalid_request_error", None);
+            assert_eq!(e["message"], "Request body must be a JSON object");
+        }
+        let r = TestServer::reply(
+            raw(Method::POST, path, Some("text/plain"), b"{}".to_vec())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        r.assert_error(415, "invalid_request_error", None);
+        let r = TestServer::reply(
+            raw(
+                Method::POST,
+                path,
+                Some("application/x-www-form-urlencoded"),
+                b"a=b".to_vec(),
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        r.assert_error(415, "invalid_request_error", None);
+        // 2 MiB body: 413 with the envelope.
+        let big = format!("{{\"name\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+        let r = TestServer::reply(
+            raw(
+                Method::POST,
+                path,
+                Some("application/json"),
+                big.into_bytes(),
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        r.assert_error(413, "invalid_request_error", None);
+    }
+    // Limits and cursors.
+    for path in ["/v1/passes", "/v1/templates", "/v1/events"] {
+        for q in [
+            "limit=0",
+            "limit=-1",
+            "limit=abc",
+            "limit=1.5",
+            "limit=1000",
+            "limit=",
+        ] {
+            s.get(&format!("{path}?{q}")).await.assert_error(
+                400,
+                "invalid_request_error",
+                Some("limit"),
+            );
+        }
+        s.get(&format!("{path}?starting_after=nope"))
+            .await
+            .assert_error(400, "invalid_request_error", Some("starting_after"));
+        s.get(&format!(
+            "{path}?ending_before=evt_000000000000000000000000"
+        ))
+        .await
+        .assert_error(400, "invalid_request_error", Some("ending_before"));
+        s.get(&format!("{path}?bogus=1")).await.assert_error(
+            400,
+            "invalid_request_error",
+            Some("bogus"),
+        );
+    }
+    s.get("/v1/events?limit=200").await;
+    assert_eq!(s.get("/v1/events?limit=200").await.status, 200);
+    s.get("/v1/passes?limit=101")
+        .await
+        .assert_error(400, "invalid_request_error", Some("limit"));
+    s.get("/v1/events?limit=201")
+        .await
+        .assert_error(400, "invalid_request_error", Some("limit"));
+    s.get("/v1/passes?template_id=xyz").await.assert_error(
+        400,
+        "invalid_request_error",
+        Some("template_id"),
+    );
+    // Idempotency key too long.
+    let long = "k".repeat(256);
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/templates",
+            Some(&key),
+            Some(&passmint_e2e::template_body()),
+            &[("Idempotency-Key", &long)],
+        )
+        .await;
+    r.assert_error(400, "invalid_request_error", None);
+}

@@ -1,0 +1,197 @@
+//! Idempotency-Key on POST and PATCH (SPEC section 2).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_e2e::TestServer;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_conflicts_and_scopes() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let body = json!({"template_id": tid, "holder_name": "Ann", "metadata": {"a": 1, "b": 2}});
+    let idem = [("Idempotency-Key", "order-1")];
+
+    let first = s
+        .send(Method::POST, "/v1/passes", Some(&key), Some(&body), &idem)
+        .await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("idempotent-replayed"), None);
+
+    // Same body, other key order and whitespace: replayed, byte for byte.
+    let reordered = r#"{ "metadata": {"b": 2, "a": 1}, "holder_name": "Ann",
+        "template_id": "TID" }"#
+        .replace("TID", &tid);
+    let res = s
+        .client
+        .post(s.url("/v1/passes"))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", "order-1")
+        .body(reordered)
+        .send()
+        .await
+        .unwrap();
+    let replay = TestServer::reply(res).await;
+    assert_eq!(replay.status, 200);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.text, first.text);
+    assert_eq!(
+        s.get("/v1/passes").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.get("/v1/events").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "a replay has no side effect"
+    );
+
+    // Different body or path: 409.
+    let other = json!({"template_id": tid, "holder_name": "Bob"});
+    s.send(Method::POST, "/v1/passes", Some(&key), Some(&other), &idem)
+        .await
+        .assert_error(409, "idempotency_error", None);
+    s.send(
+        Method::POST,
+        "/v1/templates",
+        Some(&key),
+        Some(&passmint_e2e::template_body()),
+        &idem,
+    )
+    .await
+    .assert_error(409, "idempotency_error", None);
+
+    // The same key in live mode or another account is a different key.
+    let live = s.live_key.clone();
+    let r = s
+        .send(Method::POST, "/v1/passes", Some(&live), Some(&body), &idem)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("idempotent-replayed"), None);
+    assert_eq!(r.body["mode"], "live");
+
+    // 4xx answers are stored and replayed too.
+    let bad = json!({"template_id": "tmpl_000000000000000000000000"});
+    let r1 = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(&key),
+            Some(&bad),
+            &[("Idempotency-Key", "bad-1")],
+        )
+        .await;
+    r1.assert_error(400, "invalid_request_error", Some("template_id"));
+    let r2 = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(&key),
+            Some(&bad),
+            &[("Idempotency-Key", "bad-1")],
+        )
+        .await;
+    assert_eq!(r2.header("idempotent-replayed"), Some("true"));
+    assert_eq!(r2.text, r1.text);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_is_idempotent() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/passes/{pid}");
+    let body = json!({"field_values": {"seatNumber": "C3"}});
+    let idem = [("Idempotency-Key", "patch-1")];
+    let a = s
+        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
+        .await;
+    let b = s
+        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(b.header("idempotent-replayed"), Some("true"));
+    assert_eq!(a.text, b.text);
+    let events = s.get(&format!("{path}/events")).await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(events, 2, "created + one updated");
+    let t = s
+        .send(
+            Method::PATCH,
+            &format!("/v1/templates/{tid}"),
+            Some(&key),
+            Some(&json!({"name": "N"})),
+            &[("Idempotency-Key", "tp-1")],
+        )
+        .await;
+    let t2 = s
+        .send(
+            Method::PATCH,
+            &format!("/v1/templates/{tid}"),
+            Some(&key),
+            Some(&json!({"name": "N"})),
+            &[("Idempotency-Key", "tp-1")],
+        )
+        .await;
+    assert_eq!(t.text, t2.text);
+    assert_eq!(t2.header("idempotent-replayed"), Some("true"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_requests_with_one_key_create_one_pass() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let body = json!({"template_id": tid, "holder_email": "race@example.com"});
+    let replies = futures::future::join_all((0..20).map(|_| {
+        s.send(
+            Method::POST,
+            "/v1/passes",
+            Some(&key),
+            Some(&body),
+            &[("Idempotency-Key", "race-1")],
+        )
+    }))
+    .await;
+    let mut ids = std::collections::BTreeSet::new();
+    for r in &replies {
+        match r.status.as_u16() {
+            200 => {
+                ids.insert(r.body["id"].as_str().unwrap().to_owned());
+            }
+            409 => {
+                assert_eq!(r.body["error"]["type"], "idempotency_error");
+                assert_eq!(r.body["error"]["code"], "idempotency_key_in_use");
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!(ids.len(), 1, "every success names the same pass");
+    let listed = s.get("/v1/passes").await.body["data"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(listed, 1);
+    // After the dust settles, the key replays.
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(&key),
+            Some(&body),
+            &[("Idempotency-Key", "race-1")],
+        )
+        .await;
+    assert_eq!(r.header("idempotent-replayed"), Some("true"));
+    assert_eq!(r.body["id"].as_str().unwrap(), ids.iter().next().unwrap());
+}

@@ -1,0 +1,99 @@
+//! Health, readiness, metrics, OpenAPI, and request ids.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_e2e::TestServer;
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_ready_metrics_openapi() {
+    let s = TestServer::start().await;
+    let r = s.send(Method::GET, "/healthz", None, None, &[]).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("request-id").is_some());
+    let r = s.send(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(r.status, 200);
+
+    // Traffic to count.
+    s.get("/v1/passes").await;
+    s.get("/v1/passes/pass_000000000000000000000000").await;
+    let r = s.send(Method::GET, "/metrics", None, None, &[]).await;
+    assert_eq!(r.status, 200);
+    assert!(r.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(
+        r.text.contains(
+            r#"passmint_http_requests_total{route="/v1/passes",method="GET",status="200"} 1"#
+        ),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text
+            .contains(r#"route="/v1/passes/{id}",method="GET",status="404""#)
+    );
+    assert!(
+        r.text
+            .contains("passmint_http_request_duration_seconds_bucket")
+    );
+    assert!(
+        r.text
+            .contains(r#"passmint_db_pool_connections{state="max"} 8"#),
+        "{}",
+        r.text
+    );
+
+    let r = s
+        .send(Method::GET, "/v1/openapi.json", None, None, &[])
+        .await;
+    assert_eq!(r.status, 200);
+    let doc: &Value = &r.body;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/v1/passes", &["get", "post"][..]),
+        ("/v1/passes/{id}", &["get", "patch", "delete"][..]),
+        ("/v1/passes/{id}/events", &["get"][..]),
+        ("/v1/templates", &["get", "post"][..]),
+        ("/v1/templates/{id}", &["get", "patch", "delete"][..]),
+        ("/v1/events", &["get"][..]),
+    ] {
+        for m in methods {
+            assert!(
+                paths[path].get(*m).is_some(),
+                "{m} {path} missing from the OpenAPI document"
+            );
+        }
+    }
+    for schema in [
+        "PassObject",
+        "TemplateObject",
+        "PassEventObject",
+        "ErrorEnvelope",
+    ] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "{schema}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_has_a_distinct_request_id() {
+    let s = TestServer::start().await;
+    let mut seen = std::collections::BTreeSet::new();
+    for (m, p, k) in [
+        (Method::GET, "/v1/passes", true),
+        (Method::GET, "/v1/passes", false),
+        (Method::GET, "/nowhere", true),
+        (Method::PUT, "/v1/events", true),
+    ] {
+        let key = if k { Some(s.test_key.clone()) } else { None };
+        let r = s.send(m, p, key.as_deref(), None, &[]).await;
+        let id = r
+            .header("request-id")
+            .expect("request-id header")
+            .to_owned();
+        assert!(id.starts_with("req_"));
+        assert!(seen.insert(id));
+    }
+}
