@@ -195,3 +195,64 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass() {
     assert_eq!(r.header("idempotent-replayed"), Some("true"));
     assert_eq!(r.body["id"].as_str().unwrap(), ids.iter().next().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn template_creation_is_idempotent() {
+    let s = TestServer::start().await;
+    let key = s.test_key.clone();
+    let body = passmint_e2e::template_body();
+    let idem = [("Idempotency-Key", "tmpl-1")];
+    let a = s
+        .send(
+            Method::POST,
+            "/v1/templates",
+            Some(&key),
+            Some(&body),
+            &idem,
+        )
+        .await;
+    let b = s
+        .send(
+            Method::POST,
+            "/v1/templates",
+            Some(&key),
+            Some(&body),
+            &idem,
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(b.header("idempotent-replayed"), Some("true"));
+    assert_eq!(a.text, b.text);
+    assert_eq!(
+        s.get("/v1/templates").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let mut other = body.clone();
+    other["name"] = json!("Another name");
+    s.send(
+        Method::POST,
+        "/v1/templates",
+        Some(&key),
+        Some(&other),
+        &idem,
+    )
+    .await
+    .assert_error(409, "idempotency_error", None);
+    // Templates are shared by modes, but idempotency keys are not: the live key
+    // creates a second template.
+    let live = s.live_key.clone();
+    let c = s
+        .send(
+            Method::POST,
+            "/v1/templates",
+            Some(&live),
+            Some(&body),
+            &idem,
+        )
+        .await;
+    assert_eq!(c.status, 200);
+    assert_ne!(c.body["id"], a.body["id"]);
+}

@@ -101,6 +101,12 @@ pub enum CliError {
 }
 
 async fn open_store(url: &str, pool: usize) -> Result<Arc<PgStore>, CliError> {
+    if passmint_store_postgres::create_database_if_missing(url)
+        .await
+        .map_err(|e| CliError::Store(e.to_string()))?
+    {
+        tracing::info!(url = %passmint_store_postgres::redact_url(url), "created the database");
+    }
     let store = PgStore::connect(url, pool)
         .await
         .map_err(|e| CliError::Store(e.to_string()))?;

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod accounts;
+mod admin;
 mod error;
 mod idempotency;
 mod list;
@@ -13,6 +14,7 @@ pub mod testing;
 #[cfg(all(test, feature = "testing"))]
 mod tests;
 
+pub use admin::create_database_if_missing;
 pub use error::{PgStoreError, redact_url};
 
 use async_trait::async_trait;

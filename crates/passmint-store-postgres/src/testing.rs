@@ -179,34 +179,7 @@ async fn connect_server(server: &str) -> AsyncPgConnection {
     }
 }
 
-/// `name` as a quoted SQL identifier.
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `url` pointing at database `name` instead.
-fn with_database(url: &str, name: &str) -> String {
-    if let Some(scheme_end) = url.find("://") {
-        let rest_start = scheme_end + 3;
-        let rest = &url[rest_start..];
-        let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
-        let query_start = rest[path_start..]
-            .find('?')
-            .map_or(rest.len(), |q| path_start + q);
-        return format!(
-            "{}/{name}{}",
-            &url[..rest_start + path_start],
-            &rest[query_start..]
-        );
-    }
-    let mut parts: Vec<String> = url
-        .split_whitespace()
-        .filter(|p| !p.starts_with("dbname="))
-        .map(str::to_owned)
-        .collect();
-    parts.push(format!("dbname={name}"));
-    parts.join(" ")
-}
+use crate::admin::{quote, with_database};
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 

@@ -1,0 +1,213 @@
+//! The `passmint` binary itself: the CLI's JSON output, `serve` creating its database
+//! on first start, keys never reaching the logs, and a clear failure for a bad URL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_store_postgres::testing::{empty_database, fresh_database};
+use serde_json::Value;
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn passmint(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_passmint"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap()
+}
+
+fn json_stdout(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_and_keys_commands_print_json() {
+    let db = fresh_database().await;
+    let created = json_stdout(&passmint(
+        db.url(),
+        &["accounts", "create", "--name", "Acme"],
+    ));
+    let account = created["account_id"].as_str().unwrap();
+    assert!(account.starts_with("acct_"));
+    let test_key = created["test_key"].as_str().unwrap();
+    assert!(test_key.starts_with("pmk_test_") && test_key.len() >= 9 + 32);
+    assert!(
+        created["live_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("pmk_live_")
+    );
+
+    let key = json_stdout(&passmint(
+        db.url(),
+        &["keys", "create", "--account", account, "--mode", "live"],
+    ));
+    let live = key["key"].as_str().unwrap();
+    assert!(live.starts_with("pmk_live_"));
+    assert_eq!(key["mode"], "live");
+
+    let out = passmint(db.url(), &["keys", "revoke", live]);
+    let revoked = json_stdout(&out);
+    assert_eq!(revoked["revoked"], true);
+    let everything = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !everything.contains(live),
+        "the key must not be printed back"
+    );
+
+    let out = passmint(
+        db.url(),
+        &[
+            "keys",
+            "revoke",
+            "pmk_test_doesnotexist0000000000000000000000",
+        ],
+    );
+    assert!(!out.status.success());
+    let out = passmint(
+        db.url(),
+        &[
+            "keys",
+            "create",
+            "--account",
+            "acct_000000000000000000000000",
+            "--mode",
+            "test",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No such account"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_creates_its_database_and_never_logs_keys() {
+    // A database name that does not exist yet, on the test server.
+    let holder = empty_database().await;
+    let url = holder
+        .url()
+        .replace(holder.name(), &format!("{}_new", holder.name()));
+    let created = Command::new(env!("CARGO_BIN_EXE_passmint"))
+        .args(["migrate"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let account = json_stdout(&passmint(&url, &["accounts", "create", "--name", "Logs"]));
+    let key = account["test_key"].as_str().unwrap().to_owned();
+
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ok = client
+        .get(format!("{base}/v1/passes"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let wrong = format!("{key}x");
+    let bad = client
+        .get(format!("{base}/v1/passes"))
+        .bearer_auth(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+    let _ = client
+        .post(format!("{base}/v1/passes"))
+        .bearer_auth(&key)
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("request finished"),
+        "access log expected: {logs}"
+    );
+    assert!(logs.contains("request_id"), "request ids expected in logs");
+    let secret = &key["pmk_test_".len()..];
+    assert!(!logs.contains(secret), "an API key reached the logs");
+
+    // Drop the database serve created.
+    let drop_sql = format!(
+        "DROP DATABASE IF EXISTS \"{}_new\" WITH (FORCE)",
+        holder.name()
+    );
+    let st = Command::new("psql")
+        .args([
+            &passmint_store_postgres::testing::server_url(),
+            "-qc",
+            &drop_sql,
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+#[test]
+fn a_bad_database_url_fails_with_one_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
+        .args(["migrate"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("passmint: "), "{err}");
+    assert!(last.contains("127.0.0.1:1"), "{err}");
+}
