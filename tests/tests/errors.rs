@@ -666,5 +666,5 @@ async fn malformed_requests_never_5xx() {
             &[("Idempotency-Key", &long)],
         )
         .await;
-    r.assert_error(400, "invalid_request_error", None);
+    r.assert_error(400, "invalid_request_error", Some("Idempotency-Key"));
 }

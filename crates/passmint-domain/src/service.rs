@@ -213,11 +213,10 @@ impl Passmint {
         fingerprint: String,
     ) -> Result<IdemBegin, DomainError> {
         if key.is_empty() || key.len() > MAX_KEY_LEN {
-            return Err(DomainError::Invalid {
-                param: None,
-                message: format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} characters long"),
-                code: None,
-            });
+            return Err(DomainError::invalid(
+                "Idempotency-Key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} characters long"),
+            ));
         }
         let req = IdemRequest {
             scope,

@@ -15,67 +15,102 @@ use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "Body of `POST /v1/templates`. Unknown keys are refused.")]
 pub struct CreateTemplateRequest {
     /// Display name.
+    #[schema(schema_with = crate::openapi::schemas::template_name)]
     pub name: String,
     /// One of: event, membership, coupon, loyalty, generic.
     #[serde(rename = "type")]
-    #[schema(value_type = String, example = "event")]
+    #[schema(value_type = crate::openapi::schemas::TemplateTypeSchema)]
     pub kind: TemplateType,
     /// One of: eventTicket, generic, storeCard, coupon, boardingPass.
-    #[schema(value_type = String, example = "eventTicket")]
+    #[schema(value_type = crate::openapi::schemas::AppleStyleSchema)]
     pub apple_style: AppleStyle,
     /// Design configuration.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi::design::DesignSchema)]
     pub design: Design,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "Body of `PATCH /v1/templates/{id}`: every key is optional, and omitted or null \
+                   leaves that property unchanged. A new design is checked against the \
+                   template's `apple_style` (which cannot change) and re-renders the \
+                   template's existing passes. Unknown keys are refused."
+)]
 pub struct UpdateTemplateRequest {
+    #[schema(schema_with = crate::openapi::schemas::template_name_patch)]
     pub name: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::openapi::design::design_patch)]
     pub design: Option<Design>,
+    /// `true` archives the template (no new passes can be issued from it), `false`
+    /// restores it. Omitted or null: unchanged.
     pub archived: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(description = "Body of `POST /v1/passes`. Unknown keys are refused.")]
 pub struct CreatePassRequest {
     /// The template to issue from.
+    #[schema(schema_with = crate::openapi::schemas::template_id_to_issue_from)]
     pub template_id: String,
+    #[schema(schema_with = crate::openapi::schemas::holder_email)]
     pub holder_email: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::holder_name)]
     pub holder_name: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::field_values_create)]
     pub field_values: Option<BTreeMap<String, String>>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::openapi::schemas::metadata_create)]
     pub metadata: Option<Map<String, Value>>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(
+    description = "Body of `PATCH /v1/passes/{id}`: at least one of `field_values` or `metadata` \
+                   (not null) is required. Both are merged into the pass. A PATCH that \
+                   changes nothing records no event and pushes nothing. Unknown keys are \
+                   refused."
+)]
 pub struct UpdatePassRequest {
     /// Field values to set; `null` resets a field to the design's default.
+    #[schema(schema_with = crate::openapi::schemas::field_values_patch)]
     pub field_values: Option<BTreeMap<String, Option<String>>>,
     /// Metadata to merge; `null` removes a key.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::openapi::schemas::metadata_patch)]
     pub metadata: Option<Map<String, Value>>,
 }
 
 // ----- responses -------------------------------------------------------------
 
 #[derive(Serialize, ToSchema)]
+#[schema(
+    description = "A template: the design and structure of passes. Every pass is issued from one."
+)]
 pub struct TemplateObject {
     /// Always "template".
+    #[schema(schema_with = crate::openapi::schemas::object_template)]
     pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::template_id)]
     pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::template_name)]
     pub name: String,
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::schemas::TemplateTypeSchema)]
     pub kind: &'static str,
+    #[schema(value_type = crate::openapi::schemas::AppleStyleSchema)]
     pub apple_style: &'static str,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi::design::DesignSchema)]
     pub design: Design,
+    /// Whether the template is archived: it still resolves and serves its passes,
+    /// but no new pass can be issued from it.
     pub archived: bool,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
     pub created_at: String,
+    #[schema(schema_with = crate::openapi::schemas::updated_at)]
     pub updated_at: String,
 }
 
@@ -96,31 +131,53 @@ impl From<&Template> for TemplateObject {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(
+    description = "The answer to `DELETE /v1/templates/{id}`: the template is archived, not \
+                   deleted (it still resolves by id and serves its passes)."
+)]
 pub struct DeletedObject {
+    #[schema(schema_with = crate::openapi::schemas::template_id)]
     pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::deleted_true)]
     pub deleted: bool,
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(description = "A wallet pass issued from a template to one holder, in one mode.")]
 pub struct PassObject {
     /// Always "pass".
+    #[schema(schema_with = crate::openapi::schemas::object_pass)]
     pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::pass_id)]
     pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::short_id)]
     pub short_id: String,
+    #[schema(schema_with = crate::openapi::schemas::template_id)]
     pub template_id: String,
+    #[schema(schema_with = crate::openapi::schemas::serial_number)]
     pub serial_number: String,
     /// "test" or "live".
+    #[schema(value_type = crate::openapi::schemas::ModeSchema)]
     pub mode: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::holder_email, required = true)]
     pub holder_email: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::holder_name, required = true)]
     pub holder_name: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::field_values)]
     pub field_values: BTreeMap<String, String>,
+    /// Whether the pass has been voided.
     pub voided: bool,
+    #[schema(schema_with = crate::openapi::schemas::voided_at, required = true)]
     pub voided_at: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi::schemas::MetadataSchema)]
     pub metadata: Map<String, Value>,
+    /// Whether the pass was created through the API.
     pub created_via_api: bool,
+    #[schema(schema_with = crate::openapi::schemas::url)]
     pub url: String,
+    #[schema(schema_with = crate::openapi::schemas::download_url)]
     pub download_url: String,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
     pub created_at: String,
 }
 
@@ -149,16 +206,22 @@ impl PassObject {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(description = "One step of a pass's lifecycle.")]
 pub struct PassEventObject {
     /// Always "pass_event".
+    #[schema(schema_with = crate::openapi::schemas::object_pass_event)]
     pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::event_id)]
     pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::pass_id)]
     pub pass_id: String,
     /// created, updated, voided, url_viewed, downloaded, installed, removed.
     #[serde(rename = "type")]
+    #[schema(value_type = crate::openapi::schemas::EventTypeSchema)]
     pub kind: &'static str,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::openapi::schemas::event_metadata)]
     pub metadata: Map<String, Value>,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
     pub created_at: String,
 }
 

@@ -1,7 +1,7 @@
 //! `/v1/events` and `/v1/passes/{id}/events`
 
 use super::ok_list;
-use crate::dto::{ListObject, PassEventObject};
+use crate::dto::PassEventObject;
 use crate::http::auth::authenticate;
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::list::{PAGE_PARAMS, Query};
@@ -23,28 +23,24 @@ async fn list_inner(
     )
 }
 
-/// List recent events across all passes
-#[utoipa::path(get, path = "/v1/events", tag = "Events",
-    params(
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 100"),
-        ("starting_after" = Option<String>, Query, description = "Cursor: an event id; returns older events"),
-        ("ending_before" = Option<String>, Query, description = "Cursor: an event id; returns newer events"),
-    ),
-    responses((status = 200, body = ListObject<PassEventObject>), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)),
+/// List recent events
+///
+/// The events of every pass of the API key's mode, newest first. Unknown query
+/// parameters are refused.
+#[utoipa::path(get, path = "/v1/events", tag = "Events", operation_id = "listEvents",
+    params(crate::openapi::params::EventListQuery),
+    responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     list_inner(req, state, None).await
 }
 
 /// List events for a pass
-#[utoipa::path(get, path = "/v1/passes/{id}/events", tag = "Events",
-    params(
-        ("id" = String, Path, description = "pass_…"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 100"),
-        ("starting_after" = Option<String>, Query, description = "Cursor: an event id; returns older events"),
-        ("ending_before" = Option<String>, Query, description = "Cursor: an event id; returns newer events"),
-    ),
-    responses((status = 200, body = ListObject<PassEventObject>), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+///
+/// The events of one pass, newest first. Unknown query parameters are refused.
+#[utoipa::path(get, path = "/v1/passes/{id}/events", tag = "Events", operation_id = "listPassEvents",
+    params(crate::openapi::params::PassIdPath, crate::openapi::params::EventListQuery),
+    responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_for_pass(
     req: HttpRequest,

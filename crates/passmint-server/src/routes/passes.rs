@@ -1,7 +1,7 @@
 //! `/v1/passes`
 
 use super::{ok_json, ok_list, stored_json};
-use crate::dto::{CreatePassRequest, ListObject, PassObject, UpdatePassRequest};
+use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
 use crate::http::auth::authenticate;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
@@ -21,10 +21,13 @@ fn render(state: &AppState) -> Renderer<Pass> {
 }
 
 /// Issue a pass
-#[utoipa::path(post, path = "/v1/passes", tag = "Passes",
-    request_body = CreatePassRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
-    responses((status = 200, body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+///
+/// Creates a pass from a template, in the mode of the API key. Records a `created`
+/// event. Supports idempotency.
+#[utoipa::path(post, path = "/v1/passes", tag = "Passes", operation_id = "createPass",
+    request_body(content = CreatePassRequest, description = "The pass to issue."),
+    params(crate::openapi::params::IdempotencyKeyHeader),
+    responses((status = 200, description = "The new pass.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -47,16 +50,13 @@ pub async fn create(
     .await
 }
 
-/// List passes (newest first)
-#[utoipa::path(get, path = "/v1/passes", tag = "Passes",
-    params(
-        ("template_id" = Option<String>, Query, description = "Only passes of this template"),
-        ("holder_email" = Option<String>, Query, description = "Only passes of this holder"),
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 50"),
-        ("starting_after" = Option<String>, Query, description = "Cursor: a pass id; returns older passes"),
-        ("ending_before" = Option<String>, Query, description = "Cursor: a pass id; returns newer passes"),
-    ),
-    responses((status = 200, body = ListObject<PassObject>), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)),
+/// List passes
+///
+/// The passes of the API key's mode, newest first, optionally filtered. Unknown query
+/// parameters are refused.
+#[utoipa::path(get, path = "/v1/passes", tag = "Passes", operation_id = "listPasses",
+    params(crate::openapi::params::PassListQuery),
+    responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let who = authenticate(&req, &state).await?;
@@ -92,9 +92,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// Retrieve a pass
-#[utoipa::path(get, path = "/v1/passes/{id}", tag = "Passes",
-    params(("id" = String, Path, description = "pass_…")),
-    responses((status = 200, body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+#[utoipa::path(get, path = "/v1/passes/{id}", tag = "Passes", operation_id = "retrievePass",
+    params(crate::openapi::params::PassIdPath),
+    responses((status = 200, description = "The pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retrieve(
     req: HttpRequest,
@@ -108,11 +108,16 @@ pub async fn retrieve(
     ok_json(&PassObject::new(&p, &state.public_url))
 }
 
-/// Update a pass's field values or metadata
-#[utoipa::path(patch, path = "/v1/passes/{id}", tag = "Passes",
-    params(("id" = String, Path, description = "pass_…"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
-    request_body = UpdatePassRequest,
-    responses((status = 200, body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+/// Update a pass
+///
+/// Merges field values and metadata into the pass (at least one is required). A
+/// voided pass cannot be updated (400, code `pass_voided`). A change records an
+/// `updated` event and is pushed to the devices that installed the pass; a PATCH
+/// that changes nothing does neither. Supports idempotency.
+#[utoipa::path(patch, path = "/v1/passes/{id}", tag = "Passes", operation_id = "updatePass",
+    params(crate::openapi::params::PassIdPath, crate::openapi::params::IdempotencyKeyHeader),
+    request_body(content = UpdatePassRequest, description = "What to change."),
+    responses((status = 200, description = "The pass after the update.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn update(
     req: HttpRequest,
@@ -134,9 +139,13 @@ pub async fn update(
 }
 
 /// Void a pass
-#[utoipa::path(delete, path = "/v1/passes/{id}", tag = "Passes",
-    params(("id" = String, Path, description = "pass_…")),
-    responses((status = 200, body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+///
+/// The pass is not deleted: it is returned with `voided: true` and `voided_at`, records
+/// a `voided` event and is pushed to its devices. Voiding a voided pass returns it
+/// unchanged.
+#[utoipa::path(delete, path = "/v1/passes/{id}", tag = "Passes", operation_id = "voidPass",
+    params(crate::openapi::params::PassIdPath),
+    responses((status = 200, description = "The voided pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn void(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let who = authenticate(&req, &state).await?;

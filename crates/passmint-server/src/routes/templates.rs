@@ -1,9 +1,7 @@
 //! `/v1/templates`
 
 use super::{ok_json, ok_list, stored_json};
-use crate::dto::{
-    CreateTemplateRequest, DeletedObject, ListObject, TemplateObject, UpdateTemplateRequest,
-};
+use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
 use crate::http::auth::authenticate;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
@@ -21,10 +19,14 @@ fn render() -> Renderer<Template> {
 }
 
 /// Create a template
-#[utoipa::path(post, path = "/v1/templates", tag = "Templates",
-    request_body = CreateTemplateRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
-    responses((status = 200, body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+///
+/// Templates belong to the account and are shared by its test and live modes. The
+/// design is checked against Apple's rules for the `apple_style`. Supports
+/// idempotency.
+#[utoipa::path(post, path = "/v1/templates", tag = "Templates", operation_id = "createTemplate",
+    request_body(content = CreateTemplateRequest, description = "The template to create."),
+    params(crate::openapi::params::IdempotencyKeyHeader),
+    responses((status = 200, description = "The new template.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create(
     req: HttpRequest,
@@ -46,14 +48,13 @@ pub async fn create(
     .await
 }
 
-/// List templates (non-archived, newest first)
-#[utoipa::path(get, path = "/v1/templates", tag = "Templates",
-    params(
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 50"),
-        ("starting_after" = Option<String>, Query, description = "Cursor: a template id; returns older templates"),
-        ("ending_before" = Option<String>, Query, description = "Cursor: a template id; returns newer templates"),
-    ),
-    responses((status = 200, body = ListObject<TemplateObject>), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)),
+/// List templates
+///
+/// The account's templates that are not archived, newest first. Unknown query
+/// parameters are refused.
+#[utoipa::path(get, path = "/v1/templates", tag = "Templates", operation_id = "listTemplates",
+    params(crate::openapi::params::TemplateListQuery),
+    responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let who = authenticate(&req, &state).await?;
@@ -66,10 +67,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     )
 }
 
-/// Retrieve a template (archived ones too)
-#[utoipa::path(get, path = "/v1/templates/{id}", tag = "Templates",
-    params(("id" = String, Path, description = "tmpl_…")),
-    responses((status = 200, body = TemplateObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+/// Retrieve a template
+///
+/// Archived templates are returned too.
+#[utoipa::path(get, path = "/v1/templates/{id}", tag = "Templates", operation_id = "retrieveTemplate",
+    params(crate::openapi::params::TemplateIdPath),
+    responses((status = 200, description = "The template.", body = TemplateObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retrieve(
     req: HttpRequest,
@@ -81,11 +84,15 @@ pub async fn retrieve(
     ok_json(&TemplateObject::from(&t))
 }
 
-/// Update a template's name, design or archived status
-#[utoipa::path(patch, path = "/v1/templates/{id}", tag = "Templates",
-    params(("id" = String, Path, description = "tmpl_…"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry")),
-    request_body = UpdateTemplateRequest,
-    responses((status = 200, body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+/// Update a template
+///
+/// Changes the name, the design or the archived status; every key is optional. A
+/// new design changes the rendering of the template's existing passes, which are
+/// re-signed and pushed like an update. Supports idempotency.
+#[utoipa::path(patch, path = "/v1/templates/{id}", tag = "Templates", operation_id = "updateTemplate",
+    params(crate::openapi::params::TemplateIdPath, crate::openapi::params::IdempotencyKeyHeader),
+    request_body(content = UpdateTemplateRequest, description = "What to change; an empty body changes nothing."),
+    responses((status = 200, description = "The template after the update.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn update(
     req: HttpRequest,
@@ -111,9 +118,13 @@ pub async fn update(
 }
 
 /// Archive a template
-#[utoipa::path(delete, path = "/v1/templates/{id}", tag = "Templates",
-    params(("id" = String, Path, description = "tmpl_…")),
-    responses((status = 200, body = DeletedObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+///
+/// Existing passes remain valid, but no new pass can be issued from an archived
+/// template (400, code `template_archived`). Archiving an archived template succeeds
+/// again.
+#[utoipa::path(delete, path = "/v1/templates/{id}", tag = "Templates", operation_id = "archiveTemplate",
+    params(crate::openapi::params::TemplateIdPath),
+    responses((status = 200, description = "The template is archived.", body = DeletedObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn archive(
     req: HttpRequest,

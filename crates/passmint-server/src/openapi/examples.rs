@@ -1,0 +1,166 @@
+//! Examples of the API's objects, produced by the DTOs' own serde from domain
+//! objects, so they have exactly the shape the server sends.
+
+use super::schemas::example_id;
+use crate::dto::{DeletedObject, ListObject, PassEventObject, PassObject, TemplateObject};
+use passmint_domain::design::Design;
+use passmint_domain::event::{EventType, PassEvent};
+use passmint_domain::ids::{AccountId, EventId, PassId, TemplateId};
+use passmint_domain::mode::Mode;
+use passmint_domain::pass::Pass;
+use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use time::macros::datetime;
+
+/// The public URL of the examples.
+pub const PUBLIC_URL: &str = "https://passmint.example.com";
+
+fn body(prefix: &str) -> String {
+    example_id(prefix)[prefix.len()..].to_owned()
+}
+
+fn to_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+pub fn template() -> Template {
+    Template {
+        id: TemplateId::from_body(&body(TemplateId::PREFIX)),
+        account_id: AccountId::from_body(&body(AccountId::PREFIX)),
+        name: "VIP Concert Pass".into(),
+        kind: TemplateType::Event,
+        apple_style: AppleStyle::EventTicket,
+        design: serde_json::from_value::<Design>(super::design::example()).unwrap_or_default(),
+        archived: false,
+        created_at: datetime!(2026-04-16 12:00:00 UTC),
+        updated_at: datetime!(2026-04-16 12:00:00 UTC),
+    }
+}
+
+pub fn pass() -> Pass {
+    let template = template();
+    let mut metadata = Map::new();
+    metadata.insert("order_id".into(), json!("ord_123"));
+    Pass {
+        id: PassId::from_body(&body(PassId::PREFIX)),
+        account_id: template.account_id.clone(),
+        mode: Mode::Test,
+        template_id: template.id,
+        short_id: "aB3dE5gH7j".into(),
+        serial_number: "Zq81LmN0pRs4TuV6wXy2Ab9C".into(),
+        auth_token: "not-part-of-the-api-0123456789".into(),
+        holder_email: Some("alice@example.com".into()),
+        holder_name: Some("Alice Johnson".into()),
+        field_values: BTreeMap::from([("seatNumber".to_owned(), "A12".to_owned())]),
+        metadata,
+        voided_at: None,
+        created_via_api: true,
+        created_at: datetime!(2026-04-16 12:00:00 UTC),
+        updated_at: datetime!(2026-04-16 12:00:00 UTC),
+        version: 1,
+    }
+}
+
+pub fn voided_pass() -> Pass {
+    let mut p = pass();
+    p.voided_at = Some(datetime!(2026-04-16 14:30:00 UTC));
+    p
+}
+
+pub fn event() -> PassEvent {
+    let pass = pass();
+    let mut metadata = Map::new();
+    metadata.insert("field_values".into(), json!(["seatNumber"]));
+    PassEvent {
+        id: EventId::from_body(&body(EventId::PREFIX)),
+        account_id: pass.account_id.clone(),
+        mode: pass.mode,
+        pass_id: pass.id,
+        kind: EventType::Updated,
+        metadata,
+        created_at: datetime!(2026-04-16 13:00:00 UTC),
+    }
+}
+
+/// Examples of the response objects by component name.
+pub fn objects() -> Vec<(&'static str, Vec<Value>)> {
+    let pass = PassObject::new(&pass(), PUBLIC_URL);
+    let voided = PassObject::new(&voided_pass(), PUBLIC_URL);
+    let template = TemplateObject::from(&template());
+    let event = PassEventObject::from(&event());
+    let deleted = DeletedObject {
+        id: template.id.clone(),
+        deleted: true,
+    };
+    vec![
+        (
+            "PassList",
+            vec![to_value(&ListObject::new(vec![pass], false))],
+        ),
+        (
+            "PassObject",
+            vec![
+                to_value(&PassObject::new(&self::pass(), PUBLIC_URL)),
+                to_value(&voided),
+            ],
+        ),
+        (
+            "TemplateList",
+            vec![to_value(&ListObject::new(
+                vec![TemplateObject::from(&self::template())],
+                false,
+            ))],
+        ),
+        ("TemplateObject", vec![to_value(&template)]),
+        (
+            "PassEventList",
+            vec![to_value(&ListObject::new(
+                vec![PassEventObject::from(&self::event())],
+                true,
+            ))],
+        ),
+        ("PassEventObject", vec![to_value(&event)]),
+        ("DeletedObject", vec![to_value(&deleted)]),
+    ]
+}
+
+/// Examples of the request bodies by component name (the reference's).
+pub fn requests() -> Vec<(&'static str, Vec<Value>)> {
+    vec![
+        (
+            "CreateTemplateRequest",
+            vec![json!({
+                "name": "VIP Concert Pass",
+                "type": "event",
+                "apple_style": "eventTicket",
+                "design": super::design::example()
+            })],
+        ),
+        (
+            "UpdateTemplateRequest",
+            vec![
+                json!({"name": "Updated Template Name"}),
+                json!({"archived": true}),
+            ],
+        ),
+        (
+            "CreatePassRequest",
+            vec![json!({
+                "template_id": example_id(TemplateId::PREFIX),
+                "holder_email": "alice@example.com",
+                "holder_name": "Alice Johnson",
+                "field_values": {"seatNumber": "A12"},
+                "metadata": {"order_id": "ord_123"}
+            })],
+        ),
+        (
+            "UpdatePassRequest",
+            vec![
+                json!({"field_values": {"seatNumber": "B7"}}),
+                json!({"metadata": {"order_id": null}}),
+            ],
+        ),
+    ]
+}

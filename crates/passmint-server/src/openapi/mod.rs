@@ -1,0 +1,245 @@
+//! The OpenAPI 3.1 document of the public API, served at `/v1/openapi.json`.
+//!
+//! The operations come from the handlers' `#[utoipa::path]` annotations and the
+//! request and response objects from the DTOs' derives. What those cannot express is
+//! built here by hand from the domain's own values and limits:
+//!
+//! - [`schemas`]: the enums, ids, timestamps, metadata, list and error envelopes;
+//! - [`design`]: a template's `design`, key for key as its serde shape;
+//! - [`params`]: the path, header and query parameters with their constraints;
+//! - [`responses`]: the error answers of every operation with real examples, and
+//!   the `Request-Id` and `Idempotent-Replayed` headers;
+//! - [`examples`]: examples of the objects, produced by the DTOs' serde.
+
+pub mod design;
+pub mod examples;
+pub mod params;
+pub mod responses;
+pub mod schemas;
+
+use crate::dto;
+use crate::routes::{events, passes, templates};
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Required};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
+
+const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from templates.
+
+**Authentication.** Send an API key as a bearer token: `Authorization: Bearer pmk_test_…`. The key's prefix decides the mode: `pmk_test_` keys see only test objects and `pmk_live_` keys only live ones (passes, events and idempotency keys belong to one mode; templates are shared by both modes of an account). A missing, malformed, unknown or revoked key answers 401.
+
+**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
+
+**Lists** are newest first, wrapped in `{"object": "list", "data": [...], "has_more": ...}`. Page with `limit` and the cursors `starting_after` (older) or `ending_before` (newer), which take an id of the listed type.
+
+**Idempotency.** Send an `Idempotency-Key` header on POST and PATCH to retry safely: a replay within 24 hours returns the first answer with `Idempotent-Replayed: true` and does nothing again. Keys are scoped to the account and mode; reusing one with a different method, path or body answers 409.
+
+**Errors** all have the envelope `{"error": {"type", "code", "message", "param"}}` (see `ErrorEnvelope`), also for unknown routes (404, `components/responses/UnknownRoute`) and methods a path does not have (405, `components/responses/MethodNotAllowed`). A client mistake is never a 500.
+
+| type | status | meaning |
+| --- | --- | --- |
+| `invalid_request_error` | 400, 405, 413, 415 | malformed or invalid request |
+| `authentication_error` | 401 | invalid or missing API key |
+| `billing_error` | 402 | account billing issue |
+| `not_found_error` | 404 | resource or route does not exist |
+| `idempotency_error` | 409 | Idempotency-Key reused with a different request, or in use |
+| `api_error` | 500 | internal server error |"#;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Passmint API", version = "1", description = DESCRIPTION),
+    paths(
+        passes::create, passes::list, passes::retrieve, passes::update, passes::void,
+        templates::create, templates::list, templates::retrieve, templates::update, templates::archive,
+        events::list, events::list_for_pass,
+    ),
+    components(schemas(
+        dto::PassObject, dto::TemplateObject, dto::PassEventObject, dto::DeletedObject,
+        dto::CreatePassRequest, dto::UpdatePassRequest, dto::CreateTemplateRequest, dto::UpdateTemplateRequest,
+    )),
+    tags(
+        (name = "Passes", description = "Passes are the core resource: each is a single wallet pass issued from a template, in the mode of the key that issued it."),
+        (name = "Templates", description = "Templates define the design and structure of passes. Every pass is issued from a template; templates are shared by the test and live modes of an account."),
+        (name = "Events", description = "Events track the lifecycle of passes, from creation through installation and removal."),
+    ),
+    security(("bearer" = [])),
+    modifiers(&Components, &Security, &Operations),
+)]
+pub struct ApiDoc;
+
+/// The hand-built schemas and the examples of the objects.
+struct Components;
+
+impl Modify for Components {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let schemas = &mut components.schemas;
+        let mut add = |name: &str, schema: RefOr<Schema>| {
+            schemas.insert(name.to_owned(), schema);
+        };
+        for (name, schema) in design::components() {
+            add(name, schema);
+        }
+        // The error envelope is written by the server with all four keys; these
+        // replace the derives of `http::error`.
+        for (name, schema) in schemas::error_components() {
+            add(name, schema);
+        }
+        add_marker::<schemas::TemplateTypeSchema>(&mut add);
+        add_marker::<schemas::AppleStyleSchema>(&mut add);
+        add_marker::<schemas::ModeSchema>(&mut add);
+        add_marker::<schemas::EventTypeSchema>(&mut add);
+        add_marker::<schemas::MetadataSchema>(&mut add);
+        add_marker::<schemas::PassList>(&mut add);
+        add_marker::<schemas::TemplateList>(&mut add);
+        add_marker::<schemas::PassEventList>(&mut add);
+        for (name, values) in examples::objects().into_iter().chain(examples::requests()) {
+            if let Some(RefOr::T(Schema::Object(o))) = schemas.get_mut(name) {
+                o.examples = values;
+            }
+        }
+        for (name, response) in responses::component_responses() {
+            components
+                .responses
+                .insert(name.to_owned(), RefOr::T(response));
+        }
+    }
+}
+
+fn add_marker<T: ToSchema>(add: &mut impl FnMut(&str, RefOr<Schema>)) {
+    add(&T::name(), <T as PartialSchema>::schema());
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("pmk_test_… or pmk_live_…")
+                    .description(Some(
+                        "An API key: `pmk_test_` or `pmk_live_` followed by at least 32 \
+                         base62 characters. The prefix decides the mode of every object \
+                         the request sees or creates.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Completes the operations: responses (see [`responses::complete`]), the optional
+/// body of a template update, and the 405 of every path.
+struct Operations;
+
+impl Modify for Operations {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let methods: Vec<&str> = [
+                (item.get.is_some(), "GET"),
+                (item.post.is_some(), "POST"),
+                (item.patch.is_some(), "PATCH"),
+                (item.delete.is_some(), "DELETE"),
+            ]
+            .into_iter()
+            .filter_map(|(has, m)| has.then_some(m))
+            .collect();
+            item.description = Some(format!(
+                "Other methods than {} answer 405 (see `components/responses/MethodNotAllowed`).",
+                methods.join(", ")
+            ));
+            for op in operations_mut(item) {
+                responses::complete(op);
+                if op.operation_id.as_deref() == Some("updateTemplate")
+                    && let Some(body) = &mut op.request_body
+                {
+                    // An empty body reads as `{}`, which changes nothing.
+                    body.required = Some(Required::False);
+                }
+            }
+        }
+    }
+}
+
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.patch.as_mut(),
+        item.put.as_mut(),
+        item.delete.as_mut(),
+        item.head.as_mut(),
+        item.options.as_mut(),
+        item.trace.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The few keywords utoipa's model has no field for, added to the JSON.
+fn finish(doc: &mut Value) {
+    // `Request-Id` is on every response.
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut().filter_map(Value::as_object_mut) {
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                for response in responses.values_mut() {
+                    mark_request_id_required(response);
+                }
+            }
+        }
+    }
+    if let Some(components) = doc.get_mut("components") {
+        if let Some(responses) = components
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        {
+            for response in responses.values_mut() {
+                mark_request_id_required(response);
+            }
+        }
+        // A pass update needs `field_values` or `metadata`, and not null.
+        if let Some(update) = components.pointer_mut("/schemas/UpdatePassRequest")
+            && let Some(update) = update.as_object_mut()
+        {
+            update.insert(
+                "anyOf".into(),
+                json!([
+                    {"required": ["field_values"], "properties": {"field_values": {"type": "object"}}},
+                    {"required": ["metadata"], "properties": {"metadata": {"type": "object"}}}
+                ]),
+            );
+        }
+    }
+}
+
+fn mark_request_id_required(response: &mut Value) {
+    if let Some(header) = response.pointer_mut(&format!("/headers/{}", responses::REQUEST_ID))
+        && let Some(header) = header.as_object_mut()
+    {
+        header.insert("required".into(), Value::Bool(true));
+    }
+}
+
+/// The document as JSON.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+    finish(&mut doc);
+    doc
+}
+
+static DOCUMENT_JSON: LazyLock<String> =
+    LazyLock::new(|| serde_json::to_string(&document()).unwrap_or_default());
+
+pub fn document_json() -> String {
+    DOCUMENT_JSON.clone()
+}
