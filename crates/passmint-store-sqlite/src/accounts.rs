@@ -1,0 +1,97 @@
+//! [`AccountStore`]: accounts and API keys, one statement per call.
+
+use crate::SqliteStore;
+use crate::error::store_error;
+use crate::rows::{ACCOUNT_COLUMNS, API_KEY_COLUMNS, AccountRow, ApiKeyRow};
+use crate::sql::{Bind, Stmt};
+use async_trait::async_trait;
+use diesel::RunQueryDsl;
+use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::ids::AccountId;
+use passmint_domain::ports::{AccountStore, StoreResult};
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+
+const INSERT_ACCOUNT: &str =
+    "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)";
+const INSERT_API_KEY: &str = "INSERT INTO api_keys \
+     (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+static GET_ACCOUNT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
+static FIND_API_KEY: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
+static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
+         RETURNING {API_KEY_COLUMNS}"
+    )
+});
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+        let stmt = Stmt::new(
+            INSERT_ACCOUNT,
+            vec![
+                Bind::text(account.id.as_str()),
+                Bind::text(&account.name),
+                Bind::NullableBigInt(account.live_pass_limit),
+                Bind::time(account.created_at),
+            ],
+        );
+        self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
+            .await
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
+        let stmt = Stmt::new(GET_ACCOUNT.as_str(), vec![Bind::text(id.as_str())]);
+        self.read(move |conn| {
+            stmt.get_result::<AccountRow>(conn)
+                .map_err(store_error)?
+                .try_into()
+        })
+        .await
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
+        // A missing account is a foreign-key violation, mapped to `NotFound`.
+        let stmt = Stmt::new(
+            INSERT_API_KEY,
+            vec![
+                Bind::text(key.id.as_str()),
+                Bind::text(key.account_id.as_str()),
+                Bind::text(key.mode.as_str()),
+                Bind::text(&key.key_hash),
+                Bind::text(&key.display_prefix),
+                Bind::time(key.created_at),
+                Bind::nullable_time(key.revoked_at),
+            ],
+        );
+        self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
+            .await
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
+        let stmt = Stmt::new(FIND_API_KEY.as_str(), vec![Bind::text(key_hash)]);
+        self.read(move |conn| {
+            stmt.get_result::<ApiKeyRow>(conn)
+                .map_err(store_error)?
+                .try_into()
+        })
+        .await
+    }
+
+    async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        let stmt = Stmt::new(
+            REVOKE_API_KEY.as_str(),
+            vec![Bind::text(key_hash), Bind::time(at)],
+        );
+        self.write(move |conn| {
+            stmt.get_result::<ApiKeyRow>(conn)
+                .map_err(store_error)?
+                .try_into()
+        })
+        .await
+    }
+}

@@ -1,0 +1,224 @@
+//! [`PassStore`]: passes and their events.
+//!
+//! Issuing a pass is one `BEGIN IMMEDIATE` transaction on the writer: the
+//! idempotency completion (first, so that a ticket that lost its key writes
+//! nothing), the pass, its `created` event. Any failure (a unique violation, a lost
+//! ticket) rolls all of it back. An update is the same: the conditional `UPDATE`
+//! (whose zero rows are told apart as `NotFound` or `Conflict`), its event, its
+//! completion.
+
+use crate::SqliteStore;
+use crate::error::store_error;
+use crate::idempotency::{complete, completion};
+use crate::list::{List, exists};
+use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
+use crate::sql::{Bind, Stmt};
+use async_trait::async_trait;
+use diesel::RunQueryDsl;
+use passmint_domain::StoreError;
+use passmint_domain::event::PassEvent;
+use passmint_domain::idempotency::IdemCompletion;
+use passmint_domain::ids::PassId;
+use passmint_domain::mode::Scope;
+use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::{PassStore, StoreResult};
+use std::sync::LazyLock;
+
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO passes ({PASS_COLUMNS}) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    )
+});
+static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+});
+static GET: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
+});
+
+/// `$1..$16` are the pass, `$17` the expected version.
+const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
+     auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
+     metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
+     updated_at = $15, version = $16 \
+     WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
+
+fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Backend(format!("cannot encode JSON: {e}"))
+}
+
+/// `$1..$16`, in [`PASS_COLUMNS`] order.
+fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
+    Ok(vec![
+        Bind::text(p.id.as_str()),
+        Bind::text(p.account_id.as_str()),
+        Bind::text(p.mode.as_str()),
+        Bind::text(p.template_id.as_str()),
+        Bind::text(&p.short_id),
+        Bind::text(&p.serial_number),
+        Bind::text(&p.auth_token),
+        Bind::nullable_text(p.holder_email.as_deref()),
+        Bind::nullable_text(p.holder_name.as_deref()),
+        Bind::json(&p.field_values).map_err(json_error)?,
+        Bind::json(&p.metadata).map_err(json_error)?,
+        Bind::nullable_time(p.voided_at),
+        Bind::Bool(p.created_via_api),
+        Bind::time(p.created_at),
+        Bind::time(p.updated_at),
+        Bind::BigInt(p.version),
+    ])
+}
+
+/// The statement inserting `e`.
+fn insert_event(e: &PassEvent) -> StoreResult<Stmt> {
+    Ok(Stmt::new(
+        INSERT_EVENT.as_str(),
+        vec![
+            Bind::text(e.id.as_str()),
+            Bind::text(e.account_id.as_str()),
+            Bind::text(e.mode.as_str()),
+            Bind::text(e.pass_id.as_str()),
+            Bind::text(e.kind.as_str()),
+            Bind::json(&e.metadata).map_err(json_error)?,
+            Bind::time(e.created_at),
+        ],
+    ))
+}
+
+fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {
+    vec![
+        ("account_id", Bind::text(scope.account_id.as_str())),
+        ("mode", Bind::text(scope.mode.as_str())),
+    ]
+}
+
+/// The conflict of an update whose expectation no longer holds.
+const CHANGED: &str = "the pass version moved since it was read";
+
+#[async_trait]
+impl PassStore for SqliteStore {
+    async fn insert_pass(
+        &self,
+        pass: &Pass,
+        event: &PassEvent,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let insert = Stmt::new(INSERT.as_str(), pass_binds(pass)?);
+        let event = insert_event(event)?;
+        let done = idem.map(completion);
+        self.write_tx(move |conn| {
+            if let Some(done) = done {
+                complete(conn, done)?;
+            }
+            insert.execute(conn).map_err(store_error)?;
+            event.execute(conn).map_err(store_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
+        let stmt = Stmt::new(
+            GET.as_str(),
+            vec![
+                Bind::text(id.as_str()),
+                Bind::text(scope.account_id.as_str()),
+                Bind::text(scope.mode.as_str()),
+            ],
+        );
+        self.read(move |conn| {
+            stmt.get_result::<PassRow>(conn)
+                .map_err(store_error)?
+                .try_into()
+        })
+        .await
+    }
+
+    async fn list_passes(
+        &self,
+        scope: &Scope,
+        filter: &PassFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page<Pass>> {
+        let mut filters = Vec::new();
+        if let Some(t) = &filter.template_id {
+            filters.push(("template_id", Bind::text(t.as_str())));
+        }
+        if let Some(email) = &filter.holder_email {
+            filters.push(("holder_email", Bind::text(email)));
+        }
+        let list = List {
+            table: "passes",
+            columns: PASS_COLUMNS,
+            scope: scope_binds(scope),
+            filters,
+            condition: None,
+        };
+        let page = page.clone();
+        self.read(move |conn| list.fetch::<PassRow, Pass>(conn, &page))
+            .await
+    }
+
+    async fn update_pass(
+        &self,
+        pass: &Pass,
+        expected_version: i64,
+        event: Option<&PassEvent>,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut binds = pass_binds(pass)?;
+        binds.push(Bind::BigInt(expected_version));
+        let update = Stmt::new(UPDATE, binds);
+        let event = event.map(insert_event).transpose()?;
+        let done = idem.map(completion);
+        let id = pass.id.as_str().to_owned();
+        let scope = scope_binds(&pass.scope());
+        self.write_tx(move |conn| {
+            if update.execute(conn).map_err(store_error)? == 0 {
+                return Err(if exists(conn, "passes", &id, scope)? {
+                    StoreError::Conflict(CHANGED.into())
+                } else {
+                    StoreError::NotFound
+                });
+            }
+            if let Some(event) = event {
+                event.execute(conn).map_err(store_error)?;
+            }
+            match done {
+                Some(done) => complete(conn, done),
+                None => Ok(()),
+            }
+        })
+        .await
+    }
+
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+        // An event of a missing pass is a foreign-key violation, mapped to `NotFound`.
+        let stmt = insert_event(event)?;
+        self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
+            .await
+    }
+
+    async fn list_events(
+        &self,
+        scope: &Scope,
+        pass: Option<&PassId>,
+        page: &PageRequest,
+    ) -> StoreResult<Page<PassEvent>> {
+        let list = List {
+            table: "pass_events",
+            columns: EVENT_COLUMNS,
+            scope: scope_binds(scope),
+            filters: pass
+                .map(|p| ("pass_id", Bind::text(p.as_str())))
+                .into_iter()
+                .collect(),
+            condition: None,
+        };
+        let page = page.clone();
+        self.read(move |conn| list.fetch::<EventRow, PassEvent>(conn, &page))
+            .await
+    }
+}

@@ -1,0 +1,270 @@
+//! Row types: what the statements return, and their conversion to domain models.
+//! Column lists live next to the types so every `SELECT` and `RETURNING` reads the
+//! same columns. Timestamps arrive as integer microseconds, JSON as text.
+
+use crate::error::decode_error;
+use crate::sql::from_micros;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
+use passmint_domain::StoreError;
+use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::event::{EventType, PassEvent};
+use passmint_domain::ids::{AccountId, ApiKeyId, EventId, PassId, TemplateId};
+use passmint_domain::mode::Mode;
+use passmint_domain::pass::Pass;
+use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use time::OffsetDateTime;
+
+fn mode(s: &str) -> Result<Mode, StoreError> {
+    Mode::parse(s).ok_or_else(|| decode_error("mode", s))
+}
+
+fn time(what: &str, micros: i64) -> Result<OffsetDateTime, StoreError> {
+    from_micros(micros).map_err(|e| decode_error(what, e))
+}
+
+fn opt_time(what: &str, micros: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
+    micros.map(|m| time(what, m)).transpose()
+}
+
+fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| decode_error(what, e))
+}
+
+macro_rules! parse_id {
+    ($ty:ty, $s:expr) => {
+        <$ty>::parse(&$s).ok_or_else(|| decode_error(stringify!($ty), &$s))
+    };
+}
+
+pub(crate) const ACCOUNT_COLUMNS: &str = "id, name, live_pass_limit, created_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct AccountRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    live_pass_limit: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: parse_id!(AccountId, r.id)?,
+            name: r.name,
+            live_pass_limit: r.live_pass_limit,
+            created_at: time("created_at", r.created_at)?,
+        })
+    }
+}
+
+pub(crate) const API_KEY_COLUMNS: &str =
+    "id, account_id, mode, key_hash, display_prefix, created_at, revoked_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct ApiKeyRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    mode: String,
+    #[diesel(sql_type = Text)]
+    key_hash: String,
+    #[diesel(sql_type = Text)]
+    display_prefix: String,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(r: ApiKeyRow) -> Result<Self, StoreError> {
+        Ok(ApiKey {
+            id: parse_id!(ApiKeyId, r.id)?,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            mode: mode(&r.mode)?,
+            key_hash: r.key_hash,
+            display_prefix: r.display_prefix,
+            created_at: time("created_at", r.created_at)?,
+            revoked_at: opt_time("revoked_at", r.revoked_at)?,
+        })
+    }
+}
+
+pub(crate) const TEMPLATE_COLUMNS: &str =
+    "id, account_id, name, kind, apple_style, design, archived, created_at, updated_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct TemplateRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    apple_style: String,
+    #[diesel(sql_type = Text)]
+    design: String,
+    #[diesel(sql_type = Bool)]
+    archived: bool,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+    #[diesel(sql_type = BigInt)]
+    updated_at: i64,
+}
+
+impl TryFrom<TemplateRow> for Template {
+    type Error = StoreError;
+
+    fn try_from(r: TemplateRow) -> Result<Self, StoreError> {
+        Ok(Template {
+            id: parse_id!(TemplateId, r.id)?,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            name: r.name,
+            kind: TemplateType::parse(&r.kind)
+                .ok_or_else(|| decode_error("template kind", &r.kind))?,
+            apple_style: AppleStyle::parse(&r.apple_style)
+                .ok_or_else(|| decode_error("apple_style", &r.apple_style))?,
+            design: json("design", &r.design)?,
+            archived: r.archived,
+            created_at: time("created_at", r.created_at)?,
+            updated_at: time("updated_at", r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) const PASS_COLUMNS: &str = "id, account_id, mode, template_id, short_id, \
+     serial_number, auth_token, holder_email, holder_name, field_values, metadata, voided_at, \
+     created_via_api, created_at, updated_at, version";
+
+#[derive(QueryableByName)]
+pub(crate) struct PassRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    mode: String,
+    #[diesel(sql_type = Text)]
+    template_id: String,
+    #[diesel(sql_type = Text)]
+    short_id: String,
+    #[diesel(sql_type = Text)]
+    serial_number: String,
+    #[diesel(sql_type = Text)]
+    auth_token: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    holder_email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    holder_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    field_values: String,
+    #[diesel(sql_type = Text)]
+    metadata: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    voided_at: Option<i64>,
+    #[diesel(sql_type = Bool)]
+    created_via_api: bool,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+    #[diesel(sql_type = BigInt)]
+    updated_at: i64,
+    #[diesel(sql_type = BigInt)]
+    version: i64,
+}
+
+impl TryFrom<PassRow> for Pass {
+    type Error = StoreError;
+
+    fn try_from(r: PassRow) -> Result<Self, StoreError> {
+        Ok(Pass {
+            id: parse_id!(PassId, r.id)?,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            mode: mode(&r.mode)?,
+            template_id: parse_id!(TemplateId, r.template_id)?,
+            short_id: r.short_id,
+            serial_number: r.serial_number,
+            auth_token: r.auth_token,
+            holder_email: r.holder_email,
+            holder_name: r.holder_name,
+            field_values: json("field_values", &r.field_values)?,
+            metadata: json("pass metadata", &r.metadata)?,
+            voided_at: opt_time("voided_at", r.voided_at)?,
+            created_via_api: r.created_via_api,
+            created_at: time("created_at", r.created_at)?,
+            updated_at: time("updated_at", r.updated_at)?,
+            version: r.version,
+        })
+    }
+}
+
+pub(crate) const EVENT_COLUMNS: &str = "id, account_id, mode, pass_id, kind, metadata, created_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct EventRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    mode: String,
+    #[diesel(sql_type = Text)]
+    pass_id: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    metadata: String,
+    #[diesel(sql_type = BigInt)]
+    created_at: i64,
+}
+
+impl TryFrom<EventRow> for PassEvent {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(PassEvent {
+            id: parse_id!(EventId, r.id)?,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            mode: mode(&r.mode)?,
+            pass_id: parse_id!(PassId, r.pass_id)?,
+            kind: EventType::parse(&r.kind).ok_or_else(|| decode_error("event type", &r.kind))?,
+            metadata: json("event metadata", &r.metadata)?,
+            created_at: time("created_at", r.created_at)?,
+        })
+    }
+}
+
+/// The stored state of an idempotency key that could not be inserted.
+#[derive(QueryableByName)]
+pub(crate) struct IdemRow {
+    #[diesel(sql_type = Text)]
+    pub(crate) fingerprint: String,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) locked_until: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) expires_at: i64,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub(crate) response_status: Option<i32>,
+    #[diesel(sql_type = Nullable<Binary>)]
+    pub(crate) response_body: Option<Vec<u8>>,
+}
+
+/// A one-row answer to `SELECT EXISTS (…) AS found`.
+#[derive(QueryableByName)]
+pub(crate) struct Found {
+    #[diesel(sql_type = Bool)]
+    pub(crate) found: bool,
+}

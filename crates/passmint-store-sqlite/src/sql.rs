@@ -1,0 +1,204 @@
+//! Hand-written statements that diesel prepares once per connection.
+//!
+//! `diesel::sql_query` is never cached, and diesel's query builder refuses to cache
+//! an `UPDATE` or an upsert. [`Stmt`] is fixed SQL text with numbered placeholders
+//! (`$1`, `$2`, …) and owned, typed binds; it tells diesel it is safe to cache, so
+//! each connection keeps one prepared statement per distinct text and a later call
+//! only binds and steps. Owned binds let a statement move into the blocking task
+//! that runs it.
+//!
+//! A placeholder may appear several times; each occurrence becomes its own SQLite
+//! parameter bound to the same value.
+
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Untyped};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryResult, RunQueryDsl};
+use std::borrow::Cow;
+use time::OffsetDateTime;
+
+/// A statement: SQL text plus the values of its placeholders.
+#[derive(Clone, Debug)]
+pub(crate) struct Stmt {
+    sql: Cow<'static, str>,
+    binds: Vec<Bind>,
+}
+
+impl Stmt {
+    pub(crate) fn new(sql: impl Into<Cow<'static, str>>, binds: Vec<Bind>) -> Self {
+        Stmt {
+            sql: sql.into(),
+            binds,
+        }
+    }
+
+    /// The values of the placeholders, for another statement with the same ones.
+    pub(crate) fn into_binds(self) -> Vec<Bind> {
+        self.binds
+    }
+
+    /// The same statement under `EXPLAIN QUERY PLAN`.
+    #[cfg(test)]
+    pub(crate) fn explain(self) -> Self {
+        Stmt {
+            sql: format!("EXPLAIN QUERY PLAN {}", self.sql).into(),
+            binds: self.binds,
+        }
+    }
+}
+
+/// One placeholder value, with the SQL type it is bound as.
+#[derive(Clone, Debug)]
+pub(crate) enum Bind {
+    Text(String),
+    NullableText(Option<String>),
+    BigInt(i64),
+    NullableBigInt(Option<i64>),
+    Integer(i32),
+    Bool(bool),
+    Blob(Vec<u8>),
+}
+
+impl Bind {
+    pub(crate) fn text(s: &str) -> Self {
+        Bind::Text(s.to_owned())
+    }
+
+    pub(crate) fn nullable_text(s: Option<&str>) -> Self {
+        Bind::NullableText(s.map(str::to_owned))
+    }
+
+    /// A timestamp, as the integer microseconds the schema stores.
+    pub(crate) fn time(t: OffsetDateTime) -> Self {
+        Bind::BigInt(micros(t))
+    }
+
+    pub(crate) fn nullable_time(t: Option<OffsetDateTime>) -> Self {
+        Bind::NullableBigInt(t.map(micros))
+    }
+
+    /// A JSON document, serialised here and stored as TEXT.
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Text(serde_json::to_string(value)?))
+    }
+
+    fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        match self {
+            Bind::Text(v) => out.push_bind_param::<Text, String>(v),
+            Bind::NullableText(v) => out.push_bind_param::<Nullable<Text>, Option<String>>(v),
+            Bind::BigInt(v) => out.push_bind_param::<BigInt, i64>(v),
+            Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, Option<i64>>(v),
+            Bind::Integer(v) => out.push_bind_param::<Integer, i32>(v),
+            Bind::Bool(v) => out.push_bind_param::<Bool, bool>(v),
+            Bind::Blob(v) => out.push_bind_param::<Binary, Vec<u8>>(v),
+        }
+    }
+}
+
+/// Microseconds since the Unix epoch (rounded down), as stored. Every
+/// `OffsetDateTime` (years ±9999) fits an `i64` of microseconds.
+pub(crate) fn micros(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp_nanos().div_euclid(1_000) as i64
+}
+
+/// The UTC time `micros` microseconds after the Unix epoch.
+pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime, time::error::ComponentRange> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+}
+
+impl QueryFragment<Sqlite> for Stmt {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        let mut rest: &str = &self.sql;
+        while let Some(at) = rest.find('$') {
+            out.push_sql(&rest[..at]);
+            let after = &rest[at + 1..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let bind = after[..digits]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.binds.get(i))
+                .ok_or_else(|| {
+                    DieselError::QueryBuilderError(
+                        format!("placeholder ${} has no bind", &after[..digits]).into(),
+                    )
+                })?;
+            bind.push(&mut out)?;
+            rest = &after[digits..];
+        }
+        out.push_sql(rest);
+        Ok(())
+    }
+}
+
+/// Not identified by type: diesel then caches the prepared statement under its SQL
+/// text, which is what lets list queries vary their `WHERE` clause.
+impl QueryId for Stmt {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Stmt {
+    type SqlType = Untyped;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Stmt {}
+
+/// Executing a borrowed statement keeps its binds for a follow-up statement.
+impl<Conn> RunQueryDsl<Conn> for &Stmt {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn render(stmt: &Stmt) -> String {
+        diesel::debug_query::<Sqlite, _>(stmt).to_string()
+    }
+
+    #[test]
+    fn placeholders_become_parameters_in_order_and_may_repeat() {
+        let stmt = Stmt::new(
+            "SELECT $2, $1 WHERE $2 IS NOT NULL",
+            vec![Bind::BigInt(7), Bind::text("x")],
+        );
+        let rendered = render(&stmt);
+        assert!(
+            rendered.starts_with("SELECT ?, ? WHERE ? IS NOT NULL"),
+            "{rendered}"
+        );
+        assert!(rendered.contains(r#"["x", 7, "x"]"#), "{rendered}");
+    }
+
+    #[test]
+    fn a_placeholder_without_a_bind_is_an_error() {
+        let stmt = Stmt::new("SELECT $2", vec![Bind::Bool(true)]);
+        let mut builder = diesel::sqlite::SqliteQueryBuilder::new();
+        assert!(stmt.to_sql(&mut builder, &Sqlite).is_err());
+    }
+
+    #[test]
+    fn statements_are_cacheable() {
+        let stmt = Stmt::new("SELECT $1", vec![Bind::Integer(1)]);
+        assert_eq!(stmt.is_safe_to_cache_prepared(&Sqlite).ok(), Some(true));
+        assert!(<Stmt as QueryId>::query_id().is_none());
+    }
+
+    #[test]
+    fn microseconds_round_trip() {
+        for t in [
+            OffsetDateTime::UNIX_EPOCH,
+            time::macros::datetime!(2025-11-27 12:34:56.123456 UTC),
+            time::macros::datetime!(1969-12-31 23:59:59.999999 UTC),
+            time::macros::datetime!(9999-12-31 23:59:59.999999 UTC),
+            time::macros::datetime!(-9999-01-01 00:00:00 UTC),
+        ] {
+            assert_eq!(from_micros(micros(t)).unwrap(), t);
+        }
+        assert!(
+            micros(time::macros::datetime!(2025-01-01 00:00:00.000001 UTC))
+                > micros(time::macros::datetime!(2025-01-01 00:00:00 UTC))
+        );
+    }
+}

@@ -1,0 +1,188 @@
+//! What each port call costs in statements, and that every statement is prepared
+//! once per connection: after a first round of calls, a second round prepares
+//! nothing. Alone in its test binary, because diesel's instrumentation hook that
+//! counts is process-wide.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, set_default_instrumentation};
+use passmint_domain::event::EventType;
+use passmint_domain::idempotency::IdemBegin;
+use passmint_domain::mode::Mode;
+use passmint_domain::page::{Cursor, PageRequest};
+use passmint_domain::pass::PassFilter;
+use passmint_domain::ports::Store;
+use passmint_store_sqlite::testing;
+use passmint_testkit::fixtures;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static QUERIES: AtomicUsize = AtomicUsize::new(0);
+static PREPARED: AtomicUsize = AtomicUsize::new(0);
+
+fn counter() -> Option<Box<dyn Instrumentation>> {
+    Some(Box::new(|event: InstrumentationEvent<'_>| match event {
+        InstrumentationEvent::StartQuery { .. } => {
+            QUERIES.fetch_add(1, Ordering::SeqCst);
+        }
+        InstrumentationEvent::CacheQuery { .. } => {
+            PREPARED.fetch_add(1, Ordering::SeqCst);
+        }
+        _ => {}
+    }))
+}
+
+/// (statements run, statements prepared) by `call`.
+async fn counted<T>(call: impl Future<Output = T>) -> (T, usize, usize) {
+    let (q, p) = (
+        QUERIES.load(Ordering::SeqCst),
+        PREPARED.load(Ordering::SeqCst),
+    );
+    let out = call.await;
+    (
+        out,
+        QUERIES.load(Ordering::SeqCst) - q,
+        PREPARED.load(Ordering::SeqCst) - p,
+    )
+}
+
+/// Every port call once (on fresh objects); returns (call, statements, prepared).
+async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
+    let mut costs = Vec::new();
+    macro_rules! call {
+        ($name:literal, $e:expr) => {{
+            let (out, queries, prepared) = counted($e).await;
+            costs.push(($name, queries, prepared));
+            out.unwrap()
+        }};
+    }
+    let account = fixtures::account();
+    call!("insert_account", store.insert_account(&account));
+    call!("get_account", store.get_account(&account.id));
+    let key = fixtures::api_key(&account, Mode::Test);
+    call!("insert_api_key", store.insert_api_key(&key));
+    call!("find_api_key", store.find_api_key(&key.key_hash));
+    call!(
+        "revoke_api_key",
+        store.revoke_api_key(&key.key_hash, fixtures::timestamp())
+    );
+    let scope = fixtures::scope(&account, Mode::Test);
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let IdemBegin::Started(ticket) =
+        call!("begin_idempotent (new key)", store.begin_idempotent(&req))
+    else {
+        panic!("a new key starts");
+    };
+    let template = fixtures::template(&account);
+    call!(
+        "insert_template + completion",
+        store.insert_template(&template, Some(&fixtures::completion(&ticket, 200)))
+    );
+    call!("begin_idempotent (replay)", store.begin_idempotent(&req));
+    call!(
+        "get_template",
+        store.get_template(&account.id, &template.id)
+    );
+    call!(
+        "list_templates",
+        store.list_templates(&account.id, &PageRequest::first(10))
+    );
+    let mut next = template.clone();
+    next.updated_at = fixtures::timestamp();
+    call!(
+        "update_template",
+        store.update_template(&next, template.updated_at, None)
+    );
+    let pass = fixtures::pass(&account, Mode::Test, &template);
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let IdemBegin::Started(ticket) = store.begin_idempotent(&req).await.unwrap() else {
+        panic!("a new key starts");
+    };
+    call!(
+        "insert_pass + event + completion",
+        store.insert_pass(
+            &pass,
+            &fixtures::event(&pass, EventType::Created),
+            Some(&fixtures::completion(&ticket, 201))
+        )
+    );
+    call!("get_pass", store.get_pass(&scope, &pass.id));
+    call!(
+        "list_passes",
+        store.list_passes(&scope, &PassFilter::default(), &PageRequest::first(10))
+    );
+    call!(
+        "list_passes (empty cursor page)",
+        store.list_passes(
+            &scope,
+            &PassFilter::default(),
+            &PageRequest {
+                limit: 10,
+                cursor: Cursor::After(pass.id.to_string())
+            }
+        )
+    );
+    let next = fixtures::next_version(&pass);
+    call!(
+        "update_pass + event",
+        store.update_pass(
+            &next,
+            pass.version,
+            Some(&fixtures::event(&next, EventType::Updated)),
+            None
+        )
+    );
+    call!(
+        "insert_event",
+        store.insert_event(&fixtures::event(&next, EventType::UrlViewed))
+    );
+    call!(
+        "list_events",
+        store.list_events(&scope, Some(&pass.id), &PageRequest::first(10))
+    );
+    call!(
+        "purge_idempotent",
+        store.purge_idempotent(fixtures::timestamp())
+    );
+    call!("ping", store.ping());
+    costs
+}
+
+#[tokio::test]
+async fn each_call_costs_few_statements_and_prepares_once() {
+    set_default_instrumentation(counter).unwrap();
+    let store = testing::fresh_store().await;
+    let first = round(&store).await;
+    assert!(
+        first.iter().map(|(_, _, prepared)| prepared).sum::<usize>() >= first.len(),
+        "the first round prepares the statements: {first:#?}"
+    );
+    let second = round(&store).await;
+    for (call, queries, prepared) in &second {
+        assert_eq!(*prepared, 0, "{call} prepared again: {second:#?}");
+        assert!(*queries >= 1, "{call} is counted: {second:#?}");
+        let most = match *call {
+            // BEGIN IMMEDIATE, completion, pass, event, COMMIT.
+            "insert_pass + event + completion" => 5,
+            // BEGIN IMMEDIATE, insert, (read, take over,) COMMIT.
+            "begin_idempotent (new key)" => 3,
+            "begin_idempotent (replay)" => 4,
+            "insert_template + completion" | "update_template" | "update_pass + event" => 4,
+            "list_passes (empty cursor page)" => 2,
+            _ => 1,
+        };
+        assert!(
+            *queries <= most,
+            "{call}: {queries} statements, at most {most} expected: {second:#?}"
+        );
+    }
+}
