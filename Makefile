@@ -1,11 +1,10 @@
 # Passmint: the README's commands.
-DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/passmint
-export DATABASE_URL
 
 .PHONY: run test lint fmt deny bench db
 
-## Run the server (release build) on $(DATABASE_URL).
-run: db
+## Run the server (release build). Without DATABASE_URL it keeps its data in
+## ./passmint.db (embedded SQLite); set DATABASE_URL=postgres://... for PostgreSQL.
+run:
 	cargo run --release -p passmint-server --bin passmint -- serve
 
 ## Run every test (unit, contract suites, end-to-end). Needs PostgreSQL on 127.0.0.1:5432.

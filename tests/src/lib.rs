@@ -1,10 +1,65 @@
 //! Harness for the end-to-end tests: a real `passmint` server (the same `bind` that
-//! `passmint serve` uses) on an ephemeral port over its own fresh PostgreSQL
-//! database, an account with test and live keys, and a small HTTP client.
+//! `passmint serve` uses) on an ephemeral port over its own fresh database — on
+//! PostgreSQL or the embedded SQLite, see [`engine_tests!`] — an account with test
+//! and live keys, and a small HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_server::config::ServeConfig;
-use passmint_store_postgres::testing::{TestDatabase, fresh_database};
+/// The storage engine a test server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Sqlite,
+}
+
+/// A fresh, migrated database of either engine, dropped with the value.
+pub enum TestDatabase {
+    Postgres(passmint_store_postgres::testing::TestDatabase),
+    Sqlite(passmint_store_sqlite::testing::TestDatabase, String),
+}
+
+impl TestDatabase {
+    pub async fn fresh(engine: Engine) -> TestDatabase {
+        match engine {
+            Engine::Postgres => {
+                TestDatabase::Postgres(passmint_store_postgres::testing::fresh_database().await)
+            }
+            Engine::Sqlite => {
+                let db = passmint_store_sqlite::testing::fresh_database().await;
+                let url = db.url().to_string();
+                TestDatabase::Sqlite(db, url)
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        match self {
+            TestDatabase::Postgres(d) => d.url(),
+            TestDatabase::Sqlite(_, url) => url,
+        }
+    }
+}
+
+/// Stamps, for each named `async fn NAME(engine: Engine)`, a module `NAME` with one
+/// test per storage engine (`NAME::postgres`, `NAME::sqlite`): one suite, run
+/// against both.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::Engine::Postgres).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Engine::Sqlite).await
+                }
+            }
+        )*
+    };
+}
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::Value;
 
@@ -62,12 +117,12 @@ pub fn config(db_url: &str) -> ServeConfig {
 }
 
 impl TestServer {
-    pub async fn start() -> TestServer {
-        Self::start_with(|_| {}).await
+    pub async fn start(engine: Engine) -> TestServer {
+        Self::start_with(engine, |_| {}).await
     }
 
-    pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
-        let db = fresh_database().await;
+    pub async fn start_with(engine: Engine, adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        let db = TestDatabase::fresh(engine).await;
         let mut cfg = config(db.url());
         adjust(&mut cfg);
         let (tx, rx) = std::sync::mpsc::channel();

@@ -2,7 +2,7 @@
 //! never a 5xx (SPEC section 2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::TestServer;
+use passmint_e2e::{Engine, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -25,9 +25,8 @@ fn method(m: &str) -> Method {
     Method::from_bytes(m.as_bytes()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_endpoint_requires_a_valid_key() {
-    let s = TestServer::start().await;
+async fn every_endpoint_requires_a_valid_key(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let revoked = passmint_server::cli::create_account(s.db.url(), "Revoked", None)
         .await
         .unwrap()["test_key"]
@@ -68,9 +67,8 @@ async fn every_endpoint_requires_a_valid_key() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_objects_and_invalid_ids_are_404() {
-    let s = TestServer::start().await;
+async fn unknown_objects_and_invalid_ids_are_404(engine: Engine) {
+    let s = TestServer::start(engine).await;
     for (m, path) in ENDPOINTS.iter().filter(|(_, p)| p.contains("_0000")) {
         let body = match (*m, path.contains("templates")) {
             ("PATCH", true) => Some(json!({"name": "x"})),
@@ -124,9 +122,8 @@ async fn unknown_objects_and_invalid_ids_are_404() {
     r.assert_error(405, "invalid_request_error", None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_accounts_and_modes_see_404() {
-    let s = TestServer::start().await;
+async fn other_accounts_and_modes_see_404(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let t = s.template(&key).await;
     let tid = t["id"].as_str().unwrap();
@@ -283,9 +280,8 @@ fn bad_pass_bodies(tid: &str) -> Vec<(Value, Option<&'static str>)> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pass_creation_validation() {
-    let s = TestServer::start().await;
+async fn pass_creation_validation(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     for (body, param) in bad_pass_bodies(&tid) {
@@ -307,9 +303,8 @@ async fn pass_creation_validation() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pass_update_validation() {
-    let s = TestServer::start().await;
+async fn pass_update_validation(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
@@ -388,9 +383,8 @@ async fn pass_update_validation() {
     assert_eq!(events, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn template_validation() {
-    let s = TestServer::start().await;
+async fn template_validation(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let base = passmint_e2e::template_body();
     let with = |ptr: &str, v: Value| {
         let mut b = base.clone();
@@ -532,9 +526,8 @@ async fn template_validation() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_requests_never_5xx() {
-    let s = TestServer::start().await;
+async fn malformed_requests_never_5xx(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let raw = |method: Method, path: &str, ct: Option<&str>, body: Vec<u8>| {
         let mut rb = s
@@ -668,3 +661,13 @@ async fn malformed_requests_never_5xx() {
         .await;
     r.assert_error(400, "invalid_request_error", Some("Idempotency-Key"));
 }
+
+engine_tests!(
+    every_endpoint_requires_a_valid_key,
+    unknown_objects_and_invalid_ids_are_404,
+    other_accounts_and_modes_see_404,
+    pass_creation_validation,
+    pass_update_validation,
+    template_validation,
+    malformed_requests_never_5xx
+);

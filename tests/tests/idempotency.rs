@@ -1,13 +1,12 @@
 //! Idempotency-Key on POST and PATCH (SPEC section 2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::TestServer;
+use passmint_e2e::{Engine, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replays_conflicts_and_scopes() {
-    let s = TestServer::start().await;
+async fn replays_conflicts_and_scopes(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let body = json!({"template_id": tid, "holder_name": "Ann", "metadata": {"a": 1, "b": 2}});
@@ -102,9 +101,8 @@ async fn replays_conflicts_and_scopes() {
     assert_eq!(r2.text, r1.text);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn patch_is_idempotent() {
-    let s = TestServer::start().await;
+async fn patch_is_idempotent(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
@@ -147,9 +145,8 @@ async fn patch_is_idempotent() {
     assert_eq!(t2.header("idempotent-replayed"), Some("true"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_concurrent_requests_with_one_key_create_one_pass() {
-    let s = TestServer::start().await;
+async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let body = json!({"template_id": tid, "holder_email": "race@example.com"});
@@ -196,9 +193,8 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass() {
     assert_eq!(r.body["id"].as_str().unwrap(), ids.iter().next().unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn template_creation_is_idempotent() {
-    let s = TestServer::start().await;
+async fn template_creation_is_idempotent(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let body = passmint_e2e::template_body();
     let idem = [("Idempotency-Key", "tmpl-1")];
@@ -256,3 +252,10 @@ async fn template_creation_is_idempotent() {
     assert_eq!(c.status, 200);
     assert_ne!(c.body["id"], a.body["id"]);
 }
+
+engine_tests!(
+    replays_conflicts_and_scopes,
+    patch_is_idempotent,
+    twenty_concurrent_requests_with_one_key_create_one_pass,
+    template_creation_is_idempotent
+);

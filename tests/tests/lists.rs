@@ -1,7 +1,7 @@
 //! Lists: newest first, exact `has_more`, cursors both ways, filters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::TestServer;
+use passmint_e2e::{Engine, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -14,9 +14,8 @@ fn ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cursor_pagination_and_filters() {
-    let s = TestServer::start().await;
+async fn cursor_pagination_and_filters(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
     let t1 = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let t2 = s.template(&key).await["id"].as_str().unwrap().to_owned();
@@ -135,3 +134,5 @@ async fn cursor_pagination_and_filters() {
         .body;
     assert_eq!(ev2["data"][0]["pass_id"], json!(created[23]));
 }
+
+engine_tests!(cursor_pagination_and_filters);

@@ -1,13 +1,12 @@
 //! Health, readiness, metrics, OpenAPI, and request ids.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::TestServer;
+use passmint_e2e::{Engine, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::Value;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_ready_metrics_openapi() {
-    let s = TestServer::start().await;
+async fn health_ready_metrics_openapi(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let r = s.send(Method::GET, "/healthz", None, None, &[]).await;
     assert_eq!(r.status, 200);
     assert!(r.header("request-id").is_some());
@@ -77,9 +76,8 @@ async fn health_ready_metrics_openapi() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_response_has_a_distinct_request_id() {
-    let s = TestServer::start().await;
+async fn every_response_has_a_distinct_request_id(engine: Engine) {
+    let s = TestServer::start(engine).await;
     let mut seen = std::collections::BTreeSet::new();
     for (m, p, k) in [
         (Method::GET, "/v1/passes", true),
@@ -97,3 +95,8 @@ async fn every_response_has_a_distinct_request_id() {
         assert!(seen.insert(id));
     }
 }
+
+engine_tests!(
+    health_ready_metrics_openapi,
+    every_response_has_a_distinct_request_id
+);

@@ -2,7 +2,7 @@
 //! the same keys with the same JSON types.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::TestServer;
+use passmint_e2e::{Engine, TestServer, engine_tests};
 use serde_json::{Value, json};
 
 fn keys(v: &Value) -> Vec<String> {
@@ -87,9 +87,8 @@ fn is_timestamp(s: &Value) -> bool {
     s.len() == 20 && s.ends_with('Z') && s.as_bytes()[10] == b'T'
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reference_examples_answer_documented_shapes() {
-    let s = TestServer::start().await;
+async fn reference_examples_answer_documented_shapes(engine: Engine) {
+    let s = TestServer::start(engine).await;
 
     // 06 Create a template
     let t = s.template(&s.test_key.clone()).await;
@@ -213,3 +212,5 @@ async fn reference_examples_answer_documented_shapes() {
         json!({"field_values": ["seatNumber"]})
     );
 }
+
+engine_tests!(reference_examples_answer_documented_shapes);

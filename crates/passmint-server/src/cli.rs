@@ -13,6 +13,7 @@ use passmint_domain::ids::AccountId;
 use passmint_domain::ports::Store;
 use passmint_domain::service::Passmint;
 use passmint_store_postgres::PgStore;
+use passmint_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -100,21 +101,29 @@ pub enum CliError {
     Usage(String),
 }
 
-async fn open_store(url: &str, pool: usize) -> Result<Arc<PgStore>, CliError> {
-    if passmint_store_postgres::create_database_if_missing(url)
-        .await
-        .map_err(|e| CliError::Store(e.to_string()))?
-    {
-        tracing::info!(url = %passmint_store_postgres::redact_url(url), "created the database");
+/// Opens and migrates the database a URL names: PostgreSQL for `postgres://` and
+/// `postgresql://`, the embedded SQLite for `sqlite://PATH` (and plain paths).
+pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliError> {
+    let store_err = |e: &dyn std::fmt::Display| CliError::Store(e.to_string());
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if passmint_store_postgres::create_database_if_missing(url)
+            .await
+            .map_err(|e| store_err(&e))?
+        {
+            tracing::info!(url = %passmint_store_postgres::redact_url(url), "created the database");
+        }
+        let store = PgStore::connect(url, pool)
+            .await
+            .map_err(|e| store_err(&e))?;
+        store.migrate().await.map_err(|e| store_err(&e))?;
+        Ok(Arc::new(store))
+    } else {
+        let store = SqliteStore::open_with_readers(url, pool.clamp(1, 8))
+            .await
+            .map_err(|e| store_err(&e))?;
+        store.migrate().await.map_err(|e| store_err(&e))?;
+        Ok(Arc::new(store))
     }
-    let store = PgStore::connect(url, pool)
-        .await
-        .map_err(|e| CliError::Store(e.to_string()))?;
-    store
-        .migrate()
-        .await
-        .map_err(|e| CliError::Store(e.to_string()))?;
-    Ok(Arc::new(store))
 }
 
 fn passmint_over(store: Arc<dyn Store>) -> Passmint {

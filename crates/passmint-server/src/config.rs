@@ -5,7 +5,7 @@ use clap::Args;
 
 #[derive(Args, Clone, Debug)]
 pub struct ServeConfig {
-    /// Database URL: postgres://user@host:port/db
+    /// Database URL: postgres://user@host:port/db or sqlite://PATH (default sqlite://passmint.db)
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
     /// Address to listen on.
@@ -34,12 +34,13 @@ impl ServeConfig {
     }
 }
 
-/// The default database when `DATABASE_URL` is unset.
-pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/passmint";
+/// The default database when `DATABASE_URL` is unset: an embedded SQLite file in
+/// the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://passmint.db";
 
 #[derive(Args, Clone, Debug)]
 pub struct DbConfig {
-    /// Database URL: postgres://user@host:port/db
+    /// Database URL: postgres://user@host:port/db or sqlite://PATH (default sqlite://passmint.db)
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 }

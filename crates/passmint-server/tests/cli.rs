@@ -200,14 +200,38 @@ async fn serve_creates_its_database_and_never_logs_keys() {
 
 #[test]
 fn a_bad_database_url_fails_with_one_line() {
-    let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(["migrate"])
-        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    let last = err.lines().last().unwrap();
-    assert!(last.starts_with("passmint: "), "{err}");
-    assert!(last.contains("127.0.0.1:1"), "{err}");
+    let dir = std::env::temp_dir().join(format!("passmint-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_a_db = dir.join("garbage.db");
+    std::fs::write(&not_a_db, vec![b'x'; 8192]).unwrap();
+    let cases = [
+        (
+            "postgres://postgres@127.0.0.1:1/nothing".to_owned(),
+            "127.0.0.1:1",
+        ),
+        ("mysql://root@127.0.0.1/db".to_owned(), "mysql"),
+        (
+            "sqlite:///nonexistent-dir/sub/passmint.db".to_owned(),
+            "nonexistent-dir",
+        ),
+        (format!("sqlite://{}", dir.display()), "passmint-cli"),
+        (format!("sqlite://{}", not_a_db.display()), "garbage.db"),
+    ];
+    for (url, needle) in cases {
+        for cmd in [&["migrate"][..], &["serve"][..]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
+                .args(cmd)
+                .env("DATABASE_URL", &url)
+                .env("PASSMINT_ADDR", "127.0.0.1:0")
+                .env("RUST_LOG", "off")
+                .output()
+                .unwrap();
+            assert!(!out.status.success(), "{url} was accepted");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "one line expected for {url}: {err}");
+            assert!(err.starts_with("passmint: "), "{err}");
+            assert!(err.contains(needle), "{url}: {err}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
