@@ -8,12 +8,15 @@ use passmint_server::config::ServeConfig;
 /// The storage engine a test server runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
+    /// The testkit's in-memory fake of the storage ports.
+    Memory,
     Postgres,
     Sqlite,
 }
 
 /// A fresh, migrated database of either engine, dropped with the value.
 pub enum TestDatabase {
+    Memory(std::sync::Arc<passmint_testkit::MemoryStore>),
     Postgres(passmint_store_postgres::testing::TestDatabase),
     Sqlite(passmint_store_sqlite::testing::TestDatabase, String),
 }
@@ -21,6 +24,9 @@ pub enum TestDatabase {
 impl TestDatabase {
     pub async fn fresh(engine: Engine) -> TestDatabase {
         match engine {
+            Engine::Memory => {
+                TestDatabase::Memory(std::sync::Arc::new(passmint_testkit::MemoryStore::new()))
+            }
             Engine::Postgres => {
                 TestDatabase::Postgres(passmint_store_postgres::testing::fresh_database().await)
             }
@@ -32,8 +38,50 @@ impl TestDatabase {
         }
     }
 
+    /// Creates an account with a test and a live key on this database.
+    pub async fn create_account(&self, name: &str) -> Value {
+        match self {
+            TestDatabase::Memory(store) => {
+                let pm = passmint_server::cli::passmint_over(store.clone());
+                let (account, test, live) = pm.create_account(name, None).await.unwrap();
+                serde_json::json!({
+                    "account_id": account.id.as_str(),
+                    "test_key": test.key,
+                    "live_key": live.key,
+                })
+            }
+            _ => passmint_server::cli::create_account(self.url(), name, None)
+                .await
+                .expect("create account"),
+        }
+    }
+
+    /// Revokes a key (through `passmint keys revoke` on real databases).
+    pub async fn revoke_key(&self, key: &str) {
+        match self {
+            TestDatabase::Memory(store) => {
+                passmint_server::cli::passmint_over(store.clone())
+                    .revoke_key(key)
+                    .await
+                    .unwrap();
+            }
+            _ => {
+                let cli = <passmint_server::cli::Cli as clap::Parser>::parse_from([
+                    "passmint",
+                    "keys",
+                    "revoke",
+                    "--database-url",
+                    self.url(),
+                    key,
+                ]);
+                passmint_server::cli::run(cli).await.unwrap();
+            }
+        }
+    }
+
     pub fn url(&self) -> &str {
         match self {
+            TestDatabase::Memory(_) => "memory:",
             TestDatabase::Postgres(d) => d.url(),
             TestDatabase::Sqlite(_, url) => url,
         }
@@ -41,13 +89,17 @@ impl TestDatabase {
 }
 
 /// Stamps, for each named `async fn NAME(engine: Engine)`, a module `NAME` with one
-/// test per storage engine (`NAME::postgres`, `NAME::sqlite`): one suite, run
-/// against both.
+/// test per storage engine (`NAME::memory`, `NAME::postgres`, `NAME::sqlite`): one
+/// suite, run against every adapter.
 #[macro_export]
 macro_rules! engine_tests {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn memory() {
+                    super::$name($crate::Engine::Memory).await
+                }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     super::$name($crate::Engine::Postgres).await
@@ -127,9 +179,17 @@ impl TestServer {
         adjust(&mut cfg);
         let (tx, rx) = std::sync::mpsc::channel();
         let thread_cfg = cfg.clone();
+        let memory = match &db {
+            TestDatabase::Memory(store) => Some(store.clone()),
+            _ => None,
+        };
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                match passmint_server::cli::bind(&thread_cfg).await {
+                let bound = match memory {
+                    Some(store) => passmint_server::cli::bind_with_store(&thread_cfg, store),
+                    None => passmint_server::cli::bind(&thread_cfg).await,
+                };
+                match bound {
                     Ok((server, addrs)) => {
                         tx.send(Ok((server.handle(), addrs))).unwrap();
                         let _ = server.await;
@@ -142,9 +202,7 @@ impl TestServer {
             .recv()
             .expect("server thread died")
             .unwrap_or_else(|e| panic!("server failed to start: {e}"));
-        let account = passmint_server::cli::create_account(db.url(), "Test Co", None)
-            .await
-            .expect("create account");
+        let account = db.create_account("Test Co").await;
         TestServer {
             base: format!("http://{}", addrs[0]),
             account_id: account["account_id"].as_str().unwrap().to_owned(),
@@ -159,9 +217,7 @@ impl TestServer {
 
     /// A second account on the same server.
     pub async fn other_account(&self) -> Value {
-        passmint_server::cli::create_account(self.db.url(), "Other Co", None)
-            .await
-            .expect("create account")
+        self.db.create_account("Other Co").await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -27,21 +27,11 @@ fn method(m: &str) -> Method {
 
 async fn every_endpoint_requires_a_valid_key(engine: Engine) {
     let s = TestServer::start(engine).await;
-    let revoked = passmint_server::cli::create_account(s.db.url(), "Revoked", None)
-        .await
-        .unwrap()["test_key"]
+    let revoked = s.db.create_account("Revoked").await["test_key"]
         .as_str()
         .unwrap()
         .to_owned();
-    let cli = <passmint_server::cli::Cli as clap::Parser>::parse_from([
-        "passmint",
-        "keys",
-        "revoke",
-        "--database-url",
-        s.db.url(),
-        &revoked,
-    ]);
-    passmint_server::cli::run(cli).await.unwrap();
+    s.db.revoke_key(&revoked).await;
 
     let body = json!({});
     for (m, path) in ENDPOINTS {

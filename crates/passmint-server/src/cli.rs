@@ -126,7 +126,8 @@ pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliErr
     }
 }
 
-fn passmint_over(store: Arc<dyn Store>) -> Passmint {
+/// The use cases over a store, with the system clock and the CSPRNG.
+pub fn passmint_over(store: Arc<dyn Store>) -> Passmint {
     let (clock, ids) = system_parts();
     Passmint::new(store, clock, ids)
 }
@@ -215,7 +216,15 @@ pub async fn bind(
 ) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
     let url = database_url(&cfg.database_url);
     let store = open_store(&url, cfg.db_pool_size).await?;
-    let passmint = passmint_over(store.clone());
+    bind_with_store(cfg, store)
+}
+
+/// [`bind`] over a store that is already open (the tests' in-memory fake).
+pub fn bind_with_store(
+    cfg: &ServeConfig,
+    store: Arc<dyn Store>,
+) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
+    let passmint = passmint_over(store);
     let state = web::Data::new(AppState {
         passmint: passmint.clone(),
         public_url: cfg.public_url(),
