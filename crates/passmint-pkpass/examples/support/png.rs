@@ -1,0 +1,81 @@
+//! Test and benchmark images: valid PNG files of any size, made without a PNG
+//! library. Shared by the benchmark example and the integration tests.
+//!
+//! Pixels are 8-bit indexes into a 16-colour palette, filled with a seeded
+//! pseudo-random pattern and stored uncompressed, so a file weighs about one byte
+//! per pixel: the size of a real compressed logo of the same dimensions, not of a
+//! flat colour that compresses to nothing.
+
+/// A `width` x `height` PNG whose pixels depend on `seed`.
+pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    let mut next_index = move || {
+        // xorshift32
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state & 0x0F) as u8
+    };
+    let mut raw = Vec::with_capacity(((width + 1) * height) as usize);
+    for _ in 0..height {
+        // Filter type "none", then the row's palette indexes.
+        let row = std::iter::once(0).chain((0..width).map(|_| next_index()));
+        raw.extend(row);
+    }
+    let palette: Vec<u8> = (0..16u8)
+        .flat_map(|i| [i * 16, 255 - i * 16, ((u32::from(i) * 37) % 255) as u8])
+        .collect();
+
+    let mut zlib = vec![0x78, 0x01];
+    let mut blocks = raw.chunks(65_535).peekable();
+    while let Some(block) = blocks.next() {
+        zlib.push(u8::from(blocks.peek().is_none()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in &raw {
+        a = (a + u32::from(*byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+
+    let mut ihdr = Vec::with_capacity(13);
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 3, 0, 0, 0]); // 8-bit indexed colour
+
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let chunks: [(&[u8; 4], &[u8]); 4] = [
+        (b"IHDR", &ihdr),
+        (b"PLTE", &palette),
+        (b"IDAT", &zlib),
+        (b"IEND", &[]),
+    ];
+    for (kind, data) in chunks {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = png.len();
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        let crc = crc32(&png[start..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+    }
+    png
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in data {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+
+pub mod builder;
+pub mod cms;
+pub mod error;
+pub mod identity;
+pub mod images;
+pub mod lint;
+pub mod pass_json;
+pub mod placeholders;
+pub mod spec;
+
+pub use builder::{PkpassBuilder, build_pkpass};
+pub use error::PkpassError;
+pub use identity::SigningIdentity;
+pub use lint::{LintError, LintRule, lint};
+pub use pass_json::pass_json;
+pub use placeholders::render_placeholders;
+pub use spec::{
+    Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, PassField, PassFields,
+    PassImage, PassSpec, PassStyle, Rgb, TextAlignment, TransitType,
+};

@@ -1,0 +1,605 @@
+//! The lint: refuses, before signing, what Apple Wallet would refuse or silently
+//! break, with messages that say how to fix it.
+//!
+//! [`lint`] reports every problem at once, each a [`LintError`] with a
+//! [`LintRule`], a `path` into the [`PassSpec`] (`fields.primary[1].key`,
+//! `images.logo@2x.png`) and a message. The builder runs it on every pass (with the
+//! default icon counted as present unless it is turned off).
+//!
+//! | rule | refused |
+//! | ---- | ------- |
+//! | [`LintRule::MissingRequired`] | empty `pass_type_identifier`, `team_identifier`, `serial_number`, `organization_name` or `description` |
+//! | [`LintRule::MissingIcon`] | no `icon.png` (only when the builder's default icon is off or `@2x`/`@3x` icons come without `icon.png`) |
+//! | [`LintRule::UnknownImage`] | an image file name that is not `icon`, `logo`, `strip`, `thumbnail`, `background` or `footer` + optional `@2x`/`@3x` + `.png` |
+//! | [`LintRule::ImageNotShown`] | an image the style does not show (a footer on a coupon, ...) |
+//! | [`LintRule::ImageNotPng`] | bytes that are not a PNG with a valid IHDR header |
+//! | [`LintRule::ImageSize`] | PNG dimensions outside Apple's size for that image, style and scale |
+//! | [`LintRule::ImageConflict`] | an event ticket with a strip and a background or thumbnail |
+//! | [`LintRule::EmptyFieldKey`] | a field without a key |
+//! | [`LintRule::DuplicateFieldKey`] | a key used twice across all field areas |
+//! | [`LintRule::TooManyFields`] | more fields in an area than the style shows (see [`max_fields`], [`max_secondary_and_auxiliary`]) |
+//! | [`LintRule::ChangeMessageFormat`] | a `change_message` without `%@` |
+//! | [`LintRule::EmptyBarcodeMessage`] | a barcode with an empty message |
+//! | [`LintRule::TransitTypeMissing`] | a boarding pass without a transit type |
+//! | [`LintRule::TransitTypeNotAllowed`] | a transit type on another style |
+//! | [`LintRule::TooManyLocations`] | more than [`MAX_LOCATIONS`] locations |
+//! | [`LintRule::LocationOutOfRange`] | a latitude outside -90..90, a longitude outside -180..180, a non-finite altitude |
+//! | [`LintRule::DateOutOfRange`] | a date RFC 3339 cannot write (year outside 0-9999) |
+//! | [`LintRule::WebServiceIncomplete`] | `web_service_url` without `authentication_token`, or the reverse |
+//! | [`LintRule::WebServiceUrlInvalid`] | a `web_service_url` that is not an absolute http(s) URL without query or fragment |
+//! | [`LintRule::WebServiceNotHttps`] | an http `web_service_url` in [`Mode::Live`] |
+//! | [`LintRule::AuthenticationTokenTooShort`] | a token shorter than [`MIN_AUTHENTICATION_TOKEN_LEN`] characters |
+//! | [`LintRule::AuthenticationTokenInvalid`] | a token with characters other than printable ASCII (it travels in an HTTP header) |
+
+use crate::images::{ImageKind, ImageName, image_bounds, png_dimensions, style_shows_image};
+use crate::pass_json::format_date;
+use crate::spec::{FieldArea, Mode, PassSpec, PassStyle};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Apple's minimum length of `authenticationToken`.
+pub const MIN_AUTHENTICATION_TOKEN_LEN: usize = 16;
+
+/// Apple's maximum number of `locations`.
+pub const MAX_LOCATIONS: usize = 10;
+
+/// Which rule a [`LintError`] breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LintRule {
+    /// A required top-level string is empty.
+    MissingRequired,
+    /// No `icon.png`.
+    MissingIcon,
+    /// An image file name Apple does not know.
+    UnknownImage,
+    /// An image the style does not show.
+    ImageNotShown,
+    /// Image bytes that are not a PNG.
+    ImageNotPng,
+    /// Image dimensions outside Apple's limits.
+    ImageSize,
+    /// Strip together with background/thumbnail on an event ticket.
+    ImageConflict,
+    /// A field without a key.
+    EmptyFieldKey,
+    /// A field key used twice.
+    DuplicateFieldKey,
+    /// More fields than the style shows.
+    TooManyFields,
+    /// A change message without `%@`.
+    ChangeMessageFormat,
+    /// A barcode with an empty message.
+    EmptyBarcodeMessage,
+    /// A boarding pass without transit type.
+    TransitTypeMissing,
+    /// A transit type on a style other than boarding pass.
+    TransitTypeNotAllowed,
+    /// More than [`MAX_LOCATIONS`] locations.
+    TooManyLocations,
+    /// Coordinates out of range.
+    LocationOutOfRange,
+    /// A date RFC 3339 cannot express.
+    DateOutOfRange,
+    /// Web service URL without token or token without URL.
+    WebServiceIncomplete,
+    /// A web service URL that is not an absolute http(s) URL.
+    WebServiceUrlInvalid,
+    /// An http web service URL on a live pass.
+    WebServiceNotHttps,
+    /// An authentication token shorter than 16 characters.
+    AuthenticationTokenTooShort,
+    /// An authentication token with characters unfit for an HTTP header.
+    AuthenticationTokenInvalid,
+}
+
+impl LintRule {
+    /// A stable snake_case code (`missing_icon`).
+    pub fn code(self) -> &'static str {
+        match self {
+            LintRule::MissingRequired => "missing_required",
+            LintRule::MissingIcon => "missing_icon",
+            LintRule::UnknownImage => "unknown_image",
+            LintRule::ImageNotShown => "image_not_shown",
+            LintRule::ImageNotPng => "image_not_png",
+            LintRule::ImageSize => "image_size",
+            LintRule::ImageConflict => "image_conflict",
+            LintRule::EmptyFieldKey => "empty_field_key",
+            LintRule::DuplicateFieldKey => "duplicate_field_key",
+            LintRule::TooManyFields => "too_many_fields",
+            LintRule::ChangeMessageFormat => "change_message_format",
+            LintRule::EmptyBarcodeMessage => "empty_barcode_message",
+            LintRule::TransitTypeMissing => "transit_type_missing",
+            LintRule::TransitTypeNotAllowed => "transit_type_not_allowed",
+            LintRule::TooManyLocations => "too_many_locations",
+            LintRule::LocationOutOfRange => "location_out_of_range",
+            LintRule::DateOutOfRange => "date_out_of_range",
+            LintRule::WebServiceIncomplete => "web_service_incomplete",
+            LintRule::WebServiceUrlInvalid => "web_service_url_invalid",
+            LintRule::WebServiceNotHttps => "web_service_not_https",
+            LintRule::AuthenticationTokenTooShort => "authentication_token_too_short",
+            LintRule::AuthenticationTokenInvalid => "authentication_token_invalid",
+        }
+    }
+}
+
+/// One reason a spec is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintError {
+    /// The rule broken.
+    pub rule: LintRule,
+    /// Where, in the spec's field names: `serial_number`, `fields.back[2].key`,
+    /// `images.strip@2x.png`, `locations[0].latitude`.
+    pub path: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for LintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for LintError {}
+
+/// Checks `spec` as it stands (an absent icon is an error here: see
+/// [`PassSpec::with_default_icon`]) and returns every problem found.
+pub fn lint(spec: &PassSpec) -> Result<(), Vec<LintError>> {
+    lint_with(spec, false)
+}
+
+/// [`lint`], with `default_icon` telling whether the builder will add the built-in
+/// icon (so an absent icon is fine).
+pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<LintError>> {
+    let mut lint = Lint::default();
+    lint.required(spec);
+    lint.images(spec, default_icon);
+    lint.fields(spec);
+    lint.barcode(spec);
+    lint.transit_type(spec);
+    lint.locations(spec);
+    lint.dates(spec);
+    lint.web_service(spec);
+    if lint.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(lint.errors)
+    }
+}
+
+/// Apple's maximum number of fields in one area, `None` for unlimited (back
+/// fields).
+///
+/// | style        | header | primary | secondary | auxiliary |
+/// | ------------ | ------ | ------- | --------- | --------- |
+/// | boardingPass | 3      | 2       | 4         | 5         |
+/// | other styles | 3      | 1       | 4         | 4         |
+pub fn max_fields(style: PassStyle, area: FieldArea) -> Option<usize> {
+    let boarding = style == PassStyle::BoardingPass;
+    match area {
+        FieldArea::Header => Some(3),
+        FieldArea::Primary if boarding => Some(2),
+        FieldArea::Primary => Some(1),
+        FieldArea::Secondary => Some(4),
+        FieldArea::Auxiliary if boarding => Some(5),
+        FieldArea::Auxiliary => Some(4),
+        FieldArea::Back => None,
+    }
+}
+
+/// Apple's combined limit on secondary plus auxiliary fields, `None` when only the
+/// per-area limits apply: 4 for coupons and store cards, and for generic passes
+/// with a square (QR or Aztec) barcode.
+pub fn max_secondary_and_auxiliary(style: PassStyle, square_barcode: bool) -> Option<usize> {
+    match style {
+        PassStyle::Coupon | PassStyle::StoreCard => Some(4),
+        PassStyle::Generic if square_barcode => Some(4),
+        _ => None,
+    }
+}
+
+#[derive(Default)]
+struct Lint {
+    errors: Vec<LintError>,
+}
+
+impl Lint {
+    fn push(&mut self, rule: LintRule, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(LintError {
+            rule,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn required(&mut self, spec: &PassSpec) {
+        let required = [
+            (
+                "pass_type_identifier",
+                &spec.pass_type_identifier,
+                "set it to your Pass Type ID (the UID of the signing certificate, for \
+                 example 'pass.com.example.tickets')",
+            ),
+            (
+                "team_identifier",
+                &spec.team_identifier,
+                "set it to your Apple Developer Team ID (the OU of the signing certificate)",
+            ),
+            (
+                "serial_number",
+                &spec.serial_number,
+                "give every pass a unique serial number",
+            ),
+            (
+                "organization_name",
+                &spec.organization_name,
+                "set it to the name shown on the lock screen",
+            ),
+            (
+                "description",
+                &spec.description,
+                "describe the pass for VoiceOver (for example 'Concert ticket')",
+            ),
+        ];
+        for (path, value, fix) in required {
+            if value.trim().is_empty() {
+                self.push(
+                    LintRule::MissingRequired,
+                    path,
+                    format!("{path} is required by Apple and must not be empty: {fix}"),
+                );
+            }
+        }
+    }
+
+    fn images(&mut self, spec: &PassSpec, default_icon: bool) {
+        let style = spec.style;
+        let (mut has_strip, mut background_or_thumbnail) = (false, None);
+        for (name, png) in &spec.images {
+            let path = format!("images.{name}");
+            let Some(image) = ImageName::parse(name) else {
+                self.push(
+                    LintRule::UnknownImage,
+                    path,
+                    format!(
+                        "'{name}' is not an Apple pass image: name it icon, logo, strip, \
+                         thumbnail, background or footer, optionally with @2x or @3x, \
+                         followed by .png (for example 'logo@2x.png')"
+                    ),
+                );
+                continue;
+            };
+            let kind = image.kind.as_str();
+            let Some(bounds) = image_bounds(style, image.kind) else {
+                let shown: Vec<&str> = ImageKind::ALL
+                    .into_iter()
+                    .filter(|k| style_shows_image(style, *k))
+                    .map(ImageKind::as_str)
+                    .collect();
+                self.push(
+                    LintRule::ImageNotShown,
+                    path,
+                    format!(
+                        "{style} passes do not show a {kind} image: remove {name} (this \
+                         style shows {})",
+                        shown.join(", ")
+                    ),
+                );
+                continue;
+            };
+            match image.kind {
+                ImageKind::Strip => has_strip = true,
+                ImageKind::Background | ImageKind::Thumbnail => {
+                    background_or_thumbnail.get_or_insert(name.as_str());
+                }
+                _ => {}
+            }
+            let (width, height) = match png_dimensions(png) {
+                Ok(size) => size,
+                Err(why) => {
+                    self.push(
+                        LintRule::ImageNotPng,
+                        path,
+                        format!("{name} {why}: Wallet only shows PNG images, convert it to PNG"),
+                    );
+                    continue;
+                }
+            };
+            let px = bounds.scaled(image.scale);
+            if !px.contains(width, height) {
+                let expected = if bounds.min_width > 1 {
+                    format!(
+                        "between {}x{} and {}x{} pixels",
+                        px.min_width, px.min_height, px.max_width, px.max_height
+                    )
+                } else {
+                    format!("at most {}x{} pixels", px.max_width, px.max_height)
+                };
+                let scale = match image.scale {
+                    1 => "@1x".to_owned(),
+                    s => format!("@{s}x, {s} pixels per point"),
+                };
+                self.push(
+                    LintRule::ImageSize,
+                    path,
+                    format!(
+                        "{name} is {width}x{height} pixels but a {kind} image on a {style} \
+                         pass must be {expected} ({scale}): resize it"
+                    ),
+                );
+            }
+        }
+        if style == PassStyle::EventTicket
+            && has_strip
+            && let Some(other) = background_or_thumbnail
+        {
+            self.push(
+                LintRule::ImageConflict,
+                format!("images.{other}"),
+                "eventTicket passes show either a strip image or a background and \
+                 thumbnail image, not both: remove the strip or the background and \
+                 thumbnail images",
+            );
+        }
+        let icon_missing = !spec.images.contains_key("icon.png");
+        let default_applies = default_icon && !spec.has_icon();
+        if icon_missing && !default_applies {
+            let message = if spec.has_icon() {
+                "icon.png is required even when @2x or @3x icons are given: add a 29x29 \
+                 pixel icon.png"
+            } else {
+                "every pass needs an icon: add icon.png (29x29 pixels, with icon@2x.png \
+                 and icon@3x.png at 58x58 and 87x87), or let the builder add its default \
+                 icon (PkpassBuilder::default_icon(true) or PassSpec::with_default_icon)"
+            };
+            self.push(LintRule::MissingIcon, "images.icon.png", message);
+        }
+    }
+
+    fn fields(&mut self, spec: &PassSpec) {
+        let style = spec.style;
+        let fields = &spec.fields;
+        for area in FieldArea::ALL {
+            let count = fields.area(area).len();
+            if let Some(max) = max_fields(style, area)
+                && count > max
+            {
+                let name = area.as_str();
+                let fix = match area {
+                    FieldArea::Header | FieldArea::Primary => {
+                        "move the others to the secondary, auxiliary or back fields"
+                    }
+                    _ => "move the others to the back fields",
+                };
+                let fields_word = if max == 1 { "field" } else { "fields" };
+                self.push(
+                    LintRule::TooManyFields,
+                    format!("fields.{name}"),
+                    format!(
+                        "{style} passes show at most {max} {name} {fields_word}, but {count} \
+                         were given: {fix}"
+                    ),
+                );
+            }
+        }
+        let square = spec.barcode.as_ref().is_some_and(|b| b.format.is_square());
+        let (secondary, auxiliary) = (fields.secondary.len(), fields.auxiliary.len());
+        if let Some(max) = max_secondary_and_auxiliary(style, square)
+            && secondary + auxiliary > max
+        {
+            let which = if style == PassStyle::Generic {
+                "generic passes with a square (QR or Aztec) barcode".to_owned()
+            } else {
+                format!("{style} passes")
+            };
+            self.push(
+                LintRule::TooManyFields,
+                "fields.auxiliary",
+                format!(
+                    "{which} show at most {max} secondary and auxiliary fields combined, but \
+                     {secondary} secondary and {auxiliary} auxiliary were given: move some \
+                     to the back fields"
+                ),
+            );
+        }
+
+        let mut seen: HashMap<&str, (FieldArea, usize)> = HashMap::new();
+        for area in FieldArea::ALL {
+            for (i, field) in fields.area(area).iter().enumerate() {
+                let at = format!("fields.{}[{i}]", area.as_str());
+                if field.key.is_empty() {
+                    self.push(
+                        LintRule::EmptyFieldKey,
+                        format!("{at}.key"),
+                        "every field needs a key that is unique within the pass: set one \
+                         (for example 'seat')",
+                    );
+                } else if let Some((first_area, first)) = seen.get(field.key.as_str()) {
+                    self.push(
+                        LintRule::DuplicateFieldKey,
+                        format!("{at}.key"),
+                        format!(
+                            "the key '{}' is already used by fields.{}[{first}]: keys must \
+                             be unique across all field areas, rename one of them",
+                            field.key,
+                            first_area.as_str()
+                        ),
+                    );
+                } else {
+                    seen.insert(&field.key, (area, i));
+                }
+                if let Some(message) = &field.change_message
+                    && !message.contains("%@")
+                {
+                    self.push(
+                        LintRule::ChangeMessageFormat,
+                        format!("{at}.change_message"),
+                        "a change message must contain '%@', which Wallet replaces with the \
+                         new value: write it like 'Your gate is now %@'",
+                    );
+                }
+            }
+        }
+    }
+
+    fn barcode(&mut self, spec: &PassSpec) {
+        if let Some(barcode) = &spec.barcode
+            && barcode.message.is_empty()
+        {
+            self.push(
+                LintRule::EmptyBarcodeMessage,
+                "barcode.message",
+                "a barcode needs a message to encode: set it (for example to the serial \
+                 number) or remove the barcode",
+            );
+        }
+    }
+
+    fn transit_type(&mut self, spec: &PassSpec) {
+        match (spec.style, spec.transit_type) {
+            (PassStyle::BoardingPass, None) => self.push(
+                LintRule::TransitTypeMissing,
+                "transit_type",
+                "boardingPass passes need a transit type: set transit_type to Air, Boat, \
+                 Bus, Train or Generic",
+            ),
+            (PassStyle::BoardingPass, Some(_)) | (_, None) => {}
+            (style, Some(_)) => self.push(
+                LintRule::TransitTypeNotAllowed,
+                "transit_type",
+                format!(
+                    "only boardingPass passes have a transit type, not {style} passes: \
+                     remove transit_type or make the pass a boarding pass"
+                ),
+            ),
+        }
+    }
+
+    fn locations(&mut self, spec: &PassSpec) {
+        if spec.locations.len() > MAX_LOCATIONS {
+            self.push(
+                LintRule::TooManyLocations,
+                "locations",
+                format!(
+                    "Apple accepts at most {MAX_LOCATIONS} locations, but {} were given: \
+                     keep the {MAX_LOCATIONS} most relevant",
+                    spec.locations.len()
+                ),
+            );
+        }
+        for (i, location) in spec.locations.iter().enumerate() {
+            for (name, value, limit) in [
+                ("latitude", location.latitude, 90.0),
+                ("longitude", location.longitude, 180.0),
+            ] {
+                if !value.is_finite() || !(-limit..=limit).contains(&value) {
+                    self.push(
+                        LintRule::LocationOutOfRange,
+                        format!("locations[{i}].{name}"),
+                        format!(
+                            "{name} must be a number of degrees from -{limit} to {limit}, \
+                             but {value} was given: check the coordinates (latitude first)"
+                        ),
+                    );
+                }
+            }
+            if let Some(altitude) = location.altitude
+                && !altitude.is_finite()
+            {
+                self.push(
+                    LintRule::LocationOutOfRange,
+                    format!("locations[{i}].altitude"),
+                    "altitude must be a finite number of metres: set it or leave it out",
+                );
+            }
+        }
+    }
+
+    fn dates(&mut self, spec: &PassSpec) {
+        for (path, date) in [
+            ("relevant_date", spec.relevant_date),
+            ("expiration_date", spec.expiration_date),
+        ] {
+            if let Some(date) = date
+                && format_date(date).is_none()
+            {
+                self.push(
+                    LintRule::DateOutOfRange,
+                    path,
+                    format!(
+                        "{path} must fall between the years 0 and 9999 to be written as an \
+                         RFC 3339 date: check the date"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn web_service(&mut self, spec: &PassSpec) {
+        match (&spec.web_service_url, &spec.authentication_token) {
+            (Some(_), None) => self.push(
+                LintRule::WebServiceIncomplete,
+                "authentication_token",
+                "a pass with web_service_url also needs an authentication_token (16 or \
+                 more characters, unique per pass): set one, or remove web_service_url",
+            ),
+            (None, Some(_)) => self.push(
+                LintRule::WebServiceIncomplete,
+                "web_service_url",
+                "authentication_token is only used with a web_service_url: set the web \
+                 service's base URL, or remove authentication_token",
+            ),
+            _ => {}
+        }
+        if let Some(url) = &spec.web_service_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            let host = rest.map(|r| r.split('/').next().unwrap_or_default());
+            if rest.is_none()
+                || host.is_none_or(str::is_empty)
+                || url.contains(['?', '#'])
+                || url.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                self.push(
+                    LintRule::WebServiceUrlInvalid,
+                    "web_service_url",
+                    format!(
+                        "'{url}' is not a web service URL: give the absolute base URL, with \
+                         no query or fragment, for example 'https://passes.example.com/wallet'"
+                    ),
+                );
+            } else if spec.mode == Mode::Live && url.starts_with("http://") {
+                self.push(
+                    LintRule::WebServiceNotHttps,
+                    "web_service_url",
+                    "Apple accepts only https web service URLs on live passes: serve the web \
+                     service over https, or leave web_service_url and authentication_token \
+                     out (the pass then gets no updates)",
+                );
+            }
+        }
+        if let Some(token) = &spec.authentication_token {
+            let len = token.chars().count();
+            if len < MIN_AUTHENTICATION_TOKEN_LEN {
+                self.push(
+                    LintRule::AuthenticationTokenTooShort,
+                    "authentication_token",
+                    format!(
+                        "authentication_token must be at least {MIN_AUTHENTICATION_TOKEN_LEN} \
+                         characters long, but has {len}: use a longer random token"
+                    ),
+                );
+            } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+                self.push(
+                    LintRule::AuthenticationTokenInvalid,
+                    "authentication_token",
+                    "authentication_token travels in an HTTP header, so it may only contain \
+                     printable ASCII characters without spaces: use a random alphanumeric \
+                     token",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! Rendering a [`PassSpec`] as Apple's pass.json.
+//!
+//! Only keys from Apple's PassKit package format are written, in a fixed order:
+//! `formatVersion` (1), the identifiers, `organizationName`, `description`,
+//! `logoText`, the colours (`rgb(r, g, b)`), the style key (`eventTicket`,
+//! `generic`, `storeCard`, `coupon` or `boardingPass`, with `transitType` for
+//! boarding passes) holding `headerFields` ... `backFields`, `barcodes` plus the
+//! legacy `barcode` (not for Code 128, which only `barcodes` may carry),
+//! `locations`, `relevantDate` and `expirationDate` (RFC 3339, whole seconds),
+//! `sharingProhibited` and `voided` (only when true), `webServiceURL` and
+//! `authenticationToken` (only when given). Empty field areas and absent optional
+//! values are left out.
+//!
+//! The same serde view is used by [`pass_json`] and by the builder, which writes
+//! it straight to bytes without an intermediate [`serde_json::Value`].
+
+use crate::spec::{Barcode, FieldArea, Location, PassField, PassSpec, PassStyle, Rgb};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+/// Apple's pass.json for `spec`, as a JSON value. It does not lint the spec: a date
+/// that RFC 3339 cannot express (a year outside 0-9999) is left out here and
+/// refused by [`crate::lint()`].
+pub fn pass_json(spec: &PassSpec) -> serde_json::Value {
+    serde_json::to_value(PassJson::new(spec)).unwrap_or(serde_json::Value::Null)
+}
+
+/// pass.json as compact bytes (what the builder zips).
+pub(crate) fn pass_json_bytes(spec: &PassSpec) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut out, &PassJson::new(spec))?;
+    Ok(out)
+}
+
+/// `dt` as RFC 3339 with whole seconds, in its own offset when that offset has no
+/// seconds part, else in UTC. `None` when the year is outside 0-9999.
+pub(crate) fn format_date(dt: OffsetDateTime) -> Option<String> {
+    let dt = dt.replace_nanosecond(0).ok()?;
+    let dt = if dt.offset().seconds_past_minute() == 0 {
+        dt
+    } else {
+        dt.to_offset(UtcOffset::UTC)
+    };
+    dt.format(&Rfc3339).ok()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PassJson<'a> {
+    format_version: u8,
+    pass_type_identifier: &'a str,
+    team_identifier: &'a str,
+    serial_number: &'a str,
+    organization_name: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logo_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    background_color: Option<Color>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    foreground_color: Option<Color>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label_color: Option<Color>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_ticket: Option<Structure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generic: Option<Structure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_card: Option<Structure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coupon: Option<Structure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    boarding_pass: Option<Structure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcodes: Option<[BarcodeJson<'a>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcode: Option<BarcodeJson<'a>>,
+    #[serde(skip_serializing_if = "Locations::is_empty")]
+    locations: Locations<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sharing_prohibited: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voided: Option<bool>,
+    #[serde(rename = "webServiceURL", skip_serializing_if = "Option::is_none")]
+    web_service_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authentication_token: Option<&'a str>,
+}
+
+impl<'a> PassJson<'a> {
+    fn new(spec: &'a PassSpec) -> Self {
+        let structure = Structure::new(spec);
+        let style = |s: PassStyle| (spec.style == s).then_some(structure);
+        let barcode = spec.barcode.as_ref().map(BarcodeJson::new);
+        let legacy = spec
+            .barcode
+            .as_ref()
+            .filter(|b| b.format != crate::spec::BarcodeFormat::Code128)
+            .map(BarcodeJson::new);
+        PassJson {
+            format_version: 1,
+            pass_type_identifier: &spec.pass_type_identifier,
+            team_identifier: &spec.team_identifier,
+            serial_number: &spec.serial_number,
+            organization_name: &spec.organization_name,
+            description: &spec.description,
+            logo_text: spec.logo_text.as_deref(),
+            background_color: spec.colors.background.map(Color),
+            foreground_color: spec.colors.foreground.map(Color),
+            label_color: spec.colors.label.map(Color),
+            event_ticket: style(PassStyle::EventTicket),
+            generic: style(PassStyle::Generic),
+            store_card: style(PassStyle::StoreCard),
+            coupon: style(PassStyle::Coupon),
+            boarding_pass: style(PassStyle::BoardingPass),
+            barcodes: barcode.map(|b| [b]),
+            barcode: legacy,
+            locations: Locations(&spec.locations),
+            relevant_date: spec.relevant_date.and_then(format_date),
+            expiration_date: spec.expiration_date.and_then(format_date),
+            sharing_prohibited: spec.sharing_prohibited.then_some(true),
+            voided: spec.voided.then_some(true),
+            web_service_url: spec.web_service_url.as_deref(),
+            authentication_token: spec.authentication_token.as_deref(),
+        }
+    }
+}
+
+/// `rgb(r, g, b)`.
+struct Color(Rgb);
+
+impl Serialize for Color {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+#[derive(Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Structure<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transit_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    header_fields: Fields<'a>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    primary_fields: Fields<'a>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    secondary_fields: Fields<'a>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    auxiliary_fields: Fields<'a>,
+    #[serde(skip_serializing_if = "Fields::is_empty")]
+    back_fields: Fields<'a>,
+}
+
+impl<'a> Structure<'a> {
+    fn new(spec: &'a PassSpec) -> Self {
+        let fields = |area| Fields(spec.fields.area(area));
+        Structure {
+            // Written for boarding passes only; the lint refuses it elsewhere.
+            transit_type: (spec.style == PassStyle::BoardingPass)
+                .then_some(spec.transit_type)
+                .flatten()
+                .map(|t| t.as_apple_str()),
+            header_fields: fields(FieldArea::Header),
+            primary_fields: fields(FieldArea::Primary),
+            secondary_fields: fields(FieldArea::Secondary),
+            auxiliary_fields: fields(FieldArea::Auxiliary),
+            back_fields: fields(FieldArea::Back),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields<'a>(&'a [PassField]);
+
+impl Fields<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for field in self.0 {
+            seq.serialize_element(&FieldJson::new(field))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldJson<'a> {
+    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    change_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text_alignment: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_style: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_style: Option<&'static str>,
+}
+
+impl<'a> FieldJson<'a> {
+    fn new(field: &'a PassField) -> Self {
+        FieldJson {
+            key: &field.key,
+            label: field.label.as_deref(),
+            value: &field.value,
+            change_message: field.change_message.as_deref(),
+            text_alignment: field.text_alignment.map(|a| a.as_apple_str()),
+            date_style: field.date_style.map(|s| s.as_apple_str()),
+            time_style: field.time_style.map(|s| s.as_apple_str()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BarcodeJson<'a> {
+    format: &'static str,
+    message: &'a str,
+    message_encoding: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alt_text: Option<&'a str>,
+}
+
+impl<'a> BarcodeJson<'a> {
+    fn new(barcode: &'a Barcode) -> Self {
+        let latin1 = barcode.message.chars().all(|c| u32::from(c) <= 0xFF);
+        BarcodeJson {
+            format: barcode.format.as_apple_str(),
+            message: &barcode.message,
+            message_encoding: if latin1 { "iso-8859-1" } else { "utf-8" },
+            alt_text: barcode.alt_text.as_deref(),
+        }
+    }
+}
+
+struct Locations<'a>(&'a [Location]);
+
+impl Locations<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Locations<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct LocationJson<'a> {
+            latitude: f64,
+            longitude: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            altitude: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            relevant_text: Option<&'a str>,
+        }
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for l in self.0 {
+            seq.serialize_element(&LocationJson {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                altitude: l.altitude,
+                relevant_text: l.relevant_text.as_deref(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn dates_are_rfc3339_whole_seconds() {
+        assert_eq!(
+            format_date(datetime!(2025-06-01 18:30:00.123 UTC)).unwrap(),
+            "2025-06-01T18:30:00Z"
+        );
+        assert_eq!(
+            format_date(datetime!(2025-06-01 20:30:00 +02:00)).unwrap(),
+            "2025-06-01T20:30:00+02:00"
+        );
+        assert_eq!(
+            format_date(datetime!(2025-06-01 20:30:00 +02:00:30)).unwrap(),
+            "2025-06-01T18:29:30Z"
+        );
+    }
+
+    #[test]
+    fn non_latin1_barcodes_say_utf8() {
+        let b = Barcode::new(crate::BarcodeFormat::Qr, "Łukasz");
+        assert_eq!(BarcodeJson::new(&b).message_encoding, "utf-8");
+        let b = Barcode::new(crate::BarcodeFormat::Qr, "Zoë");
+        assert_eq!(BarcodeJson::new(&b).message_encoding, "iso-8859-1");
+    }
+}

@@ -1,0 +1,630 @@
+//! The input model: everything a pass needs, already rendered.
+//!
+//! A [`PassSpec`] is a plain value with public fields. It knows nothing of templates
+//! or placeholders: field values, barcode messages and the like are final strings
+//! (render them first with [`crate::render_placeholders`] if they come from a
+//! template). Whether a spec is acceptable to Apple is decided by [`crate::lint()`],
+//! which [`crate::build_pkpass`] also runs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
+use time::OffsetDateTime;
+
+/// One pass to render and sign.
+///
+/// [`PassSpec::new`] fills the required strings and leaves everything else empty;
+/// set the remaining public fields directly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PassSpec {
+    /// `passTypeIdentifier`: must equal the UID of the signing certificate
+    /// (`pass.com.example.tickets`).
+    pub pass_type_identifier: String,
+    /// `teamIdentifier`: must equal the OU of the signing certificate.
+    pub team_identifier: String,
+    /// `serialNumber`: unique per pass type.
+    pub serial_number: String,
+    /// `organizationName`: shown on the lock screen and by Wallet.
+    pub organization_name: String,
+    /// `description`: read by VoiceOver.
+    pub description: String,
+    /// `logoText`: shown next to the logo.
+    pub logo_text: Option<String>,
+    /// The pass style, which decides the style key of pass.json.
+    pub style: PassStyle,
+    /// `transitType`: required for [`PassStyle::BoardingPass`], refused otherwise.
+    pub transit_type: Option<TransitType>,
+    /// The five field areas.
+    pub fields: PassFields,
+    /// The barcode, written both as `barcodes` and as the legacy `barcode` key.
+    pub barcode: Option<Barcode>,
+    /// `backgroundColor`, `foregroundColor`, `labelColor`.
+    pub colors: Colors,
+    /// Images by their file name inside the .pkpass (`icon.png`, `icon@2x.png`,
+    /// `logo@3x.png`, `strip.png`, ...) to the PNG file's bytes
+    /// (`PassImage::from(vec)`; clones share the bytes and their SHA-1).
+    pub images: BTreeMap<String, PassImage>,
+    /// `locations`: at most 10.
+    pub locations: Vec<Location>,
+    /// `relevantDate`.
+    pub relevant_date: Option<OffsetDateTime>,
+    /// `expirationDate`.
+    pub expiration_date: Option<OffsetDateTime>,
+    /// `sharingProhibited` (written only when `true`).
+    pub sharing_prohibited: bool,
+    /// `voided` (written only when `true`).
+    pub voided: bool,
+    /// `webServiceURL`: the base URL of the Apple Wallet web service. Give it
+    /// together with [`PassSpec::authentication_token`], or neither.
+    pub web_service_url: Option<String>,
+    /// `authenticationToken`: at least 16 characters.
+    pub authentication_token: Option<String>,
+    /// Live or test: live passes must use an https `webServiceURL`.
+    pub mode: Mode,
+}
+
+impl PassSpec {
+    /// A spec with the required strings set and everything else empty
+    /// ([`Mode::Live`], no fields, no images: the builder adds a default icon).
+    pub fn new(
+        pass_type_identifier: impl Into<String>,
+        team_identifier: impl Into<String>,
+        serial_number: impl Into<String>,
+        organization_name: impl Into<String>,
+        description: impl Into<String>,
+        style: PassStyle,
+    ) -> Self {
+        PassSpec {
+            pass_type_identifier: pass_type_identifier.into(),
+            team_identifier: team_identifier.into(),
+            serial_number: serial_number.into(),
+            organization_name: organization_name.into(),
+            description: description.into(),
+            style,
+            ..PassSpec::default()
+        }
+    }
+
+    /// Adds Passmint's built-in icon (`icon.png`, `icon@2x.png`, `icon@3x.png`)
+    /// when the spec has no icon image at all; a spec with any icon file is
+    /// returned unchanged. The builder does the same by itself unless
+    /// [`crate::PkpassBuilder::default_icon`] turns it off, so this is for callers
+    /// who lint or inspect the spec first.
+    pub fn with_default_icon(mut self) -> Self {
+        if !self.has_icon() {
+            for icon in crate::images::default_icon() {
+                self.images.insert(icon.name.to_owned(), icon.image.clone());
+            }
+        }
+        self
+    }
+
+    /// Whether any icon file (`icon.png`, `icon@2x.png`, `icon@3x.png`) is given.
+    pub fn has_icon(&self) -> bool {
+        ["icon.png", "icon@2x.png", "icon@3x.png"]
+            .iter()
+            .any(|name| self.images.contains_key(*name))
+    }
+}
+
+/// The bytes of a PNG file, shared: clones are cheap and share the SHA-1 that the
+/// manifest needs, computed on first use. Keep the images of a template as
+/// `PassImage`s and clone them into each pass's spec, and each image is hashed
+/// once instead of once per pass.
+#[derive(Clone, Default)]
+pub struct PassImage(Arc<ImageData>);
+
+#[derive(Default)]
+struct ImageData {
+    bytes: Vec<u8>,
+    sha1: OnceLock<[u8; 20]>,
+}
+
+impl PassImage {
+    /// An image from the PNG file's bytes.
+    pub fn new(png: impl Into<Vec<u8>>) -> Self {
+        PassImage(Arc::new(ImageData {
+            bytes: png.into(),
+            sha1: OnceLock::new(),
+        }))
+    }
+
+    /// The PNG file's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0.bytes
+    }
+
+    /// SHA-1 of the bytes, computed once and shared by all clones.
+    pub fn sha1(&self) -> [u8; 20] {
+        *self
+            .0
+            .sha1
+            .get_or_init(|| openssl::sha::sha1(&self.0.bytes))
+    }
+}
+
+impl From<Vec<u8>> for PassImage {
+    fn from(png: Vec<u8>) -> Self {
+        PassImage::new(png)
+    }
+}
+
+impl From<&[u8]> for PassImage {
+    fn from(png: &[u8]) -> Self {
+        PassImage::new(png)
+    }
+}
+
+impl Deref for PassImage {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for PassImage {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for PassImage {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for PassImage {}
+
+impl fmt::Debug for PassImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PassImage({} bytes)", self.0.bytes.len())
+    }
+}
+
+/// Live passes go to real devices: Apple accepts only an https `webServiceURL`.
+/// Test passes may use http (devices accept it in developer mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Production rules (the default).
+    #[default]
+    Live,
+    /// Development rules: an http `webServiceURL` is allowed.
+    Test,
+}
+
+/// Apple's five pass styles.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PassStyle {
+    /// `eventTicket`
+    EventTicket,
+    /// `generic` (the default)
+    #[default]
+    Generic,
+    /// `storeCard`
+    StoreCard,
+    /// `coupon`
+    Coupon,
+    /// `boardingPass`: needs a [`TransitType`].
+    BoardingPass,
+}
+
+impl PassStyle {
+    /// Every style, in a fixed order.
+    pub const ALL: [PassStyle; 5] = [
+        PassStyle::EventTicket,
+        PassStyle::Generic,
+        PassStyle::StoreCard,
+        PassStyle::Coupon,
+        PassStyle::BoardingPass,
+    ];
+
+    /// The style key of pass.json (`eventTicket`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassStyle::EventTicket => "eventTicket",
+            PassStyle::Generic => "generic",
+            PassStyle::StoreCard => "storeCard",
+            PassStyle::Coupon => "coupon",
+            PassStyle::BoardingPass => "boardingPass",
+        }
+    }
+}
+
+impl fmt::Display for PassStyle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `transitType` of a boarding pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransitType {
+    /// `PKTransitTypeAir`
+    Air,
+    /// `PKTransitTypeBoat`
+    Boat,
+    /// `PKTransitTypeBus`
+    Bus,
+    /// `PKTransitTypeTrain`
+    Train,
+    /// `PKTransitTypeGeneric`
+    Generic,
+}
+
+impl TransitType {
+    /// Apple's constant (`PKTransitTypeAir`, ...).
+    pub fn as_apple_str(self) -> &'static str {
+        match self {
+            TransitType::Air => "PKTransitTypeAir",
+            TransitType::Boat => "PKTransitTypeBoat",
+            TransitType::Bus => "PKTransitTypeBus",
+            TransitType::Train => "PKTransitTypeTrain",
+            TransitType::Generic => "PKTransitTypeGeneric",
+        }
+    }
+}
+
+/// The five field areas of a pass, each in display order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassFields {
+    /// `headerFields`: visible when the pass is stacked.
+    pub header: Vec<PassField>,
+    /// `primaryFields`
+    pub primary: Vec<PassField>,
+    /// `secondaryFields`
+    pub secondary: Vec<PassField>,
+    /// `auxiliaryFields`
+    pub auxiliary: Vec<PassField>,
+    /// `backFields`
+    pub back: Vec<PassField>,
+}
+
+impl PassFields {
+    /// The fields of one area.
+    pub fn area(&self, area: FieldArea) -> &[PassField] {
+        match area {
+            FieldArea::Header => &self.header,
+            FieldArea::Primary => &self.primary,
+            FieldArea::Secondary => &self.secondary,
+            FieldArea::Auxiliary => &self.auxiliary,
+            FieldArea::Back => &self.back,
+        }
+    }
+
+    /// The fields of one area, mutably.
+    pub fn area_mut(&mut self, area: FieldArea) -> &mut Vec<PassField> {
+        match area {
+            FieldArea::Header => &mut self.header,
+            FieldArea::Primary => &mut self.primary,
+            FieldArea::Secondary => &mut self.secondary,
+            FieldArea::Auxiliary => &mut self.auxiliary,
+            FieldArea::Back => &mut self.back,
+        }
+    }
+
+    /// Every field with its area, areas in Apple's order.
+    pub fn iter(&self) -> impl Iterator<Item = (FieldArea, &PassField)> {
+        FieldArea::ALL
+            .into_iter()
+            .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
+    }
+}
+
+/// A field area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldArea {
+    /// `headerFields`
+    Header,
+    /// `primaryFields`
+    Primary,
+    /// `secondaryFields`
+    Secondary,
+    /// `auxiliaryFields`
+    Auxiliary,
+    /// `backFields`
+    Back,
+}
+
+impl FieldArea {
+    /// The five areas in Apple's order.
+    pub const ALL: [FieldArea; 5] = [
+        FieldArea::Header,
+        FieldArea::Primary,
+        FieldArea::Secondary,
+        FieldArea::Auxiliary,
+        FieldArea::Back,
+    ];
+
+    /// `header`, `primary`, ... (used in lint paths: `fields.primary[0]`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldArea::Header => "header",
+            FieldArea::Primary => "primary",
+            FieldArea::Secondary => "secondary",
+            FieldArea::Auxiliary => "auxiliary",
+            FieldArea::Back => "back",
+        }
+    }
+
+    /// The pass.json key (`headerFields`, ...).
+    pub fn json_key(self) -> &'static str {
+        match self {
+            FieldArea::Header => "headerFields",
+            FieldArea::Primary => "primaryFields",
+            FieldArea::Secondary => "secondaryFields",
+            FieldArea::Auxiliary => "auxiliaryFields",
+            FieldArea::Back => "backFields",
+        }
+    }
+}
+
+/// One field of a pass. `value` is final text (placeholders already rendered).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassField {
+    /// `key`: unique across all areas of the pass.
+    pub key: String,
+    /// `label`
+    pub label: Option<String>,
+    /// `value`. With a [`DateStyle`], give an ISO 8601 date-time string.
+    pub value: String,
+    /// `changeMessage`: must contain `%@` (replaced by the new value).
+    pub change_message: Option<String>,
+    /// `textAlignment`
+    pub text_alignment: Option<TextAlignment>,
+    /// `dateStyle`
+    pub date_style: Option<DateStyle>,
+    /// `timeStyle`
+    pub time_style: Option<DateStyle>,
+}
+
+impl PassField {
+    /// A field with a key and a value and nothing else.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        PassField {
+            key: key.into(),
+            value: value.into(),
+            ..PassField::default()
+        }
+    }
+
+    /// Sets the label.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets the change message (must contain `%@`).
+    pub fn with_change_message(mut self, message: impl Into<String>) -> Self {
+        self.change_message = Some(message.into());
+        self
+    }
+
+    /// Sets the text alignment.
+    pub fn with_text_alignment(mut self, alignment: TextAlignment) -> Self {
+        self.text_alignment = Some(alignment);
+        self
+    }
+
+    /// Sets the date and time styles.
+    pub fn with_date_styles(mut self, date: DateStyle, time: DateStyle) -> Self {
+        self.date_style = Some(date);
+        self.time_style = Some(time);
+        self
+    }
+}
+
+/// `textAlignment` of a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TextAlignment {
+    /// `PKTextAlignmentLeft`
+    Left,
+    /// `PKTextAlignmentCenter`
+    Center,
+    /// `PKTextAlignmentRight`
+    Right,
+    /// `PKTextAlignmentNatural`
+    Natural,
+}
+
+impl TextAlignment {
+    /// Apple's constant.
+    pub fn as_apple_str(self) -> &'static str {
+        match self {
+            TextAlignment::Left => "PKTextAlignmentLeft",
+            TextAlignment::Center => "PKTextAlignmentCenter",
+            TextAlignment::Right => "PKTextAlignmentRight",
+            TextAlignment::Natural => "PKTextAlignmentNatural",
+        }
+    }
+}
+
+/// `dateStyle` / `timeStyle` of a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DateStyle {
+    /// `PKDateStyleNone`
+    None,
+    /// `PKDateStyleShort`
+    Short,
+    /// `PKDateStyleMedium`
+    Medium,
+    /// `PKDateStyleLong`
+    Long,
+    /// `PKDateStyleFull`
+    Full,
+}
+
+impl DateStyle {
+    /// Apple's constant.
+    pub fn as_apple_str(self) -> &'static str {
+        match self {
+            DateStyle::None => "PKDateStyleNone",
+            DateStyle::Short => "PKDateStyleShort",
+            DateStyle::Medium => "PKDateStyleMedium",
+            DateStyle::Long => "PKDateStyleLong",
+            DateStyle::Full => "PKDateStyleFull",
+        }
+    }
+}
+
+/// The pass's barcode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Barcode {
+    /// The symbology.
+    pub format: BarcodeFormat,
+    /// The payload (final text). Written with `messageEncoding` `iso-8859-1`, or
+    /// `utf-8` when it has characters outside ISO 8859-1.
+    pub message: String,
+    /// `altText`: human-readable text under the barcode.
+    pub alt_text: Option<String>,
+}
+
+impl Barcode {
+    /// A barcode without alt text.
+    pub fn new(format: BarcodeFormat, message: impl Into<String>) -> Self {
+        Barcode {
+            format,
+            message: message.into(),
+            alt_text: None,
+        }
+    }
+
+    /// Sets the alt text.
+    pub fn with_alt_text(mut self, alt_text: impl Into<String>) -> Self {
+        self.alt_text = Some(alt_text.into());
+        self
+    }
+}
+
+/// Barcode symbologies Wallet renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BarcodeFormat {
+    /// `PKBarcodeFormatQR`
+    Qr,
+    /// `PKBarcodeFormatPDF417`
+    Pdf417,
+    /// `PKBarcodeFormatAztec`
+    Aztec,
+    /// `PKBarcodeFormatCode128`: only in the `barcodes` array (iOS 9+), so the
+    /// legacy `barcode` key is left out for it.
+    Code128,
+}
+
+impl BarcodeFormat {
+    /// Apple's constant.
+    pub fn as_apple_str(self) -> &'static str {
+        match self {
+            BarcodeFormat::Qr => "PKBarcodeFormatQR",
+            BarcodeFormat::Pdf417 => "PKBarcodeFormatPDF417",
+            BarcodeFormat::Aztec => "PKBarcodeFormatAztec",
+            BarcodeFormat::Code128 => "PKBarcodeFormatCode128",
+        }
+    }
+
+    /// Whether the symbol is square (QR, Aztec), which lowers the field limits of
+    /// generic passes.
+    pub fn is_square(self) -> bool {
+        matches!(self, BarcodeFormat::Qr | BarcodeFormat::Aztec)
+    }
+}
+
+/// An sRGB colour, written `rgb(r, g, b)` in pass.json.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Rgb {
+    /// Red, 0-255.
+    pub r: u8,
+    /// Green, 0-255.
+    pub g: u8,
+    /// Blue, 0-255.
+    pub b: u8,
+}
+
+impl Rgb {
+    /// A colour from its channels.
+    pub const fn new(r: u8, g: u8, b: u8) -> Self {
+        Rgb { r, g, b }
+    }
+}
+
+impl From<(u8, u8, u8)> for Rgb {
+    fn from((r, g, b): (u8, u8, u8)) -> Self {
+        Rgb { r, g, b }
+    }
+}
+
+impl fmt::Display for Rgb {
+    /// `rgb(r, g, b)`, Apple's colour syntax.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rgb({}, {}, {})", self.r, self.g, self.b)
+    }
+}
+
+/// The pass's colours; Wallet picks defaults for those left out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Colors {
+    /// `backgroundColor`
+    pub background: Option<Rgb>,
+    /// `foregroundColor`
+    pub foreground: Option<Rgb>,
+    /// `labelColor`
+    pub label: Option<Rgb>,
+}
+
+/// A place where the pass is relevant (shown on the lock screen nearby).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Location {
+    /// Degrees, -90 to 90.
+    pub latitude: f64,
+    /// Degrees, -180 to 180.
+    pub longitude: f64,
+    /// Metres.
+    pub altitude: Option<f64>,
+    /// `relevantText`: shown on the lock screen.
+    pub relevant_text: Option<String>,
+}
+
+impl Location {
+    /// A location from its coordinates.
+    pub fn new(latitude: f64, longitude: f64) -> Self {
+        Location {
+            latitude,
+            longitude,
+            altitude: None,
+            relevant_text: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_images_share_bytes_and_hash() {
+        let image = PassImage::from(vec![1, 2, 3]);
+        let copy = image.clone();
+        assert_eq!(copy.sha1(), openssl::sha::sha1(&[1, 2, 3]));
+        assert!(image.0.sha1.get().is_some(), "clones share the cached hash");
+        assert_eq!(image, PassImage::from(&[1u8, 2, 3][..]));
+        assert_ne!(image, PassImage::from(vec![1, 2]));
+        assert_eq!(&*image, &[1, 2, 3]);
+        assert_eq!(format!("{image:?}"), "PassImage(3 bytes)");
+    }
+
+    #[test]
+    fn default_icon_is_added_only_without_any_icon() {
+        let spec = PassSpec::default().with_default_icon();
+        assert_eq!(spec.images.len(), 3);
+        let mut spec = PassSpec::default();
+        spec.images
+            .insert("icon@2x.png".to_owned(), PassImage::from(vec![0]));
+        assert_eq!(spec.with_default_icon().images.len(), 1);
+    }
+
+    #[test]
+    fn colours_print_as_apple_wants() {
+        assert_eq!(Rgb::new(1, 22, 255).to_string(), "rgb(1, 22, 255)");
+    }
+}

@@ -1,0 +1,343 @@
+//! Shared test support: a development identity, sample specs for every style, PNG
+//! files, temporary directories, and an independent .pkpass verifier that unzips
+//! the archive, recomputes the manifest and checks the signature with the
+//! `openssl` command line.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../../examples/support/png.rs"]
+mod png_support;
+
+pub use png_support::png;
+
+use passmint_pkpass::{
+    Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
+    SigningIdentity, TextAlignment, TransitType,
+};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use time::macros::datetime;
+
+pub const PASS_TYPE_ID: &str = "pass.dev.passmint.test";
+pub const TEAM_ID: &str = "TEAMID1234";
+pub const TOKEN: &str = "0123456789abcdefTOKEN";
+
+/// One development identity per test binary (RSA key generation is slow).
+pub fn identity() -> &'static SigningIdentity {
+    static IDENTITY: OnceLock<SigningIdentity> = OnceLock::new();
+    IDENTITY.get_or_init(|| SigningIdentity::generate_development(PASS_TYPE_ID, TEAM_ID).unwrap())
+}
+
+/// A complete, valid spec of `style` with fields in every area (at the combined
+/// limits), a barcode, colours, icon/logo and a style-specific image, a location,
+/// dates and a web service.
+pub fn sample_spec(style: PassStyle) -> PassSpec {
+    let mut spec = PassSpec::new(
+        PASS_TYPE_ID,
+        TEAM_ID,
+        "SN-42",
+        "Passmint Test",
+        "A test pass",
+        style,
+    );
+    spec.logo_text = Some("Passmint".to_owned());
+    spec.fields.header = vec![
+        PassField::new("date", "2025-06-01T18:30:00Z")
+            .with_label("DATE")
+            .with_date_styles(DateStyle::Short, DateStyle::None),
+    ];
+    spec.fields.primary = if style == PassStyle::BoardingPass {
+        vec![
+            PassField::new("from", "SFO").with_label("San Francisco"),
+            PassField::new("to", "JFK").with_label("New York"),
+        ]
+    } else {
+        vec![PassField::new("title", "Main event").with_label("EVENT")]
+    };
+    spec.fields.secondary = vec![
+        PassField::new("holder", "Ada Lovelace").with_label("NAME"),
+        PassField::new("seat", "12A")
+            .with_label("SEAT")
+            .with_change_message("Your seat is now %@")
+            .with_text_alignment(TextAlignment::Right),
+    ];
+    spec.fields.auxiliary = vec![
+        PassField::new("gate", "B7").with_label("GATE"),
+        PassField::new("level", "Gold")
+            .with_label("LEVEL")
+            .with_text_alignment(TextAlignment::Center),
+    ];
+    spec.fields.back = vec![
+        PassField::new("terms", "No refunds.").with_label("Terms"),
+        PassField::new("contact", "help@example.com").with_text_alignment(TextAlignment::Natural),
+        PassField::new("starts", "2025-06-01T18:30:00Z")
+            .with_label("Starts")
+            .with_date_styles(DateStyle::Full, DateStyle::Long),
+    ];
+    spec.barcode = Some(Barcode::new(BarcodeFormat::Qr, "SN-42").with_alt_text("SN 42"));
+    spec.colors.background = Some(Rgb::new(10, 20, 30));
+    spec.colors.foreground = Some(Rgb::new(255, 255, 255));
+    spec.colors.label = Some((200, 201, 202).into());
+    spec.images
+        .insert("icon.png".to_owned(), png(29, 29, 1).into());
+    spec.images
+        .insert("icon@2x.png".to_owned(), png(58, 58, 2).into());
+    spec.images
+        .insert("icon@3x.png".to_owned(), png(87, 87, 3).into());
+    spec.images
+        .insert("logo.png".to_owned(), png(160, 50, 4).into());
+    spec.images
+        .insert("logo@2x.png".to_owned(), png(320, 100, 5).into());
+    match style {
+        PassStyle::EventTicket => {
+            spec.images
+                .insert("background.png".to_owned(), png(180, 220, 6).into());
+            spec.images
+                .insert("thumbnail.png".to_owned(), png(90, 90, 7).into());
+        }
+        PassStyle::Generic => {
+            spec.images
+                .insert("thumbnail@2x.png".to_owned(), png(180, 180, 8).into());
+        }
+        PassStyle::StoreCard | PassStyle::Coupon => {
+            spec.images
+                .insert("strip.png".to_owned(), png(375, 144, 9).into());
+        }
+        PassStyle::BoardingPass => {
+            spec.transit_type = Some(TransitType::Air);
+            spec.images
+                .insert("footer.png".to_owned(), png(286, 15, 10).into());
+        }
+    }
+    spec.locations = vec![Location {
+        latitude: 48.8584,
+        longitude: 2.2945,
+        altitude: Some(35.0),
+        relevant_text: Some("You are near the venue".to_owned()),
+    }];
+    spec.relevant_date = Some(datetime!(2025-06-01 18:30:00 UTC));
+    spec.expiration_date = Some(datetime!(2025-06-02 04:00:00 +02:00));
+    spec.web_service_url = Some("https://passes.example.com/wallet".to_owned());
+    spec.authentication_token = Some(TOKEN.to_owned());
+    spec.mode = Mode::Live;
+    spec
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "passmint-pkpass-{tag}-{}-{n}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the `openssl` command line; a missing binary fails the test loudly.
+pub fn openssl(args: &[&str], dir: &Path) -> Output {
+    match Command::new("openssl").args(args).current_dir(dir).output() {
+        Ok(output) => output,
+        Err(e) => panic!(
+            "these tests verify passes with the `openssl` command line, which could not be \
+             run ({e}): install it (Debian/Ubuntu: `apt-get install openssl`, macOS: \
+             `brew install openssl@3`) and make sure it is on PATH"
+        ),
+    }
+}
+
+/// `openssl` that must succeed; returns stdout.
+pub fn openssl_ok(args: &[&str], dir: &Path) -> String {
+    let output = openssl(args, dir);
+    assert!(
+        output.status.success(),
+        "openssl {args:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What the verifier found in a valid .pkpass.
+pub struct Verified {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub pass_json: serde_json::Value,
+    /// `openssl cms -cmsout -print` of the signature.
+    pub cms_print: String,
+    /// Subjects of the certificates embedded in the signature.
+    pub embedded_subjects: Vec<String>,
+}
+
+/// Unzips the pass, checks manifest.json lists every other file with its SHA-1,
+/// and checks the detached CMS signature with `openssl cms -verify` against
+/// `ca` (the WWDR / development CA), then extracts the signature's details.
+pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
+    let files = unzip(pkpass);
+    for required in ["pass.json", "manifest.json", "signature", "icon.png"] {
+        assert!(
+            files.contains_key(required),
+            "{required} missing from the pass"
+        );
+    }
+
+    let manifest: BTreeMap<String, String> =
+        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json is a JSON object");
+    let listed: Vec<&String> = manifest.keys().collect();
+    let expected: Vec<&String> = files
+        .keys()
+        .filter(|n| *n != "manifest.json" && *n != "signature")
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "manifest.json must list exactly the other files"
+    );
+    for (name, hash) in &manifest {
+        let actual: String = openssl::sha::sha1(&files[name])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hash, &actual, "SHA-1 of {name} in manifest.json");
+    }
+
+    let dir = TempDir::new("verify");
+    dir.write("signature", &files["signature"]);
+    dir.write("manifest.json", &files["manifest.json"]);
+    dir.write("ca.pem", &identity.wwdr().to_pem().unwrap());
+    let output = openssl(
+        &[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+            "-binary",
+            "-content",
+            "manifest.json",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "verified-content",
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "openssl cms -verify refused the signature: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Verification successful"));
+    assert_eq!(
+        std::fs::read(dir.path().join("verified-content")).unwrap(),
+        files["manifest.json"],
+        "the signed content is manifest.json"
+    );
+
+    let cms_print = openssl_ok(
+        &[
+            "cms",
+            "-cmsout",
+            "-print",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+        ],
+        dir.path(),
+    );
+    let certs = openssl_ok(
+        &[
+            "pkcs7",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+            "-print_certs",
+            "-noout",
+        ],
+        dir.path(),
+    );
+    let embedded_subjects = certs
+        .lines()
+        .filter_map(|l| l.strip_prefix("subject="))
+        .map(|s| s.trim().to_owned())
+        .collect();
+
+    let pass_json = serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");
+    Verified {
+        files,
+        pass_json,
+        cms_print,
+        embedded_subjects,
+    }
+}
+
+/// Every entry of the zip, by name (duplicate names refused).
+pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip archive");
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().expect("a UTF-8 entry name").into_owned();
+        assert!(entry.is_file(), "{name} is not a file");
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        assert!(
+            files.insert(name.clone(), bytes).is_none(),
+            "{name} twice in the zip"
+        );
+    }
+    files
+}
+
+/// The JSON type of a value, for the key tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Str,
+    Num,
+    Int,
+    Bool,
+    Obj,
+    Arr,
+}
+
+pub fn type_of(value: &serde_json::Value) -> Type {
+    use serde_json::Value;
+    match value {
+        Value::String(_) => Type::Str,
+        Value::Number(n) if n.is_u64() || n.is_i64() => Type::Int,
+        Value::Number(_) => Type::Num,
+        Value::Bool(_) => Type::Bool,
+        Value::Object(_) => Type::Obj,
+        Value::Array(_) => Type::Arr,
+        Value::Null => panic!("null is never written to pass.json"),
+    }
+}
