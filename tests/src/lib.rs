@@ -4,6 +4,8 @@
 //! and live keys, and a small HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod verify;
+
 use passmint_server::config::ServeConfig;
 /// The storage engine a test server runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,19 +42,71 @@ impl TestDatabase {
 
     /// Creates an account with a test and a live key on this database.
     pub async fn create_account(&self, name: &str) -> Value {
+        self.create_account_with_limit(name, None).await
+    }
+
+    /// [`TestDatabase::create_account`] with a `live_pass_limit`.
+    pub async fn create_account_with_limit(&self, name: &str, limit: Option<i64>) -> Value {
         match self {
             TestDatabase::Memory(store) => {
                 let pm = passmint_server::cli::passmint_over(store.clone());
-                let (account, test, live) = pm.create_account(name, None).await.unwrap();
+                let (account, test, live) = pm.create_account(name, limit).await.unwrap();
                 serde_json::json!({
                     "account_id": account.id.as_str(),
                     "test_key": test.key,
                     "live_key": live.key,
                 })
             }
-            _ => passmint_server::cli::create_account(self.url(), name, None)
+            _ => passmint_server::cli::create_account(self.url(), name, limit)
                 .await
                 .expect("create account"),
+        }
+    }
+
+    /// Sets the account's signing identity to the tests' live identity
+    /// ([`live_identity`]), through `passmint accounts set-signing-identity` (PEM
+    /// files) on real databases; answers the command's JSON.
+    pub async fn set_signing_identity(&self, account_id: &str) -> Value {
+        let files = live_identity();
+        match self {
+            TestDatabase::Memory(store) => {
+                let pm = passmint_server::cli::passmint_over(store.clone());
+                let creds =
+                    passmint_server::pkpass::identity::to_credentials(&files.identity).unwrap();
+                let account = passmint_domain::ids::AccountId::parse(account_id).unwrap();
+                let stored = pm.set_signing_identity(&account, creds).await.unwrap();
+                serde_json::json!({
+                    "account_id": account_id,
+                    "pass_type_identifier": stored.pass_type_identifier,
+                    "team_identifier": stored.team_identifier,
+                })
+            }
+            _ => {
+                let cli = <passmint_server::cli::Cli as clap::Parser>::parse_from([
+                    "passmint",
+                    "accounts",
+                    "set-signing-identity",
+                    "--database-url",
+                    self.url(),
+                    "--account",
+                    account_id,
+                    "--cert",
+                    files.cert.to_str().unwrap(),
+                    "--key",
+                    files.key.to_str().unwrap(),
+                    "--wwdr",
+                    files.wwdr.to_str().unwrap(),
+                ]);
+                let Some(passmint_server::cli::Command::Accounts(
+                    passmint_server::cli::AccountsCommand::SetSigningIdentity(args),
+                )) = cli.command
+                else {
+                    panic!("set-signing-identity parses");
+                };
+                passmint_server::cli::set_signing_identity(&args)
+                    .await
+                    .expect("set-signing-identity")
+            }
         }
     }
 
@@ -86,6 +140,46 @@ impl TestDatabase {
             TestDatabase::Sqlite(_, url) => url,
         }
     }
+}
+
+/// The tests' live signing identity: a generated development identity (its own
+/// CA standing in for WWDR) for `pass.test.passmint.live`, team `LIVETEAM01`, with
+/// its PEM files written once per test process.
+pub struct IdentityFiles {
+    pub identity: passmint_pkpass::SigningIdentity,
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+    pub wwdr: std::path::PathBuf,
+    pub key_pem: String,
+}
+
+pub const LIVE_PASS_TYPE_ID: &str = "pass.test.passmint.live";
+pub const LIVE_TEAM_ID: &str = "LIVETEAM01";
+
+pub fn live_identity() -> &'static IdentityFiles {
+    static FILES: std::sync::OnceLock<IdentityFiles> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let identity =
+            passmint_pkpass::SigningIdentity::generate_development(LIVE_PASS_TYPE_ID, LIVE_TEAM_ID)
+                .unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("passmint-e2e-identity-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key_pem =
+            String::from_utf8(identity.private_key().private_key_to_pem_pkcs8().unwrap()).unwrap();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        };
+        IdentityFiles {
+            cert: write("cert.pem", &identity.certificate().to_pem().unwrap()),
+            key: write("key.pem", key_pem.as_bytes()),
+            wwdr: write("wwdr.pem", &identity.wwdr().to_pem().unwrap()),
+            key_pem,
+            identity,
+        }
+    })
 }
 
 /// Stamps, for each named `async fn NAME(engine: Engine)`, a module `NAME` with one
@@ -157,13 +251,35 @@ impl Reply {
     }
 }
 
+/// The PUBLIC_URL of test servers.
+pub const PUBLIC_URL: &str = "https://passes.example.test";
+
+/// A public page's answer, body as bytes.
+#[derive(Debug)]
+pub struct PublicReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl PublicReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+}
+
 pub fn config(db_url: &str) -> ServeConfig {
     ServeConfig {
         database_url: Some(db_url.to_owned()),
         addr: "127.0.0.1:0".to_owned(),
-        public_url: Some("https://passes.example.test".to_owned()),
+        public_url: Some(PUBLIC_URL.to_owned()),
         max_body_bytes: 1024 * 1024,
         db_pool_size: 8,
+        key_cache_seconds: 0,
         workers: Some(2),
     }
 }
@@ -203,6 +319,8 @@ impl TestServer {
             .expect("server thread died")
             .unwrap_or_else(|e| panic!("server failed to start: {e}"));
         let account = db.create_account("Test Co").await;
+        db.set_signing_identity(account["account_id"].as_str().unwrap())
+            .await;
         TestServer {
             base: format!("http://{}", addrs[0]),
             account_id: account["account_id"].as_str().unwrap().to_owned(),
@@ -215,9 +333,55 @@ impl TestServer {
         }
     }
 
-    /// A second account on the same server.
+    /// A second account on the same server, without a signing identity.
     pub async fn other_account(&self) -> Value {
         self.db.create_account("Other Co").await
+    }
+
+    /// The CA certificate (PEM) of the server's development identity, which signs
+    /// test passes (generated on first use and kept in the database).
+    pub async fn dev_ca_pem(&self) -> String {
+        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
+            TestDatabase::Memory(store) => store.clone(),
+            _ => passmint_server::cli::open_store(self.db.url(), 1)
+                .await
+                .unwrap(),
+        };
+        store.get_dev_identity().await.unwrap().wwdr_pem
+    }
+
+    /// An account with a `live_pass_limit` and the live signing identity.
+    pub async fn limited_account(&self, limit: i64) -> Value {
+        let account = self
+            .db
+            .create_account_with_limit("Limited Co", Some(limit))
+            .await;
+        self.db
+            .set_signing_identity(account["account_id"].as_str().unwrap())
+            .await;
+        account
+    }
+
+    /// The path of a public URL (`url`, `download_url`) on this server: the tests'
+    /// PUBLIC_URL is not where the server listens.
+    pub fn public_path(url: &str) -> &str {
+        url.strip_prefix(PUBLIC_URL)
+            .unwrap_or_else(|| panic!("{url} is not under {PUBLIC_URL}"))
+    }
+
+    /// GET of a public URL (no API key) on this server, with extra headers; the
+    /// body is kept as bytes.
+    pub async fn fetch_public(&self, url: &str, headers: &[(&str, &str)]) -> PublicReply {
+        let mut rb = self.client.get(self.url(Self::public_path(url)));
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        let res = rb.send().await.expect("request failed");
+        PublicReply {
+            status: res.status(),
+            headers: res.headers().clone(),
+            bytes: res.bytes().await.unwrap_or_default().to_vec(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -205,6 +205,23 @@ async fn other_accounts_and_modes_see_404(engine: Engine) {
     assert_eq!(r.body["mode"], "live");
 }
 
+/// A revoked key stops working within the key cache's TTL, never later.
+async fn revocation_takes_effect_within_the_cache_ttl(engine: Engine) {
+    let s = TestServer::start_with(engine, |c| c.key_cache_seconds = 1).await;
+    let account = s.db.create_account("Cached").await;
+    let key = account["test_key"].as_str().unwrap().to_owned();
+    let r = s
+        .send(Method::GET, "/v1/passes", Some(&key), None, &[])
+        .await;
+    assert_eq!(r.status, 200);
+    s.db.revoke_key(&key).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = s
+        .send(Method::GET, "/v1/passes", Some(&key), None, &[])
+        .await;
+    r.assert_error(401, "authentication_error", None);
+}
+
 /// (body, param) pairs for POST /v1/passes that must be refused with 400.
 fn bad_pass_bodies(tid: &str) -> Vec<(Value, Option<&'static str>)> {
     vec![
@@ -653,6 +670,7 @@ async fn malformed_requests_never_5xx(engine: Engine) {
 }
 
 engine_tests!(
+    revocation_takes_effect_within_the_cache_ttl,
     every_endpoint_requires_a_valid_key,
     unknown_objects_and_invalid_ids_are_404,
     other_accounts_and_modes_see_404,

@@ -12,6 +12,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("storage backend error: {0}")]
     Backend(String),
+    /// A live pass beyond the account's `live_pass_limit`: nothing was written.
+    #[error("the account's live pass limit is reached")]
+    LimitReached,
 }
 
 /// Every failure a use case can report. The server maps each variant to the API's

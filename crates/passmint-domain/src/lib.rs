@@ -16,6 +16,7 @@ pub mod page;
 pub mod pass;
 pub mod ports;
 pub mod service;
+pub mod signing;
 pub mod template;
 pub mod validate;
 

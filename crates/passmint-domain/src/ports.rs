@@ -10,6 +10,7 @@ use crate::ids::{AccountId, PassId, TemplateId};
 use crate::mode::Scope;
 use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
+use crate::signing::{IdentityExpiry, SigningCredentials};
 use crate::template::Template;
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -88,6 +89,13 @@ pub trait PassStore: Send + Sync {
     /// transaction. MUST return `Conflict` (writing nothing) when the id, short id
     /// or serial number exists in any account or mode, or when the ticket no longer
     /// holds its key.
+    ///
+    /// A live pass MUST be counted against its account's `live_pass_limit` in the
+    /// same transaction: when the account has already issued that many live passes
+    /// it MUST return `LimitReached` and write nothing, also under concurrent calls
+    /// (of N concurrent inserts with room for k, exactly k succeed). Only inserted
+    /// passes count (a refused insert consumes nothing); voiding does not give the
+    /// room back. Test passes are never counted nor limited.
     async fn insert_pass(
         &self,
         pass: &Pass,
@@ -96,6 +104,9 @@ pub trait PassStore: Send + Sync {
     ) -> StoreResult<()>;
     /// MUST return `NotFound` when the pass is absent or outside the scope.
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
+    /// The pass with this public short id, in any account and mode (for the public
+    /// pages). MUST return `NotFound` when none has it.
+    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass>;
     /// Passes of the scope matching the filter, newest first. A cursor that is not a
     /// pass of the scope MUST give `NotFound`.
     async fn list_passes(
@@ -150,9 +161,42 @@ pub trait IdempotencyStore: Send + Sync {
     async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64>;
 }
 
+/// Signing identities: one per account, and the deployment's development identity.
+/// The private key is stored as given and returned only through these calls.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SigningStore: Send + Sync {
+    /// Stores the account's identity, replacing any earlier one. MUST return
+    /// `NotFound` (storing nothing) when the account does not exist.
+    async fn set_signing_identity(
+        &self,
+        account: &AccountId,
+        identity: &SigningCredentials,
+    ) -> StoreResult<()>;
+    /// MUST return `NotFound` when the account has no identity (or does not exist).
+    async fn get_signing_identity(&self, account: &AccountId) -> StoreResult<SigningCredentials>;
+    /// Every account identity whose certificate expires before `before`, soonest
+    /// first (expired ones included).
+    async fn identities_expiring_before(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Vec<IdentityExpiry>>;
+    /// The development identity; MUST return `NotFound` when none is stored yet.
+    async fn get_dev_identity(&self) -> StoreResult<SigningCredentials>;
+    /// Stores `candidate` as the development identity unless one is stored, and
+    /// returns the stored one: the first stored wins, and every caller (in any
+    /// process sharing the database, concurrently or not) gets that same identity.
+    async fn insert_dev_identity(
+        &self,
+        candidate: &SigningCredentials,
+    ) -> StoreResult<SigningCredentials>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
-pub trait Store: AccountStore + TemplateStore + PassStore + IdempotencyStore {
+pub trait Store:
+    AccountStore + TemplateStore + PassStore + IdempotencyStore + SigningStore
+{
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
     /// Pool use for `/metrics`: (connections in use, connections open, max size).

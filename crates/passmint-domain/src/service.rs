@@ -13,6 +13,7 @@ use crate::mode::{Mode, Scope};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
 use crate::ports::{Clock, IdGen, Store};
+use crate::signing::SigningCredentials;
 use crate::template::{AppleStyle, MAX_NAME_LEN, Template, TemplateType};
 use crate::validate;
 use serde_json::{Map, Value};
@@ -417,6 +418,23 @@ impl Passmint {
         }
         validate::check_field_values(&template.design, &new.field_values)?;
         validate::check_metadata(&new.metadata)?;
+        if who.mode == Mode::Live {
+            match self.store.get_signing_identity(&who.account_id).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(DomainError::Invalid {
+                        param: None,
+                        code: Some("signing_identity_missing"),
+                        message: "This account has no signing identity, so live passes cannot \
+                                  be signed. The operator sets one with `passmint accounts \
+                                  set-signing-identity`; test passes are signed with the \
+                                  server's development identity."
+                            .into(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
 
         let now = self.clock.now();
         let pass = Pass {
@@ -439,11 +457,107 @@ impl Passmint {
         };
         let event = self.event(&pass, EventType::Created, Map::new());
         let completion = idem.as_ref().map(|f| f.complete(&pass));
-        self.store
+        match self
+            .store
             .insert_pass(&pass, &event, completion.as_ref())
             .await
-            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
-        Ok(pass)
+        {
+            Ok(()) => Ok(pass),
+            Err(StoreError::LimitReached) => Err(DomainError::Billing {
+                code: "pass_limit_reached",
+                message: "This account has issued as many live passes as its plan allows \
+                          (live_pass_limit). Test passes are not limited."
+                    .into(),
+            }),
+            Err(e) => Err(conflict_to_idem(e, completion.is_some())),
+        }
+    }
+
+    // ----- public pages ------------------------------------------------------
+
+    /// The pass behind a public short id, in any account and mode, with its
+    /// template. `NotFound` (resource `pass`) when there is none.
+    pub async fn public_pass(&self, short_id: &str) -> Result<(Pass, Template), DomainError> {
+        let missing = || DomainError::not_found("pass", short_id);
+        if short_id.is_empty() || short_id.len() > 64 || !crate::ids::is_base62(short_id) {
+            return Err(missing());
+        }
+        let pass = match self.store.find_pass_by_short_id(short_id).await {
+            Ok(p) => p,
+            Err(StoreError::NotFound) => return Err(missing()),
+            Err(e) => return Err(e.into()),
+        };
+        let template = self
+            .store
+            .get_template(&pass.account_id, &pass.template_id)
+            .await?;
+        Ok((pass, template))
+    }
+
+    /// Records an event that changes nothing else (`url_viewed`, `downloaded`).
+    pub async fn record_event(
+        &self,
+        pass: &Pass,
+        kind: EventType,
+        metadata: Map<String, Value>,
+    ) -> Result<PassEvent, DomainError> {
+        let event = self.event(pass, kind, metadata);
+        self.store.insert_event(&event).await?;
+        Ok(event)
+    }
+
+    // ----- signing identities ------------------------------------------------
+
+    pub async fn get_account(&self, id: &AccountId) -> Result<Account, DomainError> {
+        match self.store.get_account(id).await {
+            Ok(a) => Ok(a),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("account", id.as_str())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores the account's signing identity (already checked by the caller, who
+    /// loaded it with the pass builder), replacing any earlier one.
+    pub async fn set_signing_identity(
+        &self,
+        account: &AccountId,
+        mut identity: SigningCredentials,
+    ) -> Result<SigningCredentials, DomainError> {
+        identity.updated_at = self.clock.now();
+        match self.store.set_signing_identity(account, &identity).await {
+            Ok(()) => Ok(identity),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("account", account.as_str())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The account's signing identity, `None` when it has none.
+    pub async fn signing_identity(
+        &self,
+        account: &AccountId,
+    ) -> Result<Option<SigningCredentials>, DomainError> {
+        match self.store.get_signing_identity(account).await {
+            Ok(i) => Ok(Some(i)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The deployment's development identity, made with `generate` (and stored)
+    /// the first time; later calls, in this process or any other sharing the
+    /// database, get the stored one.
+    pub async fn dev_identity(
+        &self,
+        generate: impl FnOnce() -> Result<SigningCredentials, String>,
+    ) -> Result<SigningCredentials, DomainError> {
+        match self.store.get_dev_identity().await {
+            Ok(i) => return Ok(i),
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let mut candidate = generate().map_err(DomainError::Internal)?;
+        candidate.updated_at = self.clock.now();
+        Ok(self.store.insert_dev_identity(&candidate).await?)
     }
 
     pub async fn get_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {

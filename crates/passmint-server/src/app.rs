@@ -2,7 +2,7 @@
 //! for anything no route answers.
 
 use crate::http::{metrics, request_id};
-use crate::routes::{events, meta, passes, templates};
+use crate::routes::{events, meta, passes, public, templates};
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -39,6 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/v1/passes/{id}/events").route(web::get().to(events::list_for_pass)))
         .service(resource("/v1/events").route(web::get().to(events::list)))
+        .service(resource("/p/{short_id}").route(web::get().to(public::landing)))
+        .service(resource("/p/{short_id}/download").route(web::get().to(public::download)))
         .default_service(web::to(meta::not_found));
 }
 

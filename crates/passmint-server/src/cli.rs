@@ -54,6 +54,50 @@ pub enum AccountsCommand {
         #[command(flatten)]
         db: DbConfig,
     },
+    /// Set the account's signing identity (Pass Type ID certificate, its private key
+    /// and Apple's WWDR certificate), checked before it is stored. Prints the pass
+    /// type identifier, team identifier and expiry; never the key.
+    SetSigningIdentity(SetSigningIdentityArgs),
+    /// Show an account: its live pass limit and its signing identity's expiry.
+    Show {
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["p12", "cert"])))]
+pub struct SetSigningIdentityArgs {
+    #[arg(long)]
+    pub account: String,
+    /// A .p12 (PKCS#12) file holding the certificate and its key (legacy RC2
+    /// exports of macOS Keychain included).
+    #[arg(long, conflicts_with_all = ["cert", "key", "key_password"])]
+    pub p12: Option<std::path::PathBuf>,
+    /// The .p12 file's password.
+    #[arg(
+        long,
+        env = "PASSMINT_P12_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub p12_password: String,
+    /// The Pass Type ID certificate, PEM or DER.
+    #[arg(long, requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// The certificate's private key, PEM (or DER).
+    #[arg(long, requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// The private key's password, when it is encrypted.
+    #[arg(long, env = "PASSMINT_KEY_PASSWORD", hide_env_values = true)]
+    pub key_password: Option<String>,
+    /// Apple's WWDR intermediate certificate that issued the pass certificate.
+    #[arg(long)]
+    pub wwdr: std::path::PathBuf,
+    #[command(flatten)]
+    pub db: DbConfig,
 }
 
 #[derive(Subcommand, Debug)]
@@ -75,13 +119,20 @@ pub enum KeysCommand {
     },
 }
 
-pub fn init_tracing() {
+/// Logs to stderr through a background writer thread, so request handling never
+/// waits on the terminal or a pipe. Keep the returned guard alive until exit: it
+/// flushes what is buffered when dropped.
+pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .try_init();
+    guard
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +231,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             print_json(created);
             Ok(())
         }
+        Some(Command::Accounts(AccountsCommand::SetSigningIdentity(args))) => {
+            print_json(set_signing_identity(&args).await?);
+            Ok(())
+        }
+        Some(Command::Accounts(AccountsCommand::Show { account, db })) => {
+            print_json(show_account(&database_url(&db.database_url), &account).await?);
+            Ok(())
+        }
         Some(Command::Keys(KeysCommand::Create { account, mode, db })) => {
             let account_id = AccountId::parse(&account).ok_or_else(|| {
                 CliError::Usage(format!("'{account}' is not an account id (acct_…)"))
@@ -230,8 +289,17 @@ pub fn bind_with_store(
         public_url: cfg.public_url(),
         max_body_bytes: cfg.max_body_bytes,
         metrics: Arc::new(Metrics::default()),
+        key_cache: crate::http::auth::KeyCache::new(
+            Duration::from_secs(cfg.key_cache_seconds),
+            100_000,
+        ),
+        pkpasses: Arc::new(crate::pkpass::Pkpasses::new(
+            passmint.clone(),
+            cfg.public_url(),
+        )),
     });
     let metrics = web::Data::from(state.metrics.clone());
+    crate::pkpass::warnings::startup_warnings(&cfg.public_url(), &passmint);
 
     // Expired idempotency records are purged hourly.
     let purger = passmint.clone();
@@ -267,4 +335,75 @@ pub async fn serve(cfg: ServeConfig) -> Result<(), CliError> {
     }
     server.await?;
     Ok(())
+}
+
+fn parse_account(account: &str) -> Result<AccountId, CliError> {
+    AccountId::parse(account)
+        .ok_or_else(|| CliError::Usage(format!("'{account}' is not an account id (acct_…)")))
+}
+
+/// `accounts set-signing-identity`: loads the identity with the pass builder (so a
+/// wrong password, a key of another certificate or the wrong WWDR certificate is
+/// refused with the builder's explanation), stores it, and answers
+/// `{"account_id","pass_type_identifier","team_identifier","not_after"}`.
+pub async fn set_signing_identity(
+    args: &SetSigningIdentityArgs,
+) -> Result<serde_json::Value, CliError> {
+    use crate::pkpass::identity::{IdentitySource, load_files, to_credentials};
+    let account_id = parse_account(&args.account)?;
+    let source = match (&args.p12, &args.cert, &args.key) {
+        (Some(p12), _, _) => IdentitySource::P12 {
+            p12,
+            password: &args.p12_password,
+        },
+        (None, Some(cert), Some(key)) => IdentitySource::Pem {
+            cert,
+            key,
+            key_password: args.key_password.as_deref(),
+        },
+        _ => {
+            return Err(CliError::Usage(
+                "give --p12 FILE, or --cert FILE and --key FILE".into(),
+            ));
+        }
+    };
+    let identity = load_files(source, &args.wwdr).map_err(|e| CliError::Usage(e.to_string()))?;
+    let credentials = to_credentials(&identity).map_err(CliError::Usage)?;
+    let pm = passmint_over(open_store(&database_url(&args.db.database_url), 2).await?);
+    let stored = pm.set_signing_identity(&account_id, credentials).await?;
+    Ok(serde_json::json!({
+        "account_id": account_id.as_str(),
+        "pass_type_identifier": stored.pass_type_identifier,
+        "team_identifier": stored.team_identifier,
+        "not_after": crate::http::timestamp(stored.not_after),
+    }))
+}
+
+/// `accounts show`: the account, its live pass limit and its signing identity
+/// (without the key) with the days left before the certificate expires.
+pub async fn show_account(
+    database_url: &str,
+    account: &str,
+) -> Result<serde_json::Value, CliError> {
+    let account_id = parse_account(account)?;
+    let pm = passmint_over(open_store(database_url, 2).await?);
+    let account = pm.get_account(&account_id).await?;
+    let identity = pm.signing_identity(&account_id).await?.map(|i| {
+        let now = pm.now();
+        serde_json::json!({
+            "pass_type_identifier": i.pass_type_identifier,
+            "team_identifier": i.team_identifier,
+            "not_after": crate::http::timestamp(i.not_after),
+            "days_left": (i.not_after - now).whole_days(),
+            "expires_soon": i.expires_within(now, crate::pkpass::warnings::EXPIRY_WARNING_DAYS),
+            "updated_at": crate::http::timestamp(i.updated_at),
+        })
+    });
+    Ok(serde_json::json!({
+        "account_id": account.id.as_str(),
+        "name": account.name,
+        "live_pass_limit": account.live_pass_limit,
+        "created_at": crate::http::timestamp(account.created_at),
+        "signing_identity": identity,
+    }))
 }

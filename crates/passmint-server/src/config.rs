@@ -20,6 +20,10 @@ pub struct ServeConfig {
     /// Database connections in the pool.
     #[arg(long, env = "PASSMINT_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: usize,
+    /// Seconds an authenticated API key is remembered; a revocation takes effect
+    /// within this time (0 disables the cache).
+    #[arg(long, env = "PASSMINT_KEY_CACHE_SECONDS", default_value_t = 5)]
+    pub key_cache_seconds: u64,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "PASSMINT_WORKERS")]
     pub workers: Option<usize>,

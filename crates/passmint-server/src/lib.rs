@@ -8,5 +8,6 @@ pub mod config;
 pub mod dto;
 pub mod http;
 pub mod openapi;
+pub mod pkpass;
 pub mod routes;
 pub mod state;

@@ -4,11 +4,14 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = passmint_server::cli::Cli::parse();
-    passmint_server::cli::init_tracing();
-    let rt = match actix_web::rt::System::new().block_on(passmint_server::cli::run(cli)) {
-        Ok(()) => return std::process::ExitCode::SUCCESS,
-        Err(e) => e,
-    };
-    eprintln!("passmint: {rt}");
-    std::process::ExitCode::FAILURE
+    let log_guard = passmint_server::cli::init_tracing();
+    let result = actix_web::rt::System::new().block_on(passmint_server::cli::run(cli));
+    drop(log_guard);
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("passmint: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::http::auth::KeyCache;
 use crate::http::metrics::Metrics;
 use passmint_domain::ports::{Clock, IdGen};
 use passmint_domain::service::Passmint;
@@ -12,6 +13,9 @@ pub struct AppState {
     pub public_url: String,
     pub max_body_bytes: usize,
     pub metrics: Arc<Metrics>,
+    pub key_cache: KeyCache,
+    /// Signed .pkpass files and their caches (the public download).
+    pub pkpasses: Arc<crate::pkpass::Pkpasses>,
 }
 
 /// The system clock, in UTC, truncated to microseconds (what databases keep).

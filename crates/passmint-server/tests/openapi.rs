@@ -1118,6 +1118,7 @@ mod live {
             public_url: Some("https://passes.example.test".into()),
             max_body_bytes: MAX_BODY,
             db_pool_size: 4,
+            key_cache_seconds: 0,
             workers: Some(1),
         };
         let (tx, rx) = std::sync::mpsc::channel();

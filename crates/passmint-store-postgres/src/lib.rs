@@ -7,6 +7,7 @@ mod idempotency;
 mod list;
 mod passes;
 mod rows;
+mod signing;
 mod sql;
 mod templates;
 #[cfg(feature = "testing")]

@@ -3,7 +3,10 @@
 //! Issuing a pass is one statement whatever it carries: the idempotency completion
 //! (`done`), the pass (inserted from `done`, so a lost ticket inserts nothing) and
 //! its `created` event (inserted from the pass). A unique violation anywhere aborts
-//! the whole statement. An update is one statement too, run inside a transaction
+//! the whole statement. A live pass is also counted against the account's
+//! `live_pass_limit`: a conditional increment of `accounts.live_pass_count` and the
+//! insert run in one transaction (the increment's row lock queues concurrent
+//! issuers of the account, so the limit holds exactly). An update is one statement too, run inside a transaction
 //! only when it completes a ticket, since the update and the completion can each
 //! fail while the other succeeds.
 
@@ -19,7 +22,7 @@ use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::PassId;
-use passmint_domain::mode::Scope;
+use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
@@ -49,6 +52,25 @@ static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
 static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
 });
+static FIND_BY_SHORT_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
+/// Counts a live pass against the account's limit: `counted` is 1 when there was
+/// room (the row stays locked until the transaction ends, so concurrent issuers
+/// queue), `found` whether the account exists.
+const COUNT_LIVE: &str = "WITH u AS (UPDATE accounts SET live_pass_count = live_pass_count + 1 \
+     WHERE id = $1 AND (live_pass_limit IS NULL OR live_pass_count < live_pass_limit) \
+     RETURNING 1) \
+     SELECT (SELECT count(*) FROM u) AS counted, \
+     EXISTS (SELECT 1 FROM accounts WHERE id = $1) AS found";
+
+#[derive(diesel::QueryableByName)]
+struct Counted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    counted: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    found: bool,
+}
+
 static GET: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
 });
@@ -148,6 +170,29 @@ impl PassStore for PgStore {
             }
         };
         let mut conn = self.conn().await?;
+        if pass.mode == Mode::Live {
+            // The count and the insert commit together or not at all.
+            let account = pass.account_id.as_str();
+            return conn
+                .transaction::<(), TxError, _>(async move |conn| {
+                    let count = Stmt::new(COUNT_LIVE, vec![Bind::Text(account)])
+                        .get_result::<Counted>(conn)
+                        .await?;
+                    if !count.found {
+                        return Err(TxError(StoreError::NotFound));
+                    }
+                    if count.counted == 0 {
+                        return Err(TxError(StoreError::LimitReached));
+                    }
+                    let inserted = Stmt::new(sql, binds).execute(conn).await?;
+                    if inserted == 0 {
+                        return Err(TxError(key_lost()));
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| e.0);
+        }
         let inserted = Stmt::new(sql, binds)
             .execute(&mut conn)
             .await
@@ -156,6 +201,15 @@ impl PassStore for PgStore {
             return Err(key_lost());
         }
         Ok(())
+    }
+
+    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
+        let mut conn = self.conn().await?;
+        Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
+            .get_result::<PassRow>(&mut conn)
+            .await
+            .map_err(store_error)?
+            .try_into()
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {

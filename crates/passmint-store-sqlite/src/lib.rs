@@ -8,6 +8,7 @@ mod list;
 mod location;
 mod passes;
 mod rows;
+mod signing;
 mod sql;
 mod templates;
 #[cfg(feature = "testing")]

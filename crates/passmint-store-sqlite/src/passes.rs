@@ -2,9 +2,11 @@
 //!
 //! Issuing a pass is one `BEGIN IMMEDIATE` transaction on the writer: the
 //! idempotency completion (first, so that a ticket that lost its key writes
-//! nothing), the pass, its `created` event. Any failure (a unique violation, a lost
-//! ticket) rolls all of it back. An update is the same: the conditional `UPDATE`
-//! (whose zero rows are told apart as `NotFound` or `Conflict`), its event, its
+//! nothing), for a live pass the conditional increment of
+//! `accounts.live_pass_count` that enforces `live_pass_limit`, the pass, its
+//! `created` event. Any failure (a unique violation, a lost ticket, the limit)
+//! rolls all of it back. An update is the same: the conditional `UPDATE` (whose
+//! zero rows are told apart as `NotFound` or `Conflict`), its event, its
 //! completion.
 
 use crate::SqliteStore;
@@ -19,7 +21,7 @@ use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::PassId;
-use passmint_domain::mode::Scope;
+use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
@@ -34,6 +36,13 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
 static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
 });
+static FIND_BY_SHORT_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
+/// Counts a live pass against the account's limit (one row changed when there was
+/// room).
+const COUNT_LIVE: &str = "UPDATE accounts SET live_pass_count = live_pass_count + 1 \
+     WHERE id = $1 AND (live_pass_limit IS NULL OR live_pass_count < live_pass_limit)";
+
 static GET: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
 });
@@ -108,9 +117,21 @@ impl PassStore for SqliteStore {
         let insert = Stmt::new(INSERT.as_str(), pass_binds(pass)?);
         let event = insert_event(event)?;
         let done = idem.map(completion);
+        let account = pass.account_id.as_str().to_owned();
+        let count =
+            (pass.mode == Mode::Live).then(|| Stmt::new(COUNT_LIVE, vec![Bind::text(&account)]));
         self.write_tx(move |conn| {
             if let Some(done) = done {
                 complete(conn, done)?;
+            }
+            if let Some(count) = count
+                && count.execute(conn).map_err(store_error)? == 0
+            {
+                return Err(if exists(conn, "accounts", &account, vec![])? {
+                    StoreError::LimitReached
+                } else {
+                    StoreError::NotFound
+                });
             }
             insert.execute(conn).map_err(store_error)?;
             event.execute(conn).map_err(store_error)?;
@@ -128,6 +149,16 @@ impl PassStore for SqliteStore {
                 Bind::text(scope.mode.as_str()),
             ],
         );
+        self.read(move |conn| {
+            stmt.get_result::<PassRow>(conn)
+                .map_err(store_error)?
+                .try_into()
+        })
+        .await
+    }
+
+    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
+        let stmt = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::text(short_id)]);
         self.read(move |conn| {
             stmt.get_result::<PassRow>(conn)
                 .map_err(store_error)?

@@ -16,6 +16,7 @@ use passmint_domain::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, Te
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::pass::Pass;
 use passmint_domain::service::{AUTH_TOKEN_LEN, SERIAL_LEN, SHORT_ID_LEN};
+use passmint_domain::signing::{Secret, SigningCredentials};
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -185,6 +186,27 @@ pub fn next_version(pass: &Pass) -> Pass {
     next.version = pass.version + 1;
     next.updated_at = timestamp();
     next
+}
+
+/// Signing credentials with fresh, unique (fake) PEM text: stores keep them
+/// verbatim and never parse them. Expires in a year.
+pub fn signing_credentials() -> SigningCredentials {
+    let n = next_n();
+    let now = timestamp();
+    SigningCredentials {
+        pass_type_identifier: format!("pass.test.fixture{n}"),
+        team_identifier: format!("TEAM{n:06}"),
+        certificate_pem: format!(
+            "-----BEGIN CERTIFICATE-----\nCERT{n}\n-----END CERTIFICATE-----\n"
+        ),
+        private_key_pem: Secret::new(format!(
+            "-----BEGIN PRIVATE KEY-----\nKEY{n}{}\n-----END PRIVATE KEY-----\n",
+            base62(32)
+        )),
+        wwdr_pem: format!("-----BEGIN CERTIFICATE-----\nWWDR{n}\n-----END CERTIFICATE-----\n"),
+        not_after: truncate_micros(now + time::Duration::days(365)),
+        updated_at: now,
+    }
 }
 
 pub fn scope(account: &Account, mode: Mode) -> Scope {

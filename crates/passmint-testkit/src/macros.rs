@@ -99,9 +99,22 @@ macro_rules! store_contract_tests {
                 list_passes_filters_with_cursors,
                 list_passes_scope_isolation_and_cursor_errors,
                 list_passes_pages_through_25,
+                live_pass_limit_refuses_beyond_limit,
+                live_pass_limit_counts_only_inserted_passes,
+                find_pass_by_short_id_any_scope,
             ]; [
                 concurrent_pass_updates_one_wins,
                 concurrent_inserts_same_serial_one_wins,
+                concurrent_live_inserts_respect_limit,
+            ]);
+
+            $crate::__store_contract_group!($factory; signing; [
+                set_get_and_replace_signing_identity,
+                set_signing_identity_unknown_account_not_found,
+                dev_identity_first_insert_wins,
+                identities_expiring_before_soonest_first,
+            ]; [
+                concurrent_dev_identity_inserts_agree,
             ]);
 
             $crate::__store_contract_group!($factory; events; [

@@ -14,12 +14,14 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ids::{AccountId, PassId, TemplateId};
+use passmint_domain::mode::Mode;
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, Store, StoreResult, TemplateStore,
+    AccountStore, IdempotencyStore, PassStore, SigningStore, Store, StoreResult, TemplateStore,
 };
+use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
 use passmint_domain::template::Template;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
@@ -141,6 +143,10 @@ struct State {
     serials: HashMap<String, PassId>,
     events: Table<PassEvent>,
     idem: HashMap<(Scope, String), IdemRecord>,
+    /// Live passes issued, by account (what `live_pass_limit` is checked against).
+    live_pass_counts: HashMap<AccountId, i64>,
+    identities: HashMap<AccountId, SigningCredentials>,
+    dev_identity: Option<SigningCredentials>,
 }
 
 fn conflict(what: impl Into<String>) -> StoreError {
@@ -357,6 +363,21 @@ impl PassStore for MemoryStore {
             return Err(conflict("event id exists"));
         }
         s.check_completion(idem)?;
+        if pass.mode == Mode::Live {
+            let limit = s
+                .accounts
+                .get(&pass.account_id)
+                .ok_or(StoreError::NotFound)?
+                .live_pass_limit;
+            let count = s
+                .live_pass_counts
+                .entry(pass.account_id.clone())
+                .or_insert(0);
+            if limit.is_some_and(|l| *count >= l) {
+                return Err(StoreError::LimitReached);
+            }
+            *count += 1;
+        }
         let seq = s.next_seq();
         s.passes.insert(seq, pass.id.as_str(), pass.clone());
         s.short_ids.insert(pass.short_id.clone(), pass.id.clone());
@@ -372,6 +393,15 @@ impl PassStore for MemoryStore {
             Some(p) if &p.scope() == scope => Ok(p.clone()),
             _ => Err(StoreError::NotFound),
         }
+    }
+
+    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
+        let s = self.state();
+        s.short_ids
+            .get(short_id)
+            .and_then(|id| s.passes.get(id.as_str()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
     }
 
     async fn list_passes(
@@ -520,6 +550,68 @@ impl IdempotencyStore for MemoryStore {
         let before = s.idem.len();
         s.idem.retain(|_, r| !expired(r.created_at, now));
         Ok((before - s.idem.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl SigningStore for MemoryStore {
+    async fn set_signing_identity(
+        &self,
+        account: &AccountId,
+        identity: &SigningCredentials,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        if !s.accounts.contains_key(account) {
+            return Err(StoreError::NotFound);
+        }
+        s.identities.insert(account.clone(), identity.clone());
+        Ok(())
+    }
+
+    async fn get_signing_identity(&self, account: &AccountId) -> StoreResult<SigningCredentials> {
+        self.state()
+            .identities
+            .get(account)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn identities_expiring_before(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Vec<IdentityExpiry>> {
+        let mut out: Vec<IdentityExpiry> = self
+            .state()
+            .identities
+            .iter()
+            .filter(|(_, i)| i.not_after < before)
+            .map(|(account, i)| IdentityExpiry {
+                account_id: account.clone(),
+                pass_type_identifier: i.pass_type_identifier.clone(),
+                team_identifier: i.team_identifier.clone(),
+                not_after: i.not_after,
+            })
+            .collect();
+        out.sort_by(|a, b| (a.not_after, &a.account_id).cmp(&(b.not_after, &b.account_id)));
+        Ok(out)
+    }
+
+    async fn get_dev_identity(&self) -> StoreResult<SigningCredentials> {
+        self.state()
+            .dev_identity
+            .clone()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_dev_identity(
+        &self,
+        candidate: &SigningCredentials,
+    ) -> StoreResult<SigningCredentials> {
+        Ok(self
+            .state()
+            .dev_identity
+            .get_or_insert_with(|| candidate.clone())
+            .clone())
     }
 }
 

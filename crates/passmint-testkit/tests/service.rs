@@ -38,6 +38,10 @@ async fn world() -> World {
         .create_template(&test_p, new_template(), None)
         .await
         .unwrap();
+    // Live passes need a signing identity.
+    pm.set_signing_identity(&account.id, fixtures::signing_credentials())
+        .await
+        .unwrap();
     World {
         pm,
         store,
@@ -670,4 +674,136 @@ async fn list_passes_pages_with_cursors() {
         .unwrap();
     assert!(!rest.has_more);
     assert_eq!(ids(&rest.data), ids(&newest_first[3..]));
+}
+
+// ----- billing, signing identities, public pages -----------------------------
+
+#[tokio::test]
+async fn live_pass_without_signing_identity_is_refused() {
+    let (pm, _store, _clock) = memory_passmint();
+    let (account, test, live) = pm.create_account("NoCert", None).await.unwrap();
+    let test_p = pm.authenticate(&test.key).await.unwrap();
+    let live_p = pm.authenticate(&live.key).await.unwrap();
+    let template = pm
+        .create_template(&test_p, new_template(), None)
+        .await
+        .unwrap();
+    let refused = pm.issue_pass(&live_p, new_pass(&template), None).await;
+    match refused {
+        Err(DomainError::Invalid {
+            param: None,
+            code: Some("signing_identity_missing"),
+            ..
+        }) => {}
+        other => panic!("expected signing_identity_missing, got {other:?}"),
+    }
+    pm.issue_pass(&test_p, new_pass(&template), None)
+        .await
+        .expect("test passes use the development identity");
+    assert_eq!(pm.signing_identity(&account.id).await, Ok(None));
+    let creds = fixtures::signing_credentials();
+    let stored = pm
+        .set_signing_identity(&account.id, creds.clone())
+        .await
+        .unwrap();
+    assert_eq!(stored.private_key_pem, creds.private_key_pem);
+    assert_eq!(pm.signing_identity(&account.id).await, Ok(Some(stored)));
+    pm.issue_pass(&live_p, new_pass(&template), None)
+        .await
+        .expect("a live pass once the identity is set");
+}
+
+#[tokio::test]
+async fn live_passes_beyond_the_limit_are_a_billing_error() {
+    let (pm, _store, _clock) = memory_passmint();
+    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
+    let test_p = pm.authenticate(&test.key).await.unwrap();
+    let live_p = pm.authenticate(&live.key).await.unwrap();
+    pm.set_signing_identity(&account.id, fixtures::signing_credentials())
+        .await
+        .unwrap();
+    let template = pm
+        .create_template(&test_p, new_template(), None)
+        .await
+        .unwrap();
+    pm.issue_pass(&live_p, new_pass(&template), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        pm.issue_pass(&live_p, new_pass(&template), None)
+            .await
+            .map(|_| ()),
+        Err(DomainError::Billing {
+            code: "pass_limit_reached",
+            message: "This account has issued as many live passes as its plan allows \
+                      (live_pass_limit). Test passes are not limited."
+                .into(),
+        })
+    );
+    for _ in 0..3 {
+        pm.issue_pass(&test_p, new_pass(&template), None)
+            .await
+            .expect("test mode is never limited");
+    }
+}
+
+#[tokio::test]
+async fn public_pass_and_its_events() {
+    let w = world().await;
+    let pass =
+        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    let (found, template) = w.pm.public_pass(&pass.short_id).await.unwrap();
+    assert_eq!(found, pass);
+    assert_eq!(template, w.template);
+    for unknown in ["", "nope0000000", "bad-chars!", &"a".repeat(65)] {
+        assert!(
+            matches!(
+                w.pm.public_pass(unknown).await,
+                Err(DomainError::NotFound { .. })
+            ),
+            "{unknown:?}"
+        );
+    }
+    w.pm.record_event(&pass, EventType::UrlViewed, Map::new())
+        .await
+        .unwrap();
+    w.pm.record_event(&pass, EventType::Downloaded, Map::new())
+        .await
+        .unwrap();
+    let kinds: Vec<EventType> = events_of(&w, &w.live, &pass)
+        .await
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            EventType::Downloaded,
+            EventType::UrlViewed,
+            EventType::Created
+        ]
+    );
+}
+
+#[tokio::test]
+async fn dev_identity_is_generated_once() {
+    let w = world().await;
+    let first =
+        w.pm.dev_identity(|| Ok(fixtures::signing_credentials()))
+            .await
+            .unwrap();
+    let again =
+        w.pm.dev_identity(|| panic!("a stored development identity is not generated again"))
+            .await
+            .unwrap();
+    assert_eq!(first, again);
+    assert!(matches!(
+        memory_passmint()
+            .0
+            .dev_identity(|| Err("no openssl".into()))
+            .await,
+        Err(DomainError::Internal(_))
+    ));
 }

@@ -2,7 +2,9 @@
 
 pub mod events;
 pub mod meta;
+pub mod page;
 pub mod passes;
+pub mod public;
 pub mod templates;
 
 use crate::dto::ListObject;

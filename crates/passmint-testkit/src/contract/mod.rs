@@ -11,12 +11,14 @@
 //! [`crate::store_contract_tests!`], which stamps one `#[tokio::test]` per function;
 //! the ones whose name starts with `concurrent_` need a multi-threaded runtime.
 //!
-//! Groups: [`accounts`], [`templates`], [`passes`], [`events`], [`idempotency`].
+//! Groups: [`accounts`], [`templates`], [`passes`], [`events`], [`idempotency`],
+//! [`signing`].
 
 pub mod accounts;
 pub mod events;
 pub mod idempotency;
 pub mod passes;
+pub mod signing;
 pub mod templates;
 
 use crate::fixtures;

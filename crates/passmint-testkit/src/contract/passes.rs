@@ -977,3 +977,234 @@ pub async fn concurrent_inserts_same_serial_one_wins(factory: impl AsyncFn() -> 
     assert_eq!(all_passes(&*store, &scope).await, vec![pass]);
     assert_eq!(all_events(&*store, &scope).await, vec![event]);
 }
+
+/// Seeds an account with this `live_pass_limit` and a template.
+async fn limited_account(
+    store: &dyn Store,
+    limit: Option<i64>,
+) -> (
+    passmint_domain::account::Account,
+    passmint_domain::template::Template,
+) {
+    let mut account = fixtures::account();
+    account.live_pass_limit = limit;
+    store
+        .insert_account(&account)
+        .await
+        .expect("insert_account with a live pass limit");
+    let template = seed_template(store, &account).await;
+    (account, template)
+}
+
+async fn try_insert(store: &dyn Store, pass: &Pass) -> Result<(), StoreError> {
+    store
+        .insert_pass(pass, &fixtures::event(pass, EventType::Created), None)
+        .await
+}
+
+#[track_caller]
+fn assert_limit_reached(result: Result<(), StoreError>, what: &str) {
+    assert!(
+        matches!(result, Err(StoreError::LimitReached)),
+        "{what}: expected LimitReached, got {result:?}"
+    );
+}
+
+/// `insert_pass` MUST count live passes against `live_pass_limit` and refuse the
+/// one beyond it with `LimitReached`, writing nothing; test passes and other
+/// accounts are not limited; a limit of 0 refuses every live pass.
+pub async fn live_pass_limit_refuses_beyond_limit(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (account, template) = limited_account(&*store, Some(2)).await;
+    let live = fixtures::scope(&account, Mode::Live);
+    let a = fixtures::pass(&account, Mode::Live, &template);
+    let b = fixtures::pass(&account, Mode::Live, &template);
+    try_insert(&*store, &a).await.expect("first live pass");
+    try_insert(&*store, &b).await.expect("second live pass");
+    let c = fixtures::pass(&account, Mode::Live, &template);
+    assert_limit_reached(try_insert(&*store, &c).await, "a third live pass, limit 2");
+    assert_not_found(
+        store.get_pass(&live, &c.id).await,
+        "the pass refused for the limit",
+    );
+    assert_eq!(
+        all_events(&*store, &live).await.len(),
+        2,
+        "a pass refused for the limit writes no event"
+    );
+    for _ in 0..3 {
+        let test = fixtures::pass(&account, Mode::Test, &template);
+        try_insert(&*store, &test)
+            .await
+            .expect("test passes are never limited");
+    }
+    // Voiding does not give the room back.
+    let mut voided = fixtures::next_version(&a);
+    voided.voided_at = Some(fixtures::timestamp());
+    store
+        .update_pass(&voided, a.version, None, None)
+        .await
+        .expect("void");
+    let d = fixtures::pass(&account, Mode::Live, &template);
+    assert_limit_reached(
+        try_insert(&*store, &d).await,
+        "a live pass after voiding one",
+    );
+
+    let (unlimited, t2) = limited_account(&*store, None).await;
+    for _ in 0..4 {
+        try_insert(&*store, &fixtures::pass(&unlimited, Mode::Live, &t2))
+            .await
+            .expect("an account without a limit is not limited");
+    }
+    let (zero, t3) = limited_account(&*store, Some(0)).await;
+    assert_limit_reached(
+        try_insert(&*store, &fixtures::pass(&zero, Mode::Live, &t3)).await,
+        "a live pass with a limit of 0",
+    );
+    try_insert(&*store, &fixtures::pass(&zero, Mode::Test, &t3))
+        .await
+        .expect("a test pass with a limit of 0");
+}
+
+/// A refused live insert (a duplicate serial, a stale ticket) consumes nothing of
+/// the limit.
+pub async fn live_pass_limit_counts_only_inserted_passes(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let (account, template) = limited_account(&*store, Some(2)).await;
+    let a = fixtures::pass(&account, Mode::Live, &template);
+    try_insert(&*store, &a).await.expect("first live pass");
+    let mut dup = fixtures::pass(&account, Mode::Live, &template);
+    dup.serial_number = a.serial_number.clone();
+    assert_conflict(
+        try_insert(&*store, &dup).await,
+        "a live pass with a duplicate serial",
+    );
+    let scope = fixtures::scope(&account, Mode::Live);
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let stale_pass = fixtures::pass(&account, Mode::Live, &template);
+    assert_conflict(
+        store
+            .insert_pass(
+                &stale_pass,
+                &fixtures::event(&stale_pass, EventType::Created),
+                Some(&fixtures::completion(&stale(&ticket), 200)),
+            )
+            .await,
+        "a live pass with a stale ticket",
+    );
+    let b = fixtures::pass(&account, Mode::Live, &template);
+    store
+        .insert_pass(
+            &b,
+            &fixtures::event(&b, EventType::Created),
+            Some(&fixtures::completion(&ticket, 200)),
+        )
+        .await
+        .expect("the second live pass fits: refused inserts counted nothing");
+    assert!(
+        matches!(begin(&*store, &req).await, IdemBegin::Replay(_)),
+        "the completion was stored with the pass"
+    );
+    assert_limit_reached(
+        try_insert(&*store, &fixtures::pass(&account, Mode::Live, &template)).await,
+        "a third live pass, limit 2",
+    );
+    // A ticket-completing insert over the limit completes nothing.
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let over = fixtures::pass(&account, Mode::Live, &template);
+    assert_limit_reached(
+        store
+            .insert_pass(
+                &over,
+                &fixtures::event(&over, EventType::Created),
+                Some(&fixtures::completion(&ticket, 200)),
+            )
+            .await,
+        "a completing live pass over the limit",
+    );
+    assert_eq!(
+        begin(&*store, &req).await,
+        IdemBegin::InUse,
+        "the refused insert did not complete the key"
+    );
+}
+
+/// Of many concurrent live inserts with room for 3, exactly 3 succeed and the
+/// others get `LimitReached`.
+pub async fn concurrent_live_inserts_respect_limit(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (account, template) = limited_account(&*store, Some(3)).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(10));
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        let pass = fixtures::pass(&account, Mode::Live, &template);
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            try_insert(&*store, &pass).await
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        match task.await.expect("insert task") {
+            Ok(()) => ok += 1,
+            Err(StoreError::LimitReached) => {}
+            Err(e) => panic!("a concurrent live insert_pass: expected LimitReached, got {e:?}"),
+        }
+    }
+    assert_eq!(
+        ok, 3,
+        "exactly `live_pass_limit` concurrent live inserts succeed"
+    );
+    assert_eq!(
+        all_passes(&*store, &fixtures::scope(&account, Mode::Live))
+            .await
+            .len(),
+        3
+    );
+}
+
+/// `find_pass_by_short_id` finds a pass of any account and mode, and MUST return
+/// `NotFound` for an unknown short id.
+pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (test, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    assert_eq!(store.find_pass_by_short_id(&test.short_id).await, Ok(test));
+    assert_eq!(
+        store.find_pass_by_short_id(&live.short_id).await,
+        Ok(live.clone())
+    );
+    let next = fixtures::next_version(&live);
+    store
+        .update_pass(&next, live.version, None, None)
+        .await
+        .expect("update_pass");
+    assert_eq!(
+        store.find_pass_by_short_id(&live.short_id).await,
+        Ok(next),
+        "find_pass_by_short_id reads the latest version"
+    );
+    assert_not_found(
+        store.find_pass_by_short_id(&fixtures::base62(12)).await,
+        "find_pass_by_short_id of an unknown short id",
+    );
+}

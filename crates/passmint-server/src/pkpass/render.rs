@@ -1,0 +1,311 @@
+//! Domain -> [`passmint_pkpass::PassSpec`]: a pass of a template, rendered.
+//!
+//! - Placeholders (`{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`,
+//!   `{{holder_email}}`, `{{<field key>}}`) are filled in field values, the barcode
+//!   message and its alt text. A field's value is the pass's `field_values`
+//!   override, else the design's default; `{{<field key>}}` inserts that value
+//!   with the pass placeholders already filled (one level: inserted text is never
+//!   expanded again). A missing holder name or email renders as empty text.
+//! - Colours go through the domain's `parse_color`; dates are RFC 3339 (checked
+//!   when the design was stored); images are the design's base64 PNGs, decoded
+//!   once per template version by the caller ([`decode_images`]).
+//! - `webServiceURL` is `{PUBLIC_URL}/wallet` with the pass's `auth_token`, left
+//!   out for live passes when the public URL is not https (SPEC section 6).
+
+use base64::Engine;
+use passmint_domain::design::validate::parse_color;
+use passmint_domain::design::{self, Design};
+use passmint_domain::mode::Mode;
+use passmint_domain::pass::Pass;
+use passmint_domain::template::{AppleStyle, Template};
+use passmint_pkpass::{
+    Barcode, BarcodeFormat, Colors, DateStyle, Location, PassField, PassImage, PassSpec, PassStyle,
+    Rgb, TextAlignment, TransitType, render_placeholders,
+};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// What a rendering needs besides the pass and its template.
+pub struct RenderContext<'a> {
+    pub public_url: &'a str,
+    pub pass_type_identifier: &'a str,
+    pub team_identifier: &'a str,
+    /// The template's images, decoded ([`decode_images`]).
+    pub images: &'a BTreeMap<String, PassImage>,
+}
+
+/// The design's images as pass files (`icon@2x` -> `icon@2x.png`).
+pub fn decode_images(design: &Design) -> Result<BTreeMap<String, PassImage>, String> {
+    design
+        .images
+        .iter()
+        .map(|(name, b64)| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| format!("image '{name}' is not base64: {e}"))?;
+            Ok((format!("{name}.png"), PassImage::from(bytes)))
+        })
+        .collect()
+}
+
+/// Whether passes of `mode` carry the web service (URL + token).
+pub fn has_web_service(public_url: &str, mode: Mode) -> bool {
+    mode == Mode::Test || public_url.starts_with("https://")
+}
+
+/// The value of every field (override or default) with the pass placeholders
+/// filled, by key.
+fn field_values(pass: &Pass, design: &Design) -> BTreeMap<String, String> {
+    let base = base_values(pass);
+    design
+        .fields
+        .iter()
+        .map(|(_, f)| {
+            let raw = pass
+                .field_values
+                .get(&f.key)
+                .map(String::as_str)
+                .or(f.value.as_deref())
+                .unwrap_or("");
+            (f.key.clone(), render_placeholders(raw, &base))
+        })
+        .collect()
+}
+
+fn base_values(pass: &Pass) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name: &str| match name {
+        "serial_number" => Some(pass.serial_number.clone()),
+        "pass_id" => Some(pass.id.as_str().to_owned()),
+        "holder_name" => Some(pass.holder_name.clone().unwrap_or_default()),
+        "holder_email" => Some(pass.holder_email.clone().unwrap_or_default()),
+        _ => None,
+    }
+}
+
+fn style(s: AppleStyle) -> PassStyle {
+    match s {
+        AppleStyle::EventTicket => PassStyle::EventTicket,
+        AppleStyle::Generic => PassStyle::Generic,
+        AppleStyle::StoreCard => PassStyle::StoreCard,
+        AppleStyle::Coupon => PassStyle::Coupon,
+        AppleStyle::BoardingPass => PassStyle::BoardingPass,
+    }
+}
+
+fn transit(t: design::TransitType) -> TransitType {
+    match t {
+        design::TransitType::Air => TransitType::Air,
+        design::TransitType::Boat => TransitType::Boat,
+        design::TransitType::Bus => TransitType::Bus,
+        design::TransitType::Train => TransitType::Train,
+        design::TransitType::Generic => TransitType::Generic,
+    }
+}
+
+fn date_style(s: design::DateStyle) -> DateStyle {
+    match s {
+        design::DateStyle::None => DateStyle::None,
+        design::DateStyle::Short => DateStyle::Short,
+        design::DateStyle::Medium => DateStyle::Medium,
+        design::DateStyle::Long => DateStyle::Long,
+        design::DateStyle::Full => DateStyle::Full,
+    }
+}
+
+fn alignment(a: design::TextAlignment) -> TextAlignment {
+    match a {
+        design::TextAlignment::Left => TextAlignment::Left,
+        design::TextAlignment::Center => TextAlignment::Center,
+        design::TextAlignment::Right => TextAlignment::Right,
+        design::TextAlignment::Natural => TextAlignment::Natural,
+    }
+}
+
+fn barcode_format(f: design::BarcodeFormat) -> BarcodeFormat {
+    match f {
+        design::BarcodeFormat::Qr => BarcodeFormat::Qr,
+        design::BarcodeFormat::Pdf417 => BarcodeFormat::Pdf417,
+        design::BarcodeFormat::Aztec => BarcodeFormat::Aztec,
+        design::BarcodeFormat::Code128 => BarcodeFormat::Code128,
+    }
+}
+
+fn rgb(s: Option<&String>) -> Option<Rgb> {
+    s.and_then(|s| parse_color(s)).map(Rgb::from)
+}
+
+fn date(s: Option<&String>) -> Option<OffsetDateTime> {
+    s.and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
+}
+
+/// The pass as the builder's input.
+pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> PassSpec {
+    let design = &template.design;
+    let values = field_values(pass, design);
+    let base = base_values(pass);
+    let all = |name: &str| base(name).or_else(|| values.get(name).cloned());
+
+    let mut spec = PassSpec::new(
+        ctx.pass_type_identifier,
+        ctx.team_identifier,
+        &pass.serial_number,
+        &design.organization_name,
+        &design.description,
+        style(template.apple_style),
+    );
+    spec.logo_text = design.logo_text.clone();
+    spec.transit_type = design.transit_type.map(transit);
+    for (area, f) in design.fields.iter() {
+        let pkpass_area = match area {
+            design::FieldArea::Header => passmint_pkpass::FieldArea::Header,
+            design::FieldArea::Primary => passmint_pkpass::FieldArea::Primary,
+            design::FieldArea::Secondary => passmint_pkpass::FieldArea::Secondary,
+            design::FieldArea::Auxiliary => passmint_pkpass::FieldArea::Auxiliary,
+            design::FieldArea::Back => passmint_pkpass::FieldArea::Back,
+        };
+        spec.fields.area_mut(pkpass_area).push(PassField {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            value: values.get(&f.key).cloned().unwrap_or_default(),
+            change_message: f.change_message.clone(),
+            text_alignment: f.text_alignment.map(alignment),
+            date_style: f.date_style.map(date_style),
+            time_style: f.time_style.map(date_style),
+        });
+    }
+    spec.barcode = design.barcode.as_ref().map(|b| Barcode {
+        format: barcode_format(b.format),
+        message: render_placeholders(b.message(), &all),
+        alt_text: b.alt_text.as_deref().map(|t| render_placeholders(t, &all)),
+    });
+    if let Some(c) = &design.colors {
+        spec.colors = Colors {
+            background: rgb(c.background.as_ref()),
+            foreground: rgb(c.foreground.as_ref()),
+            label: rgb(c.label.as_ref()),
+        };
+    }
+    spec.images = ctx.images.clone();
+    spec.locations = design
+        .locations
+        .iter()
+        .map(|l| Location {
+            latitude: l.latitude,
+            longitude: l.longitude,
+            altitude: None,
+            relevant_text: l.relevant_text.clone(),
+        })
+        .collect();
+    spec.relevant_date = date(design.relevant_date.as_ref());
+    spec.expiration_date = date(design.expiration_date.as_ref());
+    spec.sharing_prohibited = design.sharing_prohibited.unwrap_or(false);
+    spec.voided = pass.voided();
+    if has_web_service(ctx.public_url, pass.mode) {
+        spec.web_service_url = Some(format!("{}/wallet", ctx.public_url));
+        spec.authentication_token = Some(pass.auth_token.clone());
+    }
+    spec.mode = match pass.mode {
+        Mode::Test => passmint_pkpass::Mode::Test,
+        Mode::Live => passmint_pkpass::Mode::Live,
+    };
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use passmint_domain::design::{Barcode as DBarcode, Colors as DColors, Field};
+    use passmint_testkit::fixtures;
+
+    fn sample() -> (Pass, Template) {
+        let account = fixtures::account();
+        let mut template = fixtures::template(&account);
+        template.design.fields.secondary.push(Field {
+            key: "greeting".into(),
+            value: Some("Hi {{holder_name}} ({{serial_number}})".into()),
+            ..Default::default()
+        });
+        template.design.barcode = Some(DBarcode {
+            format: design::BarcodeFormat::Qr,
+            message: Some("{{pass_id}}:{{seat}}:{{greeting}}".into()),
+            alt_text: Some("{{holder_email}}".into()),
+        });
+        template.design.colors = Some(DColors {
+            background: Some("#102030".into()),
+            foreground: Some("rgb(1, 2, 3)".into()),
+            label: None,
+        });
+        template.design.relevant_date = Some("2026-04-16T12:00:00Z".into());
+        let mut pass = fixtures::pass(&account, Mode::Test, &template);
+        pass.field_values.insert("seat".into(), "A12".into());
+        pass.holder_email = None;
+        (pass, template)
+    }
+
+    #[test]
+    fn placeholders_overrides_colours_dates_and_web_service() {
+        let (pass, template) = sample();
+        let images = BTreeMap::new();
+        let ctx = RenderContext {
+            public_url: "http://127.0.0.1:8080",
+            pass_type_identifier: "pass.x",
+            team_identifier: "TEAM",
+            images: &images,
+        };
+        let spec = pass_spec(&pass, &template, &ctx);
+        assert_eq!(spec.fields.primary[0].value, "A12", "field_values override");
+        let holder = pass.holder_name.clone().unwrap();
+        assert_eq!(
+            spec.fields.secondary[0].value,
+            format!("Hi {holder} ({})", pass.serial_number)
+        );
+        let barcode = spec.barcode.clone().unwrap();
+        assert_eq!(
+            barcode.message,
+            format!("{}:A12:Hi {holder} ({})", pass.id, pass.serial_number)
+        );
+        assert_eq!(barcode.alt_text.as_deref(), Some(""));
+        assert_eq!(spec.colors.background, Some(Rgb::new(16, 32, 48)));
+        assert_eq!(spec.colors.foreground, Some(Rgb::new(1, 2, 3)));
+        assert_eq!(spec.relevant_date.unwrap().unix_timestamp(), 1_776_340_800);
+        assert_eq!(
+            spec.web_service_url.as_deref(),
+            Some("http://127.0.0.1:8080/wallet"),
+            "test passes keep an http web service"
+        );
+        assert_eq!(
+            spec.authentication_token.as_deref(),
+            Some(&*pass.auth_token)
+        );
+        assert!(!spec.voided);
+
+        let mut live = pass.clone();
+        live.mode = Mode::Live;
+        live.voided_at = Some(live.created_at);
+        let spec = pass_spec(&live, &template, &ctx);
+        assert_eq!(spec.web_service_url, None, "live passes need https");
+        assert_eq!(spec.authentication_token, None);
+        assert!(spec.voided);
+        let https = RenderContext {
+            public_url: "https://passes.example.com",
+            ..ctx
+        };
+        let spec = pass_spec(&live, &template, &https);
+        assert_eq!(
+            spec.web_service_url.as_deref(),
+            Some("https://passes.example.com/wallet")
+        );
+    }
+
+    #[test]
+    fn images_are_decoded_once_per_name() {
+        let mut design = fixtures::design();
+        design.images.insert("icon@2x".into(), "AAEC".into());
+        let images = decode_images(&design).unwrap();
+        assert_eq!(images["icon@2x.png"].as_bytes(), &[0, 1, 2]);
+        design.images.insert("logo".into(), "not base64!".into());
+        assert!(decode_images(&design).is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! The public pages of a pass (SPEC section 6), reached by its unguessable short
+//! id without an API key: `GET /p/{short_id}` (the landing page, records
+//! `url_viewed`) and `GET /p/{short_id}/download` (the signed .pkpass, records
+//! `downloaded`; `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since`
+//! answer 304, which records nothing since nothing was downloaded).
+//!
+//! These pages are for people, so an unknown short id answers a 404 HTML page,
+//! not the JSON envelope.
+
+use super::page;
+use crate::pkpass::render::{RenderContext, pass_spec};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, EntityTag, HttpDate};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use passmint_domain::DomainError;
+use passmint_domain::event::EventType;
+use passmint_domain::pass::Pass;
+use passmint_domain::template::Template;
+use serde_json::Map;
+use std::time::{Duration, SystemTime};
+
+pub const PKPASS: &str = "application/vnd.apple.pkpass";
+const HTML: &str = "text/html; charset=utf-8";
+/// No scripts, no outside resources: inline styles and data-URI images only.
+const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(HTML)
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+/// The pass and its template, or the HTML answer to give instead.
+async fn find(state: &AppState, req: &HttpRequest) -> Result<(Pass, Template), HttpResponse> {
+    let short_id = req.match_info().query("short_id");
+    match state.passmint.public_pass(short_id).await {
+        Ok(found) => Ok(found),
+        Err(DomainError::NotFound { .. }) => Err(html(StatusCode::NOT_FOUND, page::not_found())),
+        Err(e) => {
+            tracing::error!(error = %e, "public pass look-up failed");
+            Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()))
+        }
+    }
+}
+
+/// Records a view or a download; a failure is logged, the page still served.
+async fn record(state: &AppState, pass: &Pass, kind: EventType) {
+    if let Err(e) = state.passmint.record_event(pass, kind, Map::new()).await {
+        tracing::error!(error = %e, pass_id = %pass.id, event = kind.as_str(), "could not record the event");
+    }
+}
+
+/// Landing page of a pass
+pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (pass, template) = match find(&state, &req).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let images = match state.pkpasses.images(&template) {
+        Ok(images) => images,
+        Err(e) => {
+            tracing::error!(error = %e, pass_id = %pass.id, "cannot render the landing page");
+            return html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable());
+        }
+    };
+    let spec = pass_spec(
+        &pass,
+        &template,
+        &RenderContext {
+            public_url: &state.public_url,
+            pass_type_identifier: "",
+            team_identifier: "",
+            images: &images,
+        },
+    );
+    record(&state, &pass, EventType::UrlViewed).await;
+    let page_url = format!("{}/p/{}", state.public_url, pass.short_id);
+    let download_url = format!("{page_url}/download");
+    html(
+        StatusCode::OK,
+        page::landing(&pass, &template, &spec, &page_url, &download_url),
+    )
+}
+
+fn http_date(t: time::OffsetDateTime) -> HttpDate {
+    let secs = u64::try_from(t.unix_timestamp()).unwrap_or(0);
+    HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// Whether the client's validators show it has this version (RFC 9110 13.2.2:
+/// `If-None-Match` wins over `If-Modified-Since`).
+fn not_modified(req: &HttpRequest, etag: &EntityTag, last_modified: SystemTime) -> bool {
+    if let Some(inm) = req.get_header::<header::IfNoneMatch>() {
+        return match inm {
+            header::IfNoneMatch::Any => true,
+            header::IfNoneMatch::Items(tags) => tags.iter().any(|t| t.weak_eq(etag)),
+        };
+    }
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        // Present but unreadable: ignore If-Modified-Since, send the pass.
+        return false;
+    }
+    match req.get_header::<header::IfModifiedSince>() {
+        Some(header::IfModifiedSince(since)) => last_modified <= SystemTime::from(since),
+        None => false,
+    }
+}
+
+/// The signed .pkpass of a pass
+pub async fn download(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (pass, template) = match find(&state, &req).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let built = match state.pkpasses.build(&pass, &template).await {
+        Ok(built) => built,
+        Err(e) => {
+            tracing::error!(error = %e, pass_id = %pass.id, "cannot build the pass");
+            return html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable());
+        }
+    };
+    let etag = EntityTag::new_weak(built.etag.clone());
+    let last_modified = http_date(built.last_modified);
+    if not_modified(&req, &etag, last_modified.into()) {
+        return HttpResponse::NotModified()
+            .insert_header(header::ETag(etag))
+            .insert_header(header::LastModified(last_modified))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish();
+    }
+    record(&state, &pass, EventType::Downloaded).await;
+    HttpResponse::Ok()
+        .content_type(PKPASS)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.pkpass\"", pass.serial_number),
+        ))
+        .insert_header(header::ETag(etag))
+        .insert_header(header::LastModified(last_modified))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(built.bytes.clone())
+}

@@ -1,0 +1,227 @@
+//! An independent check of a .pkpass: unzip it, recompute every manifest SHA-1,
+//! verify the detached CMS signature with the `openssl` command line against a CA
+//! certificate, and read pass.json against Apple's documented keys.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What a verified pass holds.
+pub struct VerifiedPass {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub pass_json: serde_json::Value,
+    /// Subjects of the certificates embedded in the signature.
+    pub embedded_subjects: Vec<String>,
+}
+
+/// pass.json's top-level keys Apple documents (PassKit Package Format Reference).
+pub const APPLE_TOP_LEVEL_KEYS: &[&str] = &[
+    "formatVersion",
+    "passTypeIdentifier",
+    "teamIdentifier",
+    "serialNumber",
+    "organizationName",
+    "description",
+    "logoText",
+    "foregroundColor",
+    "backgroundColor",
+    "labelColor",
+    "barcode",
+    "barcodes",
+    "locations",
+    "relevantDate",
+    "expirationDate",
+    "voided",
+    "sharingProhibited",
+    "webServiceURL",
+    "authenticationToken",
+    "boardingPass",
+    "coupon",
+    "eventTicket",
+    "generic",
+    "storeCard",
+    "groupingIdentifier",
+    "maxDistance",
+    "beacons",
+    "appLaunchURL",
+    "associatedStoreIdentifiers",
+    "userInfo",
+    "suppressStripShine",
+    "nfc",
+];
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "passmint-e2e-verify-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn openssl(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "the .pkpass is verified with the `openssl` command line, which could not be \
+                 run ({e}): install it (apt-get install -y openssl)"
+            )
+        })
+}
+
+/// Every entry of the zip by name (duplicates refused).
+pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip archive");
+    let mut files = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        assert!(files.insert(name.clone(), bytes).is_none(), "{name} twice");
+    }
+    files
+}
+
+/// Verifies `pkpass` against `ca_pem` (the WWDR or development CA) and returns
+/// its contents. Panics with the reason when anything is off.
+pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
+    let files = unzip(pkpass);
+    for required in ["pass.json", "manifest.json", "signature", "icon.png"] {
+        assert!(
+            files.contains_key(required),
+            "{required} missing from the pass"
+        );
+    }
+    let manifest: BTreeMap<String, String> =
+        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json is an object");
+    let expected: Vec<&String> = files
+        .keys()
+        .filter(|n| *n != "manifest.json" && *n != "signature")
+        .collect();
+    assert_eq!(
+        manifest.keys().collect::<Vec<_>>(),
+        expected,
+        "manifest.json lists exactly the other files"
+    );
+    for (name, hash) in &manifest {
+        let actual = hex(&openssl::sha::sha1(&files[name]));
+        assert_eq!(hash, &actual, "SHA-1 of {name} in manifest.json");
+    }
+
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("signature"), &files["signature"]).unwrap();
+    std::fs::write(dir.0.join("manifest.json"), &files["manifest.json"]).unwrap();
+    std::fs::write(dir.0.join("ca.pem"), ca_pem).unwrap();
+    let out = openssl(
+        &[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+            "-binary",
+            "-content",
+            "manifest.json",
+            "-CAfile",
+            "ca.pem",
+            "-purpose",
+            "any",
+            "-out",
+            "verified",
+        ],
+        &dir.0,
+    );
+    assert!(
+        out.status.success(),
+        "openssl cms -verify refused the signature: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.0.join("verified")).unwrap(),
+        files["manifest.json"],
+        "the signed content is manifest.json"
+    );
+    let printed = openssl(
+        &[
+            "cms",
+            "-cmsout",
+            "-print",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+        ],
+        &dir.0,
+    );
+    assert!(
+        String::from_utf8_lossy(&printed.stdout).contains("signingTime"),
+        "the signature carries a signing time"
+    );
+    let certs = openssl(
+        &[
+            "pkcs7",
+            "-inform",
+            "DER",
+            "-in",
+            "signature",
+            "-print_certs",
+            "-noout",
+        ],
+        &dir.0,
+    );
+    let embedded_subjects = String::from_utf8_lossy(&certs.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("subject="))
+        .map(|s| s.trim().to_owned())
+        .collect();
+
+    let pass_json: serde_json::Value =
+        serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");
+    let object = pass_json.as_object().expect("pass.json is an object");
+    for key in object.keys() {
+        assert!(
+            APPLE_TOP_LEVEL_KEYS.contains(&key.as_str()),
+            "pass.json key {key} is not one of Apple's"
+        );
+    }
+    assert_eq!(pass_json["formatVersion"], 1);
+    for key in [
+        "passTypeIdentifier",
+        "teamIdentifier",
+        "serialNumber",
+        "organizationName",
+        "description",
+    ] {
+        assert!(
+            pass_json[key].as_str().is_some_and(|s| !s.is_empty()),
+            "{key}"
+        );
+    }
+    VerifiedPass {
+        files,
+        pass_json,
+        embedded_subjects,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
