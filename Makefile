@@ -26,6 +26,8 @@ deny:
 ## Benchmarks against same-run baselines (see bench/README.md).
 bench: db
 	bash bench/run.sh
+	bash bench/sqlite.sh
+	bash bench/pkpass.sh
 
 ## Make sure PostgreSQL is up.
 db:
