@@ -44,6 +44,25 @@ impl EventType {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == s)
     }
+
+    /// The type's name in webhooks (`pass.created`): a webhook's `events` and the
+    /// `type` of a delivered event.
+    pub fn webhook_type(self) -> &'static str {
+        match self {
+            EventType::Created => "pass.created",
+            EventType::Updated => "pass.updated",
+            EventType::Voided => "pass.voided",
+            EventType::UrlViewed => "pass.url_viewed",
+            EventType::Downloaded => "pass.downloaded",
+            EventType::Installed => "pass.installed",
+            EventType::Removed => "pass.removed",
+        }
+    }
+
+    /// The type named `pass.<type>` in webhooks.
+    pub fn parse_webhook_type(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.webhook_type() == s)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -72,6 +72,16 @@ typed_id!(
     EventId,
     "evt_"
 );
+typed_id!(
+    /// `whk_…`: a webhook endpoint.
+    WebhookId,
+    "whk_"
+);
+typed_id!(
+    /// `whd_…`: one delivery of one event to one webhook.
+    WebhookDeliveryId,
+    "whd_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,5 @@
-//! Passmint's domain: the models (accounts, API keys, templates, passes, events),
+//! Passmint's domain: the models (accounts, API keys, templates, passes, events,
+//! webhooks and their deliveries),
 //! their validation, the ports (storage, clock, ids) and the use cases.
 //!
 //! Nothing here performs I/O or knows about HTTP, SQL or an async runtime: adapters
@@ -19,6 +20,7 @@ pub mod service;
 pub mod signing;
 pub mod template;
 pub mod validate;
+pub mod webhook;
 
 pub use error::{DomainError, StoreError};
 pub use mode::{Mode, Scope};

@@ -1,17 +1,30 @@
 //! The ports: what the domain needs from the outside world. Adapters implement them
 //! (PostgreSQL, SQLite, the in-memory fakes of `passmint-testkit`); every sentence
 //! with MUST below is an obligation the contract suites in `passmint-testkit` check.
+//!
+//! **The webhook outbox.** Every [`PassStore`] call that writes a pass event
+//! (`insert_pass`, `update_pass` with an event, `insert_event`) MUST, in the same
+//! transaction as the event, enqueue one [`WebhookDelivery`] per *enabled* webhook
+//! of the event's account and mode whose `events` match the event's type (`*`
+//! matches every type), and return how many it enqueued. Each delivery MUST have
+//! the id [`WebhookDeliveryId::derive`]`(event, webhook)`, status `pending`, no
+//! attempts, `next_attempt_at` and `created_at` = the event's `created_at`, and
+//! keep a snapshot of the pass as it is right after the event (what
+//! [`WebhookStore::claim_deliveries`] hands back). A call that fails enqueues
+//! nothing; a disabled webhook, one of another account or mode, or one not
+//! subscribed to the type gets nothing.
 
 use crate::account::{Account, ApiKey};
 use crate::error::StoreError;
 use crate::event::PassEvent;
 use crate::idempotency::{IdemBegin, IdemCompletion, IdemRequest, IdemTicket};
-use crate::ids::{AccountId, PassId, TemplateId};
+use crate::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use crate::mode::Scope;
 use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
 use crate::signing::{IdentityExpiry, SigningCredentials};
 use crate::template::Template;
+use crate::webhook::{AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -23,10 +36,20 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
 }
 
-/// Random material for ids, public slugs and tokens. Every string MUST be base62
-/// and of the length asked for; the real generator MUST use a CSPRNG.
+/// Random material for ids, public slugs, tokens and secrets. Every string MUST be
+/// base62 and of the length asked for, every byte string of the length asked for;
+/// the real generator MUST use a CSPRNG.
 pub trait IdGen: Send + Sync {
     fn base62(&self, len: usize) -> String;
+    /// Random bytes (webhook signing keys).
+    fn bytes(&self, len: usize) -> Vec<u8>;
+}
+
+/// Told when deliveries were enqueued (or a retry was asked for), so that a delivery
+/// worker in this process starts at once instead of at its next poll. Must not
+/// block.
+pub trait DeliveryWaker: Send + Sync {
+    fn wake(&self);
 }
 
 /// Accounts and API keys.
@@ -96,12 +119,15 @@ pub trait PassStore: Send + Sync {
     /// (of N concurrent inserts with room for k, exactly k succeed). Only inserted
     /// passes count (a refused insert consumes nothing); voiding does not give the
     /// room back. Test passes are never counted nor limited.
+    ///
+    /// Enqueues the event's webhook deliveries (see the module docs) and returns
+    /// how many.
     async fn insert_pass(
         &self,
         pass: &Pass,
         event: &PassEvent,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<u64>;
     /// MUST return `NotFound` when the pass is absent or outside the scope.
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
     /// The pass with this public short id, in any account and mode (for the public
@@ -121,15 +147,24 @@ pub trait PassStore: Send + Sync {
     /// mode stays untouched) and `Conflict` (writing nothing) when the version moved
     /// or the ticket no longer holds its key. An update does not move the pass in
     /// lists (they are ordered by creation).
+    ///
+    /// With an event, enqueues its webhook deliveries (the snapshot is `pass`) and
+    /// returns how many.
     async fn update_pass(
         &self,
         pass: &Pass,
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()>;
-    /// Records an event that changes nothing else (a view, a download).
-    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()>;
+    ) -> StoreResult<u64>;
+    /// Records an event that changes nothing else (a view, a download), enqueues its
+    /// webhook deliveries (the snapshot is the pass as stored) and returns how
+    /// many. MUST return `NotFound` (writing nothing) when its pass does not exist.
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64>;
+    /// Records several such events in one transaction (group commit of busy public
+    /// pages): all or none. MUST return `Conflict` (writing nothing) when an event
+    /// id exists, and `NotFound` (writing nothing) when a pass is missing.
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()>;
     /// Events of the scope (of one pass when given; a pass of another scope has
     /// none), newest first. A cursor that is not an event of the scope MUST give
     /// `NotFound`; any event of the scope may serve as a cursor.
@@ -192,10 +227,88 @@ pub trait SigningStore: Send + Sync {
     ) -> StoreResult<SigningCredentials>;
 }
 
+/// Webhooks of an (account, mode) and their deliveries. The deliveries themselves
+/// are enqueued by the [`PassStore`] writes (see the module docs).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Inserts the webhook and, atomically with it, completes the idempotency
+    /// record. MUST return `Conflict` (writing nothing) when the id exists or the
+    /// ticket no longer holds its key, and `NotFound` when the account does not
+    /// exist.
+    async fn insert_webhook(
+        &self,
+        webhook: &Webhook,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// MUST return `NotFound` when the webhook is absent or outside the scope.
+    async fn get_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<Webhook>;
+    /// Every webhook of the scope, newest first.
+    async fn list_webhooks(&self, scope: &Scope) -> StoreResult<Vec<Webhook>>;
+    /// Replaces the stored webhook (same id, account and mode) if its `updated_at`
+    /// still equals `expected_updated_at`, atomically with the idempotency
+    /// completion. MUST return `NotFound` when absent from the webhook's own scope
+    /// and `Conflict` (writing nothing) when it changed meanwhile or the ticket no
+    /// longer holds its key.
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        expected_updated_at: OffsetDateTime,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// Deletes the webhook and every delivery of it, atomically: a hard delete.
+    /// MUST return `NotFound` (deleting nothing) when it is absent or outside the
+    /// scope.
+    async fn delete_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<()>;
+    /// The newest `limit` deliveries of the webhook, newest first, `has_more`
+    /// exact. MUST return `NotFound` when the webhook is absent or outside the
+    /// scope.
+    async fn list_deliveries(
+        &self,
+        scope: &Scope,
+        webhook: &WebhookId,
+        limit: u32,
+    ) -> StoreResult<Page<WebhookDelivery>>;
+    /// Makes the delivery due at `at` (`next_attempt_at = at`) whatever its status,
+    /// and releases any lease on it (its holder can no longer record an attempt);
+    /// status, attempts and responses stay. Returns the delivery after. MUST return
+    /// `NotFound` when it is not a delivery of that webhook in that scope.
+    async fn retry_delivery(
+        &self,
+        scope: &Scope,
+        webhook: &WebhookId,
+        delivery: &WebhookDeliveryId,
+        at: OffsetDateTime,
+    ) -> StoreResult<WebhookDelivery>;
+    /// Claims at most `limit` due deliveries, the longest due first, and leases them
+    /// to `claim.token` until `claim.lease_until`. Due: `next_attempt_at <=
+    /// claim.now`, of an enabled webhook (a disabled webhook's deliveries wait), and
+    /// not leased, or under a lease that ended by `claim.now`.
+    ///
+    /// Concurrent claimers (tasks, or processes sharing the database) MUST never
+    /// get the same delivery while its lease holds. A lease that ended (its worker
+    /// crashed) makes the delivery claimable again, and the new claim supersedes
+    /// the old one. Each claimed delivery comes with its webhook as stored now, its
+    /// event, and the snapshot of the pass taken with the event.
+    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Records an attempt of a delivery leased to `token`: `attempts + 1`, then the
+    /// attempt's time, status, `next_attempt_at` (when it is due again, if ever)
+    /// and response; releases the lease. MUST return `NotFound` when the delivery
+    /// is gone (its webhook was deleted) and `Conflict` (writing nothing) when
+    /// `token` no longer holds its lease (it was claimed again after the lease
+    /// ended, or a retry released it).
+    async fn record_attempt(
+        &self,
+        id: &WebhookDeliveryId,
+        token: &str,
+        attempt: &AttemptRecord,
+    ) -> StoreResult<()>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
-    AccountStore + TemplateStore + PassStore + IdempotencyStore + SigningStore
+    AccountStore + TemplateStore + PassStore + IdempotencyStore + SigningStore + WebhookStore
 {
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

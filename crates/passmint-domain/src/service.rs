@@ -12,13 +12,17 @@ use crate::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, TemplateId};
 use crate::mode::{Mode, Scope};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
-use crate::ports::{Clock, IdGen, Store};
+use crate::ports::{Clock, DeliveryWaker, IdGen, Store};
 use crate::signing::SigningCredentials;
 use crate::template::{AppleStyle, MAX_NAME_LEN, Template, TemplateType};
 use crate::validate;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+mod webhooks;
+
+pub use webhooks::{NewWebhook, WebhookPatch};
 
 /// Length of a pass's public slug (about 71 bits: unguessable).
 pub const SHORT_ID_LEN: usize = 12;
@@ -83,6 +87,7 @@ pub struct Passmint {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    waker: Option<Arc<dyn DeliveryWaker>>,
 }
 
 fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
@@ -97,7 +102,28 @@ fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
 
 impl Passmint {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
-        Passmint { store, clock, ids }
+        Passmint {
+            store,
+            clock,
+            ids,
+            waker: None,
+        }
+    }
+
+    /// The same use cases, telling `waker` whenever a write enqueued webhook
+    /// deliveries.
+    pub fn with_waker(mut self, waker: Arc<dyn DeliveryWaker>) -> Self {
+        self.waker = Some(waker);
+        self
+    }
+
+    /// Wakes the delivery worker when `enqueued` deliveries are waiting.
+    fn enqueued(&self, enqueued: u64) {
+        if enqueued > 0
+            && let Some(waker) = &self.waker
+        {
+            waker.wake();
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -462,7 +488,10 @@ impl Passmint {
             .insert_pass(&pass, &event, completion.as_ref())
             .await
         {
-            Ok(()) => Ok(pass),
+            Ok(enqueued) => {
+                self.enqueued(enqueued);
+                Ok(pass)
+            }
             Err(StoreError::LimitReached) => Err(DomainError::Billing {
                 code: "pass_limit_reached",
                 message: "This account has issued as many live passes as its plan allows \
@@ -494,6 +523,17 @@ impl Passmint {
         Ok((pass, template))
     }
 
+    /// A new event of the pass (for callers that batch their writes with
+    /// `PassStore::insert_events`).
+    pub fn new_event(
+        &self,
+        pass: &Pass,
+        kind: EventType,
+        metadata: Map<String, Value>,
+    ) -> PassEvent {
+        self.event(pass, kind, metadata)
+    }
+
     /// Records an event that changes nothing else (`url_viewed`, `downloaded`).
     pub async fn record_event(
         &self,
@@ -502,7 +542,8 @@ impl Passmint {
         metadata: Map<String, Value>,
     ) -> Result<PassEvent, DomainError> {
         let event = self.event(pass, kind, metadata);
-        self.store.insert_event(&event).await?;
+        let enqueued = self.store.insert_event(&event).await?;
+        self.enqueued(enqueued);
         Ok(event)
     }
 
@@ -667,7 +708,10 @@ impl Passmint {
                 .update_pass(&next, current.version, Some(&event), completion.as_ref())
                 .await
             {
-                Ok(()) => return Ok(next),
+                Ok(enqueued) => {
+                    self.enqueued(enqueued);
+                    return Ok(next);
+                }
                 Err(StoreError::Conflict(_)) if idem.is_some() => {
                     // Either the version moved (retry) or the ticket lost its key.
                     let latest = self.get_pass(who, id).await?;
@@ -703,7 +747,10 @@ impl Passmint {
                 .update_pass(&next, current.version, Some(&event), None)
                 .await
             {
-                Ok(()) => return Ok(next),
+                Ok(enqueued) => {
+                    self.enqueued(enqueued);
+                    return Ok(next);
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
                 Err(e) => return Err(e.into()),

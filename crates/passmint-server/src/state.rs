@@ -40,6 +40,12 @@ impl IdGen for RandomIds {
             .map(|_| passmint_domain::ids::BASE62[rng.random_range(0..62)] as char)
             .collect()
     }
+
+    fn bytes(&self, len: usize) -> Vec<u8> {
+        let mut out = vec![0u8; len];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut out);
+        out
+    }
 }
 
 pub fn system_parts() -> (Arc<dyn Clock>, Arc<dyn IdGen>) {

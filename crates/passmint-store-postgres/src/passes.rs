@@ -9,6 +9,11 @@
 //! issuers of the account, so the limit holds exactly). An update is one statement too, run inside a transaction
 //! only when it completes a ticket, since the update and the completion can each
 //! fail while the other succeeds.
+//!
+//! Every statement that writes an event also enqueues its webhook deliveries: the
+//! `d` CTE of [`fan_out_cte`] inserts them from the event and the pass row the
+//! statement wrote (or, for a bare event, read), so the outbox is written with the
+//! event or not at all, at no extra round trip.
 
 use crate::PgStore;
 use crate::error::{TxError, store_error};
@@ -16,6 +21,7 @@ use crate::idempotency::{completion_binds, completion_cte, key_lost};
 use crate::list::List;
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow, UpdateOutcome};
 use crate::sql::{Bind, Stmt};
+use crate::webhooks::fan_out_cte;
 use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
@@ -35,23 +41,83 @@ const PASS_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $1
 const EVENT_VALUES_AFTER_PASS: &str = "$17, $18, $19, $20, $21, $22, $23";
 const EVENT_VALUES_AFTER_UPDATE: &str = "$18, $19, $20, $21, $22, $23, $24";
 
-static INSERT: LazyLock<String> = LazyLock::new(|| {
+/// What an inserted event CTE returns for [`fan_out_cte`].
+const EVENT_RETURNING: &str = "RETURNING id, account_id, mode, kind, created_at";
+
+/// `inserted` (0 when a lost ticket inserted nothing) and `enqueued`.
+fn insert_sql(completing: bool) -> String {
+    let (done, pass) = if completing {
+        (
+            format!("{}, ", completion_cte(24)),
+            format!("SELECT {PASS_VALUES} FROM done"),
+        )
+    } else {
+        (String::new(), format!("VALUES ({PASS_VALUES})"))
+    };
     format!(
-        "WITH p AS (INSERT INTO passes ({PASS_COLUMNS}) VALUES ({PASS_VALUES}) RETURNING 1) \
-         INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} FROM p"
+        "WITH {done}p AS (INSERT INTO passes ({PASS_COLUMNS}) {pass} RETURNING *), \
+         e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} \
+         FROM p {EVENT_RETURNING}), {} \
+         SELECT (SELECT count(*) FROM e) AS inserted, (SELECT count(*) FROM d) AS enqueued",
+        fan_out_cte("p")
     )
-});
-static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH {}, p AS (INSERT INTO passes ({PASS_COLUMNS}) SELECT {PASS_VALUES} FROM done \
-         RETURNING 1) \
-         INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} FROM p",
-        completion_cte(24)
-    )
-});
+}
+
+static INSERT: LazyLock<String> = LazyLock::new(|| insert_sql(false));
+static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| insert_sql(true));
+/// A bare event, with its deliveries and the pass as it is now: `enqueued`.
 static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
-    format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    format!(
+        "WITH e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) {EVENT_RETURNING}), \
+         p AS (SELECT * FROM passes WHERE id = $4), {} \
+         SELECT (SELECT count(*) FROM d) AS enqueued",
+        fan_out_cte("p")
+    )
 });
+
+#[derive(diesel::QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    inserted: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    enqueued: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Enqueued {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    enqueued: i64,
+}
+
+/// The outcome of a pass update: [`UpdateOutcome`]'s and the deliveries enqueued.
+#[derive(diesel::QueryableByName)]
+struct PassUpdated {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    updated: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    completed: i64,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    found: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    enqueued: i64,
+}
+
+impl PassUpdated {
+    fn check(self) -> StoreResult<u64> {
+        UpdateOutcome {
+            updated: self.updated,
+            completed: self.completed,
+            found: self.found,
+        }
+        .check(CHANGED)?;
+        Ok(to_u64(self.enqueued))
+    }
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
 static FIND_BY_SHORT_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit: `counted` is 1 when there was
@@ -75,8 +141,9 @@ static GET: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
 });
 
-/// `updated`, `completed`, `found`. `$1..$16` are the pass, `$17` the expected
-/// version, then the event's 7 values if any, then the completion's 6 if any.
+/// `updated`, `completed`, `found`, `enqueued`. `$1..$16` are the pass, `$17` the
+/// expected version, then the event's 7 values if any, then the completion's 6 if
+/// any.
 fn update_sql(with_event: bool, completing: bool) -> String {
     let mut next = 18;
     let mut ctes = String::from(
@@ -84,15 +151,19 @@ fn update_sql(with_event: bool, completing: bool) -> String {
          auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
          metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
          updated_at = $15, version = $16 \
-         WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17 RETURNING 1)",
+         WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17 RETURNING *)",
     );
-    if with_event {
+    let enqueued = if with_event {
         ctes.push_str(&format!(
             ", e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
-             SELECT {EVENT_VALUES_AFTER_UPDATE} FROM u)"
+             SELECT {EVENT_VALUES_AFTER_UPDATE} FROM u {EVENT_RETURNING}), {}",
+            fan_out_cte("u")
         ));
         next += 7;
-    }
+        "(SELECT count(*) FROM d)"
+    } else {
+        "0::bigint"
+    };
     let completed = if completing {
         ctes.push_str(&format!(", {}", completion_cte(next)));
         "(SELECT count(*) FROM done)"
@@ -101,7 +172,8 @@ fn update_sql(with_event: bool, completing: bool) -> String {
     };
     format!(
         "WITH {ctes} SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3) AS found"
+         EXISTS (SELECT 1 FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3) AS found, \
+         {enqueued} AS enqueued"
     )
 }
 
@@ -159,7 +231,7 @@ impl PassStore for PgStore {
         pass: &Pass,
         event: &PassEvent,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.extend(event_binds(event)?);
         let sql = match idem {
@@ -174,7 +246,7 @@ impl PassStore for PgStore {
             // The count and the insert commit together or not at all.
             let account = pass.account_id.as_str();
             return conn
-                .transaction::<(), TxError, _>(async move |conn| {
+                .transaction::<u64, TxError, _>(async move |conn| {
                     let count = Stmt::new(COUNT_LIVE, vec![Bind::Text(account)])
                         .get_result::<Counted>(conn)
                         .await?;
@@ -184,23 +256,23 @@ impl PassStore for PgStore {
                     if count.counted == 0 {
                         return Err(TxError(StoreError::LimitReached));
                     }
-                    let inserted = Stmt::new(sql, binds).execute(conn).await?;
-                    if inserted == 0 {
+                    let written = Stmt::new(sql, binds).get_result::<Inserted>(conn).await?;
+                    if written.inserted == 0 {
                         return Err(TxError(key_lost()));
                     }
-                    Ok(())
+                    Ok(to_u64(written.enqueued))
                 })
                 .await
                 .map_err(|e| e.0);
         }
-        let inserted = Stmt::new(sql, binds)
-            .execute(&mut conn)
+        let written = Stmt::new(sql, binds)
+            .get_result::<Inserted>(&mut conn)
             .await
             .map_err(store_error)?;
-        if inserted == 0 {
+        if written.inserted == 0 {
             return Err(key_lost());
         }
-        Ok(())
+        Ok(to_u64(written.enqueued))
     }
 
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
@@ -262,7 +334,7 @@ impl PassStore for PgStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.push(Bind::BigInt(expected_version));
         if let Some(e) = event {
@@ -274,27 +346,51 @@ impl PassStore for PgStore {
         let sql = UPDATE[usize::from(event.is_some()) + 2 * usize::from(idem.is_some())].as_str();
         let mut conn = self.conn().await?;
         if idem.is_none() {
-            // The pass and its event are one statement, atomic by itself.
-            return UpdateOutcome::run(&mut conn, sql, binds)
-                .await?
-                .check(CHANGED);
+            // The pass, its event and its deliveries are one statement, atomic by
+            // itself.
+            return Stmt::new(sql, binds)
+                .get_result::<PassUpdated>(&mut conn)
+                .await
+                .map_err(store_error)?
+                .check();
         }
-        conn.transaction::<(), TxError, _>(async move |conn| {
-            let outcome = UpdateOutcome::run(conn, sql, binds).await?;
-            Ok(outcome.check(CHANGED)?)
+        conn.transaction::<u64, TxError, _>(async move |conn| {
+            let outcome = Stmt::new(sql, binds)
+                .get_result::<PassUpdated>(conn)
+                .await?;
+            Ok(outcome.check()?)
         })
         .await
         .map_err(|e| e.0)
     }
 
-    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64> {
+        // An event of a missing pass is a foreign-key violation, mapped to `NotFound`.
         let binds = event_binds(event)?;
         let mut conn = self.conn().await?;
-        Stmt::new(INSERT_EVENT.as_str(), binds.into())
-            .execute(&mut conn)
+        let written = Stmt::new(INSERT_EVENT.as_str(), binds.into())
+            .get_result::<Enqueued>(&mut conn)
             .await
             .map_err(store_error)?;
-        Ok(())
+        Ok(to_u64(written.enqueued))
+    }
+
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+        let binds = events
+            .iter()
+            .map(event_binds)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut conn = self.conn().await?;
+        conn.transaction::<(), TxError, _>(async move |conn| {
+            for b in binds {
+                Stmt::new(INSERT_EVENT.as_str(), b.into())
+                    .get_result::<Enqueued>(conn)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| e.0)
     }
 
     async fn list_events(

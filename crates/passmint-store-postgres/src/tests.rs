@@ -17,7 +17,10 @@ use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::PassFilter;
-use passmint_domain::ports::{AccountStore, IdempotencyStore, PassStore, Store, TemplateStore};
+use passmint_domain::ports::{
+    AccountStore, IdempotencyStore, PassStore, Store, TemplateStore, WebhookStore,
+};
+use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_testkit::fixtures;
 use serde_json::Value;
 use std::future::Future;
@@ -262,6 +265,89 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let (r, n) = counted(log, store.ping()).await;
     r.unwrap();
     expect("ping", n, 1);
+
+    let webhook = fixtures::webhook(&account, Mode::Live, &["*"]);
+    let (r, n) = counted(log, store.insert_webhook(&webhook, None)).await;
+    r.unwrap();
+    expect("insert_webhook", n, 1);
+    let (r, n) = counted(log, store.get_webhook(&scope, &webhook.id)).await;
+    r.unwrap();
+    expect("get_webhook", n, 1);
+    let (r, n) = counted(log, store.list_webhooks(&scope)).await;
+    r.unwrap();
+    expect("list_webhooks", n, 1);
+    let mut renamed = webhook.clone();
+    renamed.url = "https://renamed.example.com/".into();
+    renamed.updated_at = fixtures::timestamp();
+    let (r, n) = counted(
+        log,
+        store.update_webhook(&renamed, webhook.updated_at, None),
+    )
+    .await;
+    r.unwrap();
+    expect("update_webhook", n, 1);
+    let (r, n) = counted(
+        log,
+        store.insert_event(&fixtures::event(&pass, EventType::Downloaded)),
+    )
+    .await;
+    assert_eq!(r.unwrap(), 1);
+    expect("insert_event with a delivery", n, 1);
+    let next = fixtures::next_version(&third);
+    let (r, n) = counted(
+        log,
+        store.update_pass(
+            &next,
+            3,
+            Some(&fixtures::event(&next, EventType::Voided)),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.unwrap(), 1);
+    expect("update_pass with an event and a delivery", n, 1);
+    let (r, n) = counted(log, store.list_deliveries(&scope, &webhook.id, 100)).await;
+    r.unwrap();
+    expect("list_deliveries", n, 1);
+    let claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 10,
+    };
+    let (r, n) = counted(log, store.claim_deliveries(&claim)).await;
+    let claimed = r.unwrap();
+    assert_eq!(claimed.len(), 2);
+    expect("claim_deliveries", n, 1);
+    let attempt = AttemptRecord {
+        at: fixtures::timestamp(),
+        status: DeliveryStatus::Delivered,
+        next_attempt_at: None,
+        response_status: Some(200),
+        response_body: Some("ok".into()),
+    };
+    let (r, n) = counted(
+        log,
+        store.record_attempt(&claimed[0].delivery.id, &claim.token, &attempt),
+    )
+    .await;
+    r.unwrap();
+    expect("record_attempt", n, 1);
+    let (r, n) = counted(
+        log,
+        store.retry_delivery(
+            &scope,
+            &webhook.id,
+            &claimed[0].delivery.id,
+            fixtures::timestamp(),
+        ),
+    )
+    .await;
+    r.unwrap();
+    expect("retry_delivery", n, 1);
+    let (r, n) = counted(log, store.delete_webhook(&scope, &webhook.id)).await;
+    r.unwrap();
+    expect("delete_webhook", n, 1);
 
     let wrong: Vec<_> = costs
         .iter()

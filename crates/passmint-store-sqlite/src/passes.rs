@@ -8,6 +8,9 @@
 //! rolls all of it back. An update is the same: the conditional `UPDATE` (whose
 //! zero rows are told apart as `NotFound` or `Conflict`), its event, its
 //! completion.
+//!
+//! Every event is followed, in its transaction, by [`fan_out`]: the deliveries of
+//! the webhooks subscribed to it (the outbox).
 
 use crate::SqliteStore;
 use crate::error::store_error;
@@ -15,6 +18,7 @@ use crate::idempotency::{complete, completion};
 use crate::list::{List, exists};
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
 use crate::sql::{Bind, Stmt};
+use crate::webhooks::fan_out;
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::StoreError;
@@ -113,9 +117,10 @@ impl PassStore for SqliteStore {
         pass: &Pass,
         event: &PassEvent,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let insert = Stmt::new(INSERT.as_str(), pass_binds(pass)?);
-        let event = insert_event(event)?;
+        let (event, event_stmt) = (event.clone(), insert_event(event)?);
+        let snapshot = pass.clone();
         let done = idem.map(completion);
         let account = pass.account_id.as_str().to_owned();
         let count =
@@ -134,8 +139,8 @@ impl PassStore for SqliteStore {
                 });
             }
             insert.execute(conn).map_err(store_error)?;
-            event.execute(conn).map_err(store_error)?;
-            Ok(())
+            event_stmt.execute(conn).map_err(store_error)?;
+            fan_out(conn, &event, Some(&snapshot))
         })
         .await
     }
@@ -198,11 +203,15 @@ impl PassStore for SqliteStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.push(Bind::BigInt(expected_version));
         let update = Stmt::new(UPDATE, binds);
-        let event = event.map(insert_event).transpose()?;
+        let event = match event {
+            Some(e) => Some((e.clone(), insert_event(e)?)),
+            None => None,
+        };
+        let snapshot = pass.clone();
         let done = idem.map(completion);
         let id = pass.id.as_str().to_owned();
         let scope = scope_binds(&pass.scope());
@@ -214,22 +223,45 @@ impl PassStore for SqliteStore {
                     StoreError::NotFound
                 });
             }
-            if let Some(event) = event {
-                event.execute(conn).map_err(store_error)?;
+            let enqueued = match event {
+                Some((event, stmt)) => {
+                    stmt.execute(conn).map_err(store_error)?;
+                    fan_out(conn, &event, Some(&snapshot))?
+                }
+                None => 0,
+            };
+            if let Some(done) = done {
+                complete(conn, done)?;
             }
-            match done {
-                Some(done) => complete(conn, done),
-                None => Ok(()),
-            }
+            Ok(enqueued)
         })
         .await
     }
 
-    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64> {
         // An event of a missing pass is a foreign-key violation, mapped to `NotFound`.
         let stmt = insert_event(event)?;
-        self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
-            .await
+        let event = event.clone();
+        self.write_tx(move |conn| {
+            stmt.execute(conn).map_err(store_error)?;
+            fan_out(conn, &event, None)
+        })
+        .await
+    }
+
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+        let stmts = events
+            .iter()
+            .map(|e| Ok((e.clone(), insert_event(e)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.write_tx(move |conn| {
+            for (event, stmt) in stmts {
+                stmt.execute(conn).map_err(store_error)?;
+                fan_out(conn, &event, None)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn list_events(

@@ -56,6 +56,7 @@ pub(crate) enum Bind {
     BigInt(i64),
     NullableBigInt(Option<i64>),
     Integer(i32),
+    NullableInteger(Option<i32>),
     Bool(bool),
     Blob(Vec<u8>),
 }
@@ -90,6 +91,7 @@ impl Bind {
             Bind::BigInt(v) => out.push_bind_param::<BigInt, i64>(v),
             Bind::NullableBigInt(v) => out.push_bind_param::<Nullable<BigInt>, Option<i64>>(v),
             Bind::Integer(v) => out.push_bind_param::<Integer, i32>(v),
+            Bind::NullableInteger(v) => out.push_bind_param::<Nullable<Integer>, Option<i32>>(v),
             Bind::Bool(v) => out.push_bind_param::<Bool, bool>(v),
             Bind::Blob(v) => out.push_bind_param::<Binary, Vec<u8>>(v),
         }

@@ -174,3 +174,29 @@ async fn a_panicking_write_loses_its_connection_not_the_writer() {
     store.insert_account(&account).await.unwrap();
     assert_eq!(store.get_account(&account.id).await, Ok(account));
 }
+
+#[tokio::test]
+async fn webhook_statements_seek_their_index_without_sorting() {
+    let store = testing::fresh_store().await;
+    for (index, stmt) in crate::webhooks::indexed_statements() {
+        let stmt = stmt.explain();
+        let plan = store
+            .read(move |conn| {
+                stmt.load::<PlanRow>(conn)
+                    .map_err(crate::error::store_error)
+            })
+            .await
+            .unwrap();
+        let details: Vec<&str> = plan.iter().map(|r| r.detail.as_str()).collect();
+        assert!(
+            details.iter().all(|d| !d.contains("TEMP B-TREE")),
+            "no sort: {details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .any(|d| d.contains(&format!("USING INDEX {index}"))),
+            "seeks {index}: {details:#?}"
+        );
+    }
+}

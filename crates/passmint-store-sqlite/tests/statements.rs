@@ -12,6 +12,7 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::Store;
+use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_store_sqlite::testing;
 use passmint_testkit::fixtures;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -149,6 +150,50 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         "list_events",
         store.list_events(&scope, Some(&pass.id), &PageRequest::first(10))
     );
+    let webhook = fixtures::webhook(&account, Mode::Test, &["*"]);
+    call!("insert_webhook", store.insert_webhook(&webhook, None));
+    call!("get_webhook", store.get_webhook(&scope, &webhook.id));
+    call!("list_webhooks", store.list_webhooks(&scope));
+    let mut renamed = webhook.clone();
+    renamed.url = "https://renamed.example.com/".into();
+    renamed.updated_at = fixtures::timestamp();
+    call!(
+        "update_webhook",
+        store.update_webhook(&renamed, webhook.updated_at, None)
+    );
+    let viewed = fixtures::event(&next, EventType::UrlViewed);
+    call!("insert_event (one delivery)", store.insert_event(&viewed));
+    call!(
+        "list_deliveries",
+        store.list_deliveries(&scope, &webhook.id, 100)
+    );
+    let claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 10,
+    };
+    let claimed = call!("claim_deliveries (one)", store.claim_deliveries(&claim));
+    let delivery = claimed[0].delivery.id.clone();
+    call!(
+        "record_attempt",
+        store.record_attempt(
+            &delivery,
+            &claim.token,
+            &AttemptRecord {
+                at: fixtures::timestamp(),
+                status: DeliveryStatus::Delivered,
+                next_attempt_at: None,
+                response_status: Some(200),
+                response_body: Some("ok".into()),
+            }
+        )
+    );
+    call!(
+        "retry_delivery",
+        store.retry_delivery(&scope, &webhook.id, &delivery, fixtures::timestamp())
+    );
+    call!("delete_webhook", store.delete_webhook(&scope, &webhook.id));
     call!(
         "purge_idempotent",
         store.purge_idempotent(fixtures::timestamp())
@@ -171,12 +216,20 @@ async fn each_call_costs_few_statements_and_prepares_once() {
         assert_eq!(*prepared, 0, "{call} prepared again: {second:#?}");
         assert!(*queries >= 1, "{call} is counted: {second:#?}");
         let most = match *call {
-            // BEGIN IMMEDIATE, completion, pass, event, COMMIT.
-            "insert_pass + event + completion" => 5,
+            // BEGIN IMMEDIATE, completion, pass, event, subscribed webhooks, COMMIT.
+            "insert_pass + event + completion" => 6,
+            // BEGIN IMMEDIATE, event, subscribed webhooks, COMMIT.
+            "insert_event" => 4,
+            // ... and the pass for the snapshot, the delivery.
+            "insert_event (one delivery)" => 6,
+            // BEGIN IMMEDIATE, due ids, then a lease and a read per delivery, COMMIT.
+            "claim_deliveries (one)" => 5,
             // BEGIN IMMEDIATE, insert, (read, take over,) COMMIT.
             "begin_idempotent (new key)" => 3,
             "begin_idempotent (replay)" => 4,
-            "insert_template + completion" | "update_template" | "update_pass + event" => 4,
+            "insert_template + completion" | "update_template" | "update_webhook" => 4,
+            // BEGIN IMMEDIATE, update, event, subscribed webhooks, COMMIT.
+            "update_pass + event" => 5,
             "list_passes (empty cursor page)" => 2,
             _ => 1,
         };

@@ -12,12 +12,14 @@ use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::design::{Design, Field, Fields};
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::idempotency::{IdemCompletion, IdemRequest, IdemTicket, StoredResponse};
+use passmint_domain::ids::WebhookId;
 use passmint_domain::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, TemplateId};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::pass::Pass;
 use passmint_domain::service::{AUTH_TOKEN_LEN, SERIAL_LEN, SHORT_ID_LEN};
 use passmint_domain::signing::{Secret, SigningCredentials};
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::webhook::{Subscription, Webhook, WebhookSecret};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -205,6 +207,37 @@ pub fn signing_credentials() -> SigningCredentials {
         )),
         wwdr_pem: format!("-----BEGIN CERTIFICATE-----\nWWDR{n}\n-----END CERTIFICATE-----\n"),
         not_after: truncate_micros(now + time::Duration::days(365)),
+        updated_at: now,
+    }
+}
+
+/// A fresh (fake, but well-formed) signing secret.
+pub fn webhook_secret() -> WebhookSecret {
+    let key: Vec<u8> = (0..4)
+        .flat_map(|_| mix(next_n() ^ salt()).to_le_bytes())
+        .collect();
+    WebhookSecret::from_key_bytes(&key)
+}
+
+/// An enabled webhook of the account in `mode`, subscribed to `events` (`*` or
+/// `pass.<type>` each), with a description and no rotated secret.
+pub fn webhook(account: &Account, mode: Mode, events: &[&str]) -> Webhook {
+    let now = timestamp();
+    let n = next_n();
+    Webhook {
+        id: WebhookId::from_body(&id_body()),
+        account_id: account.id.clone(),
+        mode,
+        url: format!("https://hooks{n}.example.com/passmint?n={n}"),
+        events: events
+            .iter()
+            .map(|e| Subscription::parse(e).unwrap_or_else(|| panic!("{e} is no subscription")))
+            .collect(),
+        description: Some(format!("Webhook {n}")),
+        enabled: true,
+        secret: webhook_secret(),
+        previous_secret: None,
+        created_at: now,
         updated_at: now,
     }
 }

@@ -33,6 +33,18 @@ impl IdGen for SeqIdGen {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         base62_unique(n, 0x5eed, len)
     }
+
+    /// `len` bytes drawn from the mixer, seeded by the call number.
+    fn bytes(&self, len: usize) -> Vec<u8> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut state = mix(n ^ 0xb17e5);
+        (0..len)
+            .map(|_| {
+                state = mix(state);
+                state as u8
+            })
+            .collect()
+    }
 }
 
 /// SplitMix64: a bijective mixer, so distinct inputs give distinct outputs.

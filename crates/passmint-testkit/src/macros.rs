@@ -121,6 +121,7 @@ macro_rules! store_contract_tests {
                 insert_and_list_events,
                 list_events_cursors,
                 list_events_cursor_errors,
+                insert_events_all_or_none,
             ]; []);
 
             $crate::__store_contract_group!($factory; idempotency; [
@@ -137,6 +138,23 @@ macro_rules! store_contract_tests {
                 scope_isolation,
             ]; [
                 concurrent_begins_exactly_one_started,
+            ]);
+
+            $crate::__store_contract_group!($factory; webhooks; [
+                insert_get_and_list_webhooks,
+                webhook_writes_complete_idempotency,
+                update_webhook_conditional_and_scoped,
+                events_fan_out_to_subscribed_enabled_webhooks,
+                failed_writes_enqueue_nothing,
+                claims_carry_the_event_and_the_pass_after_it,
+                claims_lease_until_the_lease_ends,
+                record_attempt_schedules_and_settles,
+                disabled_webhooks_deliveries_wait,
+                retry_delivery_makes_it_due_now,
+                list_deliveries_newest_first,
+                delete_webhook_removes_it_and_its_deliveries,
+            ]; [
+                concurrent_claims_never_share_a_delivery,
             ]);
         }
     };

@@ -5,6 +5,11 @@
 //! and checks everything before writing anything. "Newest first" is reverse insertion
 //! order, tracked by a sequence number shared by all tables; a cursor seeks from its
 //! object's sequence number, as an adapter seeks from an indexed sort key.
+//!
+//! Webhook deliveries are enqueued by the event writes under the same lock (the
+//! outbox), each with a clone of its event and of the pass after it (the snapshot).
+//! A claim leases deliveries by moving their internal `due_at` to the lease's end,
+//! so an expired lease makes them due again without further bookkeeping.
 
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
@@ -13,16 +18,20 @@ use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
-use passmint_domain::ids::{AccountId, PassId, TemplateId};
+use passmint_domain::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
     AccountStore, IdempotencyStore, PassStore, SigningStore, Store, StoreResult, TemplateStore,
+    WebhookStore,
 };
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
 use passmint_domain::template::Template;
+use passmint_domain::webhook::{
+    AttemptRecord, ClaimRequest, ClaimedDelivery, DeliveryStatus, Webhook, WebhookDelivery,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use time::OffsetDateTime;
@@ -65,6 +74,11 @@ impl<T: Clone> Table<T> {
     fn insert(&mut self, seq: u64, id: &str, row: T) {
         self.by_id.insert(id.to_owned(), seq);
         self.rows.insert(seq, row);
+    }
+
+    fn remove(&mut self, id: &str) -> Option<T> {
+        let seq = self.by_id.remove(id)?;
+        self.rows.remove(&seq)
     }
 
     /// The page `req` asks for among the rows matching `keep`. The cursor must name
@@ -147,6 +161,21 @@ struct State {
     live_pass_counts: HashMap<AccountId, i64>,
     identities: HashMap<AccountId, SigningCredentials>,
     dev_identity: Option<SigningCredentials>,
+    webhooks: Table<Webhook>,
+    deliveries: Table<Delivery>,
+}
+
+/// A delivery with what the outbox keeps for its worker.
+#[derive(Clone, Debug)]
+struct Delivery {
+    delivery: WebhookDelivery,
+    /// When a worker may claim it: `next_attempt_at`, or the end of its lease.
+    due_at: Option<OffsetDateTime>,
+    /// The token of the claim holding it.
+    lease: Option<String>,
+    event: PassEvent,
+    /// The pass right after the event.
+    pass: Pass,
 }
 
 fn conflict(what: impl Into<String>) -> StoreError {
@@ -203,9 +232,61 @@ impl State {
         Ok(())
     }
 
-    fn insert_event(&mut self, event: &PassEvent) {
+    /// Inserts the event and enqueues its deliveries; returns how many.
+    fn insert_event(&mut self, event: &PassEvent, pass: &Pass) -> u64 {
         let seq = self.next_seq();
         self.events.insert(seq, event.id.as_str(), event.clone());
+        let targets: Vec<WebhookId> = self
+            .webhooks
+            .rows
+            .values()
+            .filter(|w| {
+                w.account_id == event.account_id
+                    && w.mode == event.mode
+                    && w.enabled
+                    && w.subscribes_to(event.kind)
+            })
+            .map(|w| w.id.clone())
+            .collect();
+        for webhook_id in &targets {
+            let id = WebhookDeliveryId::derive(&event.id, webhook_id);
+            let seq = self.next_seq();
+            let delivery = WebhookDelivery {
+                id: id.clone(),
+                webhook_id: webhook_id.clone(),
+                account_id: event.account_id.clone(),
+                mode: event.mode,
+                event_id: event.id.clone(),
+                event_type: event.kind,
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                last_attempt_at: None,
+                next_attempt_at: Some(event.created_at),
+                response_status: None,
+                response_body: None,
+                created_at: event.created_at,
+            };
+            self.deliveries.insert(
+                seq,
+                id.as_str(),
+                Delivery {
+                    delivery,
+                    due_at: Some(event.created_at),
+                    lease: None,
+                    event: event.clone(),
+                    pass: pass.clone(),
+                },
+            );
+        }
+        targets.len() as u64
+    }
+
+    /// The webhook `id` of the scope.
+    fn webhook_in(&self, scope: &Scope, id: &WebhookId) -> StoreResult<&Webhook> {
+        match self.webhooks.get(id.as_str()) {
+            Some(w) if &w.scope() == scope => Ok(w),
+            _ => Err(StoreError::NotFound),
+        }
     }
 }
 
@@ -353,7 +434,7 @@ impl PassStore for MemoryStore {
         pass: &Pass,
         event: &PassEvent,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let mut s = self.state();
         if s.passes.contains(pass.id.as_str()) {
             return Err(conflict("pass id exists"));
@@ -383,9 +464,9 @@ impl PassStore for MemoryStore {
         s.short_ids.insert(pass.short_id.clone(), pass.id.clone());
         s.serials
             .insert(pass.serial_number.clone(), pass.id.clone());
-        s.insert_event(event);
+        let enqueued = s.insert_event(event, pass);
         s.complete(idem);
-        Ok(())
+        Ok(enqueued)
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
@@ -433,7 +514,7 @@ impl PassStore for MemoryStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         let mut s = self.state();
         let old = match s.passes.get(pass.id.as_str()) {
             Some(p) if p.scope() == pass.scope() => p.clone(),
@@ -457,19 +538,43 @@ impl PassStore for MemoryStore {
         if let Some(p) = s.passes.get_mut(pass.id.as_str()) {
             *p = pass.clone();
         }
-        if let Some(e) = event {
-            s.insert_event(e);
-        }
+        let enqueued = match event {
+            Some(e) => s.insert_event(e, pass),
+            None => 0,
+        };
         s.complete(idem);
-        Ok(())
+        Ok(enqueued)
     }
 
-    async fn insert_event(&self, event: &PassEvent) -> StoreResult<()> {
+    async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64> {
         let mut s = self.state();
         if s.events.contains(event.id.as_str()) {
             return Err(conflict("event id exists"));
         }
-        s.insert_event(event);
+        let pass = s
+            .passes
+            .get(event.pass_id.as_str())
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        Ok(s.insert_event(event, &pass))
+    }
+
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+        let mut s = self.state();
+        let mut ids = std::collections::HashSet::new();
+        for e in events {
+            if s.events.contains(e.id.as_str()) || !ids.insert(e.id.as_str()) {
+                return Err(conflict("event id exists"));
+            }
+            if !s.passes.contains(e.pass_id.as_str()) {
+                return Err(StoreError::NotFound);
+            }
+        }
+        for e in events {
+            if let Some(pass) = s.passes.get(e.pass_id.as_str()).cloned() {
+                s.insert_event(e, &pass);
+            }
+        }
         Ok(())
     }
 
@@ -612,6 +717,183 @@ impl SigningStore for MemoryStore {
             .dev_identity
             .get_or_insert_with(|| candidate.clone())
             .clone())
+    }
+}
+
+#[async_trait]
+impl WebhookStore for MemoryStore {
+    async fn insert_webhook(
+        &self,
+        webhook: &Webhook,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.webhooks.contains(webhook.id.as_str()) {
+            return Err(conflict("webhook id exists"));
+        }
+        if !s.accounts.contains_key(&webhook.account_id) {
+            return Err(StoreError::NotFound);
+        }
+        s.check_completion(idem)?;
+        let seq = s.next_seq();
+        s.webhooks.insert(seq, webhook.id.as_str(), webhook.clone());
+        s.complete(idem);
+        Ok(())
+    }
+
+    async fn get_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<Webhook> {
+        self.state().webhook_in(scope, id).cloned()
+    }
+
+    async fn list_webhooks(&self, scope: &Scope) -> StoreResult<Vec<Webhook>> {
+        Ok(self
+            .state()
+            .webhooks
+            .rows
+            .values()
+            .rev()
+            .filter(|w| &w.scope() == scope)
+            .cloned()
+            .collect())
+    }
+
+    async fn update_webhook(
+        &self,
+        webhook: &Webhook,
+        expected_updated_at: OffsetDateTime,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        let current = s.webhook_in(&webhook.scope(), &webhook.id)?;
+        if current.updated_at != expected_updated_at {
+            return Err(conflict("webhook changed meanwhile"));
+        }
+        s.check_completion(idem)?;
+        if let Some(w) = s.webhooks.get_mut(webhook.id.as_str()) {
+            *w = webhook.clone();
+        }
+        s.complete(idem);
+        Ok(())
+    }
+
+    async fn delete_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<()> {
+        let mut s = self.state();
+        s.webhook_in(scope, id)?;
+        s.webhooks.remove(id.as_str());
+        let gone: Vec<WebhookDeliveryId> = s
+            .deliveries
+            .rows
+            .values()
+            .filter(|d| &d.delivery.webhook_id == id)
+            .map(|d| d.delivery.id.clone())
+            .collect();
+        for d in gone {
+            s.deliveries.remove(d.as_str());
+        }
+        Ok(())
+    }
+
+    async fn list_deliveries(
+        &self,
+        scope: &Scope,
+        webhook: &WebhookId,
+        limit: u32,
+    ) -> StoreResult<Page<WebhookDelivery>> {
+        let s = self.state();
+        s.webhook_in(scope, webhook)?;
+        let rows = s
+            .deliveries
+            .rows
+            .values()
+            .rev()
+            .filter(|d| &d.delivery.webhook_id == webhook)
+            .take(limit as usize + 1)
+            .map(|d| d.delivery.clone())
+            .collect();
+        Ok(Page::from_probe(rows, &PageRequest::first(limit)))
+    }
+
+    async fn retry_delivery(
+        &self,
+        scope: &Scope,
+        webhook: &WebhookId,
+        delivery: &WebhookDeliveryId,
+        at: OffsetDateTime,
+    ) -> StoreResult<WebhookDelivery> {
+        let mut s = self.state();
+        s.webhook_in(scope, webhook)?;
+        match s.deliveries.get_mut(delivery.as_str()) {
+            Some(d) if &d.delivery.webhook_id == webhook => {
+                d.delivery.next_attempt_at = Some(at);
+                d.due_at = Some(at);
+                d.lease = None;
+                Ok(d.delivery.clone())
+            }
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>> {
+        let mut s = self.state();
+        let mut due: Vec<(OffsetDateTime, u64)> = s
+            .deliveries
+            .rows
+            .iter()
+            .filter_map(|(seq, d)| {
+                let due_at = d.due_at.filter(|t| *t <= claim.now)?;
+                s.webhooks
+                    .get(d.delivery.webhook_id.as_str())
+                    .is_some_and(|w| w.enabled)
+                    .then_some((due_at, *seq))
+            })
+            .collect();
+        due.sort();
+        due.truncate(claim.limit as usize);
+        let mut out = Vec::with_capacity(due.len());
+        for (_, seq) in due {
+            let Some(d) = s.deliveries.rows.get_mut(&seq) else {
+                continue;
+            };
+            d.due_at = Some(claim.lease_until);
+            d.lease = Some(claim.token.clone());
+            let d = d.clone();
+            let Some(webhook) = s.webhooks.get(d.delivery.webhook_id.as_str()).cloned() else {
+                continue;
+            };
+            out.push(ClaimedDelivery {
+                delivery: d.delivery,
+                lease_token: claim.token.clone(),
+                webhook,
+                event: d.event,
+                pass: d.pass,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn record_attempt(
+        &self,
+        id: &WebhookDeliveryId,
+        token: &str,
+        attempt: &AttemptRecord,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        let d = s
+            .deliveries
+            .get_mut(id.as_str())
+            .ok_or(StoreError::NotFound)?;
+        if d.lease.as_deref() != Some(token) {
+            return Err(conflict("the delivery's lease is not held by this token"));
+        }
+        d.delivery.attempts += 1;
+        d.delivery.last_attempt_at = Some(attempt.at);
+        d.delivery.status = attempt.status;
+        d.delivery.next_attempt_at = attempt.next_attempt_at;
+        d.delivery.response_status = attempt.response_status;
+        d.delivery.response_body = attempt.response_body.clone();
+        d.due_at = attempt.next_attempt_at;
+        d.lease = None;
+        Ok(())
     }
 }
 

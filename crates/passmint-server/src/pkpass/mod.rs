@@ -13,6 +13,7 @@
 //! - Signing (an RSA signature) runs on actix's blocking pool, never on an async
 //!   worker.
 
+pub mod events;
 pub mod identity;
 pub mod render;
 pub mod warnings;
@@ -96,6 +97,9 @@ pub struct Pkpasses {
     built: Mutex<LruCache<BuildKey, Arc<BuiltPass>>>,
     /// Passes signed by this process (cache misses), for tests and metrics.
     signed: std::sync::atomic::AtomicU64,
+    events: events::EventBatcher,
+    /// The landing pages' QR codes (SVG), by page URL.
+    qr_codes: Mutex<LruCache<String, Arc<str>>>,
 }
 
 fn capacity(n: usize) -> NonZeroUsize {
@@ -107,8 +111,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Pkpasses {
+    /// The service over the use cases. Starts the event writer task, so call it
+    /// on the actix runtime that serves.
     pub fn new(passmint: Passmint, public_url: String) -> Self {
         Pkpasses {
+            events: events::EventBatcher::spawn(passmint.store().clone()),
+            qr_codes: Mutex::new(LruCache::new(capacity(IMAGES_CAPACITY))),
             passmint,
             public_url,
             dev: tokio::sync::OnceCell::new(),
@@ -185,6 +193,27 @@ impl Pkpasses {
             Mode::Test => self.dev_identity().await,
             Mode::Live => self.account_identity(&pass.account_id).await,
         }
+    }
+
+    /// Records a `url_viewed` or `downloaded` event (group-committed with the
+    /// others of the moment; durable when this returns).
+    pub async fn record_event(
+        &self,
+        pass: &Pass,
+        kind: passmint_domain::event::EventType,
+    ) -> Result<(), StoreError> {
+        let event = self.passmint.new_event(pass, kind, serde_json::Map::new());
+        self.events.record(event).await
+    }
+
+    /// The QR code of a page URL as inline SVG, rendered once per URL.
+    pub fn qr_svg(&self, url: &str) -> Option<Arc<str>> {
+        if let Some(svg) = lock(&self.qr_codes).get(url) {
+            return Some(svg.clone());
+        }
+        let svg: Arc<str> = crate::routes::page::qr_svg(url)?.into();
+        lock(&self.qr_codes).put(url.to_owned(), svg.clone());
+        Some(svg)
     }
 
     /// The template's images, decoded once per template version.

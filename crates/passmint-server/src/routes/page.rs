@@ -106,12 +106,13 @@ details{margin-top:16px;font-size:14px}
 "#;
 
 /// The landing page of a pass. `spec` is the pass rendered for the builder (field
-/// values with placeholders filled, colours parsed).
+/// values with placeholders filled, colours parsed); `qr_svg` the page URL's QR
+/// code ([`qr_svg`]).
 pub fn landing(
     pass: &Pass,
     template: &Template,
     spec: &PassSpec,
-    page_url: &str,
+    qr_svg: Option<&str>,
     download_url: &str,
 ) -> String {
     let bg = css(spec.colors.background, "rgb(255, 255, 255)");
@@ -167,7 +168,7 @@ pub fn landing(
         body.push_str("</details>");
     }
     body.push_str("</div>");
-    if let Some(svg) = qr_svg(page_url) {
+    if let Some(svg) = qr_svg {
         let _ = write!(
             body,
             r#"<aside class="right" id="qr-code"><p>On a computer? Scan this code with your iPhone to add the pass to Apple Wallet.</p>{svg}</aside>"#

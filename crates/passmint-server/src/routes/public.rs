@@ -17,7 +17,6 @@ use passmint_domain::DomainError;
 use passmint_domain::event::EventType;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::Template;
-use serde_json::Map;
 use std::time::{Duration, SystemTime};
 
 pub const PKPASS: &str = "application/vnd.apple.pkpass";
@@ -50,7 +49,7 @@ async fn find(state: &AppState, req: &HttpRequest) -> Result<(Pass, Template), H
 
 /// Records a view or a download; a failure is logged, the page still served.
 async fn record(state: &AppState, pass: &Pass, kind: EventType) {
-    if let Err(e) = state.passmint.record_event(pass, kind, Map::new()).await {
+    if let Err(e) = state.pkpasses.record_event(pass, kind).await {
         tracing::error!(error = %e, pass_id = %pass.id, event = kind.as_str(), "could not record the event");
     }
 }
@@ -83,7 +82,13 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     let download_url = format!("{page_url}/download");
     html(
         StatusCode::OK,
-        page::landing(&pass, &template, &spec, &page_url, &download_url),
+        page::landing(
+            &pass,
+            &template,
+            &spec,
+            state.pkpasses.qr_svg(&page_url).as_deref(),
+            &download_url,
+        ),
     )
 }
 

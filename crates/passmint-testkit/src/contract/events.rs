@@ -194,3 +194,56 @@ pub async fn list_events_cursor_errors(factory: impl AsyncFn() -> Arc<dyn Store>
         );
     }
 }
+
+/// `insert_events` writes a batch in one transaction: listed like any event, and
+/// all or none (a duplicate id or a missing pass MUST refuse the whole batch).
+pub async fn insert_events_all_or_none(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (a, a_created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (b, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let batch = vec![
+        fixtures::event(&a, EventType::UrlViewed),
+        fixtures::event(&b, EventType::Downloaded),
+        fixtures::event(&a, EventType::Downloaded),
+    ];
+    store.insert_events(&batch).await.expect("insert_events");
+    store.insert_events(&[]).await.expect("an empty batch");
+    let page = store
+        .list_events(&a.scope(), Some(&a.id), &first(10))
+        .await
+        .expect("list_events");
+    assert_eq!(
+        page.data,
+        vec![batch[2].clone(), batch[0].clone(), a_created],
+        "a batch is listed in its order, newest last"
+    );
+
+    let fresh = fixtures::event(&a, EventType::UrlViewed);
+    let duplicate = vec![fresh.clone(), batch[1].clone()];
+    assert!(
+        matches!(
+            store.insert_events(&duplicate).await,
+            Err(passmint_domain::StoreError::Conflict(_))
+        ),
+        "insert_events with an existing id"
+    );
+    let ghost = fixtures::pass(&account, Mode::Test, &template);
+    let missing = vec![
+        fresh.clone(),
+        fixtures::event(&ghost, EventType::Downloaded),
+    ];
+    assert_not_found(
+        store.insert_events(&missing).await,
+        "insert_events for a missing pass",
+    );
+    let page = store
+        .list_events(&a.scope(), None, &first(20))
+        .await
+        .expect("list_events");
+    assert!(
+        !page.data.iter().any(|e| e.id == fresh.id),
+        "a refused batch writes nothing"
+    );
+}

@@ -923,7 +923,7 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
     for task in tasks {
         let (next, event, result) = task.await.expect("update task");
         match result {
-            Ok(()) => winners.push((next, event)),
+            Ok(_) => winners.push((next, event)),
             Err(e) => assert!(
                 matches!(e, StoreError::Conflict(_)),
                 "a losing concurrent update_pass: expected Conflict, got {e:?}"
@@ -964,7 +964,7 @@ pub async fn concurrent_inserts_same_serial_one_wins(factory: impl AsyncFn() -> 
     for task in tasks {
         let (pass, event, result) = task.await.expect("insert task");
         match result {
-            Ok(()) => winners.push((pass, event)),
+            Ok(_) => winners.push((pass, event)),
             Err(e) => assert!(
                 matches!(e, StoreError::Conflict(_)),
                 "a losing concurrent insert_pass: expected Conflict, got {e:?}"
@@ -996,14 +996,14 @@ async fn limited_account(
     (account, template)
 }
 
-async fn try_insert(store: &dyn Store, pass: &Pass) -> Result<(), StoreError> {
+async fn try_insert(store: &dyn Store, pass: &Pass) -> Result<u64, StoreError> {
     store
         .insert_pass(pass, &fixtures::event(pass, EventType::Created), None)
         .await
 }
 
 #[track_caller]
-fn assert_limit_reached(result: Result<(), StoreError>, what: &str) {
+fn assert_limit_reached(result: Result<u64, StoreError>, what: &str) {
     assert!(
         matches!(result, Err(StoreError::LimitReached)),
         "{what}: expected LimitReached, got {result:?}"
@@ -1163,7 +1163,7 @@ pub async fn concurrent_live_inserts_respect_limit(factory: impl AsyncFn() -> Ar
     let mut ok = 0;
     for task in tasks {
         match task.await.expect("insert task") {
-            Ok(()) => ok += 1,
+            Ok(_) => ok += 1,
             Err(StoreError::LimitReached) => {}
             Err(e) => panic!("a concurrent live insert_pass: expected LimitReached, got {e:?}"),
         }

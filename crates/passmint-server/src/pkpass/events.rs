@@ -1,0 +1,62 @@
+//! Group commit of the public pages' events (`url_viewed`, `downloaded`).
+//!
+//! One task owns the writes: a request queues its event and waits until it is
+//! committed (so the event is durable before the answer, as with a direct
+//! insert), and while one batch is being written the next requests queue up and
+//! are written together by `PassStore::insert_events`, in one transaction. Busy
+//! pages thus cost one commit per batch instead of one per request. A batch that
+//! fails is retried event by event, so one bad event cannot sink the others.
+
+use passmint_domain::StoreError;
+use passmint_domain::event::PassEvent;
+use passmint_domain::ports::{Store, StoreResult};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most events written in one transaction.
+const MAX_BATCH: usize = 256;
+/// Events waiting at most; beyond, callers wait for room.
+const QUEUE: usize = 8192;
+
+type Job = (PassEvent, oneshot::Sender<StoreResult<()>>);
+
+pub struct EventBatcher {
+    tx: mpsc::Sender<Job>,
+}
+
+fn stopped() -> StoreError {
+    StoreError::Backend("the event writer has stopped".into())
+}
+
+impl EventBatcher {
+    /// Starts the writer task on the current actix runtime.
+    pub fn spawn(store: Arc<dyn Store>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
+        actix_web::rt::spawn(async move {
+            let mut jobs = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+                let (events, waiters): (Vec<PassEvent>, Vec<_>) = jobs.drain(..).unzip();
+                match store.insert_events(&events).await {
+                    Ok(_) => {
+                        for w in waiters {
+                            let _ = w.send(Ok(()));
+                        }
+                    }
+                    Err(_) => {
+                        for (e, w) in events.iter().zip(waiters) {
+                            let _ = w.send(store.insert_event(e).await.map(drop));
+                        }
+                    }
+                }
+            }
+        });
+        EventBatcher { tx }
+    }
+
+    /// Writes the event (with whatever else is queued) and waits for the commit.
+    pub async fn record(&self, event: PassEvent) -> StoreResult<()> {
+        let (done, committed) = oneshot::channel();
+        self.tx.send((event, done)).await.map_err(|_| stopped())?;
+        committed.await.map_err(|_| stopped())?
+    }
+}
