@@ -28,6 +28,7 @@ bench: db
 	bash bench/run.sh
 	bash bench/sqlite.sh
 	bash bench/pkpass.sh
+	bash bench/webhooks.sh
 
 ## Make sure PostgreSQL is up.
 db:

@@ -4,6 +4,7 @@
 //! and live keys, and a small HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod receiver;
 pub mod verify;
 
 use passmint_server::config::ServeConfig;
@@ -281,6 +282,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         db_pool_size: 8,
         key_cache_seconds: 0,
         workers: Some(2),
+        webhooks: Default::default(),
     }
 }
 

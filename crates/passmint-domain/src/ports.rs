@@ -162,9 +162,10 @@ pub trait PassStore: Send + Sync {
     /// many. MUST return `NotFound` (writing nothing) when its pass does not exist.
     async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64>;
     /// Records several such events in one transaction (group commit of busy public
-    /// pages): all or none. MUST return `Conflict` (writing nothing) when an event
-    /// id exists, and `NotFound` (writing nothing) when a pass is missing.
-    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()>;
+    /// pages): all or none, each with its webhook deliveries; returns how many
+    /// deliveries were enqueued. MUST return `Conflict` (writing nothing) when an
+    /// event id exists, and `NotFound` (writing nothing) when a pass is missing.
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64>;
     /// Events of the scope (of one pass when given; a pass of another scope has
     /// none), newest first. A cursor that is not an event of the scope MUST give
     /// `NotFound`; any event of the scope may serve as a cursor.

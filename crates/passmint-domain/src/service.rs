@@ -524,7 +524,7 @@ impl Passmint {
     }
 
     /// A new event of the pass (for callers that batch their writes with
-    /// `PassStore::insert_events`).
+    /// [`Passmint::record_events`]).
     pub fn new_event(
         &self,
         pass: &Pass,
@@ -532,6 +532,22 @@ impl Passmint {
         metadata: Map<String, Value>,
     ) -> PassEvent {
         self.event(pass, kind, metadata)
+    }
+
+    /// Records events made by [`Passmint::new_event`] in one transaction (all or
+    /// none), with their webhook deliveries, waking the delivery worker if any.
+    pub async fn record_events(&self, events: &[PassEvent]) -> Result<(), StoreError> {
+        let enqueued = self.store.insert_events(events).await?;
+        self.enqueued(enqueued);
+        Ok(())
+    }
+
+    /// Records one event made by [`Passmint::new_event`], with its webhook
+    /// deliveries, waking the delivery worker if any.
+    pub async fn record_new_event(&self, event: &PassEvent) -> Result<(), StoreError> {
+        let enqueued = self.store.insert_event(event).await?;
+        self.enqueued(enqueued);
+        Ok(())
     }
 
     /// Records an event that changes nothing else (`url_viewed`, `downloaded`).

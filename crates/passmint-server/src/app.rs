@@ -2,7 +2,7 @@
 //! for anything no route answers.
 
 use crate::http::{metrics, request_id};
-use crate::routes::{events, meta, passes, public, templates};
+use crate::routes::{events, meta, passes, public, templates, webhooks};
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -39,6 +39,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/v1/passes/{id}/events").route(web::get().to(events::list_for_pass)))
         .service(resource("/v1/events").route(web::get().to(events::list)))
+        .service(
+            resource("/v1/webhooks")
+                .route(web::post().to(webhooks::create))
+                .route(web::get().to(webhooks::list)),
+        )
+        .service(
+            resource("/v1/webhooks/{id}")
+                .route(web::get().to(webhooks::retrieve))
+                .route(web::patch().to(webhooks::update))
+                .route(web::delete().to(webhooks::delete)),
+        )
+        .service(
+            resource("/v1/webhooks/{id}/deliveries").route(web::get().to(webhooks::deliveries)),
+        )
+        .service(
+            resource("/v1/webhooks/{id}/deliveries/{delivery_id}/retry")
+                .route(web::post().to(webhooks::retry)),
+        )
+        .service(
+            resource("/v1/webhooks/{id}/rotate_secret")
+                .route(web::post().to(webhooks::rotate_secret)),
+        )
         .service(resource("/p/{short_id}").route(web::get().to(public::landing)))
         .service(resource("/p/{short_id}/download").route(web::get().to(public::download)))
         .default_service(web::to(meta::not_found));

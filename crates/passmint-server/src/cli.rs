@@ -279,16 +279,38 @@ pub async fn bind(
 }
 
 /// [`bind`] over a store that is already open (the tests' in-memory fake).
+///
+/// Starts the webhook delivery worker (and the hourly purge of idempotency
+/// records) on the current actix runtime: they stop with it.
 pub fn bind_with_store(
     cfg: &ServeConfig,
     store: Arc<dyn Store>,
 ) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
-    let passmint = passmint_over(store);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let passmint =
+        passmint_over(store).with_waker(Arc::new(crate::delivery::NotifyWaker(wake.clone())));
+    let metrics = Arc::new(Metrics::default());
+    let worker = crate::delivery::Worker::new(
+        passmint.clone(),
+        wake,
+        &cfg.webhooks,
+        cfg.public_url(),
+        metrics.clone(),
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    tracing::info!(
+        retry_schedule = %cfg.webhooks.schedule(),
+        timeout_ms = cfg.webhooks.timeout.as_millis() as u64,
+        concurrency = cfg.webhooks.concurrency,
+        allow_private = cfg.webhooks.allow_private,
+        "webhook delivery worker started"
+    );
+    actix_web::rt::spawn(worker.run());
     let state = web::Data::new(AppState {
         passmint: passmint.clone(),
         public_url: cfg.public_url(),
         max_body_bytes: cfg.max_body_bytes,
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         key_cache: crate::http::auth::KeyCache::new(
             Duration::from_secs(cfg.key_cache_seconds),
             100_000,

@@ -2,6 +2,8 @@
 //! given as a flag of `passmint serve`.
 
 use clap::Args;
+use passmint_webhooks::{RetrySchedule, parse_duration};
+use std::time::Duration;
 
 #[derive(Args, Clone, Debug)]
 pub struct ServeConfig {
@@ -27,6 +29,84 @@ pub struct ServeConfig {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "PASSMINT_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
+}
+
+/// The webhook delivery worker of `passmint serve`.
+#[derive(Args, Clone, Debug)]
+pub struct WebhookConfig {
+    /// Deliver webhooks to private, loopback, link-local and other non-public
+    /// addresses too (true/false).
+    #[arg(
+        long = "webhook-allow-private",
+        env = "PASSMINT_WEBHOOK_ALLOW_PRIVATE",
+        default_value = "false",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_private: bool,
+    /// Delays before each retry of a failed delivery, comma-separated (e.g.
+    /// `5s,5m,30m`); a delivery is dead after the last. Jittered by ±20 %.
+    /// Default: 5s,5m,30m,2h,5h,10h,14h,20h,24h.
+    #[arg(
+        long = "webhook-retry-schedule",
+        env = "PASSMINT_WEBHOOK_RETRY_SCHEDULE",
+        value_parser = RetrySchedule::parse
+    )]
+    pub retry_schedule: Option<RetrySchedule>,
+    /// Deadline of one delivery attempt (DNS, connect, request, response).
+    #[arg(
+        long = "webhook-timeout",
+        env = "PASSMINT_WEBHOOK_TIMEOUT",
+        default_value = "15s",
+        value_parser = parse_duration
+    )]
+    pub timeout: Duration,
+    /// Most deliveries in flight at once in this process.
+    #[arg(
+        long = "webhook-concurrency",
+        env = "PASSMINT_WEBHOOK_CONCURRENCY",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u32).range(1..=4096)
+    )]
+    pub concurrency: u32,
+    /// How often the worker looks for due retries and for deliveries enqueued by
+    /// other processes (work of this process starts at once).
+    #[arg(
+        long = "webhook-poll-interval",
+        env = "PASSMINT_WEBHOOK_POLL_INTERVAL",
+        default_value = "1s",
+        value_parser = parse_duration
+    )]
+    pub poll_interval: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            allow_private: false,
+            retry_schedule: None,
+            timeout: passmint_webhooks::DEFAULT_TIMEOUT,
+            concurrency: 64,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl WebhookConfig {
+    /// The retry schedule (the SPEC's unless configured).
+    pub fn schedule(&self) -> RetrySchedule {
+        self.retry_schedule.clone().unwrap_or_default()
+    }
+
+    /// How long a claimed delivery stays its worker's: an attempt's deadline plus a
+    /// margin to record it. A worker that dies holding deliveries releases them
+    /// after this.
+    pub fn lease(&self) -> Duration {
+        self.timeout + self.timeout.min(Duration::from_secs(15)) + Duration::from_secs(5)
+    }
 }
 
 impl ServeConfig {

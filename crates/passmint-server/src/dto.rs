@@ -6,6 +6,7 @@ use passmint_domain::design::Design;
 use passmint_domain::event::PassEvent;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -253,6 +254,241 @@ impl<T: ToSchema> ListObject<T> {
             object: "list",
             data,
             has_more,
+        }
+    }
+}
+
+// ----- webhooks --------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(description = "Body of `POST /v1/webhooks`. Unknown keys are refused.")]
+pub struct CreateWebhookRequest {
+    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    pub url: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    pub events: Vec<String>,
+    #[schema(schema_with = crate::openapi::schemas::webhook_description_request)]
+    pub description: Option<String>,
+    /// Whether the webhook is active (default true). A disabled webhook gets no
+    /// deliveries.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(
+    description = "Body of `PATCH /v1/webhooks/{id}`: every key is optional, and omitted or null \
+                   leaves that property unchanged; an empty `description` removes it. The \
+                   secret is changed with `POST /v1/webhooks/{id}/rotate_secret`. Unknown \
+                   keys are refused."
+)]
+pub struct UpdateWebhookRequest {
+    #[schema(schema_with = crate::openapi::schemas::webhook_url_patch)]
+    pub url: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::webhook_events_patch)]
+    pub events: Option<Vec<String>>,
+    #[schema(schema_with = crate::openapi::schemas::webhook_description_request)]
+    pub description: Option<String>,
+    /// `false` disables the webhook: it gets no new deliveries and its pending ones
+    /// wait until it is enabled again. Omitted or null: unchanged.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(
+    description = "The body of an action that takes no parameters: nothing, or an empty \
+                   object. Any key is refused."
+)]
+pub struct EmptyRequest {}
+
+fn subscription_names(w: &Webhook) -> Vec<&'static str> {
+    w.events.iter().map(|s| s.as_str()).collect()
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(
+    description = "A webhook endpoint: where the events of one mode are delivered. Its secret \
+                   is shown only when it is created and when it is rotated \
+                   (`WebhookWithSecretObject`)."
+)]
+pub struct WebhookObject {
+    /// Always "webhook".
+    #[schema(schema_with = crate::openapi::schemas::object_webhook)]
+    pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    pub url: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    pub events: Vec<&'static str>,
+    #[schema(schema_with = crate::openapi::schemas::webhook_description, required = true)]
+    pub description: Option<String>,
+    /// Whether the webhook is active.
+    pub enabled: bool,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
+    pub created_at: String,
+}
+
+impl From<&Webhook> for WebhookObject {
+    fn from(w: &Webhook) -> Self {
+        WebhookObject {
+            object: "webhook",
+            id: w.id.to_string(),
+            url: w.url.clone(),
+            events: subscription_names(w),
+            description: w.description.clone(),
+            enabled: w.enabled,
+            created_at: timestamp(w.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(
+    description = "A webhook with its signing secret: the answer to its creation and to a \
+                   rotation, the only times the secret is shown. Store it securely."
+)]
+pub struct WebhookWithSecretObject {
+    /// Always "webhook".
+    #[schema(schema_with = crate::openapi::schemas::object_webhook)]
+    pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    pub url: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    pub events: Vec<&'static str>,
+    #[schema(schema_with = crate::openapi::schemas::webhook_description, required = true)]
+    pub description: Option<String>,
+    /// Whether the webhook is active.
+    pub enabled: bool,
+    #[schema(schema_with = crate::openapi::schemas::webhook_secret)]
+    pub secret: String,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
+    pub created_at: String,
+}
+
+impl From<&Webhook> for WebhookWithSecretObject {
+    fn from(w: &Webhook) -> Self {
+        WebhookWithSecretObject {
+            object: "webhook",
+            id: w.id.to_string(),
+            url: w.url.clone(),
+            events: subscription_names(w),
+            description: w.description.clone(),
+            enabled: w.enabled,
+            secret: w.secret.expose().to_owned(),
+            created_at: timestamp(w.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(
+    description = "The answer to `DELETE /v1/webhooks/{id}`: the webhook and its delivery \
+                   history are gone for good."
+)]
+pub struct DeletedWebhookObject {
+    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::deleted_true)]
+    pub deleted: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(description = "One event's delivery to one webhook, with its last attempt.")]
+pub struct WebhookDeliveryObject {
+    /// Always "webhook_delivery".
+    #[schema(schema_with = crate::openapi::schemas::object_webhook_delivery)]
+    pub object: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::webhook_delivery_id)]
+    pub id: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    pub webhook_id: String,
+    #[schema(schema_with = crate::openapi::schemas::webhook_event_type)]
+    pub event_type: &'static str,
+    #[schema(value_type = crate::openapi::schemas::DeliveryStatusSchema)]
+    pub status: &'static str,
+    /// Number of delivery attempts so far.
+    #[schema(minimum = 0)]
+    pub attempts: u32,
+    #[schema(schema_with = crate::openapi::schemas::last_attempt_at, required = true)]
+    pub last_attempt_at: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::next_attempt_at, required = true)]
+    pub next_attempt_at: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::response_status, required = true)]
+    pub response_status: Option<u16>,
+    #[schema(schema_with = crate::openapi::schemas::response_body, required = true)]
+    pub response_body: Option<String>,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
+    pub created_at: String,
+}
+
+impl From<&WebhookDelivery> for WebhookDeliveryObject {
+    fn from(d: &WebhookDelivery) -> Self {
+        WebhookDeliveryObject {
+            object: "webhook_delivery",
+            id: d.id.to_string(),
+            webhook_id: d.webhook_id.to_string(),
+            event_type: d.event_type.webhook_type(),
+            status: d.status.as_str(),
+            attempts: d.attempts,
+            last_attempt_at: d.last_attempt_at.map(timestamp),
+            next_attempt_at: d.next_attempt_at.map(timestamp),
+            response_status: d.response_status,
+            response_body: d.response_body.clone(),
+            created_at: timestamp(d.created_at),
+        }
+    }
+}
+
+/// What a webhook receives: `{"id", "object": "event", "type", "mode", "created_at",
+/// "data": {"object": <pass after the event>, "event": <pass_event>}}`.
+#[derive(Serialize, ToSchema)]
+#[schema(
+    description = "The body of a webhook delivery (not an API response): the event, with \
+                   the pass as it was right after it. Signed with the Standard Webhooks \
+                   scheme: `webhook-id` is the event id, the same on every retry."
+)]
+pub struct WebhookEventObject {
+    #[schema(schema_with = crate::openapi::schemas::event_id)]
+    pub id: String,
+    /// Always "event".
+    #[schema(schema_with = crate::openapi::schemas::object_event)]
+    pub object: &'static str,
+    #[serde(rename = "type")]
+    #[schema(schema_with = crate::openapi::schemas::webhook_event_type)]
+    pub kind: &'static str,
+    /// "test" or "live".
+    #[schema(value_type = crate::openapi::schemas::ModeSchema)]
+    pub mode: &'static str,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
+    pub created_at: String,
+    pub data: WebhookEventData,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookEventData {
+    /// The pass right after the event.
+    pub object: PassObject,
+    /// The event itself.
+    pub event: PassEventObject,
+}
+
+impl WebhookEventObject {
+    pub fn new(event: &PassEvent, pass: &Pass, public_url: &str) -> Self {
+        WebhookEventObject {
+            id: event.id.to_string(),
+            object: "event",
+            kind: event.kind.webhook_type(),
+            mode: event.mode.as_str(),
+            created_at: timestamp(event.created_at),
+            data: WebhookEventData {
+                object: PassObject::new(pass, public_url),
+                event: PassEventObject::from(event),
+            },
         }
     }
 }

@@ -17,8 +17,10 @@ use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::template::{AppleStyle, TemplateType};
 use passmint_domain::validate::check_metadata;
 use passmint_server::dto::{
-    CreatePassRequest, CreateTemplateRequest, DeletedObject, ListObject, PassEventObject,
-    PassObject, TemplateObject, UpdatePassRequest, UpdateTemplateRequest,
+    CreatePassRequest, CreateTemplateRequest, CreateWebhookRequest, DeletedObject, EmptyRequest,
+    ListObject, PassEventObject, PassObject, TemplateObject, UpdatePassRequest,
+    UpdateTemplateRequest, UpdateWebhookRequest, WebhookDeliveryObject, WebhookEventObject,
+    WebhookObject, WebhookWithSecretObject,
 };
 use passmint_server::http::error::ApiError;
 use passmint_server::openapi::{design as design_doc, document_json, examples, responses};
@@ -808,6 +810,208 @@ fn dto_output_validates_and_lists_every_key() {
 }
 
 #[test]
+fn webhook_objects_validate_and_list_every_key() {
+    let doc = doc();
+    let mut webhook = examples::webhook();
+    let mut quiet = webhook.clone();
+    quiet.description = None;
+    quiet.enabled = false;
+    quiet.events = vec![passmint_domain::webhook::Subscription::All];
+    for w in [&webhook, &quiet] {
+        let plain = to_value(&WebhookObject::from(w));
+        assert_valid(&component(&doc, "WebhookObject"), &plain, "a WebhookObject");
+        assert_eq!(schema_keys(&doc, "WebhookObject"), keys(&plain));
+        assert_eq!(required(&doc, "WebhookObject"), keys(&plain));
+        assert!(plain.get("secret").is_none());
+        let with_secret = to_value(&WebhookWithSecretObject::from(w));
+        assert_valid(
+            &component(&doc, "WebhookWithSecretObject"),
+            &with_secret,
+            "a WebhookWithSecretObject",
+        );
+        assert_eq!(
+            schema_keys(&doc, "WebhookWithSecretObject"),
+            keys(&with_secret)
+        );
+        assert_eq!(
+            required(&doc, "WebhookWithSecretObject"),
+            keys(&with_secret)
+        );
+        assert_eq!(with_secret["secret"], w.secret.expose());
+    }
+    // The reference's key order.
+    webhook.previous_secret = None;
+    let order: Vec<String> = serde_json::to_string(&WebhookWithSecretObject::from(&webhook))
+        .unwrap()
+        .split(['{', ','])
+        .filter_map(|part| {
+            part.split_once("\":")
+                .map(|(k, _)| k.trim_matches('"').to_owned())
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "object",
+            "id",
+            "url",
+            "events",
+            "description",
+            "enabled",
+            "secret",
+            "created_at"
+        ]
+    );
+
+    let validator = component(&doc, "WebhookDeliveryObject");
+    for status in passmint_domain::webhook::DeliveryStatus::ALL {
+        for kind in EventType::ALL {
+            let d = passmint_domain::webhook::WebhookDelivery {
+                status,
+                event_type: kind,
+                ..examples::failed_delivery()
+            };
+            let v = to_value(&WebhookDeliveryObject::from(&d));
+            assert_valid(&validator, &v, "a WebhookDeliveryObject");
+            assert_eq!(schema_keys(&doc, "WebhookDeliveryObject"), keys(&v));
+            assert_eq!(required(&doc, "WebhookDeliveryObject"), keys(&v));
+            assert_eq!(v["event_type"], kind.webhook_type());
+        }
+    }
+    let pending = passmint_domain::webhook::WebhookDelivery {
+        status: passmint_domain::webhook::DeliveryStatus::Pending,
+        attempts: 0,
+        last_attempt_at: None,
+        response_status: None,
+        response_body: None,
+        ..examples::failed_delivery()
+    };
+    assert_valid(
+        &validator,
+        &to_value(&WebhookDeliveryObject::from(&pending)),
+        "a pending delivery",
+    );
+    let event = to_value(&WebhookEventObject::new(
+        &examples::event(),
+        &examples::pass(),
+        "https://passes.example.test",
+    ));
+    assert_valid(
+        &component(&doc, "WebhookEventObject"),
+        &event,
+        "a WebhookEventObject",
+    );
+    assert_eq!(event["type"], "pass.updated");
+    assert_eq!(event["id"], event["data"]["event"]["id"]);
+    assert_eq!(event["data"]["object"]["object"], "pass");
+    assert_eq!(
+        doc["webhooks"]["passEvent"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/WebhookEventObject"
+    );
+    let events = enum_values_at(
+        &doc["components"]["schemas"]["WebhookObject"]["properties"]["events"]["items"],
+    );
+    assert_eq!(events.len(), 8);
+    assert!(events.contains(&"*".to_owned()));
+    for t in EventType::ALL {
+        assert!(events.contains(&t.webhook_type().to_owned()));
+    }
+}
+
+fn enum_values_at(v: &Value) -> Vec<String> {
+    v["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn webhook_request_schemas_agree_with_serde() {
+    let doc = doc();
+    let check = |name: &str, cases: &[(&str, Value, bool)]| {
+        let schema = component(&doc, name);
+        for (what, v, ok) in cases {
+            let serde_ok = match name {
+                "CreateWebhookRequest" => {
+                    serde_json::from_value::<CreateWebhookRequest>(v.clone()).is_ok()
+                }
+                "UpdateWebhookRequest" => {
+                    serde_json::from_value::<UpdateWebhookRequest>(v.clone()).is_ok()
+                }
+                _ => serde_json::from_value::<EmptyRequest>(v.clone()).is_ok(),
+            };
+            assert_eq!(serde_ok, *ok, "{name} {what}: serde");
+            assert_eq!(
+                schema.is_valid(v),
+                *ok,
+                "{name} {what}: schema errors {:?}",
+                errors(&schema, v)
+            );
+        }
+    };
+    check(
+        "CreateWebhookRequest",
+        &[
+            (
+                "reference",
+                json!({"url": "https://example.com/webhooks/passmint", "events": ["pass.created", "pass.installed"], "description": "Production webhook"}),
+                true,
+            ),
+            (
+                "all",
+                json!({"url": "http://example.com", "events": ["*"], "enabled": false, "description": null}),
+                true,
+            ),
+            ("no url", json!({"events": ["*"]}), false),
+            ("no events", json!({"url": "https://example.com"}), false),
+            (
+                "events string",
+                json!({"url": "https://example.com", "events": "*"}),
+                false,
+            ),
+            (
+                "unknown key",
+                json!({"url": "https://example.com", "events": ["*"], "secret": "x"}),
+                false,
+            ),
+            (
+                "enabled string",
+                json!({"url": "https://example.com", "events": ["*"], "enabled": "yes"}),
+                false,
+            ),
+        ],
+    );
+    check(
+        "UpdateWebhookRequest",
+        &[
+            ("empty", json!({}), true),
+            (
+                "nulls",
+                json!({"url": null, "events": null, "description": null, "enabled": null}),
+                true,
+            ),
+            (
+                "reference",
+                json!({"events": ["*"], "description": "All events"}),
+                true,
+            ),
+            ("unknown key", json!({"secret": "x"}), false),
+        ],
+    );
+    check(
+        "EmptyRequest",
+        &[
+            ("empty", json!({}), true),
+            ("a key", json!({"x": 1}), false),
+        ],
+    );
+}
+
+#[test]
 fn error_envelopes_validate_and_every_documented_error_has_examples() {
     let doc = doc();
     let envelope = component(&doc, "ErrorEnvelope");
@@ -1120,6 +1324,7 @@ mod live {
             db_pool_size: 4,
             key_cache_seconds: 0,
             workers: Some(1),
+            webhooks: Default::default(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -1385,6 +1590,53 @@ mod live {
             .await;
         }
 
+        // A webhook of every event (to an address the delivery worker refuses).
+        let mut create_webhook = example(&doc, "CreateWebhookRequest");
+        create_webhook["url"] = json!("https://192.0.2.1/hooks");
+        create_webhook["events"] = json!(["*"]);
+        let r = c
+            .call(
+                "post",
+                "/v1/webhooks",
+                "/v1/webhooks",
+                true,
+                Json(create_webhook.clone()),
+                &[("Idempotency-Key", "whk-1")],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body["secret"].is_string());
+        let webhook = r.body["id"].as_str().unwrap().to_owned();
+        let r = c
+            .call(
+                "post",
+                "/v1/webhooks",
+                "/v1/webhooks",
+                true,
+                Json(create_webhook),
+                &[("Idempotency-Key", "whk-1")],
+            )
+            .await;
+        assert_eq!(r.headers["idempotent-replayed"], "true");
+        for body in [
+            json!({"url": "ftp://example.com", "events": ["*"]}),
+            json!({"url": "https://example.com", "events": []}),
+            json!({"url": "https://example.com", "events": ["pass.exploded"]}),
+            json!({"events": ["*"]}),
+        ] {
+            let r = c
+                .call(
+                    "post",
+                    "/v1/webhooks",
+                    "/v1/webhooks",
+                    true,
+                    Json(body),
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 400);
+        }
+
         // Passes.
         let mut create = example(&doc, "CreatePassRequest");
         create["template_id"] = json!(tmpl);
@@ -1496,6 +1748,130 @@ mod live {
         )
         .await;
 
+        // The webhook's deliveries, a retry, a rotation, an update.
+        let w_path = format!("/v1/webhooks/{webhook}");
+        c.call("get", "/v1/webhooks", "/v1/webhooks", true, NoBody, &[])
+            .await;
+        c.call(
+            "get",
+            "/v1/webhooks",
+            "/v1/webhooks?limit=1",
+            true,
+            NoBody,
+            &[],
+        )
+        .await;
+        let r = c
+            .call("get", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
+            .await;
+        assert!(r.body.get("secret").is_none(), "no secret on retrieval");
+        c.call(
+            "get",
+            "/v1/webhooks/{id}",
+            "/v1/webhooks/whk_nope",
+            true,
+            NoBody,
+            &[],
+        )
+        .await;
+        let r = c
+            .call(
+                "get",
+                "/v1/webhooks/{id}/deliveries",
+                &format!("{w_path}/deliveries"),
+                true,
+                NoBody,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        let delivery = r.body["data"][0]["id"].as_str().unwrap().to_owned();
+        c.call(
+            "get",
+            "/v1/webhooks/{id}/deliveries",
+            &format!("{w_path}/deliveries?limit=5"),
+            true,
+            NoBody,
+            &[],
+        )
+        .await;
+        let retry = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry";
+        let r = c
+            .call(
+                "post",
+                retry,
+                &format!("{w_path}/deliveries/{delivery}/retry"),
+                true,
+                NoBody,
+                &[("Idempotency-Key", "retry-1")],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        c.call(
+            "post",
+            retry,
+            &format!("{w_path}/deliveries/whd_nope/retry"),
+            true,
+            Json(json!({})),
+            &[],
+        )
+        .await;
+        c.call(
+            "post",
+            retry,
+            &format!("{w_path}/deliveries/{delivery}/retry"),
+            true,
+            Json(json!({"now": true})),
+            &[],
+        )
+        .await;
+        let r = c
+            .call(
+                "post",
+                "/v1/webhooks/{id}/rotate_secret",
+                &format!("{w_path}/rotate_secret"),
+                true,
+                Json(example(&doc, "EmptyRequest")),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(r.body["secret"].is_string());
+        c.call(
+            "post",
+            "/v1/webhooks/{id}/rotate_secret",
+            "/v1/webhooks/whk_nope/rotate_secret",
+            true,
+            NoBody,
+            &[],
+        )
+        .await;
+        for body in doc["components"]["schemas"]["UpdateWebhookRequest"]["examples"]
+            .as_array()
+            .unwrap()
+        {
+            let r = c
+                .call(
+                    "patch",
+                    "/v1/webhooks/{id}",
+                    &w_path,
+                    true,
+                    Json(body.clone()),
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+        }
+        c.call(
+            "patch",
+            "/v1/webhooks/{id}",
+            &w_path,
+            true,
+            Json(json!({"url": "mailto:a@b.c"})),
+            &[],
+        )
+        .await;
+
         // Voiding, archiving, then what is refused afterwards.
         c.call("delete", "/v1/passes/{id}", &p_path, true, NoBody, &[])
             .await;
@@ -1537,6 +1913,10 @@ mod live {
             &[],
         )
         .await;
+        c.call("delete", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
+            .await;
+        c.call("delete", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
+            .await;
 
         // Every documented operation without a key, and the methods a path lacks.
         for (template, _, _) in operations(&doc) {

@@ -375,19 +375,21 @@ impl PassStore for PgStore {
         Ok(to_u64(written.enqueued))
     }
 
-    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64> {
         let binds = events
             .iter()
             .map(event_binds)
             .collect::<StoreResult<Vec<_>>>()?;
         let mut conn = self.conn().await?;
-        conn.transaction::<(), TxError, _>(async move |conn| {
+        conn.transaction::<u64, TxError, _>(async move |conn| {
+            let mut enqueued = 0;
             for b in binds {
-                Stmt::new(INSERT_EVENT.as_str(), b.into())
+                let written = Stmt::new(INSERT_EVENT.as_str(), b.into())
                     .get_result::<Enqueued>(conn)
                     .await?;
+                enqueued += to_u64(written.enqueued);
             }
-            Ok(())
+            Ok(enqueued)
         })
         .await
         .map_err(|e| e.0)

@@ -249,17 +249,18 @@ impl PassStore for SqliteStore {
         .await
     }
 
-    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64> {
         let stmts = events
             .iter()
             .map(|e| Ok((e.clone(), insert_event(e)?)))
             .collect::<StoreResult<Vec<_>>>()?;
         self.write_tx(move |conn| {
+            let mut enqueued = 0;
             for (event, stmt) in stmts {
                 stmt.execute(conn).map_err(store_error)?;
-                fan_out(conn, &event, None)?;
+                enqueued += fan_out(conn, &event, None)?;
             }
-            Ok(())
+            Ok(enqueued)
         })
         .await
     }

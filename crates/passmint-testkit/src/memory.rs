@@ -559,7 +559,7 @@ impl PassStore for MemoryStore {
         Ok(s.insert_event(event, &pass))
     }
 
-    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<()> {
+    async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64> {
         let mut s = self.state();
         let mut ids = std::collections::HashSet::new();
         for e in events {
@@ -570,12 +570,13 @@ impl PassStore for MemoryStore {
                 return Err(StoreError::NotFound);
             }
         }
+        let mut enqueued = 0;
         for e in events {
             if let Some(pass) = s.passes.get(e.pass_id.as_str()).cloned() {
-                s.insert_event(e, &pass);
+                enqueued += s.insert_event(e, &pass);
             }
         }
-        Ok(())
+        Ok(enqueued)
     }
 
     async fn list_events(

@@ -12,7 +12,7 @@ pub use delivery::{
     DeliveryOutcome, FailureKind,
 };
 pub use headers::{HeaderError, USER_AGENT, unix_now, webhook_headers};
-pub use retry::{Next, RETRY_SCHEDULE_ENV, RetrySchedule, ScheduleError};
+pub use retry::{Next, RETRY_SCHEDULE_ENV, RetrySchedule, ScheduleError, parse_duration};
 pub use signing::{Secret, SecretError, sign, signature_header};
 pub use ssrf::{AddressError, Forbidden, forbidden_reason};
 pub use verify::{DEFAULT_TOLERANCE, VerifyError, verify, verify_at};

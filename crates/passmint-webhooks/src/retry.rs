@@ -242,7 +242,7 @@ impl RetrySchedule {
         }
         s.split(',')
             .enumerate()
-            .map(|(i, entry)| parse_duration(i + 1, entry.trim()))
+            .map(|(i, entry)| parse_entry(i + 1, entry.trim()))
             .collect::<Result<Vec<_>, _>>()
             .map(Self::new)
     }
@@ -261,7 +261,16 @@ impl RetrySchedule {
     }
 }
 
-fn parse_duration(position: usize, entry: &str) -> Result<Duration, ScheduleError> {
+/// One duration in the schedule's syntax (`500ms`, `15s`, `1.5m`, `2h`, `1d`), for
+/// the other settings of a delivery worker (its timeout, its poll interval).
+pub fn parse_duration(s: &str) -> Result<Duration, ScheduleError> {
+    if s.trim().is_empty() {
+        return Err(ScheduleError::Empty);
+    }
+    parse_entry(1, s.trim())
+}
+
+fn parse_entry(position: usize, entry: &str) -> Result<Duration, ScheduleError> {
     if entry.is_empty() {
         return Err(ScheduleError::EmptyEntry { position });
     }

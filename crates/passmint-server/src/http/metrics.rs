@@ -1,5 +1,6 @@
-//! Prometheus metrics: request count and latency by route, method and status, plus
-//! the storage pool's use. Rendered as Prometheus text at `/metrics`.
+//! Prometheus metrics: request count and latency by route, method and status, the
+//! webhook delivery attempts by outcome, and the storage pool's use. Rendered as
+//! Prometheus text at `/metrics`.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -26,9 +27,21 @@ type Key = (String, String, u16);
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<BTreeMap<Key, Series>>,
+    /// Webhook attempts by outcome (`delivered`, `failed`, `dead`, `lease_lost`,
+    /// `unrecorded`).
+    webhook_attempts: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
+    /// Counts one webhook delivery attempt.
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        let mut map = match self.webhook_attempts.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        *map.entry(outcome).or_default() += 1;
+    }
+
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let Ok(mut map) = self.series.lock() else {
             return;
@@ -87,6 +100,20 @@ impl Metrics {
                 out,
                 "passmint_http_request_duration_seconds_count{{{labels}}} {}",
                 s.count
+            );
+        }
+        out.push_str(
+            "# HELP passmint_webhook_attempts_total Webhook delivery attempts by outcome.\n",
+        );
+        out.push_str("# TYPE passmint_webhook_attempts_total counter\n");
+        let attempts = match self.webhook_attempts.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        for (outcome, n) in attempts.iter() {
+            let _ = writeln!(
+                out,
+                "passmint_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}"
             );
         }
         if let Some(p) = pool {

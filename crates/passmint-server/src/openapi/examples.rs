@@ -2,13 +2,20 @@
 //! objects, so they have exactly the shape the server sends.
 
 use super::schemas::example_id;
-use crate::dto::{DeletedObject, ListObject, PassEventObject, PassObject, TemplateObject};
+use crate::dto::{
+    DeletedObject, DeletedWebhookObject, ListObject, PassEventObject, PassObject, TemplateObject,
+    WebhookDeliveryObject, WebhookEventObject, WebhookObject, WebhookWithSecretObject,
+};
 use passmint_domain::design::Design;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::ids::{AccountId, EventId, PassId, TemplateId};
+use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::webhook::{
+    DeliveryStatus, Subscription, Webhook, WebhookDelivery, WebhookSecret,
+};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -84,6 +91,57 @@ pub fn event() -> PassEvent {
     }
 }
 
+pub fn webhook() -> Webhook {
+    Webhook {
+        id: WebhookId::from_body(&body(WebhookId::PREFIX)),
+        account_id: AccountId::from_body(&body(AccountId::PREFIX)),
+        mode: Mode::Test,
+        url: "https://example.com/webhooks/passmint".into(),
+        events: vec![
+            Subscription::Event(EventType::Created),
+            Subscription::Event(EventType::Installed),
+        ],
+        description: Some("Production webhook".into()),
+        enabled: true,
+        secret: WebhookSecret::from_key_bytes(b"an example key of 32 bytes long!"),
+        previous_secret: None,
+        created_at: datetime!(2026-04-16 12:00:00 UTC),
+        updated_at: datetime!(2026-04-16 12:00:00 UTC),
+    }
+}
+
+pub fn delivery() -> WebhookDelivery {
+    let event = event();
+    let webhook = webhook();
+    WebhookDelivery {
+        id: WebhookDeliveryId::derive(&event.id, &webhook.id),
+        webhook_id: webhook.id,
+        account_id: event.account_id,
+        mode: event.mode,
+        event_id: event.id,
+        event_type: EventType::Created,
+        status: DeliveryStatus::Delivered,
+        attempts: 1,
+        last_attempt_at: Some(datetime!(2026-04-16 12:01:00 UTC)),
+        next_attempt_at: None,
+        response_status: Some(200),
+        response_body: Some("ok".into()),
+        created_at: datetime!(2026-04-16 12:00:00 UTC),
+    }
+}
+
+/// A delivery whose last attempt failed, with its retry scheduled.
+pub fn failed_delivery() -> WebhookDelivery {
+    WebhookDelivery {
+        status: DeliveryStatus::Failed,
+        attempts: 2,
+        next_attempt_at: Some(datetime!(2026-04-16 12:06:00 UTC)),
+        response_status: Some(500),
+        response_body: Some("Internal Server Error".into()),
+        ..delivery()
+    }
+}
+
 /// Examples of the response objects by component name.
 pub fn objects() -> Vec<(&'static str, Vec<Value>)> {
     let pass = PassObject::new(&pass(), PUBLIC_URL);
@@ -123,6 +181,55 @@ pub fn objects() -> Vec<(&'static str, Vec<Value>)> {
         ),
         ("PassEventObject", vec![to_value(&event)]),
         ("DeletedObject", vec![to_value(&deleted)]),
+        (
+            "WebhookObject",
+            vec![to_value(&WebhookObject::from(&webhook()))],
+        ),
+        (
+            "WebhookWithSecretObject",
+            vec![to_value(&WebhookWithSecretObject::from(&webhook()))],
+        ),
+        (
+            "WebhookList",
+            vec![to_value(&ListObject::new(
+                vec![WebhookObject::from(&webhook())],
+                false,
+            ))],
+        ),
+        (
+            "DeletedWebhookObject",
+            vec![to_value(&DeletedWebhookObject {
+                id: webhook().id.to_string(),
+                deleted: true,
+            })],
+        ),
+        (
+            "WebhookDeliveryObject",
+            vec![
+                to_value(&WebhookDeliveryObject::from(&delivery())),
+                to_value(&WebhookDeliveryObject::from(&failed_delivery())),
+            ],
+        ),
+        (
+            "WebhookDeliveryList",
+            vec![to_value(&ListObject::new(
+                vec![WebhookDeliveryObject::from(&delivery())],
+                false,
+            ))],
+        ),
+        (
+            "WebhookEventObject",
+            vec![to_value(&WebhookEventObject::new(
+                &PassEvent {
+                    kind: EventType::Created,
+                    metadata: Map::new(),
+                    created_at: datetime!(2026-04-16 12:00:00 UTC),
+                    ..self::event()
+                },
+                &self::pass(),
+                PUBLIC_URL,
+            ))],
+        ),
     ]
 }
 
@@ -155,6 +262,22 @@ pub fn requests() -> Vec<(&'static str, Vec<Value>)> {
                 "metadata": {"order_id": "ord_123"}
             })],
         ),
+        (
+            "CreateWebhookRequest",
+            vec![json!({
+                "url": "https://example.com/webhooks/passmint",
+                "events": ["pass.created", "pass.installed"],
+                "description": "Production webhook"
+            })],
+        ),
+        (
+            "UpdateWebhookRequest",
+            vec![
+                json!({"events": ["*"], "description": "All events"}),
+                json!({"enabled": false}),
+            ],
+        ),
+        ("EmptyRequest", vec![json!({})]),
         (
             "UpdatePassRequest",
             vec![

@@ -18,7 +18,7 @@ pub mod responses;
 pub mod schemas;
 
 use crate::dto;
-use crate::routes::{events, passes, templates};
+use crate::routes::{events, passes, templates, webhooks};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 use utoipa::openapi::path::Operation;
@@ -29,9 +29,9 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from templates.
 
-**Authentication.** Send an API key as a bearer token: `Authorization: Bearer pmk_test_…`. The key's prefix decides the mode: `pmk_test_` keys see only test objects and `pmk_live_` keys only live ones (passes, events and idempotency keys belong to one mode; templates are shared by both modes of an account). A missing, malformed, unknown or revoked key answers 401.
+**Authentication.** Send an API key as a bearer token: `Authorization: Bearer pmk_test_…`. The key's prefix decides the mode: `pmk_test_` keys see only test objects and `pmk_live_` keys only live ones (passes, events, webhooks, their deliveries and idempotency keys belong to one mode; templates are shared by both modes of an account). A missing, malformed, unknown or revoked key answers 401.
 
-**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
+**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`, `whk_…`, `whd_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
 
 **Lists** are newest first, wrapped in `{"object": "list", "data": [...], "has_more": ...}`. Page with `limit` and the cursors `starting_after` (older) or `ending_before` (newer), which take an id of the listed type.
 
@@ -55,15 +55,21 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
         passes::create, passes::list, passes::retrieve, passes::update, passes::void,
         templates::create, templates::list, templates::retrieve, templates::update, templates::archive,
         events::list, events::list_for_pass,
+        webhooks::create, webhooks::list, webhooks::retrieve, webhooks::update, webhooks::delete,
+        webhooks::deliveries, webhooks::retry, webhooks::rotate_secret,
     ),
     components(schemas(
         dto::PassObject, dto::TemplateObject, dto::PassEventObject, dto::DeletedObject,
         dto::CreatePassRequest, dto::UpdatePassRequest, dto::CreateTemplateRequest, dto::UpdateTemplateRequest,
+        dto::WebhookObject, dto::WebhookWithSecretObject, dto::DeletedWebhookObject, dto::WebhookDeliveryObject,
+        dto::WebhookEventObject, dto::WebhookEventData,
+        dto::CreateWebhookRequest, dto::UpdateWebhookRequest, dto::EmptyRequest,
     )),
     tags(
         (name = "Passes", description = "Passes are the core resource: each is a single wallet pass issued from a template, in the mode of the key that issued it."),
         (name = "Templates", description = "Templates define the design and structure of passes. Every pass is issued from a template; templates are shared by the test and live modes of an account."),
         (name = "Events", description = "Events track the lifecycle of passes, from creation through installation and removal."),
+        (name = "Webhooks", description = "Webhooks deliver the events of one mode to your server as they happen, signed with the Standard Webhooks scheme (`webhook-id`, `webhook-timestamp`, `webhook-signature`): `{\"id\": \"evt_…\", \"object\": \"event\", \"type\": \"pass.created\", \"mode\", \"created_at\", \"data\": {\"object\": <the pass after the event>, \"event\": <the pass_event>}}` (schema `WebhookEventObject`). Any 2xx answer within 15 seconds is a success; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (±20 %), then the delivery is `dead`. Redirects are not followed. `webhook-id` is the event id, the same on every retry: use it to ignore repeats."),
     ),
     security(("bearer" = [])),
     modifiers(&Components, &Security, &Operations),
@@ -96,6 +102,9 @@ impl Modify for Components {
         add_marker::<schemas::PassList>(&mut add);
         add_marker::<schemas::TemplateList>(&mut add);
         add_marker::<schemas::PassEventList>(&mut add);
+        add_marker::<schemas::DeliveryStatusSchema>(&mut add);
+        add_marker::<schemas::WebhookList>(&mut add);
+        add_marker::<schemas::WebhookDeliveryList>(&mut add);
         for (name, values) in examples::objects().into_iter().chain(examples::requests()) {
             if let Some(RefOr::T(Schema::Object(o))) = schemas.get_mut(name) {
                 o.examples = values;
@@ -157,8 +166,15 @@ impl Modify for Operations {
             ));
             for op in operations_mut(item) {
                 responses::complete(op);
-                if op.operation_id.as_deref() == Some("updateTemplate")
-                    && let Some(body) = &mut op.request_body
+                if matches!(
+                    op.operation_id.as_deref(),
+                    Some(
+                        "updateTemplate"
+                            | "updateWebhook"
+                            | "retryWebhookDelivery"
+                            | "rotateWebhookSecret"
+                    )
+                ) && let Some(body) = &mut op.request_body
                 {
                     // An empty body reads as `{}`, which changes nothing.
                     body.required = Some(Required::False);
@@ -198,6 +214,9 @@ fn finish(doc: &mut Value) {
             }
         }
     }
+    if let Some(root) = doc.as_object_mut() {
+        root.insert("webhooks".into(), webhook_deliveries());
+    }
     if let Some(components) = doc.get_mut("components") {
         if let Some(responses) = components
             .get_mut("responses")
@@ -220,6 +239,34 @@ fn finish(doc: &mut Value) {
             );
         }
     }
+}
+
+/// OpenAPI 3.1's `webhooks`: the request Passmint sends to a webhook's URL.
+fn webhook_deliveries() -> Value {
+    let header = |name: &str, description: &str, schema: Value| json!({"name": name, "in": "header", "required": true, "description": description, "schema": schema});
+    json!({
+        "passEvent": {
+            "post": {
+                "summary": "A pass event, delivered to a webhook",
+                "description": "Sent to the `url` of every enabled webhook of the event's mode that subscribes to its type. Verify the signature with any Standard Webhooks library and the webhook's secret before trusting the body. Answer 2xx within 15 seconds: anything else (another status, a redirect, a timeout, a connection error) is a failure, retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (±20 %). Deliveries are at least once: ignore a `webhook-id` you have already processed.",
+                "operationId": "passEventWebhook",
+                "tags": ["Webhooks"],
+                "parameters": [
+                    header("webhook-id", "The event id (`evt_…`), the same on every attempt.", json!({"type": "string", "pattern": "^evt_[0-9A-Za-z]{24}$"})),
+                    header("webhook-timestamp", "Unix time of this attempt, in seconds.", json!({"type": "string", "pattern": "^[0-9]+$"})),
+                    header("webhook-signature", "`v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` keyed with the decoded secret; during the 24 hours after a rotation, one such entry per secret, separated by a space.", json!({"type": "string", "pattern": "^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$"})),
+                ],
+                "requestBody": {
+                    "required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/WebhookEventObject"}}}
+                },
+                "responses": {
+                    "2XX": {"description": "Received: the delivery is `delivered`."},
+                    "default": {"description": "Anything else fails the attempt; it is retried on the schedule."}
+                }
+            }
+        }
+    })
 }
 
 fn mark_request_id_required(response: &mut Value) {

@@ -4,7 +4,7 @@
 
 use super::schemas::{id_pattern, idempotency_key, string};
 use passmint_domain::idempotency::MAX_KEY_LEN;
-use passmint_domain::ids::{EventId, PassId, TemplateId};
+use passmint_domain::ids::{EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use serde_json::json;
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
@@ -12,8 +12,12 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
 fn path_id(prefix: &str, what: &str) -> Parameter {
+    path_param("id", prefix, what)
+}
+
+fn path_param(name: &str, prefix: &str, what: &str) -> Parameter {
     ParameterBuilder::new()
-        .name("id")
+        .name(name)
         .parameter_in(ParameterIn::Path)
         .required(Required::True)
         .description(Some(format!(
@@ -159,5 +163,30 @@ pub struct EventListQuery;
 impl IntoParams for EventListQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         page(EventId::PREFIX, "events", 100, 200)
+    }
+}
+
+/// `id` of `/v1/webhooks/{id}…`.
+pub struct WebhookIdPath;
+
+impl IntoParams for WebhookIdPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id(WebhookId::PREFIX, "webhook")]
+    }
+}
+
+/// `id` and `delivery_id` of `/v1/webhooks/{id}/deliveries/{delivery_id}/…`.
+pub struct WebhookDeliveryPath;
+
+impl IntoParams for WebhookDeliveryPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            path_id(WebhookId::PREFIX, "webhook"),
+            path_param(
+                "delivery_id",
+                WebhookDeliveryId::PREFIX,
+                "delivery, one of this webhook's",
+            ),
+        ]
     }
 }

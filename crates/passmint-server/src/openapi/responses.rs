@@ -6,7 +6,10 @@
 //! without a request (the domain's errors and validators, the body parser's error
 //! mapping), so their `type`, `code`, `param` and status are the real ones.
 
-use crate::dto::{CreatePassRequest, CreateTemplateRequest, UpdatePassRequest};
+use crate::dto::{
+    CreatePassRequest, CreateTemplateRequest, CreateWebhookRequest, EmptyRequest,
+    UpdatePassRequest, UpdateWebhookRequest,
+};
 use crate::http::body::path_error;
 use crate::http::error::{ApiError, ErrorType};
 use actix_web::http::StatusCode;
@@ -14,9 +17,10 @@ use passmint_domain::DomainError;
 use passmint_domain::design::Design;
 use passmint_domain::design::validate::validate_design;
 use passmint_domain::idempotency::MAX_KEY_LEN;
-use passmint_domain::ids::{EventId, PassId, TemplateId};
+use passmint_domain::ids::{EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::template::AppleStyle;
 use passmint_domain::validate::{MAX_METADATA_KEYS, check_field_value, check_metadata};
+use passmint_domain::webhook::{MAX_WEBHOOKS_PER_MODE, check_url, parse_subscriptions};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -242,6 +246,45 @@ fn page_errors(prefix: &str, max: u32) -> Vec<ErrorExample> {
     ]
 }
 
+fn domain_error<T>(r: Result<T, DomainError>) -> ApiError {
+    match r {
+        Err(e) => e.into(),
+        Ok(_) => ApiError::invalid("(example unexpectedly valid)"),
+    }
+}
+
+/// The errors of a webhook's `url` and `events`, as the use cases answer them.
+fn webhook_field_errors() -> Vec<ErrorExample> {
+    vec![
+        ex(
+            "url_invalid",
+            "A url that is not absolute http(s)",
+            domain_error(check_url("ftp://example.com/hooks")),
+        ),
+        ex(
+            "events_empty",
+            "No event type",
+            domain_error(parse_subscriptions(&[])),
+        ),
+        ex(
+            "event_unknown",
+            "An unknown event type",
+            domain_error(parse_subscriptions(&[
+                "pass.created".to_owned(),
+                "pass.exploded".to_owned(),
+            ])),
+        ),
+    ]
+}
+
+fn no_parameters() -> ErrorExample {
+    ex(
+        "unknown_parameter",
+        "This action takes no parameters",
+        body_error::<EmptyRequest>(json!({"url": "https://example.com"})),
+    )
+}
+
 fn not_found(resource: &'static str, prefix: &str) -> ErrorExample {
     ex(
         "resource_missing",
@@ -417,6 +460,90 @@ pub fn error_examples(operation_id: &str) -> Vec<ErrorExample> {
             list.push(not_found("pass", PassId::PREFIX));
         }
         "retrievePass" | "voidPass" => list.push(not_found("pass", PassId::PREFIX)),
+        "createWebhook" => {
+            list.extend(webhook_field_errors());
+            list.extend([
+                ex(
+                    "url_missing",
+                    "No url",
+                    body_error::<CreateWebhookRequest>(json!({"events": ["*"]})),
+                ),
+                ex(
+                    "events_not_a_list",
+                    "events given as a string",
+                    body_error::<CreateWebhookRequest>(
+                        json!({"url": "https://example.com/hooks", "events": "pass.created"}),
+                    ),
+                ),
+                ex(
+                    "unknown_parameter",
+                    "A body key the endpoint does not take",
+                    body_error::<CreateWebhookRequest>(
+                        json!({"url": "https://example.com/hooks", "events": ["*"], "secret": "x"}),
+                    ),
+                ),
+                ex(
+                    "webhook_limit_reached",
+                    "The mode already has as many webhooks as allowed",
+                    DomainError::Invalid {
+                        param: None,
+                        code: Some("webhook_limit_reached"),
+                        message: format!(
+                            "An account may have at most {MAX_WEBHOOKS_PER_MODE} webhooks per \
+                             mode; delete one first."
+                        ),
+                    },
+                ),
+            ]);
+            list.extend(common_body_errors());
+        }
+        "updateWebhook" => {
+            list.extend(webhook_field_errors());
+            list.extend([
+                ex(
+                    "unknown_parameter",
+                    "A body key the endpoint does not take (the secret is rotated apart)",
+                    body_error::<UpdateWebhookRequest>(json!({"secret": "whsec_x"})),
+                ),
+                not_found("webhook", WebhookId::PREFIX),
+            ]);
+            list.extend(common_body_errors());
+        }
+        "listWebhooks" => list.push(ex(
+            "unknown_query_parameter",
+            "A query parameter the endpoint does not take",
+            ApiError::invalid("Unknown query parameter: limit").param("limit"),
+        )),
+        "retrieveWebhook" | "deleteWebhook" => {
+            list.push(not_found("webhook", WebhookId::PREFIX));
+        }
+        "listWebhookDeliveries" => {
+            list.push(ex(
+                "unknown_query_parameter",
+                "A query parameter the endpoint does not take",
+                ApiError::invalid("Unknown query parameter: status").param("status"),
+            ));
+            list.push(not_found("webhook", WebhookId::PREFIX));
+        }
+        "retryWebhookDelivery" => {
+            list.push(no_parameters());
+            list.push(not_found("webhook", WebhookId::PREFIX));
+            list.push(ex(
+                "delivery_missing",
+                "No such delivery of this webhook",
+                ApiError::from(DomainError::not_found(
+                    "webhook_delivery",
+                    example_id(WebhookDeliveryId::PREFIX),
+                ))
+                .param("delivery_id"),
+            ));
+            list.extend(common_body_errors());
+        }
+        "rotateWebhookSecret" => {
+            list.push(no_parameters());
+            list.push(not_found("webhook", WebhookId::PREFIX));
+            list.extend(common_body_errors());
+        }
         "retrieveTemplate" | "archiveTemplate" => {
             list.push(not_found("template", TemplateId::PREFIX));
         }

@@ -9,8 +9,8 @@
 
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::ports::{Store, StoreResult};
-use std::sync::Arc;
+use passmint_domain::ports::StoreResult;
+use passmint_domain::service::Passmint;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most events written in one transaction.
@@ -30,21 +30,21 @@ fn stopped() -> StoreError {
 
 impl EventBatcher {
     /// Starts the writer task on the current actix runtime.
-    pub fn spawn(store: Arc<dyn Store>) -> Self {
+    pub fn spawn(passmint: Passmint) -> Self {
         let (tx, mut rx) = mpsc::channel::<Job>(QUEUE);
         actix_web::rt::spawn(async move {
             let mut jobs = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
                 let (events, waiters): (Vec<PassEvent>, Vec<_>) = jobs.drain(..).unzip();
-                match store.insert_events(&events).await {
-                    Ok(_) => {
+                match passmint.record_events(&events).await {
+                    Ok(()) => {
                         for w in waiters {
                             let _ = w.send(Ok(()));
                         }
                     }
                     Err(_) => {
                         for (e, w) in events.iter().zip(waiters) {
-                            let _ = w.send(store.insert_event(e).await.map(drop));
+                            let _ = w.send(passmint.record_new_event(e).await);
                         }
                     }
                 }

@@ -115,7 +115,7 @@ impl Pkpasses {
     /// on the actix runtime that serves.
     pub fn new(passmint: Passmint, public_url: String) -> Self {
         Pkpasses {
-            events: events::EventBatcher::spawn(passmint.store().clone()),
+            events: events::EventBatcher::spawn(passmint.clone()),
             qr_codes: Mutex::new(LruCache::new(capacity(IMAGES_CAPACITY))),
             passmint,
             public_url,

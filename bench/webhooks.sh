@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`, webhooks part (issue 5): the release `passmint serve` on PostgreSQL
+# delivering to a local receiver that answers 200 at once:
+#   1. a backlog of deliveries drained: sustained deliveries per second (target >= 2,000);
+#   2. passes issued as fast as 32 connections go while the worker delivers:
+#      deliveries per second and latency from each issue's answer to the arrival;
+#   3. passes paced at 200/s: latency from the event's commit to its arrival at the
+#      receiver, p50 (target < 50 ms) and p99;
+#   4. the delivering server's peak RSS.
+# Knobs: BENCH_WEBHOOK_BACKLOG (20000), BENCH_WEBHOOK_LOAD (10000),
+# BENCH_WEBHOOK_PACED (2000), BENCH_WEBHOOK_RATE (200), BENCH_WEBHOOK_CONNECTIONS (32).
+# Traffic goes to 127.0.0.1 only; every wait is bounded.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+OUT=${BENCH_OUT:-$ROOT/bench-out}
+mkdir -p "$OUT"
+PGURL=postgres://postgres@127.0.0.1:5432
+DB=passmint_bench_webhooks
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres)
+
+echo "== webhook benchmarks ($(nproc) cores, PostgreSQL $("${PSQL[@]}" -Atc 'SHOW server_version'))"
+cargo build --release -q -p passmint-server --bin passmint
+cargo build --release -q -p passmint-e2e --example webhook_bench
+"${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+trap '"${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+
+PASSMINT_BIN=$ROOT/target/release/passmint DATABASE_URL=$PGURL/$DB BENCH_OUT=$OUT \
+  timeout 900 "$ROOT/target/release/examples/webhook_bench"

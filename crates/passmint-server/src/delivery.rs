@@ -1,0 +1,231 @@
+//! The webhook delivery worker of `passmint serve`.
+//!
+//! One task per process claims due deliveries through the domain (a lease in the
+//! database, so several processes sharing PostgreSQL never send one delivery
+//! twice while its lease holds, and a crashed process's deliveries fall due again
+//! when their lease ends) and runs each attempt as a task of its own, at most
+//! `PASSMINT_WEBHOOK_CONCURRENCY` at a time:
+//!
+//! 1. render the payload with the API's DTOs (`WebhookEventObject`: the event and
+//!    the pass as it was right after it);
+//! 2. sign it with every live secret of the webhook (the current one, and during
+//!    the 24 hours after a rotation the previous one) and POST it with
+//!    `passmint_webhooks::Deliverer` (SSRF rule, no redirects, per-attempt
+//!    deadline, response body cut at 16 KiB); `webhook-id` is the event id, the
+//!    same on every attempt;
+//! 3. record the outcome and what the retry schedule decides (`delivered`, a retry
+//!    at `next_attempt_at`, or `dead` after the last attempt).
+//!
+//! When to look: at once when a write of this process enqueued deliveries (the
+//! domain's [`DeliveryWaker`], a [`Notify`]); when a claim filled every free slot
+//! (more may be due) as soon as a slot frees; when an attempt failed with a retry
+//! due before the next poll, at that time; otherwise every
+//! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
+//! processes enqueued.
+
+use crate::config::WebhookConfig;
+use crate::dto::WebhookEventObject;
+use crate::http::metrics::Metrics;
+use passmint_domain::ports::DeliveryWaker;
+use passmint_domain::service::Passmint;
+use passmint_domain::webhook::{AttemptResponse, ClaimedDelivery, DeliveryDecision};
+use passmint_webhooks::{Deliverer, DelivererConfig, Next, RetrySchedule, Secret};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+
+/// Wakes the worker of this process (the domain calls it after a write that
+/// enqueued deliveries).
+pub struct NotifyWaker(pub Arc<Notify>);
+
+impl DeliveryWaker for NotifyWaker {
+    fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Why the worker cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the webhook worker: {0}")]
+pub struct WorkerError(String);
+
+/// The delivery worker: built at start-up, then [`Worker::run`] on the runtime.
+pub struct Worker {
+    passmint: Passmint,
+    deliverer: Deliverer,
+    schedule: RetrySchedule,
+    public_url: String,
+    wake: Arc<Notify>,
+    slots: Arc<Semaphore>,
+    concurrency: u32,
+    poll: Duration,
+    lease: time::Duration,
+    metrics: Arc<Metrics>,
+}
+
+impl Worker {
+    pub fn new(
+        passmint: Passmint,
+        wake: Arc<Notify>,
+        config: &WebhookConfig,
+        public_url: String,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, WorkerError> {
+        let deliverer = Deliverer::new(DelivererConfig {
+            timeout: config.timeout,
+            allow_private: config.allow_private,
+            ..DelivererConfig::default()
+        })
+        .map_err(|e| WorkerError(e.to_string()))?;
+        let lease = time::Duration::try_from(config.lease())
+            .map_err(|e| WorkerError(format!("lease: {e}")))?;
+        Ok(Worker {
+            passmint,
+            deliverer,
+            schedule: config.schedule(),
+            public_url,
+            wake,
+            slots: Arc::new(Semaphore::new(config.concurrency as usize)),
+            concurrency: config.concurrency,
+            poll: config.poll_interval.max(Duration::from_millis(10)),
+            lease,
+            metrics,
+        })
+    }
+
+    /// Claims and delivers until the runtime stops. Never returns an error: a
+    /// failed claim is logged and retried at the next poll.
+    pub async fn run(self) {
+        let worker = Arc::new(self);
+        loop {
+            // Claim only what can start now, so that no lease ticks while waiting.
+            let free = match Arc::clone(&worker.slots).acquire_owned().await {
+                Ok(first) => {
+                    drop(first);
+                    worker.slots.available_permits()
+                }
+                Err(_) => return,
+            };
+            let limit = u32::try_from(free).unwrap_or(worker.concurrency);
+            let claimed = match worker.passmint.claim_deliveries(worker.lease, limit).await {
+                Ok(claimed) => claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming webhook deliveries failed");
+                    worker.idle().await;
+                    continue;
+                }
+            };
+            let full = claimed.len() == free;
+            for delivery in claimed {
+                let Ok(slot) = Arc::clone(&worker.slots).try_acquire_owned() else {
+                    // Cannot happen (only this loop takes slots); the lease will end.
+                    continue;
+                };
+                let worker = Arc::clone(&worker);
+                actix_web::rt::spawn(async move {
+                    worker.attempt(delivery).await;
+                    drop(slot);
+                });
+            }
+            if !full {
+                worker.idle().await;
+            }
+        }
+    }
+
+    /// Until woken or the poll interval passed.
+    async fn idle(&self) {
+        let _ = tokio::time::timeout(self.poll, self.wake.notified()).await;
+    }
+
+    /// One attempt of a claimed delivery, recorded.
+    async fn attempt(&self, claimed: ClaimedDelivery) {
+        let body = match serde_json::to_vec(&WebhookEventObject::new(
+            &claimed.event,
+            &claimed.pass,
+            &self.public_url,
+        )) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(error = %e, delivery = %claimed.delivery.id, "cannot render a webhook payload");
+                return;
+            }
+        };
+        let secrets: Vec<Secret> = claimed
+            .webhook
+            .signing_secrets(self.passmint.now())
+            .into_iter()
+            .filter_map(|s| Secret::parse(s.expose()).ok())
+            .collect();
+        let outcome = self
+            .deliverer
+            .deliver_event(
+                &claimed.webhook.url,
+                &secrets,
+                claimed.event.id.as_str(),
+                body,
+            )
+            .await;
+        let attempts = claimed.delivery.attempts.saturating_add(1);
+        let now = self.passmint.now();
+        let (decision, label) = match self.schedule.after_attempt(attempts, &outcome) {
+            Next::Delivered => (DeliveryDecision::Delivered, "delivered"),
+            Next::RetryAt(delay) => {
+                let at = now + time::Duration::try_from(delay).unwrap_or(time::Duration::DAY);
+                if delay < self.poll {
+                    // Due before the next poll: look then.
+                    let wake = Arc::clone(&self.wake);
+                    actix_web::rt::spawn(async move {
+                        tokio::time::sleep(delay).await;
+                        wake.notify_one();
+                    });
+                }
+                (DeliveryDecision::RetryAt(at), "failed")
+            }
+            Next::Dead => (DeliveryDecision::Dead, "dead"),
+        };
+        if outcome.is_success() {
+            tracing::debug!(
+                delivery = %claimed.delivery.id,
+                webhook = %claimed.webhook.id,
+                event = %claimed.event.id,
+                status = outcome.status,
+                "webhook delivered"
+            );
+        } else {
+            tracing::info!(
+                delivery = %claimed.delivery.id,
+                webhook = %claimed.webhook.id,
+                event = %claimed.event.id,
+                attempt = attempts,
+                status = outcome.status,
+                failure = outcome.failure.map(|f| f.as_str()),
+                error = outcome.error.as_deref(),
+                next = label,
+                "webhook attempt failed"
+            );
+        }
+        let response = AttemptResponse {
+            status: outcome.status,
+            body: outcome.body,
+        };
+        let recorded = match self
+            .passmint
+            .record_delivery_attempt(&claimed, response, decision)
+            .await
+        {
+            Ok(true) => label,
+            Ok(false) => {
+                tracing::debug!(delivery = %claimed.delivery.id, "delivery no longer ours (deleted, retried or re-claimed)");
+                "lease_lost"
+            }
+            Err(e) => {
+                // The lease will end and the delivery be attempted again (same
+                // webhook-id): at least once.
+                tracing::warn!(error = %e, delivery = %claimed.delivery.id, "recording a webhook attempt failed");
+                "unrecorded"
+            }
+        };
+        self.metrics.webhook_attempt(recorded);
+    }
+}

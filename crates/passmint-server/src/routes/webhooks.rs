@@ -1,0 +1,262 @@
+//! `/v1/webhooks`: endpoints, their delivery log, manual retries and secret
+//! rotation.
+
+use super::{ok_json, ok_list, stored_json};
+use crate::dto::{
+    CreateWebhookRequest, DeletedWebhookObject, EmptyRequest, UpdateWebhookRequest,
+    WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
+};
+use crate::http::auth::authenticate;
+use crate::http::body::{parse_json, read_body};
+use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::idempotency;
+use crate::http::list::Query;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use passmint_domain::DomainError;
+use passmint_domain::idempotency::Renderer;
+use passmint_domain::service::{NewWebhook, WebhookPatch};
+use passmint_domain::webhook::{Webhook, WebhookDelivery};
+use std::sync::Arc;
+
+/// The webhook with its secret (creation and rotation).
+fn render_with_secret() -> Renderer<Webhook> {
+    Arc::new(|w: &Webhook| stored_json(&WebhookWithSecretObject::from(w)))
+}
+
+fn render() -> Renderer<Webhook> {
+    Arc::new(|w: &Webhook| stored_json(&WebhookObject::from(w)))
+}
+
+fn render_delivery() -> Renderer<WebhookDelivery> {
+    Arc::new(|d: &WebhookDelivery| stored_json(&WebhookDeliveryObject::from(d)))
+}
+
+fn id(req: &HttpRequest) -> String {
+    req.match_info().query("id").to_owned()
+}
+
+/// Create a webhook
+///
+/// Registers an endpoint for the events of the API key's mode. The answer includes
+/// the `secret`: the only time it is returned besides a rotation, so store it
+/// securely. An account may have at most 16 webhooks per mode. Supports idempotency.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "Webhooks", operation_id = "createWebhook",
+    request_body(content = CreateWebhookRequest, description = "The webhook to create."),
+    params(crate::openapi::params::IdempotencyKeyHeader),
+    responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let body = read_body(&req, payload, state.max_body_bytes).await?;
+    idempotency::run(
+        &req,
+        &state,
+        &who,
+        &body,
+        render_with_secret(),
+        |finish| async {
+            let input: CreateWebhookRequest = parse_json(&req, &body)?;
+            let new = NewWebhook {
+                url: input.url,
+                events: input.events,
+                description: input.description,
+                enabled: input.enabled,
+            };
+            Ok(state.passmint.create_webhook(&who, new, finish).await?)
+        },
+    )
+    .await
+}
+
+/// List webhooks
+///
+/// Every webhook of the API key's mode, newest first (never their secrets).
+/// Unknown query parameters are refused.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
+    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    Query::parse(&req, &[])?;
+    let webhooks = state.passmint.list_webhooks(&who).await?;
+    ok_list(webhooks.iter().map(WebhookObject::from).collect(), false)
+}
+
+/// Retrieve a webhook
+///
+/// The secret is not included.
+#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "retrieveWebhook",
+    params(crate::openapi::params::WebhookIdPath),
+    responses((status = 200, description = "The webhook.", body = WebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn retrieve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let w = state.passmint.get_webhook(&who, &id(&req)).await?;
+    ok_json(&WebhookObject::from(&w))
+}
+
+/// Update a webhook
+///
+/// Changes the URL, the subscribed events, the description or the enabled status;
+/// every key is optional. A disabled webhook gets no new deliveries, and its
+/// pending ones wait until it is enabled again. Supports idempotency.
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "updateWebhook",
+    params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
+    request_body(content = UpdateWebhookRequest, description = "What to change; an empty body changes nothing."),
+    responses((status = 200, description = "The webhook after the update.", body = WebhookObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let body = read_body(&req, payload, state.max_body_bytes).await?;
+    let id = id(&req);
+    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
+        let input: UpdateWebhookRequest = parse_json(&req, &body)?;
+        let patch = WebhookPatch {
+            url: input.url,
+            events: input.events,
+            description: input.description,
+            enabled: input.enabled,
+        };
+        Ok(state
+            .passmint
+            .update_webhook(&who, &id, patch, finish)
+            .await?)
+    })
+    .await
+}
+
+/// Delete a webhook
+///
+/// Permanently deletes the webhook and its delivery history: a hard delete, which
+/// cannot be undone. Deliveries not yet made are dropped.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "deleteWebhook",
+    params(crate::openapi::params::WebhookIdPath),
+    responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let deleted = state.passmint.delete_webhook(&who, &id(&req)).await?;
+    ok_json(&DeletedWebhookObject {
+        id: deleted.to_string(),
+        deleted: true,
+    })
+}
+
+/// List recent deliveries
+///
+/// The webhook's last 100 deliveries, newest first: one per event it received,
+/// with the outcome of its last attempt. Unknown query parameters are refused.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", operation_id = "listWebhookDeliveries",
+    params(crate::openapi::params::WebhookIdPath),
+    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn deliveries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    Query::parse(&req, &[])?;
+    let page = state.passmint.list_deliveries(&who, &id(&req)).await?;
+    ok_list(
+        page.data.iter().map(WebhookDeliveryObject::from).collect(),
+        page.has_more,
+    )
+}
+
+/// Retry a delivery
+///
+/// Sends the delivery again now, whatever its status (a `dead` or `delivered` one
+/// too), with the same `webhook-id`. Answers at once with the delivery, due now;
+/// its outcome shows in the delivery log. Takes no parameters. Supports
+/// idempotency.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "Webhooks", operation_id = "retryWebhookDelivery",
+    params(crate::openapi::params::WebhookDeliveryPath, crate::openapi::params::IdempotencyKeyHeader),
+    request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
+    responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn retry(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let body = read_body(&req, payload, state.max_body_bytes).await?;
+    let id = id(&req);
+    let delivery_id = req.match_info().query("delivery_id").to_owned();
+    idempotency::run(
+        &req,
+        &state,
+        &who,
+        &body,
+        render_delivery(),
+        |finish| async {
+            parse_json::<EmptyRequest>(&req, &body)?;
+            match state
+                .passmint
+                .retry_delivery(&who, &id, &delivery_id, finish)
+                .await
+            {
+                Ok(d) => Ok(d),
+                Err(
+                    e @ DomainError::NotFound {
+                        resource: "webhook_delivery",
+                        ..
+                    },
+                ) => Err(ApiError::from(e).param("delivery_id")),
+                Err(e) => Err(e.into()),
+            }
+        },
+    )
+    .await
+}
+
+/// Rotate the secret
+///
+/// Replaces the webhook's signing secret with a new one, returned in the answer
+/// (the only time it is shown). For 24 hours every delivery is signed with both
+/// the new and the previous secret, so receivers can switch without missing one.
+/// Takes no parameters. Supports idempotency.
+#[utoipa::path(post, path = "/v1/webhooks/{id}/rotate_secret", tag = "Webhooks", operation_id = "rotateWebhookSecret",
+    params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
+    request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
+    responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn rotate_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let who = authenticate(&req, &state).await?;
+    let body = read_body(&req, payload, state.max_body_bytes).await?;
+    let id = id(&req);
+    idempotency::run(
+        &req,
+        &state,
+        &who,
+        &body,
+        render_with_secret(),
+        |finish| async {
+            parse_json::<EmptyRequest>(&req, &body)?;
+            Ok(state
+                .passmint
+                .rotate_webhook_secret(&who, &id, finish)
+                .await?)
+        },
+    )
+    .await
+}

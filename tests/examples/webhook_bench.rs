@@ -1,0 +1,421 @@
+//! `make bench`, webhooks part: deliveries per second and delivery latency of the
+//! release `passmint serve` on PostgreSQL, to a local receiver that answers 200 at
+//! once. Run by `bench/webhooks.sh`, which builds it and gives it (environment):
+//!
+//! - `PASSMINT_BIN`, `DATABASE_URL` (a fresh PostgreSQL database), `BENCH_OUT`;
+//! - `BENCH_WEBHOOK_BACKLOG` (20000), `BENCH_WEBHOOK_LOAD` (10000),
+//!   `BENCH_WEBHOOK_RATE` (200), `BENCH_WEBHOOK_PACED` (2000),
+//!   `BENCH_WEBHOOK_CONNECTIONS` (32).
+//!
+//! Phases:
+//! 1. **Backlog drain**: `BACKLOG` passes are issued to a server whose worker
+//!    cannot reach the receiver (private addresses refused: each delivery fails once
+//!    and is due again a second later); that server is stopped, the delivering one
+//!    started, and the backlog's deliveries are timed from the first arrival to the
+//!    last: sustained deliveries per second with nothing else to do.
+//! 2. **Issue and deliver**: `LOAD` passes issued as fast as `CONNECTIONS`
+//!    connections go while the worker delivers: deliveries per second, and the
+//!    latency of each from its issue request's answer (the event was committed
+//!    before it) to its arrival at the receiver.
+//! 3. **Paced**: `PACED` passes at `RATE` per second: the latency without queueing.
+//! 4. The delivering server's peak RSS (`VmHWM`).
+//!
+//! Prints the figures (also to `$BENCH_OUT/webhooks.txt`) with PASS/MISS against the
+//! issue's targets (>= 2,000 deliveries/s, p50 < 50 ms). Bounded in time; exits
+//! non-zero only when it cannot measure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Arrival time by pass id (`data.object.id`), and how many requests came.
+#[derive(Default)]
+struct Arrivals {
+    by_pass: HashMap<String, Instant>,
+    requests: usize,
+}
+
+type Shared = Arc<Mutex<Arrivals>>;
+
+fn start_receiver(port: u16, arrivals: Shared) -> actix_web::dev::ServerHandle {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let arrivals = arrivals.clone();
+                App::new().default_service(web::to(move |body: web::Bytes| {
+                    let at = Instant::now();
+                    let arrivals = arrivals.clone();
+                    async move {
+                        let pass = serde_json::from_slice::<Value>(&body)
+                            .ok()
+                            .and_then(|v| v["data"]["object"]["id"].as_str().map(str::to_owned));
+                        let mut a = arrivals.lock().unwrap();
+                        a.requests += 1;
+                        if let Some(pass) = pass {
+                            a.by_pass.entry(pass).or_insert(at);
+                        }
+                        HttpResponse::Ok().body("ok")
+                    }
+                }))
+            })
+            .workers(1)
+            .backlog(4096)
+            .bind(("127.0.0.1", port))
+            .unwrap()
+            .run();
+            tx.send(server.handle()).unwrap();
+            let _ = server.await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    async fn start(bin: &str, db: &str, env: &[(&str, String)], log: &str) -> Server {
+        let port = free_port();
+        let mut cmd = Command::new(bin);
+        cmd.arg("serve")
+            .env("DATABASE_URL", db)
+            .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).map_or(Stdio::null(), Stdio::from));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn passmint serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        while client.get(format!("{base}/readyz")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Server { child, base }
+    }
+
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Issues `n` passes over `conns` connections, at most `rate` per second when
+/// given; answers (pass id, when its answer arrived).
+async fn issue(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    tid: &str,
+    n: usize,
+    conns: usize,
+    rate: Option<f64>,
+) -> Vec<(String, Instant)> {
+    let start = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let (client, url) = (client.clone(), format!("{base}/v1/passes"));
+            let (key, tid) = (key.to_owned(), tid.to_owned());
+            async move {
+                if let Some(rate) = rate {
+                    let at = start + Duration::from_secs_f64(i as f64 / rate);
+                    tokio::time::sleep_until(at.into()).await;
+                }
+                let res = client
+                    .post(url)
+                    .bearer_auth(&key)
+                    .json(&json!({"template_id": tid}))
+                    .send()
+                    .await
+                    .expect("issue request");
+                assert!(res.status().is_success(), "issue: {}", res.status());
+                let body: Value = res.json().await.expect("a pass");
+                (body["id"].as_str().unwrap().to_owned(), Instant::now())
+            }
+        })
+        .buffer_unordered(conns)
+        .collect()
+        .await
+}
+
+/// Waits until every pass of `passes` arrived (bounded); answers the arrivals.
+async fn wait_arrivals(arrivals: &Shared, passes: &[String], within: Duration) -> Vec<Instant> {
+    let deadline = Instant::now() + within;
+    loop {
+        {
+            let a = arrivals.lock().unwrap();
+            let got: Vec<Instant> = passes
+                .iter()
+                .filter_map(|p| a.by_pass.get(p).copied())
+                .collect();
+            if got.len() == passes.len() {
+                return got;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "only {} of {} deliveries arrived within {within:?}",
+                    got.len(),
+                    passes.len()
+                );
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Latencies in ms: arrival - answer of the issue request.
+fn latencies(issued: &[(String, Instant)], arrivals: &Shared) -> Vec<f64> {
+    let a = arrivals.lock().unwrap();
+    let mut ms: Vec<f64> = issued
+        .iter()
+        .filter_map(|(p, answered)| {
+            a.by_pass
+                .get(p)
+                .map(|at| at.saturating_duration_since(*answered).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    ms
+}
+
+struct Report {
+    file: std::fs::File,
+}
+
+impl Report {
+    fn say(&mut self, line: &str) {
+        println!("{line}");
+        let _ = writeln!(self.file, "{line}");
+    }
+}
+
+async fn create_setup(client: &reqwest::Client, base: &str, key: &str, hook: &str) -> String {
+    let post = |path: &str, body: Value| {
+        let (client, url, key) = (client.clone(), format!("{base}{path}"), key.to_owned());
+        async move {
+            let res = client
+                .post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let template = post(
+        "/v1/templates",
+        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
+               "design": {"organization_name": "Bench", "description": "Bench pass"}}),
+    )
+    .await;
+    post(
+        "/v1/webhooks",
+        json!({"url": hook, "events": ["pass.created"], "description": "bench"}),
+    )
+    .await;
+    template["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
+    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let backlog = env_num("BENCH_WEBHOOK_BACKLOG", 20_000);
+    let load = env_num("BENCH_WEBHOOK_LOAD", 10_000);
+    let paced = env_num("BENCH_WEBHOOK_PACED", 2_000);
+    let rate = env_num("BENCH_WEBHOOK_RATE", 200) as f64;
+    let conns = env_num("BENCH_WEBHOOK_CONNECTIONS", 32);
+    std::fs::create_dir_all(&out).unwrap();
+    let mut report = Report {
+        file: std::fs::File::create(format!("{out}/webhooks.txt")).unwrap(),
+    };
+
+    let arrivals: Shared = Arc::default();
+    let port = free_port();
+    let receiver = start_receiver(port, arrivals.clone());
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(conns)
+        .build()
+        .unwrap();
+
+    // The account, with the CLI.
+    let account = Command::new(&bin)
+        .args(["accounts", "create", "--name", "Webhook bench"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(
+        account.status.success(),
+        "{}",
+        String::from_utf8_lossy(&account.stderr)
+    );
+    let key = serde_json::from_slice::<Value>(&account.stdout).unwrap()["test_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // 1. The backlog, written by a server that cannot reach the receiver.
+    let filler = Server::start(
+        &bin,
+        &db,
+        &[
+            ("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "false".into()),
+            ("PASSMINT_WEBHOOK_RETRY_SCHEDULE", "1s".into()),
+            ("PASSMINT_WEBHOOK_CONCURRENCY", "1".into()),
+            // A short lease for the one delivery it may hold when stopped.
+            ("PASSMINT_WEBHOOK_TIMEOUT", "1s".into()),
+        ],
+        &format!("{out}/webhooks-filler.log"),
+    )
+    .await;
+    let tid = create_setup(&client, &filler.base, &key, &hook).await;
+    let t = Instant::now();
+    let backlog_passes = issue(&client, &filler.base, &key, &tid, backlog, conns, None).await;
+    let fill_secs = t.elapsed().as_secs_f64();
+    filler.stop();
+    tokio::time::sleep(Duration::from_millis(1500)).await; // every retry due
+    report.say(&format!(
+        "webhooks: backlog of {backlog} deliveries written in {fill_secs:.1} s ({:.0} passes/s issued)",
+        backlog as f64 / fill_secs
+    ));
+
+    let server = Server::start(
+        &bin,
+        &db,
+        &[("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "true".into())],
+        &format!("{out}/webhooks-server.log"),
+    )
+    .await;
+    let ids: Vec<String> = backlog_passes.iter().map(|(p, _)| p.clone()).collect();
+    let mut arrived = wait_arrivals(&arrivals, &ids, Duration::from_secs(300)).await;
+    arrived.sort();
+    // The window from the 1st to the 99th percentile of arrivals: a delivery the
+    // stopped server held under lease arrives only when that lease ends.
+    let (lo, hi) = (backlog / 100, backlog - 1 - backlog / 100);
+    let window = arrived[hi]
+        .duration_since(arrived[lo])
+        .as_secs_f64()
+        .max(1e-3);
+    let drain = (hi - lo) as f64 / window;
+    let all = arrived[backlog - 1]
+        .duration_since(arrived[0])
+        .as_secs_f64();
+    report.say(&format!(
+        "1. backlog drain: {drain:.0} deliveries/s sustained (1st-99th percentile of {backlog} arrivals in {window:.2} s; all in {all:.2} s) (target >= 2000: {})",
+        if drain >= 2000.0 { "PASS" } else { "MISS" }
+    ));
+
+    // 2. Issue and deliver at once.
+    let t = Instant::now();
+    let issued = issue(&client, &server.base, &key, &tid, load, conns, None).await;
+    let issue_secs = t.elapsed().as_secs_f64();
+    let ids: Vec<String> = issued.iter().map(|(p, _)| p.clone()).collect();
+    let arrived = wait_arrivals(&arrivals, &ids, Duration::from_secs(300)).await;
+    let last = *arrived.iter().max().unwrap();
+    let span = last.duration_since(t).as_secs_f64();
+    let ms = latencies(&issued, &arrivals);
+    report.say(&format!(
+        "2. issue + deliver: {load} passes issued in {issue_secs:.2} s ({:.0}/s), all delivered {:.2} s after the first issue = {:.0} deliveries/s; latency answer -> arrival p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        load as f64 / issue_secs,
+        span,
+        load as f64 / span,
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or_default()
+    ));
+
+    // 3. Paced: latency without a queue.
+    let issued = issue(&client, &server.base, &key, &tid, paced, conns, Some(rate)).await;
+    let ids: Vec<String> = issued.iter().map(|(p, _)| p.clone()).collect();
+    wait_arrivals(&arrivals, &ids, Duration::from_secs(120)).await;
+    let ms = latencies(&issued, &arrivals);
+    let p50 = percentile(&ms, 0.5);
+    report.say(&format!(
+        "3. paced at {rate:.0} passes/s: latency commit -> arrival p50 {p50:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p50 < 50 ms: {})",
+        percentile(&ms, 0.9),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or_default(),
+        if p50 < 50.0 { "PASS" } else { "MISS" }
+    ));
+
+    // 4. Memory.
+    match server.peak_rss_kib() {
+        Some(kib) => report.say(&format!(
+            "4. delivering server peak RSS: {:.1} MiB",
+            kib as f64 / 1024.0
+        )),
+        None => report.say("4. delivering server peak RSS: unavailable"),
+    }
+    let requests = arrivals.lock().unwrap().requests;
+    let distinct = arrivals.lock().unwrap().by_pass.len();
+    report.say(&format!(
+        "   {requests} requests received for {distinct} events ({} repeated)",
+        requests - distinct
+    ));
+    server.stop();
+    let _ = receiver.stop(false).await;
+}
