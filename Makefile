@@ -29,6 +29,7 @@ bench: db
 	bash bench/sqlite.sh
 	bash bench/pkpass.sh
 	bash bench/webhooks.sh
+	bash bench/push.sh
 
 ## Make sure PostgreSQL is up.
 db:

@@ -283,6 +283,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         key_cache_seconds: 0,
         workers: Some(2),
         webhooks: Default::default(),
+        apns: Default::default(),
     }
 }
 

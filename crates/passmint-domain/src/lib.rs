@@ -20,6 +20,7 @@ pub mod service;
 pub mod signing;
 pub mod template;
 pub mod validate;
+pub mod wallet;
 pub mod webhook;
 
 pub use error::{DomainError, StoreError};

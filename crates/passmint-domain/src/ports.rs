@@ -24,6 +24,7 @@ use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
 use crate::signing::{IdentityExpiry, SigningCredentials};
 use crate::template::Template;
+use crate::wallet::{PushJob, RegisterOutcome, Registration, TemplateCascade, UpdatedSerials};
 use crate::webhook::{AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery};
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -96,12 +97,20 @@ pub trait TemplateStore: Send + Sync {
     /// equals `expected_updated_at`, atomically with the idempotency completion.
     /// MUST return `NotFound` when absent and `Conflict` (writing nothing) when it
     /// changed meanwhile or the ticket no longer holds its key.
+    ///
+    /// With a `cascade`, in the same transaction, every pass of the template (any
+    /// mode) that is not voided gets `version + 1`, `updated_at = cascade.at`, a new
+    /// wallet tag (see [`WalletStore`]), an `updated` event with id
+    /// [`TemplateCascade::event_id`], `created_at = cascade.at` and
+    /// `cascade.metadata` (with its webhook deliveries), and one push job per
+    /// registration. Returns how many webhook deliveries were enqueued.
     async fn update_template(
         &self,
         template: &Template,
         expected_updated_at: OffsetDateTime,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()>;
+        cascade: Option<&TemplateCascade>,
+    ) -> StoreResult<u64>;
 }
 
 /// Passes and their events.
@@ -149,13 +158,16 @@ pub trait PassStore: Send + Sync {
     /// lists (they are ordered by creation).
     ///
     /// With an event, enqueues its webhook deliveries (the snapshot is `pass`) and
-    /// returns how many.
+    /// returns how many. With `push` (the change alters what devices show), in the
+    /// same transaction, moves the pass's wallet tag past every earlier one and
+    /// enqueues one push job per registration of the pass (see [`WalletStore`]).
     async fn update_pass(
         &self,
         pass: &Pass,
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
+        push: bool,
     ) -> StoreResult<u64>;
     /// Records an event that changes nothing else (a view, a download), enqueues its
     /// webhook deliveries (the snapshot is the pass as stored) and returns how
@@ -306,10 +318,92 @@ pub trait WebhookStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Apple Wallet devices: registrations, the wallet tag and push jobs (see
+/// [`crate::wallet`]).
+///
+/// **Wallet tags.** Each pass has a tag, 0 when issued. A write that alters what
+/// devices show (`update_pass` with `push`, a template cascade) MUST give the pass
+/// a tag greater than every tag given before, such that a reader never sees a tag
+/// while an older one is still uncommitted (take tags from one counter held until
+/// commit, or from a single writer).
+///
+/// **Push jobs.** Such a write MUST, in its transaction, enqueue one [`PushJob`]
+/// per registration of the pass (its device, push token and pass type id),
+/// `attempts = 0`, due at once.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait WalletStore: Send + Sync {
+    /// The pass with this serial number, in any account and mode. MUST return
+    /// `NotFound` when none has it.
+    async fn find_pass_by_serial(&self, serial_number: &str) -> StoreResult<Pass>;
+    /// Registers the device for the pass. When new, writes it with `event` (its
+    /// `installed` event) and the event's webhook deliveries in one transaction and
+    /// returns `Created`; when the device is registered for the pass already,
+    /// replaces its push token and pass type id, writes no event and returns
+    /// `Existing` (of concurrent calls for one pair exactly one gets `Created`).
+    /// MUST return `NotFound` (writing nothing) when the pass does not exist.
+    async fn register_device(
+        &self,
+        registration: &Registration,
+        event: &PassEvent,
+    ) -> StoreResult<RegisterOutcome>;
+    /// Deletes the device's registration for the pass, with `event` (its `removed`
+    /// event) and its webhook deliveries, in one transaction, and returns how many
+    /// deliveries were enqueued; `None` (writing nothing) when there is no such
+    /// registration, or, with `only_push_token`, when the registration's push token
+    /// is another one (the device registered again since).
+    async fn unregister_device(
+        &self,
+        device_library_id: &str,
+        pass: &PassId,
+        only_push_token: Option<&str>,
+        event: &PassEvent,
+    ) -> StoreResult<Option<u64>>;
+    /// The serial numbers of the passes the device registered for under
+    /// `pass_type_id` whose tag is greater than `since` (all of them when `None`),
+    /// and `last_updated`: a tag such that every later change of those passes gets
+    /// a greater one (the greatest tag given so far will do).
+    async fn updated_serials(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        since: Option<i64>,
+    ) -> StoreResult<UpdatedSerials>;
+    /// Every registration of the pass (oldest first).
+    async fn registrations_of(&self, pass: &PassId) -> StoreResult<Vec<Registration>>;
+    /// Claims at most `limit` due push jobs (`next_attempt_at <= claim.now`, not
+    /// under a lease that still holds), the longest due first, and leases them to
+    /// `claim.token` until `claim.lease_until`. Concurrent claimers MUST never get
+    /// the same job while its lease holds.
+    async fn claim_pushes(&self, claim: &ClaimRequest) -> StoreResult<Vec<PushJob>>;
+    /// Deletes the jobs (pushed, or given up) still leased to `token`; returns how
+    /// many were deleted (a job whose lease moved on is left alone).
+    async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64>;
+    /// Records a failed attempt of a job leased to `token`: `attempts + 1`, due
+    /// again at `at`, `last_error`, lease released. MUST return `Conflict` (writing
+    /// nothing) when `token` no longer holds its lease and `NotFound` when the job
+    /// is gone.
+    async fn reschedule_push(
+        &self,
+        id: i64,
+        token: &str,
+        at: OffsetDateTime,
+        last_error: &str,
+    ) -> StoreResult<()>;
+    /// How many push jobs exist (for `/metrics` and tests).
+    async fn pending_pushes(&self) -> StoreResult<u64>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
-    AccountStore + TemplateStore + PassStore + IdempotencyStore + SigningStore + WebhookStore
+    AccountStore
+    + TemplateStore
+    + PassStore
+    + IdempotencyStore
+    + SigningStore
+    + WebhookStore
+    + WalletStore
 {
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -16,10 +16,12 @@ use crate::ports::{Clock, DeliveryWaker, IdGen, Store};
 use crate::signing::SigningCredentials;
 use crate::template::{AppleStyle, MAX_NAME_LEN, Template, TemplateType};
 use crate::validate;
+use crate::wallet::TemplateCascade;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod wallet;
 mod webhooks;
 
 pub use webhooks::{NewWebhook, WebhookPatch};
@@ -88,6 +90,7 @@ pub struct Passmint {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     waker: Option<Arc<dyn DeliveryWaker>>,
+    push_waker: Option<Arc<dyn DeliveryWaker>>,
 }
 
 fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
@@ -107,6 +110,21 @@ impl Passmint {
             clock,
             ids,
             waker: None,
+            push_waker: None,
+        }
+    }
+
+    /// The same use cases, telling `waker` whenever a write may have enqueued push
+    /// jobs (a change that alters what devices show).
+    pub fn with_push_waker(mut self, waker: Arc<dyn DeliveryWaker>) -> Self {
+        self.push_waker = Some(waker);
+        self
+    }
+
+    /// Wakes the push worker after a write that may have enqueued push jobs.
+    fn pushed(&self) {
+        if let Some(waker) = &self.push_waker {
+            waker.wake();
         }
     }
 
@@ -355,12 +373,36 @@ impl Passmint {
                 .now()
                 .max(current.updated_at + time::Duration::microseconds(1));
             let completion = idem.as_ref().map(|f| f.complete(&next));
+            // A new design alters every pass of the template: new versions, events,
+            // wallet tags and pushes, in the template's own transaction.
+            let cascade = (next.design != current.design).then(|| {
+                let mut metadata = Map::new();
+                metadata.insert(
+                    "template".into(),
+                    Value::Array(vec![Value::String("design".into())]),
+                );
+                TemplateCascade {
+                    at: next.updated_at,
+                    metadata,
+                }
+            });
             match self
                 .store
-                .update_template(&next, current.updated_at, completion.as_ref())
+                .update_template(
+                    &next,
+                    current.updated_at,
+                    completion.as_ref(),
+                    cascade.as_ref(),
+                )
                 .await
             {
-                Ok(()) => return Ok(next),
+                Ok(enqueued) => {
+                    self.enqueued(enqueued);
+                    if cascade.is_some() {
+                        self.pushed();
+                    }
+                    return Ok(next);
+                }
                 Err(StoreError::Conflict(_)) if idem.is_some() => {
                     // Either the template moved (retry) or the ticket lost its key.
                     let latest = self.get_template(who, id).await?;
@@ -710,8 +752,10 @@ impl Passmint {
             }
             next.version = current.version + 1;
             next.updated_at = self.clock.now();
+            // Metadata is not shown on devices: only new field values are pushed.
+            let push = !changed_fields.is_empty();
             let mut meta = Map::new();
-            if !changed_fields.is_empty() {
+            if push {
                 meta.insert("field_values".into(), Value::Array(changed_fields));
             }
             if !changed_metadata.is_empty() {
@@ -721,11 +765,20 @@ impl Passmint {
             let completion = idem.as_ref().map(|f| f.complete(&next));
             match self
                 .store
-                .update_pass(&next, current.version, Some(&event), completion.as_ref())
+                .update_pass(
+                    &next,
+                    current.version,
+                    Some(&event),
+                    completion.as_ref(),
+                    push,
+                )
                 .await
             {
                 Ok(enqueued) => {
                     self.enqueued(enqueued);
+                    if push {
+                        self.pushed();
+                    }
                     return Ok(next);
                 }
                 Err(StoreError::Conflict(_)) if idem.is_some() => {
@@ -760,11 +813,12 @@ impl Passmint {
             let event = self.event(&next, EventType::Voided, Map::new());
             match self
                 .store
-                .update_pass(&next, current.version, Some(&event), None)
+                .update_pass(&next, current.version, Some(&event), None, true)
                 .await
             {
                 Ok(enqueued) => {
                     self.enqueued(enqueued);
+                    self.pushed();
                     return Ok(next);
                 }
                 Err(StoreError::Conflict(_)) => continue,

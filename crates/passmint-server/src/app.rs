@@ -2,7 +2,7 @@
 //! for anything no route answers.
 
 use crate::http::{metrics, request_id};
-use crate::routes::{events, meta, passes, public, templates, webhooks};
+use crate::routes::{events, meta, passes, public, templates, wallet, webhooks};
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -63,6 +63,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/p/{short_id}").route(web::get().to(public::landing)))
         .service(resource("/p/{short_id}/download").route(web::get().to(public::download)))
+        .service(
+            resource("/wallet/v1/devices/{dli}/registrations/{ptid}/{serial}")
+                .route(web::post().to(wallet::register))
+                .route(web::delete().to(wallet::unregister)),
+        )
+        .service(
+            resource("/wallet/v1/devices/{dli}/registrations/{ptid}")
+                .route(web::get().to(wallet::updated)),
+        )
+        .service(
+            resource("/wallet/v1/passes/{ptid}/{serial}")
+                .route(web::get().to(wallet::pass))
+                .route(web::head().to(wallet::pass)),
+        )
+        .service(resource("/wallet/v1/log").route(web::post().to(wallet::log)))
         .default_service(web::to(meta::not_found));
 }
 

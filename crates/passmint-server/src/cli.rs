@@ -286,15 +286,31 @@ pub fn bind_with_store(
     cfg: &ServeConfig,
     store: Arc<dyn Store>,
 ) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
+    // Bind first, so that the default public URL names the port really bound
+    // (`PASSMINT_ADDR=127.0.0.1:0` picks a free one).
+    let listener = std::net::TcpListener::bind(&cfg.addr).map_err(|source| CliError::Bind {
+        addr: cfg.addr.clone(),
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(|source| CliError::Bind {
+        addr: cfg.addr.clone(),
+        source,
+    })?;
+    let public_url = match &cfg.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!("http://{bound}"),
+    };
     let wake = Arc::new(tokio::sync::Notify::new());
-    let passmint =
-        passmint_over(store).with_waker(Arc::new(crate::delivery::NotifyWaker(wake.clone())));
+    let push_wake = Arc::new(tokio::sync::Notify::new());
+    let passmint = passmint_over(store)
+        .with_waker(Arc::new(crate::delivery::NotifyWaker(wake.clone())))
+        .with_push_waker(Arc::new(crate::delivery::NotifyWaker(push_wake.clone())));
     let metrics = Arc::new(Metrics::default());
     let worker = crate::delivery::Worker::new(
         passmint.clone(),
         wake,
         &cfg.webhooks,
-        cfg.public_url(),
+        public_url.clone(),
         metrics.clone(),
     )
     .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -306,22 +322,37 @@ pub fn bind_with_store(
         "webhook delivery worker started"
     );
     actix_web::rt::spawn(worker.run());
+    let pkpasses = Arc::new(crate::pkpass::Pkpasses::new(
+        passmint.clone(),
+        public_url.clone(),
+    ));
+    let pusher = crate::push::PushWorker::new(
+        passmint.clone(),
+        pkpasses.clone(),
+        push_wake,
+        &cfg.apns,
+        metrics.clone(),
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    tracing::info!(
+        apns_url = %cfg.apns.apns_url,
+        concurrency = cfg.apns.apns_concurrency,
+        "APNs push worker started"
+    );
+    actix_web::rt::spawn(pusher.run());
     let state = web::Data::new(AppState {
         passmint: passmint.clone(),
-        public_url: cfg.public_url(),
+        public_url: public_url.clone(),
         max_body_bytes: cfg.max_body_bytes,
         metrics,
         key_cache: crate::http::auth::KeyCache::new(
             Duration::from_secs(cfg.key_cache_seconds),
             100_000,
         ),
-        pkpasses: Arc::new(crate::pkpass::Pkpasses::new(
-            passmint.clone(),
-            cfg.public_url(),
-        )),
+        pkpasses,
     });
     let metrics = web::Data::from(state.metrics.clone());
-    crate::pkpass::warnings::startup_warnings(&cfg.public_url(), &passmint);
+    crate::pkpass::warnings::startup_warnings(&public_url, &passmint);
 
     // Expired idempotency records are purged hourly.
     let purger = passmint.clone();
@@ -341,7 +372,7 @@ pub fn bind_with_store(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let server = HttpServer::new(move || app::build(state.clone(), metrics.clone()))
         .workers(workers)
-        .bind(&cfg.addr)
+        .listen(listener)
         .map_err(|source| CliError::Bind {
             addr: cfg.addr.clone(),
             source,
@@ -353,7 +384,11 @@ pub fn bind_with_store(
 pub async fn serve(cfg: ServeConfig) -> Result<(), CliError> {
     let (server, addrs) = bind(&cfg).await?;
     for addr in addrs {
-        tracing::info!(%addr, public_url = %cfg.public_url(), "passmint listening");
+        let public_url = cfg
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        tracing::info!(%addr, public_url = %public_url, "passmint listening");
     }
     server.await?;
     Ok(())

@@ -31,6 +31,71 @@ pub struct ServeConfig {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub webhooks: WebhookConfig,
+    #[command(flatten)]
+    pub apns: ApnsServeConfig,
+}
+
+/// The APNs push worker of `passmint serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ApnsServeConfig {
+    /// APNs base URL (Apple's production host by default; a local fake in tests).
+    #[arg(
+        long = "apns-url",
+        env = "PASSMINT_APNS_URL",
+        default_value = passmint_apns::APNS_PRODUCTION_URL
+    )]
+    pub apns_url: String,
+    /// A PEM file of certificates to trust for APNs besides the system's roots (a
+    /// local test server's CA).
+    #[arg(long = "apns-ca-file", env = "PASSMINT_APNS_CA_FILE")]
+    pub apns_ca_file: Option<std::path::PathBuf>,
+    /// Most pushes in flight at once per signing identity.
+    #[arg(
+        long = "apns-concurrency",
+        env = "PASSMINT_APNS_CONCURRENCY",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..=4096)
+    )]
+    pub apns_concurrency: u32,
+    /// Deadline of one push.
+    #[arg(
+        long = "apns-timeout",
+        env = "PASSMINT_APNS_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_duration
+    )]
+    pub apns_timeout: Duration,
+    /// Wait before the first retry of a push APNs refused for now (doubling up to
+    /// 5 minutes, 12 attempts in all).
+    #[arg(
+        long = "apns-retry-base",
+        env = "PASSMINT_APNS_RETRY_BASE",
+        default_value = "1s",
+        value_parser = parse_duration
+    )]
+    pub apns_retry_base: Duration,
+    /// How often the worker looks for due retries and for pushes enqueued by other
+    /// processes (pushes of this process start at once).
+    #[arg(
+        long = "push-poll-interval",
+        env = "PASSMINT_PUSH_POLL_INTERVAL",
+        default_value = "1s",
+        value_parser = parse_duration
+    )]
+    pub push_poll_interval: Duration,
+}
+
+impl Default for ApnsServeConfig {
+    fn default() -> Self {
+        ApnsServeConfig {
+            apns_url: passmint_apns::APNS_PRODUCTION_URL.to_owned(),
+            apns_ca_file: None,
+            apns_concurrency: 256,
+            apns_timeout: Duration::from_secs(10),
+            apns_retry_base: Duration::from_secs(1),
+            push_poll_interval: Duration::from_secs(1),
+        }
+    }
 }
 
 /// The webhook delivery worker of `passmint serve`.

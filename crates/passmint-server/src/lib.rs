@@ -10,5 +10,6 @@ pub mod dto;
 pub mod http;
 pub mod openapi;
 pub mod pkpass;
+pub mod push;
 pub mod routes;
 pub mod state;

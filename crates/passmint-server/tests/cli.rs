@@ -235,3 +235,83 @@ fn a_bad_database_url_fails_with_one_line() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `PASSMINT_ADDR=127.0.0.1:0` picks a free port, and without a public URL the
+/// pass URLs name that port (not `:0`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_port_zero_builds_urls_with_the_bound_port() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("passmint-port0-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/p.db", dir.display());
+    let account = json_stdout(&passmint(&db, &["accounts", "create", "--name", "Port"]));
+    let key = account["test_key"].as_str().unwrap().to_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("PASSMINT_ADDR", "127.0.0.1:0")
+        .env_remove("PASSMINT_PUBLIC_URL")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("passmint listening") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("listening line");
+    let at = line.find("127.0.0.1:").expect("address in the line") + "127.0.0.1:".len();
+    let port: u16 = line[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let template = client
+        .post(format!("{base}/v1/templates"))
+        .bearer_auth(&key)
+        .json(
+            &serde_json::json!({"name": "T", "type": "generic", "apple_style": "generic",
+            "design": {"organization_name": "O", "description": "D"}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let pass = client
+        .post(format!("{base}/v1/passes"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"template_id": template["id"]}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        pass["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{base}/p/")),
+        "{pass}"
+    );
+}

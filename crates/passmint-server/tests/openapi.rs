@@ -1325,6 +1325,7 @@ mod live {
             key_cache_seconds: 0,
             workers: Some(1),
             webhooks: Default::default(),
+            apns: Default::default(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {

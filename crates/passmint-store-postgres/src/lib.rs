@@ -14,6 +14,7 @@ mod templates;
 pub mod testing;
 #[cfg(all(test, feature = "testing"))]
 mod tests;
+mod wallet;
 mod webhooks;
 
 pub use admin::create_database_if_missing;

@@ -14,6 +14,11 @@
 //! `d` CTE of [`fan_out_cte`] inserts them from the event and the pass row the
 //! statement wrote (or, for a bare event, read), so the outbox is written with the
 //! event or not at all, at no extra round trip.
+//!
+//! An update with `push` runs in a transaction: the wallet tag first (see
+//! [`crate::wallet`]), then the update statement, which also writes the tag and
+//! enqueues one push job per registration of the pass (`INSERT … SELECT` from the
+//! registrations, in the same statement).
 
 use crate::PgStore;
 use crate::error::{TxError, store_error};
@@ -21,6 +26,7 @@ use crate::idempotency::{completion_binds, completion_cte, key_lost};
 use crate::list::List;
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow, UpdateOutcome};
 use crate::sql::{Bind, Stmt};
+use crate::wallet::{push_jobs_cte, tick};
 use crate::webhooks::fan_out_cte;
 use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
@@ -143,14 +149,21 @@ static GET: LazyLock<String> = LazyLock::new(|| {
 
 /// `updated`, `completed`, `found`, `enqueued`. `$1..$16` are the pass, `$17` the
 /// expected version, then the event's 7 values if any, then the completion's 6 if
-/// any.
-fn update_sql(with_event: bool, completing: bool) -> String {
+/// any, then, with `push`, the pass's new wallet tag (the statement then also
+/// enqueues the push jobs of the pass's registrations).
+fn update_sql(with_event: bool, completing: bool, push: bool) -> String {
+    let tag = 18 + 7 * usize::from(with_event) + 6 * usize::from(completing);
+    let wallet_tag = if push {
+        format!(", wallet_tag = ${tag}")
+    } else {
+        String::new()
+    };
     let mut next = 18;
-    let mut ctes = String::from(
+    let mut ctes = format!(
         "u AS (UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
          auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
          metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
-         updated_at = $15, version = $16 \
+         updated_at = $15, version = $16{wallet_tag} \
          WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17 RETURNING *)",
     );
     let enqueued = if with_event {
@@ -170,6 +183,9 @@ fn update_sql(with_event: bool, completing: bool) -> String {
     } else {
         "1::bigint"
     };
+    if push {
+        ctes.push_str(&format!(", {}", push_jobs_cte("u", "$15")));
+    }
     format!(
         "WITH {ctes} SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
          EXISTS (SELECT 1 FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3) AS found, \
@@ -177,11 +193,16 @@ fn update_sql(with_event: bool, completing: bool) -> String {
     )
 }
 
-static UPDATE: [LazyLock<String>; 4] = [
-    LazyLock::new(|| update_sql(false, false)),
-    LazyLock::new(|| update_sql(true, false)),
-    LazyLock::new(|| update_sql(false, true)),
-    LazyLock::new(|| update_sql(true, true)),
+/// Indexed by `event + 2 * completing + 4 * push`.
+static UPDATE: [LazyLock<String>; 8] = [
+    LazyLock::new(|| update_sql(false, false, false)),
+    LazyLock::new(|| update_sql(true, false, false)),
+    LazyLock::new(|| update_sql(false, true, false)),
+    LazyLock::new(|| update_sql(true, true, false)),
+    LazyLock::new(|| update_sql(false, false, true)),
+    LazyLock::new(|| update_sql(true, false, true)),
+    LazyLock::new(|| update_sql(false, true, true)),
+    LazyLock::new(|| update_sql(true, true, true)),
 ];
 
 fn json_error(e: serde_json::Error) -> StoreError {
@@ -334,6 +355,7 @@ impl PassStore for PgStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
+        push: bool,
     ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.push(Bind::BigInt(expected_version));
@@ -343,9 +365,12 @@ impl PassStore for PgStore {
         if let Some(c) = idem {
             binds.extend(completion_binds(c));
         }
-        let sql = UPDATE[usize::from(event.is_some()) + 2 * usize::from(idem.is_some())].as_str();
+        let sql = UPDATE[usize::from(event.is_some())
+            + 2 * usize::from(idem.is_some())
+            + 4 * usize::from(push)]
+        .as_str();
         let mut conn = self.conn().await?;
-        if idem.is_none() {
+        if idem.is_none() && !push {
             // The pass, its event and its deliveries are one statement, atomic by
             // itself.
             return Stmt::new(sql, binds)
@@ -355,6 +380,10 @@ impl PassStore for PgStore {
                 .check();
         }
         conn.transaction::<u64, TxError, _>(async move |conn| {
+            if push {
+                // The tag first, before the update locks the pass (see `wallet`).
+                binds.push(Bind::BigInt(tick(conn).await?));
+            }
             let outcome = Stmt::new(sql, binds)
                 .get_result::<PassUpdated>(conn)
                 .await?;

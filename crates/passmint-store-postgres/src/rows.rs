@@ -17,6 +17,7 @@ use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::StoreResult;
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::wallet::{PushJob, Registration};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -243,6 +244,86 @@ impl TryFrom<EventRow> for PassEvent {
             pass_id: parse_id!(PassId, r.pass_id)?,
             kind: EventType::parse(&r.kind).ok_or_else(|| decode_error("event type", &r.kind))?,
             metadata: json_object("event metadata", r.metadata)?,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub(crate) const REGISTRATION_COLUMNS: &str =
+    "device_library_id, pass_id, account_id, mode, pass_type_id, push_token, created_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct RegistrationRow {
+    #[diesel(sql_type = Text)]
+    device_library_id: String,
+    #[diesel(sql_type = Text)]
+    pass_id: String,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    mode: String,
+    #[diesel(sql_type = Text)]
+    pass_type_id: String,
+    #[diesel(sql_type = Text)]
+    push_token: String,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<RegistrationRow> for Registration {
+    type Error = StoreError;
+
+    fn try_from(r: RegistrationRow) -> Result<Self, StoreError> {
+        Ok(Registration {
+            device_library_id: r.device_library_id,
+            pass_id: parse_id!(PassId, r.pass_id)?,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            mode: mode(&r.mode)?,
+            pass_type_id: r.pass_type_id,
+            push_token: r.push_token,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub(crate) const PUSH_JOB_COLUMNS: &str = "id, account_id, mode, pass_id, device_library_id, \
+     push_token, pass_type_id, attempts, created_at";
+
+#[derive(QueryableByName)]
+pub(crate) struct PushJobRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    account_id: String,
+    #[diesel(sql_type = Text)]
+    mode: String,
+    #[diesel(sql_type = Text)]
+    pass_id: String,
+    #[diesel(sql_type = Text)]
+    device_library_id: String,
+    #[diesel(sql_type = Text)]
+    push_token: String,
+    #[diesel(sql_type = Text)]
+    pass_type_id: String,
+    #[diesel(sql_type = Integer)]
+    attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<PushJobRow> for PushJob {
+    type Error = StoreError;
+
+    fn try_from(r: PushJobRow) -> Result<Self, StoreError> {
+        Ok(PushJob {
+            id: r.id,
+            account_id: parse_id!(AccountId, r.account_id)?,
+            mode: mode(&r.mode)?,
+            pass_id: parse_id!(PassId, r.pass_id)?,
+            device_library_id: r.device_library_id,
+            push_token: r.push_token,
+            pass_type_id: r.pass_type_id,
+            attempts: u32::try_from(r.attempts).map_err(|e| decode_error("attempts", e))?,
             created_at: r.created_at,
         })
     }

@@ -16,7 +16,7 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::Error as DieselError;
 use diesel::serialize::{IsNull, Output, ToSql};
 use diesel::sql_types::{
-    BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
+    Array, BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
 };
 use std::borrow::Cow;
 use std::io::Write;
@@ -60,6 +60,8 @@ pub(crate) enum Bind<'a> {
     NullableTimestamptz(Option<OffsetDateTime>),
     Jsonb(JsonText),
     Bytea(&'a [u8]),
+    /// A `bigint[]` (for `= ANY($n)`).
+    BigIntArray(&'a [i64]),
 }
 
 impl<'a> Bind<'a> {
@@ -81,6 +83,7 @@ impl<'a> Bind<'a> {
             Bind::NullableTimestamptz(v) => out.push_bind_param::<Nullable<Timestamptz>, _>(v),
             Bind::Jsonb(v) => out.push_bind_param::<Jsonb, _>(v),
             Bind::Bytea(v) => out.push_bind_param::<Binary, [u8]>(v),
+            Bind::BigIntArray(v) => out.push_bind_param::<Array<BigInt>, [i64]>(v),
         }
     }
 }

@@ -1,21 +1,32 @@
 //! [`TemplateStore`]. An insert and its idempotency completion are one statement
 //! (the insert reads the `done` CTE, so a lost ticket inserts nothing); an update
 //! with a completion runs in a transaction, since either half may fail alone.
+//!
+//! An update with a cascade runs in a transaction too: the template update, the
+//! wallet tag (see [`crate::wallet`]), then one statement for every non-voided pass
+//! of the template: version + 1 and the tag, an `updated` event each (its id
+//! computed in SQL exactly as [`TemplateCascade::event_id`] does), the events'
+//! webhook deliveries (with the pass after the change) and one push job per
+//! registration.
 
 use crate::PgStore;
 use crate::error::{TxError, store_error};
 use crate::idempotency::{completion_binds, completion_cte, key_lost};
 use crate::list::List;
-use crate::rows::{TEMPLATE_COLUMNS, TemplateRow, UpdateOutcome};
+use crate::rows::{EVENT_COLUMNS, TEMPLATE_COLUMNS, TemplateRow, UpdateOutcome};
 use crate::sql::{Bind, Stmt};
+use crate::wallet::{push_jobs_cte, tick};
+use crate::webhooks::fan_out_each_cte;
 use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
+use passmint_domain::event::EventType;
 use passmint_domain::idempotency::IdemCompletion;
-use passmint_domain::ids::{AccountId, TemplateId};
+use passmint_domain::ids::{AccountId, EventId, TemplateId};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
+use passmint_domain::wallet::TemplateCascade;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -57,7 +68,35 @@ fn update_sql(completing: bool) -> String {
 }
 
 static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
+
 static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
+
+/// The cascade: `$1` the template, `$2` its account, `$3` the time, `$4` the
+/// events' metadata, `$5` the time in Unix microseconds (text), `$6` the wallet
+/// tag; returns `enqueued`. The account and both modes lead the pass filter so
+/// that it reads `passes_template_idx`.
+static CASCADE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH u AS (UPDATE passes SET version = version + 1, updated_at = $3, wallet_tag = $6 \
+         WHERE account_id = $2 AND mode IN ('test', 'live') AND template_id = $1 \
+         AND voided_at IS NULL RETURNING *), \
+         e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
+         SELECT '{}' || substr(encode(sha256(convert_to($1 || '.' || $5 || '.' || u.id, \
+         'UTF8')), 'hex'), 1, 24), u.account_id, u.mode, u.id, '{}', $4, $3 FROM u \
+         RETURNING id, account_id, mode, kind, created_at, pass_id), {}, {} \
+         SELECT (SELECT count(*) FROM d) AS enqueued",
+        EventId::PREFIX,
+        EventType::Updated.as_str(),
+        fan_out_each_cte("u"),
+        push_jobs_cte("u", "$3"),
+    )
+});
+
+#[derive(diesel::QueryableByName)]
+struct Enqueued {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    enqueued: i64,
+}
 
 fn template_binds(t: &Template) -> StoreResult<Vec<Bind<'_>>> {
     Ok(vec![
@@ -136,25 +175,56 @@ impl TemplateStore for PgStore {
         template: &Template,
         expected_updated_at: OffsetDateTime,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+        cascade: Option<&TemplateCascade>,
+    ) -> StoreResult<u64> {
         let mut binds = template_binds(template)?;
         binds.push(Bind::Timestamptz(expected_updated_at));
-        let mut conn = self.conn().await?;
-        match idem {
-            // One write: the statement is atomic by itself.
-            None => UpdateOutcome::run(&mut conn, UPDATE.as_str(), binds)
-                .await?
-                .check(CHANGED),
+        let sql = match idem {
+            None => UPDATE.as_str(),
             Some(c) => {
                 binds.extend(completion_binds(c));
-                conn.transaction::<(), TxError, _>(async move |conn| {
-                    let outcome =
-                        UpdateOutcome::run(conn, UPDATE_COMPLETING.as_str(), binds).await?;
-                    Ok(outcome.check(CHANGED)?)
+                UPDATE_COMPLETING.as_str()
+            }
+        };
+        let mut conn = self.conn().await?;
+        let Some(cascade) = cascade else {
+            if idem.is_none() {
+                // One write: the statement is atomic by itself.
+                UpdateOutcome::run(&mut conn, sql, binds)
+                    .await?
+                    .check(CHANGED)?;
+                return Ok(0);
+            }
+            return conn
+                .transaction::<u64, TxError, _>(async move |conn| {
+                    UpdateOutcome::run(conn, sql, binds).await?.check(CHANGED)?;
+                    Ok(0)
                 })
                 .await
-                .map_err(|e| e.0)
-            }
-        }
+                .map_err(|e| e.0);
+        };
+        let metadata = Bind::json(&cascade.metadata)
+            .map_err(|e| StoreError::Backend(format!("cascade metadata: {e}")))?;
+        let micros = (cascade.at.unix_timestamp_nanos() / 1000).to_string();
+        conn.transaction::<u64, TxError, _>(async move |conn| {
+            UpdateOutcome::run(conn, sql, binds).await?.check(CHANGED)?;
+            let tag = tick(conn).await?;
+            let cascaded = Stmt::new(
+                CASCADE.as_str(),
+                vec![
+                    Bind::Text(template.id.as_str()),
+                    Bind::Text(template.account_id.as_str()),
+                    Bind::Timestamptz(cascade.at),
+                    metadata,
+                    Bind::Text(&micros),
+                    Bind::BigInt(tag),
+                ],
+            )
+            .get_result::<Enqueued>(conn)
+            .await?;
+            Ok(u64::try_from(cascaded.enqueued).unwrap_or(0))
+        })
+        .await
+        .map_err(|e| e.0)
     }
 }

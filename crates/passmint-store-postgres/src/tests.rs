@@ -18,8 +18,9 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, Store, TemplateStore, WebhookStore,
+    AccountStore, IdempotencyStore, PassStore, Store, TemplateStore, WalletStore, WebhookStore,
 };
+use passmint_domain::wallet::{RegisterOutcome, Registration, TemplateCascade};
 use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_testkit::fixtures;
 use serde_json::Value;
@@ -145,7 +146,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     changed.updated_at = fixtures::timestamp();
     let (r, n) = counted(
         log,
-        store.update_template(&changed, template.updated_at, None),
+        store.update_template(&changed, template.updated_at, None, None),
     )
     .await;
     r.unwrap();
@@ -156,7 +157,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let done = fixtures::completion(&ticket, 200);
     let (r, n) = counted(
         log,
-        store.update_template(&again, changed.updated_at, Some(&done)),
+        store.update_template(&again, changed.updated_at, Some(&done), None),
     )
     .await;
     r.unwrap();
@@ -239,13 +240,17 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     expect("list_passes", n, 1);
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    let (r, n) = counted(log, store.update_pass(&next, 1, Some(&updated), None)).await;
+    let (r, n) = counted(
+        log,
+        store.update_pass(&next, 1, Some(&updated), None, false),
+    )
+    .await;
     r.unwrap();
     expect("update_pass with event", n, 1);
     let ticket = take(&fixtures::idem_key()).await;
     let third = fixtures::next_version(&next);
     let done = fixtures::completion(&ticket, 200);
-    let (r, n) = counted(log, store.update_pass(&third, 2, None, Some(&done))).await;
+    let (r, n) = counted(log, store.update_pass(&third, 2, None, Some(&done), false)).await;
     r.unwrap();
     expect("update_pass with completion (BEGIN, update, COMMIT)", n, 3);
     let (r, n) = counted(
@@ -301,6 +306,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
             3,
             Some(&fixtures::event(&next, EventType::Voided)),
             None,
+            false,
         ),
     )
     .await;
@@ -348,6 +354,116 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let (r, n) = counted(log, store.delete_webhook(&scope, &webhook.id)).await;
     r.unwrap();
     expect("delete_webhook", n, 1);
+
+    let (r, n) = counted(log, store.find_pass_by_serial(&test_pass.serial_number)).await;
+    r.unwrap();
+    expect("find_pass_by_serial", n, 1);
+    let registration = Registration {
+        device_library_id: fixtures::base62(20),
+        pass_id: test_pass.id.clone(),
+        account_id: test_pass.account_id.clone(),
+        mode: test_pass.mode,
+        pass_type_id: "pass.com.example.costs".into(),
+        push_token: "00ff".repeat(16),
+        created_at: fixtures::timestamp(),
+    };
+    let installed = fixtures::event(&test_pass, EventType::Installed);
+    let (r, n) = counted(log, store.register_device(&registration, &installed)).await;
+    assert!(matches!(r.unwrap(), RegisterOutcome::Created { .. }));
+    expect("register_device, new", n, 1);
+    let (r, n) = counted(log, store.register_device(&registration, &installed)).await;
+    assert_eq!(r.unwrap(), RegisterOutcome::Existing);
+    expect("register_device, existing (insert, then update)", n, 2);
+    let (r, n) = counted(log, store.registrations_of(&test_pass.id)).await;
+    r.unwrap();
+    expect("registrations_of", n, 1);
+    let (r, n) = counted(
+        log,
+        store.updated_serials(
+            &registration.device_library_id,
+            &registration.pass_type_id,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.unwrap().serial_numbers.len(), 1);
+    expect("updated_serials", n, 1);
+    let current = store
+        .get_pass(&test_pass.scope(), &test_pass.id)
+        .await
+        .unwrap();
+    let pushed = fixtures::next_version(&current);
+    let (r, n) = counted(
+        log,
+        store.update_pass(
+            &pushed,
+            current.version,
+            Some(&fixtures::event(&pushed, EventType::Updated)),
+            None,
+            true,
+        ),
+    )
+    .await;
+    r.unwrap();
+    expect("update_pass with push (BEGIN, tag, update, COMMIT)", n, 4);
+    let mut redesigned = template.clone();
+    redesigned.updated_at = fixtures::timestamp();
+    let cascade = TemplateCascade {
+        at: redesigned.updated_at,
+        metadata: serde_json::Map::new(),
+    };
+    let expected_updated_at = store
+        .get_template(&account.id, &template.id)
+        .await
+        .unwrap()
+        .updated_at;
+    let (r, n) = counted(
+        log,
+        store.update_template(&redesigned, expected_updated_at, None, Some(&cascade)),
+    )
+    .await;
+    r.unwrap();
+    expect(
+        "update_template with cascade (BEGIN, update, tag, cascade, COMMIT)",
+        n,
+        5,
+    );
+    let (r, n) = counted(log, store.pending_pushes()).await;
+    assert!(r.unwrap() >= 2);
+    expect("pending_pushes", n, 1);
+    let push_claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 1000,
+    };
+    let (r, n) = counted(log, store.claim_pushes(&push_claim)).await;
+    let jobs = r.unwrap();
+    assert!(jobs.len() >= 2);
+    expect("claim_pushes", n, 1);
+    let (r, n) = counted(
+        log,
+        store.reschedule_push(jobs[0].id, &push_claim.token, push_claim.now, "503"),
+    )
+    .await;
+    r.unwrap();
+    expect("reschedule_push", n, 1);
+    let ids: Vec<i64> = jobs[1..].iter().map(|j| j.id).collect();
+    let (r, n) = counted(log, store.complete_pushes(&push_claim.token, &ids)).await;
+    assert_eq!(r.unwrap(), ids.len() as u64);
+    expect("complete_pushes", n, 1);
+    let (r, n) = counted(
+        log,
+        store.unregister_device(
+            &registration.device_library_id,
+            &test_pass.id,
+            None,
+            &fixtures::event(&test_pass, EventType::Removed),
+        ),
+    )
+    .await;
+    assert_eq!(r.unwrap(), Some(0));
+    expect("unregister_device", n, 1);
 
     let wrong: Vec<_> = costs
         .iter()
@@ -536,4 +652,168 @@ async fn a_page_5000_rows_deep_reads_only_its_rows() {
             }
         }
     }
+}
+
+/// A cascade's deliveries carry each pass as it is after the change, with the
+/// `updated` event of that pass.
+#[tokio::test]
+async fn cascade_deliveries_carry_each_pass_after_the_change() {
+    let store = testing::fresh_store().await;
+    let account = fixtures::account();
+    store.insert_account(&account).await.unwrap();
+    let template = fixtures::template(&account);
+    store.insert_template(&template, None).await.unwrap();
+    let mut passes = Vec::new();
+    for mode in [Mode::Test, Mode::Live, Mode::Test] {
+        let pass = fixtures::pass(&account, mode, &template);
+        store
+            .insert_pass(&pass, &fixtures::event(&pass, EventType::Created), None)
+            .await
+            .unwrap();
+        passes.push(pass);
+    }
+    for (mode, events) in [(Mode::Test, "*"), (Mode::Live, "pass.updated")] {
+        store
+            .insert_webhook(&fixtures::webhook(&account, mode, &[events]), None)
+            .await
+            .unwrap();
+    }
+    let mut redesigned = template.clone();
+    redesigned.updated_at = fixtures::timestamp();
+    let cascade = TemplateCascade {
+        at: redesigned.updated_at,
+        metadata: fixtures::json_map(serde_json::json!({"template": ["design"]})),
+    };
+    let enqueued = store
+        .update_template(&redesigned, template.updated_at, None, Some(&cascade))
+        .await
+        .unwrap();
+    assert_eq!(enqueued, 3, "one delivery per pass, to its mode's webhook");
+    let claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 100,
+    };
+    let claimed = store.claim_deliveries(&claim).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    for c in &claimed {
+        let pass = passes.iter().find(|p| p.id == c.pass.id).unwrap();
+        let now = store.get_pass(&pass.scope(), &pass.id).await.unwrap();
+        assert_eq!(now.version, pass.version + 1);
+        assert_eq!(c.pass, now, "the snapshot is the pass after the change");
+        assert_eq!(c.event.id, cascade.event_id(&template.id, &pass.id));
+        assert_eq!(c.event.kind, EventType::Updated);
+        assert_eq!(c.event.metadata, cascade.metadata);
+        assert_eq!(c.delivery.created_at, cascade.at);
+    }
+}
+
+/// Pushed pass updates and template cascades running at once only ever conflict
+/// (the wallet tag is always taken before any pass is locked, so no deadlock), and
+/// every committed change enqueued its push jobs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pushed_updates_and_cascades_never_deadlock() {
+    const PASSES: usize = 12;
+    const ROUNDS: usize = 25;
+    let store = Arc::new(testing::fresh_database().await.store_with_pool(8).await);
+    let account = fixtures::account();
+    store.insert_account(&account).await.unwrap();
+    let template = fixtures::template(&account);
+    store.insert_template(&template, None).await.unwrap();
+    let mut passes = Vec::new();
+    for _ in 0..PASSES {
+        let pass = fixtures::pass(&account, Mode::Test, &template);
+        store
+            .insert_pass(&pass, &fixtures::event(&pass, EventType::Created), None)
+            .await
+            .unwrap();
+        let registration = Registration {
+            device_library_id: fixtures::base62(20),
+            pass_id: pass.id.clone(),
+            account_id: pass.account_id.clone(),
+            mode: pass.mode,
+            pass_type_id: "pass.com.example.race".into(),
+            push_token: "ab".repeat(32),
+            created_at: fixtures::timestamp(),
+        };
+        store
+            .register_device(&registration, &fixtures::event(&pass, EventType::Installed))
+            .await
+            .unwrap();
+        passes.push(pass);
+    }
+    let passes = Arc::new(passes);
+    let mut updaters = Vec::new();
+    for worker in 0..4 {
+        let (store, passes) = (store.clone(), passes.clone());
+        updaters.push(tokio::spawn(async move {
+            let mut pushed = 0u64;
+            for round in 0..ROUNDS {
+                let p = &passes[(worker * 5 + round) % PASSES];
+                let current = store.get_pass(&p.scope(), &p.id).await.unwrap();
+                let next = fixtures::next_version(&current);
+                let event = fixtures::event(&next, EventType::Updated);
+                match store
+                    .update_pass(&next, current.version, Some(&event), None, true)
+                    .await
+                {
+                    Ok(_) => pushed += 1,
+                    Err(passmint_domain::StoreError::Conflict(_)) => {}
+                    Err(e) => panic!("pushed update: {e:?}"),
+                }
+            }
+            pushed
+        }));
+    }
+    let cascader = {
+        let (store, template) = (store.clone(), template.clone());
+        tokio::spawn(async move {
+            let mut cascades = 0u64;
+            for _ in 0..ROUNDS / 2 {
+                let current = store
+                    .get_template(&template.account_id, &template.id)
+                    .await
+                    .unwrap();
+                let mut next = current.clone();
+                next.updated_at = fixtures::timestamp();
+                let cascade = TemplateCascade {
+                    at: next.updated_at,
+                    metadata: serde_json::Map::new(),
+                };
+                match store
+                    .update_template(&next, current.updated_at, None, Some(&cascade))
+                    .await
+                {
+                    Ok(_) => cascades += 1,
+                    Err(passmint_domain::StoreError::Conflict(_)) => {}
+                    Err(e) => panic!("cascade: {e:?}"),
+                }
+            }
+            cascades
+        })
+    };
+    let mut pushed = 0;
+    for u in updaters {
+        pushed += u.await.unwrap();
+    }
+    let cascades = cascader.await.unwrap();
+    assert!(
+        cascades > 0 && pushed > 0,
+        "{cascades} cascades, {pushed} updates"
+    );
+    assert_eq!(
+        store.pending_pushes().await.unwrap(),
+        pushed + cascades * PASSES as u64,
+        "one job per registration of every committed change"
+    );
+    let serials = store
+        .updated_serials(&fixtures::base62(20), "pass.com.example.race", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        serials.last_updated,
+        i64::try_from(pushed + cascades).unwrap(),
+        "one tag per committed change (refused ones roll theirs back)"
+    );
 }

@@ -45,13 +45,26 @@ use time::{OffsetDateTime, UtcOffset};
 /// account_id, mode, kind, created_at`) with the snapshot of the pass row in the
 /// CTE named `pass`. It returns one row per delivery.
 pub(crate) fn fan_out_cte(pass: &str) -> String {
+    fan_out(&format!("CROSS JOIN {pass}"), pass)
+}
+
+/// [`fan_out_cte`] for several events at once (a template cascade): each event of
+/// `e`, which also returns `pass_id`, with the snapshot of its own pass among the
+/// rows of the CTE `pass`.
+pub(crate) fn fan_out_each_cte(pass: &str) -> String {
+    fan_out(&format!("JOIN {pass} ON {pass}.id = e.pass_id"), pass)
+}
+
+/// The snapshot leaves out what is no part of [`Pass`] (`seq`, `wallet_tag`).
+fn fan_out(join: &str, pass: &str) -> String {
     format!(
         "d AS (INSERT INTO webhook_deliveries (id, webhook_id, account_id, mode, event_id, \
          event_type, pass_snapshot, status, attempts, next_attempt_at, due_at, created_at) \
          SELECT 'whd_' || substr(encode(sha256(convert_to(e.id || '.' || w.id, 'UTF8')), \
-         'hex'), 1, 24), w.id, e.account_id, e.mode, e.id, e.kind, to_jsonb({pass}) - 'seq', \
+         'hex'), 1, 24), w.id, e.account_id, e.mode, e.id, e.kind, \
+         to_jsonb({pass}) - 'seq' - 'wallet_tag', \
          'pending', 0, e.created_at, e.created_at, e.created_at \
-         FROM e CROSS JOIN {pass} JOIN webhooks w ON w.account_id = e.account_id \
+         FROM e {join} JOIN webhooks w ON w.account_id = e.account_id \
          AND w.mode = e.mode AND w.enabled \
          AND (w.events @> '[\"*\"]' OR w.events @> jsonb_build_array('pass.' || e.kind)) \
          RETURNING 1)"

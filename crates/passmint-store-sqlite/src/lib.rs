@@ -15,6 +15,7 @@ mod templates;
 pub mod testing;
 #[cfg(all(test, feature = "testing"))]
 mod tests;
+mod wallet;
 mod webhooks;
 
 pub use error::SqliteStoreError;

@@ -11,6 +11,10 @@
 //!
 //! Every event is followed, in its transaction, by [`fan_out`]: the deliveries of
 //! the webhooks subscribed to it (the outbox).
+//!
+//! An update with `push` takes the next wallet tag first (a refused update rolls
+//! it back), stores it with the pass in the same `UPDATE`, and enqueues the pass's
+//! push jobs after its event ([`crate::wallet`]).
 
 use crate::SqliteStore;
 use crate::error::store_error;
@@ -18,6 +22,7 @@ use crate::idempotency::{complete, completion};
 use crate::list::{List, exists};
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
 use crate::sql::{Bind, Stmt};
+use crate::wallet::{enqueue_pushes, next_tag};
 use crate::webhooks::fan_out;
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
@@ -51,11 +56,12 @@ static GET: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
 });
 
-/// `$1..$16` are the pass, `$17` the expected version.
+/// `$1..$16` are the pass, `$17` the expected version, `$18` the new wallet tag
+/// (NULL keeps the tag).
 const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
      auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
      metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
-     updated_at = $15, version = $16 \
+     updated_at = $15, version = $16, wallet_tag = coalesce($18, wallet_tag) \
      WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
 
 fn json_error(e: serde_json::Error) -> StoreError {
@@ -85,7 +91,7 @@ fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
 }
 
 /// The statement inserting `e`.
-fn insert_event(e: &PassEvent) -> StoreResult<Stmt> {
+pub(crate) fn insert_event(e: &PassEvent) -> StoreResult<Stmt> {
     Ok(Stmt::new(
         INSERT_EVENT.as_str(),
         vec![
@@ -203,10 +209,10 @@ impl PassStore for SqliteStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
+        push: bool,
     ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.push(Bind::BigInt(expected_version));
-        let update = Stmt::new(UPDATE, binds);
         let event = match event {
             Some(e) => Some((e.clone(), insert_event(e)?)),
             None => None,
@@ -216,6 +222,9 @@ impl PassStore for SqliteStore {
         let id = pass.id.as_str().to_owned();
         let scope = scope_binds(&pass.scope());
         self.write_tx(move |conn| {
+            let tag = if push { Some(next_tag(conn)?) } else { None };
+            binds.push(Bind::NullableBigInt(tag));
+            let update = Stmt::new(UPDATE, binds);
             if update.execute(conn).map_err(store_error)? == 0 {
                 return Err(if exists(conn, "passes", &id, scope)? {
                     StoreError::Conflict(CHANGED.into())
@@ -230,6 +239,9 @@ impl PassStore for SqliteStore {
                 }
                 None => 0,
             };
+            if push {
+                enqueue_pushes(conn, &id, snapshot.updated_at)?;
+            }
             if let Some(done) = done {
                 complete(conn, done)?;
             }

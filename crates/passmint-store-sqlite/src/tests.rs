@@ -176,9 +176,12 @@ async fn a_panicking_write_loses_its_connection_not_the_writer() {
 }
 
 #[tokio::test]
-async fn webhook_statements_seek_their_index_without_sorting() {
+async fn webhook_and_wallet_statements_seek_their_index_without_sorting() {
     let store = testing::fresh_store().await;
-    for (index, stmt) in crate::webhooks::indexed_statements() {
+    let statements = crate::webhooks::indexed_statements()
+        .into_iter()
+        .chain(crate::wallet::indexed_statements());
+    for (index, stmt) in statements {
         let stmt = stmt.explain();
         let plan = store
             .read(move |conn| {
@@ -197,6 +200,12 @@ async fn webhook_statements_seek_their_index_without_sorting() {
                 .iter()
                 .any(|d| d.contains(&format!("USING INDEX {index}"))),
             "seeks {index}: {details:#?}"
+        );
+        assert!(
+            details
+                .iter()
+                .all(|d| !d.starts_with("SCAN") || d.starts_with("SCAN json_each")),
+            "no table scan: {details:#?}"
         );
     }
 }

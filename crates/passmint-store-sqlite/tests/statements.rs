@@ -12,6 +12,7 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::Store;
+use passmint_domain::wallet::{Registration, TemplateCascade};
 use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_store_sqlite::testing;
 use passmint_testkit::fixtures;
@@ -96,7 +97,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     next.updated_at = fixtures::timestamp();
     call!(
         "update_template",
-        store.update_template(&next, template.updated_at, None)
+        store.update_template(&next, template.updated_at, None, None)
     );
     let pass = fixtures::pass(&account, Mode::Test, &template);
     let req = fixtures::idem_request(
@@ -139,7 +140,8 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
             &next,
             pass.version,
             Some(&fixtures::event(&next, EventType::Updated)),
-            None
+            None,
+            false
         )
     );
     call!(
@@ -194,6 +196,98 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         store.retry_delivery(&scope, &webhook.id, &delivery, fixtures::timestamp())
     );
     call!("delete_webhook", store.delete_webhook(&scope, &webhook.id));
+
+    // Wallet: a device registers, the pass changes with a push, the job is claimed,
+    // rescheduled, claimed again and completed; a template cascade; unregistering.
+    call!(
+        "find_pass_by_serial",
+        store.find_pass_by_serial(&next.serial_number)
+    );
+    let registration = Registration {
+        device_library_id: fixtures::base62(20),
+        pass_id: next.id.clone(),
+        account_id: next.account_id.clone(),
+        mode: next.mode,
+        pass_type_id: "pass.com.example.statements".into(),
+        push_token: "0123456789abcdef".into(),
+        created_at: fixtures::timestamp(),
+    };
+    call!(
+        "register_device (new)",
+        store.register_device(&registration, &fixtures::event(&next, EventType::Installed))
+    );
+    call!(
+        "register_device (existing)",
+        store.register_device(&registration, &fixtures::event(&next, EventType::Installed))
+    );
+    call!("registrations_of", store.registrations_of(&next.id));
+    let pushed = fixtures::next_version(&next);
+    call!(
+        "update_pass + event + push",
+        store.update_pass(
+            &pushed,
+            next.version,
+            Some(&fixtures::event(&pushed, EventType::Updated)),
+            None,
+            true
+        )
+    );
+    call!(
+        "updated_serials",
+        store.updated_serials(
+            &registration.device_library_id,
+            &registration.pass_type_id,
+            Some(0)
+        )
+    );
+    call!("pending_pushes", store.pending_pushes());
+    let claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 10,
+    };
+    let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
+    call!(
+        "reschedule_push",
+        store.reschedule_push(jobs[0].id, &claim.token, claim.now, "503")
+    );
+    let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
+    call!(
+        "complete_pushes",
+        store.complete_pushes(&claim.token, &[jobs[0].id])
+    );
+    let current = store.get_template(&account.id, &template.id).await.unwrap();
+    let mut redesigned = current.clone();
+    redesigned.updated_at = fixtures::timestamp();
+    let cascade = TemplateCascade {
+        at: redesigned.updated_at,
+        metadata: Default::default(),
+    };
+    call!(
+        "update_template + cascade (one pass)",
+        store.update_template(&redesigned, current.updated_at, None, Some(&cascade))
+    );
+    let claim = ClaimRequest {
+        now: fixtures::timestamp(),
+        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
+        token: fixtures::base62(24),
+        limit: 10,
+    };
+    let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
+    call!(
+        "complete_pushes",
+        store.complete_pushes(&claim.token, &[jobs[0].id])
+    );
+    call!(
+        "unregister_device",
+        store.unregister_device(
+            &registration.device_library_id,
+            &next.id,
+            None,
+            &fixtures::event(&next, EventType::Removed)
+        )
+    );
     call!(
         "purge_idempotent",
         store.purge_idempotent(fixtures::timestamp())
@@ -231,6 +325,22 @@ async fn each_call_costs_few_statements_and_prepares_once() {
             // BEGIN IMMEDIATE, update, event, subscribed webhooks, COMMIT.
             "update_pass + event" => 5,
             "list_passes (empty cursor page)" => 2,
+            // BEGIN IMMEDIATE, registration, event, subscribed webhooks, COMMIT.
+            "register_device (new)" => 5,
+            // BEGIN IMMEDIATE, registration (none), re-registration, COMMIT.
+            "register_device (existing)" => 4,
+            // BEGIN IMMEDIATE, tag, update, event, subscribed webhooks, push jobs,
+            // COMMIT.
+            "update_pass + event + push" => 7,
+            // BEGIN, clock, serials, COMMIT.
+            "updated_serials" => 4,
+            // BEGIN IMMEDIATE, due jobs, lease, COMMIT.
+            "claim_pushes (one)" => 4,
+            // BEGIN IMMEDIATE, template, tag, passes, then per pass its event,
+            // subscribed webhooks and push jobs, COMMIT.
+            "update_template + cascade (one pass)" => 8,
+            // BEGIN IMMEDIATE, delete, event, subscribed webhooks, COMMIT.
+            "unregister_device" => 5,
             _ => 1,
         };
         assert!(

@@ -156,6 +156,19 @@ macro_rules! store_contract_tests {
             ]; [
                 concurrent_claims_never_share_a_delivery,
             ]);
+
+            $crate::__store_contract_group!($factory; wallet; [
+                find_pass_by_serial_any_scope,
+                register_new_then_existing,
+                unregister_removes_with_event,
+                updated_serials_follow_the_tag,
+                pushed_changes_enqueue_one_job_per_registration,
+                template_cascade_updates_passes,
+                push_claims_lease_complete_and_reschedule,
+            ]; [
+                concurrent_registrations_exactly_one_created,
+                concurrent_push_claims_never_share_a_job,
+            ]);
         }
     };
 }

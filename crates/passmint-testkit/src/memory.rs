@@ -25,10 +25,13 @@ use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
     AccountStore, IdempotencyStore, PassStore, SigningStore, Store, StoreResult, TemplateStore,
-    WebhookStore,
+    WalletStore, WebhookStore,
 };
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
 use passmint_domain::template::Template;
+use passmint_domain::wallet::{
+    PushJob, RegisterOutcome, Registration, TemplateCascade, UpdatedSerials,
+};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, DeliveryStatus, Webhook, WebhookDelivery,
 };
@@ -163,6 +166,22 @@ struct State {
     dev_identity: Option<SigningCredentials>,
     webhooks: Table<Webhook>,
     deliveries: Table<Delivery>,
+    /// Wallet tag by pass (absent = 0) and the greatest tag given.
+    wallet_tags: HashMap<PassId, i64>,
+    wallet_clock: i64,
+    /// Registrations by (device, pass), in registration order.
+    registrations: BTreeMap<u64, Registration>,
+    pushes: BTreeMap<i64, Push>,
+    push_seq: i64,
+}
+
+/// A push job with its lease.
+#[derive(Clone, Debug)]
+struct Push {
+    job: PushJob,
+    /// When it may be claimed: `next_attempt_at`, or the end of its lease.
+    due_at: OffsetDateTime,
+    lease: Option<String>,
 }
 
 /// A delivery with what the outbox keeps for its worker.
@@ -279,6 +298,49 @@ impl State {
             );
         }
         targets.len() as u64
+    }
+
+    /// A change devices must hear about: a new wallet tag for the pass and a push
+    /// job per registration.
+    fn touch_for_devices(&mut self, pass: &PassId, now: OffsetDateTime) {
+        self.wallet_clock += 1;
+        let tag = self.wallet_clock;
+        self.wallet_tags.insert(pass.clone(), tag);
+        let regs: Vec<Registration> = self
+            .registrations
+            .values()
+            .filter(|r| &r.pass_id == pass)
+            .cloned()
+            .collect();
+        for r in regs {
+            self.push_seq += 1;
+            let id = self.push_seq;
+            self.pushes.insert(
+                id,
+                Push {
+                    job: PushJob {
+                        id,
+                        account_id: r.account_id,
+                        mode: r.mode,
+                        pass_id: r.pass_id,
+                        device_library_id: r.device_library_id,
+                        push_token: r.push_token,
+                        pass_type_id: r.pass_type_id,
+                        attempts: 0,
+                        created_at: now,
+                    },
+                    due_at: now,
+                    lease: None,
+                },
+            );
+        }
+    }
+
+    fn registration_seq(&self, dli: &str, pass: &PassId) -> Option<u64> {
+        self.registrations
+            .iter()
+            .find(|(_, r)| r.device_library_id == dli && &r.pass_id == pass)
+            .map(|(k, _)| *k)
     }
 
     /// The webhook `id` of the scope.
@@ -408,7 +470,8 @@ impl TemplateStore for MemoryStore {
         template: &Template,
         expected_updated_at: OffsetDateTime,
         idem: Option<&IdemCompletion>,
-    ) -> StoreResult<()> {
+        cascade: Option<&TemplateCascade>,
+    ) -> StoreResult<u64> {
         let mut s = self.state();
         match s.templates.get(template.id.as_str()) {
             Some(t) if t.account_id == template.account_id => {
@@ -419,11 +482,55 @@ impl TemplateStore for MemoryStore {
             _ => return Err(StoreError::NotFound),
         }
         s.check_completion(idem)?;
+        if let Some(c) = cascade {
+            let ids: Vec<PassId> = s
+                .passes
+                .rows
+                .values()
+                .filter(|p| p.template_id == template.id && !p.voided())
+                .map(|p| p.id.clone())
+                .collect();
+            if ids
+                .iter()
+                .any(|p| s.events.contains(c.event_id(&template.id, p).as_str()))
+            {
+                return Err(conflict("event id exists"));
+            }
+        }
         if let Some(t) = s.templates.get_mut(template.id.as_str()) {
             *t = template.clone();
         }
+        let mut enqueued = 0;
+        if let Some(c) = cascade {
+            let ids: Vec<PassId> = s
+                .passes
+                .rows
+                .values()
+                .filter(|p| p.template_id == template.id && !p.voided())
+                .map(|p| p.id.clone())
+                .collect();
+            for id in ids {
+                let Some(p) = s.passes.get_mut(id.as_str()) else {
+                    continue;
+                };
+                p.version += 1;
+                p.updated_at = c.at;
+                let pass = p.clone();
+                let event = PassEvent {
+                    id: c.event_id(&template.id, &id),
+                    account_id: pass.account_id.clone(),
+                    mode: pass.mode,
+                    pass_id: id.clone(),
+                    kind: passmint_domain::event::EventType::Updated,
+                    metadata: c.metadata.clone(),
+                    created_at: c.at,
+                };
+                enqueued += s.insert_event(&event, &pass);
+                s.touch_for_devices(&id, c.at);
+            }
+        }
         s.complete(idem);
-        Ok(())
+        Ok(enqueued)
     }
 }
 
@@ -514,6 +621,7 @@ impl PassStore for MemoryStore {
         expected_version: i64,
         event: Option<&PassEvent>,
         idem: Option<&IdemCompletion>,
+        push: bool,
     ) -> StoreResult<u64> {
         let mut s = self.state();
         let old = match s.passes.get(pass.id.as_str()) {
@@ -542,6 +650,9 @@ impl PassStore for MemoryStore {
             Some(e) => s.insert_event(e, pass),
             None => 0,
         };
+        if push {
+            s.touch_for_devices(&pass.id, pass.updated_at);
+        }
         s.complete(idem);
         Ok(enqueued)
     }
@@ -895,6 +1006,163 @@ impl WebhookStore for MemoryStore {
         d.due_at = attempt.next_attempt_at;
         d.lease = None;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl WalletStore for MemoryStore {
+    async fn find_pass_by_serial(&self, serial_number: &str) -> StoreResult<Pass> {
+        let s = self.state();
+        s.serials
+            .get(serial_number)
+            .and_then(|id| s.passes.get(id.as_str()))
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn register_device(
+        &self,
+        registration: &Registration,
+        event: &PassEvent,
+    ) -> StoreResult<RegisterOutcome> {
+        let mut s = self.state();
+        let pass = s
+            .passes
+            .get(registration.pass_id.as_str())
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        if let Some(k) = s.registration_seq(&registration.device_library_id, &registration.pass_id)
+        {
+            if let Some(r) = s.registrations.get_mut(&k) {
+                r.push_token = registration.push_token.clone();
+                r.pass_type_id = registration.pass_type_id.clone();
+            }
+            return Ok(RegisterOutcome::Existing);
+        }
+        if s.events.contains(event.id.as_str()) {
+            return Err(conflict("event id exists"));
+        }
+        let seq = s.next_seq();
+        s.registrations.insert(seq, registration.clone());
+        let enqueued = s.insert_event(event, &pass);
+        Ok(RegisterOutcome::Created { enqueued })
+    }
+
+    async fn unregister_device(
+        &self,
+        device_library_id: &str,
+        pass: &PassId,
+        only_push_token: Option<&str>,
+        event: &PassEvent,
+    ) -> StoreResult<Option<u64>> {
+        let mut s = self.state();
+        let Some(k) = s.registration_seq(device_library_id, pass) else {
+            return Ok(None);
+        };
+        if only_push_token.is_some_and(|t| s.registrations[&k].push_token != t) {
+            return Ok(None);
+        }
+        if s.events.contains(event.id.as_str()) {
+            return Err(conflict("event id exists"));
+        }
+        let Some(p) = s.passes.get(pass.as_str()).cloned() else {
+            return Err(StoreError::NotFound);
+        };
+        s.registrations.remove(&k);
+        Ok(Some(s.insert_event(event, &p)))
+    }
+
+    async fn updated_serials(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        since: Option<i64>,
+    ) -> StoreResult<UpdatedSerials> {
+        let s = self.state();
+        let mut serial_numbers = Vec::new();
+        for r in s.registrations.values() {
+            if r.device_library_id != device_library_id || r.pass_type_id != pass_type_id {
+                continue;
+            }
+            let tag = s.wallet_tags.get(&r.pass_id).copied().unwrap_or(0);
+            if since.is_none_or(|since| tag > since)
+                && let Some(p) = s.passes.get(r.pass_id.as_str())
+            {
+                serial_numbers.push(p.serial_number.clone());
+            }
+        }
+        Ok(UpdatedSerials {
+            serial_numbers,
+            last_updated: s.wallet_clock,
+        })
+    }
+
+    async fn registrations_of(&self, pass: &PassId) -> StoreResult<Vec<Registration>> {
+        Ok(self
+            .state()
+            .registrations
+            .values()
+            .filter(|r| &r.pass_id == pass)
+            .cloned()
+            .collect())
+    }
+
+    async fn claim_pushes(&self, claim: &ClaimRequest) -> StoreResult<Vec<PushJob>> {
+        let mut s = self.state();
+        let mut due: Vec<(OffsetDateTime, i64)> = s
+            .pushes
+            .iter()
+            .filter(|(_, p)| p.due_at <= claim.now)
+            .map(|(id, p)| (p.due_at, *id))
+            .collect();
+        due.sort();
+        due.truncate(claim.limit as usize);
+        let mut out = Vec::with_capacity(due.len());
+        for (_, id) in due {
+            if let Some(p) = s.pushes.get_mut(&id) {
+                p.due_at = claim.lease_until;
+                p.lease = Some(claim.token.clone());
+                out.push(p.job.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64> {
+        let mut s = self.state();
+        let mut n = 0;
+        for id in ids {
+            if s.pushes
+                .get(id)
+                .is_some_and(|p| p.lease.as_deref() == Some(token))
+            {
+                s.pushes.remove(id);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn reschedule_push(
+        &self,
+        id: i64,
+        token: &str,
+        at: OffsetDateTime,
+        _last_error: &str,
+    ) -> StoreResult<()> {
+        let mut s = self.state();
+        let p = s.pushes.get_mut(&id).ok_or(StoreError::NotFound)?;
+        if p.lease.as_deref() != Some(token) {
+            return Err(conflict("the push job's lease is not held by this token"));
+        }
+        p.job.attempts += 1;
+        p.due_at = at;
+        p.lease = None;
+        Ok(())
+    }
+
+    async fn pending_pushes(&self) -> StoreResult<u64> {
+        Ok(self.state().pushes.len() as u64)
     }
 }
 

@@ -807,3 +807,193 @@ async fn dev_identity_is_generated_once() {
         Err(DomainError::Internal(_))
     ));
 }
+
+// ----- wallet ----------------------------------------------------------------
+
+const PTID: &str = "pass.com.example.wallet";
+const PUSH_TOKEN: &str = "00aabbccddeeff00aabbccddeeff00aabbccddeeff00aabbccddeeff00aabbcc";
+
+async fn registered_pass(w: &World) -> Pass {
+    let pass =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    assert!(
+        w.pm.register_device(&pass, "iphone-1", PTID, PUSH_TOKEN)
+            .await
+            .unwrap(),
+        "a new registration"
+    );
+    pass
+}
+
+async fn pending(w: &World) -> u64 {
+    use passmint_domain::ports::WalletStore;
+    w.store.pending_pushes().await.unwrap()
+}
+
+#[tokio::test]
+async fn wallet_pass_checks_the_token() {
+    let w = world().await;
+    let pass = registered_pass(&w).await;
+    assert_eq!(
+        w.pm.wallet_pass(&pass.serial_number, Some(&pass.auth_token))
+            .await
+            .unwrap()
+            .id,
+        pass.id
+    );
+    assert_unauthenticated(
+        w.pm.wallet_pass(&pass.serial_number, Some("wrong")).await,
+        "wrong token",
+    );
+    assert_unauthenticated(
+        w.pm.wallet_pass(&pass.serial_number, None).await,
+        "no token",
+    );
+    assert_unauthenticated(
+        w.pm.wallet_pass("no-such-serial", Some(&pass.auth_token))
+            .await,
+        "unknown serial",
+    );
+}
+
+#[tokio::test]
+async fn register_validates_and_records_installed_once() {
+    let w = world().await;
+    let pass = registered_pass(&w).await;
+    assert!(
+        !w.pm
+            .register_device(&pass, "iphone-1", PTID, PUSH_TOKEN)
+            .await
+            .unwrap(),
+        "registered already"
+    );
+    assert_invalid(
+        w.pm.register_device(&pass, "iphone-1", PTID, "not-hex")
+            .await,
+        "pushToken",
+        None,
+    );
+    assert_invalid(
+        w.pm.register_device(&pass, "bad/device", PTID, PUSH_TOKEN)
+            .await,
+        "deviceLibraryIdentifier",
+        None,
+    );
+    let installed: Vec<PassEvent> = events_of(&w, &w.test, &pass)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == EventType::Installed)
+        .collect();
+    assert_eq!(installed.len(), 1);
+    assert_eq!(
+        installed[0].metadata["device_library_identifier"],
+        "iphone-1"
+    );
+    assert!(w.pm.unregister_device(&pass, "iphone-1").await.unwrap());
+    assert!(!w.pm.unregister_device(&pass, "iphone-1").await.unwrap());
+}
+
+#[tokio::test]
+async fn only_changes_devices_show_are_pushed() {
+    let w = world().await;
+    let pass = registered_pass(&w).await;
+    let patch = |fields: Option<Value>, meta: Option<Value>| PassPatch {
+        field_values: fields.map(|v| serde_json::from_value(v).unwrap()),
+        metadata: meta.map(map),
+    };
+    w.pm.update_pass(
+        &w.test,
+        pass.id.as_str(),
+        patch(None, Some(json!({"crm": "1"}))),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pending(&w).await, 0, "metadata only: no push");
+    w.pm.update_pass(
+        &w.test,
+        pass.id.as_str(),
+        patch(Some(json!({"seat": "1A"})), None),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pending(&w).await, 0, "no change: no push");
+    w.pm.update_pass(
+        &w.test,
+        pass.id.as_str(),
+        patch(Some(json!({"seat": "9Z"})), None),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pending(&w).await, 1, "a new field value: one push");
+    w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
+    assert_eq!(pending(&w).await, 2, "a void: one more");
+    w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
+    assert_eq!(pending(&w).await, 2, "voiding again: nothing");
+}
+
+#[tokio::test]
+async fn a_new_design_updates_and_pushes_the_templates_passes() {
+    use passmint_domain::service::TemplatePatch;
+    let w = world().await;
+    let pass = registered_pass(&w).await;
+    w.pm.update_template(
+        &w.test,
+        w.template.id.as_str(),
+        TemplatePatch {
+            name: Some("Renamed".into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(pending(&w).await, 0, "a new name alters no pass");
+    let mut design = fixtures::design();
+    design.description = "New description".into();
+    let t =
+        w.pm.update_template(
+            &w.test,
+            w.template.id.as_str(),
+            TemplatePatch {
+                design: Some(design),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending(&w).await, 1, "a new design: one push per device");
+    let after = w.pm.get_pass(&w.test, pass.id.as_str()).await.unwrap();
+    assert_eq!(after.version, pass.version + 1);
+    assert_eq!(after.updated_at, t.updated_at);
+    let events = events_of(&w, &w.test, &pass).await;
+    assert_eq!(events[0].kind, EventType::Updated);
+    assert_eq!(events[0].metadata, map(json!({"template": ["design"]})));
+}
+
+#[tokio::test]
+async fn updated_serials_refuses_a_bad_tag() {
+    let w = world().await;
+    let pass = registered_pass(&w).await;
+    let all = w.pm.updated_serials("iphone-1", PTID, None).await.unwrap();
+    assert_eq!(all.serial_numbers, vec![pass.serial_number.clone()]);
+    assert_invalid(
+        w.pm.updated_serials("iphone-1", PTID, Some("12x")).await,
+        "passesUpdatedSince",
+        None,
+    );
+    let since =
+        w.pm.updated_serials(
+            "iphone-1",
+            PTID,
+            Some(&passmint_domain::wallet::format_tag(all.last_updated)),
+        )
+        .await
+        .unwrap();
+    assert!(since.serial_numbers.is_empty());
+}

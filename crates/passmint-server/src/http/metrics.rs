@@ -30,6 +30,9 @@ pub struct Metrics {
     /// Webhook attempts by outcome (`delivered`, `failed`, `dead`, `lease_lost`,
     /// `unrecorded`).
     webhook_attempts: Mutex<BTreeMap<&'static str, u64>>,
+    /// APNs pushes by outcome (`delivered`, `retry`, `unregistered`, `rejected`,
+    /// `given_up`).
+    pushes: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -40,6 +43,15 @@ impl Metrics {
             Err(p) => p.into_inner(),
         };
         *map.entry(outcome).or_default() += 1;
+    }
+
+    /// Counts `n` pushes with one outcome.
+    pub fn pushes(&self, outcome: &'static str, n: u64) {
+        let mut map = match self.pushes.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        *map.entry(outcome).or_default() += n;
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
@@ -116,6 +128,19 @@ impl Metrics {
                 "passmint_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}"
             );
         }
+        out.push_str("# HELP passmint_apns_pushes_total APNs pushes by outcome.\n");
+        out.push_str("# TYPE passmint_apns_pushes_total counter\n");
+        let pushes = match self.pushes.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        for (outcome, n) in pushes.iter() {
+            let _ = writeln!(
+                out,
+                "passmint_apns_pushes_total{{outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        drop(pushes);
         if let Some(p) = pool {
             out.push_str("# HELP passmint_db_pool_connections Database pool connections.\n");
             out.push_str("# TYPE passmint_db_pool_connections gauge\n");

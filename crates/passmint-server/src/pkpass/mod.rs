@@ -195,6 +195,36 @@ impl Pkpasses {
         }
     }
 
+    /// The pass type identifier the pass is signed with (its push topic).
+    pub async fn pass_type_id(&self, pass: &Pass) -> Result<String, BuildError> {
+        let loaded = self.identity_for(pass).await?;
+        Ok(loaded
+            .identity
+            .pass_type_identifier()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// The credentials passes of this account and mode are signed with (and APNs
+    /// pushes for them authenticated with): the account's for live passes, the
+    /// development identity for test passes.
+    pub async fn credentials_for(
+        &self,
+        account: &AccountId,
+        mode: Mode,
+    ) -> Result<SigningCredentials, BuildError> {
+        match mode {
+            Mode::Test => self.dev_credentials().await,
+            Mode::Live => self
+                .passmint
+                .signing_identity(account)
+                .await?
+                .ok_or_else(|| {
+                    BuildError::Identity(format!("account {account} has no signing identity"))
+                }),
+        }
+    }
+
     /// Records a `url_viewed` or `downloaded` event (group-committed with the
     /// others of the moment; durable when this returns).
     pub async fn record_event(

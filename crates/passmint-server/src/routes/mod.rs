@@ -6,6 +6,7 @@ pub mod page;
 pub mod passes;
 pub mod public;
 pub mod templates;
+pub mod wallet;
 pub mod webhooks;
 
 use crate::dto::ListObject;

@@ -12,7 +12,7 @@
 //! the ones whose name starts with `concurrent_` need a multi-threaded runtime.
 //!
 //! Groups: [`accounts`], [`templates`], [`passes`], [`events`], [`idempotency`],
-//! [`signing`], [`webhooks`].
+//! [`signing`], [`webhooks`], [`wallet`].
 
 pub mod accounts;
 pub mod events;
@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod passes;
 pub mod signing;
 pub mod templates;
+pub mod wallet;
 pub mod webhooks;
 
 use crate::fixtures;

@@ -316,7 +316,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     next.holder_name = None;
     let updated = fixtures::event(&next, EventType::Updated);
     store
-        .update_pass(&next, pass.version, Some(&updated), None)
+        .update_pass(&next, pass.version, Some(&updated), None, false)
         .await
         .expect("update_pass with the current version");
     assert_eq!(
@@ -328,7 +328,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     voided.voided_at = Some(voided.updated_at);
     let voided_event = fixtures::event(&voided, EventType::Voided);
     store
-        .update_pass(&voided, next.version, Some(&voided_event), None)
+        .update_pass(&voided, next.version, Some(&voided_event), None, false)
         .await
         .expect("update_pass voiding");
     assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(voided));
@@ -346,7 +346,7 @@ pub async fn update_pass_without_event(factory: impl AsyncFn() -> Arc<dyn Store>
     let (pass, created) = seed_pass(&*store, &account, Mode::Live, &template).await;
     let next = fixtures::next_version(&pass);
     store
-        .update_pass(&next, pass.version, None, None)
+        .update_pass(&next, pass.version, None, None, false)
         .await
         .expect("update_pass without an event");
     assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
@@ -363,7 +363,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
     store
-        .update_pass(&next, pass.version, Some(&updated), None)
+        .update_pass(&next, pass.version, Some(&updated), None, false)
         .await
         .expect("update_pass");
 
@@ -372,13 +372,13 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     let lost_event = fixtures::event(&lost, EventType::Updated);
     assert_conflict(
         store
-            .update_pass(&lost, pass.version, Some(&lost_event), None)
+            .update_pass(&lost, pass.version, Some(&lost_event), None, false)
             .await,
         "update_pass with a stale expected_version",
     );
     assert_conflict(
         store
-            .update_pass(&lost, next.version + 1, Some(&lost_event), None)
+            .update_pass(&lost, next.version + 1, Some(&lost_event), None, false)
             .await,
         "update_pass with a future expected_version",
     );
@@ -409,6 +409,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
                 ghost.version,
                 Some(&fixtures::event(&ghost_next, EventType::Updated)),
                 None,
+                false,
             )
             .await,
         "update_pass of an absent pass",
@@ -431,6 +432,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
                     pass.version,
                     Some(&fixtures::event(&moved, EventType::Updated)),
                     None,
+                    false,
                 )
                 .await,
             &format!("update_pass of a pass that exists only {what}"),
@@ -469,6 +471,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
                 pass.version,
                 Some(&updated),
                 Some(&fixtures::completion(&stale(&ticket), 200)),
+                false,
             )
             .await,
         "update_pass with a ticket that does not hold its key",
@@ -490,6 +493,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
                 pass.version + 1,
                 Some(&updated),
                 Some(&fixtures::completion(&ticket, 200)),
+                false,
             )
             .await,
         "update_pass with a valid ticket but a stale version",
@@ -524,6 +528,7 @@ pub async fn update_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
             pass.version,
             Some(&fixtures::event(&next, EventType::Updated)),
             Some(&completion),
+            false,
         )
         .await
         .expect("update_pass with a valid ticket");
@@ -915,7 +920,9 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
         let expected = pass.version;
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            let result = store.update_pass(&next, expected, Some(&event), None).await;
+            let result = store
+                .update_pass(&next, expected, Some(&event), None, false)
+                .await;
             (next, event, result)
         }));
     }
@@ -1042,7 +1049,7 @@ pub async fn live_pass_limit_refuses_beyond_limit(factory: impl AsyncFn() -> Arc
     let mut voided = fixtures::next_version(&a);
     voided.voided_at = Some(fixtures::timestamp());
     store
-        .update_pass(&voided, a.version, None, None)
+        .update_pass(&voided, a.version, None, None, false)
         .await
         .expect("void");
     let d = fixtures::pass(&account, Mode::Live, &template);
@@ -1195,7 +1202,7 @@ pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn 
     );
     let next = fixtures::next_version(&live);
     store
-        .update_pass(&next, live.version, None, None)
+        .update_pass(&next, live.version, None, None, false)
         .await
         .expect("update_pass");
     assert_eq!(

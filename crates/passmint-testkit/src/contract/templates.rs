@@ -107,7 +107,7 @@ pub async fn archived_template_found_but_not_listed(factory: impl AsyncFn() -> A
     now_archived.archived = true;
     now_archived.updated_at = fixtures::timestamp();
     store
-        .update_template(&now_archived, to_archive.updated_at, None)
+        .update_template(&now_archived, to_archive.updated_at, None, None)
         .await
         .expect("update_template archiving");
     assert_eq!(
@@ -261,7 +261,7 @@ pub async fn list_templates_cursor_on_archived_template(factory: impl AsyncFn() 
     archived.archived = true;
     archived.updated_at = fixtures::timestamp();
     store
-        .update_template(&archived, middle.updated_at, None)
+        .update_template(&archived, middle.updated_at, None, None)
         .await
         .expect("update_template archiving");
 
@@ -287,7 +287,7 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
 
     let first_change = changed(&template);
     store
-        .update_template(&first_change, template.updated_at, None)
+        .update_template(&first_change, template.updated_at, None, None)
         .await
         .expect("update_template with the current updated_at");
     assert_eq!(
@@ -298,7 +298,7 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
     let lost = changed(&template);
     assert_conflict(
         store
-            .update_template(&lost, template.updated_at, None)
+            .update_template(&lost, template.updated_at, None, None)
             .await,
         "update_template with a stale expected_updated_at",
     );
@@ -310,7 +310,7 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
 
     let second_change = changed(&first_change);
     store
-        .update_template(&second_change, first_change.updated_at, None)
+        .update_template(&second_change, first_change.updated_at, None, None)
         .await
         .expect("update_template with the new updated_at");
     assert_eq!(
@@ -330,7 +330,7 @@ pub async fn update_template_missing_or_foreign_not_found(
     let ghost = fixtures::template(&account);
     assert_not_found(
         store
-            .update_template(&changed(&ghost), ghost.updated_at, None)
+            .update_template(&changed(&ghost), ghost.updated_at, None, None)
             .await,
         "update_template of an absent template",
     );
@@ -344,7 +344,7 @@ pub async fn update_template_missing_or_foreign_not_found(
     hijack.account_id = account.id.clone();
     assert_not_found(
         store
-            .update_template(&hijack, theirs.updated_at, None)
+            .update_template(&hijack, theirs.updated_at, None, None)
             .await,
         "update_template of another account's template",
     );
@@ -368,7 +368,7 @@ pub async fn update_template_keeps_list_position(factory: impl AsyncFn() -> Arc<
     };
     let updated = changed(&t[0]);
     store
-        .update_template(&updated, t[0].updated_at, None)
+        .update_template(&updated, t[0].updated_at, None, None)
         .await
         .expect("update_template");
     let page = store
@@ -478,7 +478,7 @@ pub async fn update_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     let completion = fixtures::completion(&ticket, 200);
     let next = changed(&template);
     store
-        .update_template(&next, template.updated_at, Some(&completion))
+        .update_template(&next, template.updated_at, Some(&completion), None)
         .await
         .expect("update_template with a valid ticket");
     assert_eq!(
@@ -512,6 +512,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
                 &changed(&template),
                 template.updated_at,
                 Some(&fixtures::completion(&stale(&ticket), 200)),
+                None,
             )
             .await,
         "update_template with a ticket that does not hold its key",
@@ -528,6 +529,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
                 &changed(&template),
                 fixtures::timestamp(),
                 Some(&fixtures::completion(&ticket, 200)),
+                None,
             )
             .await,
         "update_template with a valid ticket but a stale updated_at",
@@ -553,7 +555,7 @@ pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc
         let expected = template.updated_at;
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            let result = store.update_template(&next, expected, None).await;
+            let result = store.update_template(&next, expected, None, None).await;
             (next, result)
         }));
     }
@@ -561,7 +563,7 @@ pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc
     for task in tasks {
         let (next, result) = task.await.expect("update task");
         match result {
-            Ok(()) => winners.push(next),
+            Ok(_) => winners.push(next),
             Err(e) => assert!(
                 matches!(e, passmint_domain::StoreError::Conflict(_)),
                 "a losing concurrent update_template: expected Conflict, got {e:?}"

@@ -358,14 +358,16 @@ pub async fn events_fan_out_to_subscribed_enabled_webhooks(
     let e2 = fixtures::event(&next, EventType::Updated);
     assert_eq!(
         store
-            .update_pass(&next, pass.version, Some(&e2), None)
+            .update_pass(&next, pass.version, Some(&e2), None, false)
             .await,
         Ok(2),
         "update_pass enqueues for `*` and `pass.updated`"
     );
     let quiet = fixtures::next_version(&next);
     assert_eq!(
-        store.update_pass(&quiet, next.version, None, None).await,
+        store
+            .update_pass(&quiet, next.version, None, None, false)
+            .await,
         Ok(0),
         "an update without an event enqueues nothing"
     );
@@ -452,6 +454,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
                 pass.version + 4,
                 Some(&fixtures::event(&moved, EventType::Updated)),
                 None,
+                false,
             )
             .await,
         "update_pass with a stale version",
@@ -480,7 +483,7 @@ pub async fn claims_carry_the_event_and_the_pass_after_it(
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
     store
-        .update_pass(&next, pass.version, Some(&updated), None)
+        .update_pass(&next, pass.version, Some(&updated), None, false)
         .await
         .expect("update_pass");
     let viewed = fixtures::event(&next, EventType::UrlViewed);
@@ -488,7 +491,7 @@ pub async fn claims_carry_the_event_and_the_pass_after_it(
     let mut voided = fixtures::next_version(&next);
     voided.voided_at = Some(fixtures::timestamp());
     store
-        .update_pass(&voided, next.version, None, None)
+        .update_pass(&voided, next.version, None, None, false)
         .await
         .expect("update_pass without an event");
     let mut renamed = webhook.clone();

@@ -1,0 +1,297 @@
+//! `make bench`, push part: one update of a pass with many registered devices,
+//! pushed by the release `passmint serve` on PostgreSQL to a local fake APNs
+//! (HTTP/2 over TLS with client certificates, in this process). Run by
+//! `bench/push.sh`, which builds it and gives it (environment):
+//!
+//! - `PASSMINT_BIN`, `DATABASE_URL` (a fresh PostgreSQL database), `BENCH_OUT`;
+//! - `BENCH_PUSH_DEVICES` (10000).
+//!
+//! Steps: a test pass is issued and downloaded; `DEVICES` devices register for it
+//! through `/wallet/v1` (as iPhones do, with its authentication token); then one
+//! PATCH of its field values. Measured: the time from sending the PATCH to the
+//! last push received by the fake APNs, and pushes per second. Same-run baseline:
+//! the same number of pushes sent straight from `passmint_apns::ApnsClient` (same
+//! concurrency, same fake) — the ratio shows what the server's queue costs over the
+//! bare HTTP/2 client. Target (issue 6): all pushed in under 5 s.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use futures::StreamExt;
+use passmint_apns::fake::FakeApns;
+use passmint_apns::{ApnsClient, ClientIdentity};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CONCURRENCY: usize = 256;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(i: usize) -> String {
+    format!("{:064x}", 0xC0FFEE_u64 as usize * 1_000_003 + i)
+}
+
+struct Report {
+    file: std::fs::File,
+}
+
+impl Report {
+    fn say(&mut self, line: &str) {
+        println!("{line}");
+        let _ = writeln!(self.file, "{line}");
+    }
+}
+
+fn pass_json(pkpass: &[u8]) -> Value {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).unwrap();
+    let mut f = zip.by_name("pass.json").unwrap();
+    let mut s = String::new();
+    f.read_to_string(&mut s).unwrap();
+    serde_json::from_str(&s).unwrap()
+}
+
+async fn wait_for(apns: &FakeApns, n: usize, within: Duration) -> Option<Instant> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if apns.request_count() >= n {
+            return Some(Instant::now());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    None
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
+    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let devices = env_num("BENCH_PUSH_DEVICES", 10_000);
+    std::fs::create_dir_all(&out).unwrap();
+    let mut report = Report {
+        file: std::fs::File::create(format!("{out}/push.txt")).unwrap(),
+    };
+
+    let apns = FakeApns::start().await;
+    let ca = format!("{out}/fake-apns-ca.pem");
+    std::fs::write(&ca, apns.ca_pem()).unwrap();
+
+    let account = Command::new(&bin)
+        .args(["accounts", "create", "--name", "Push bench"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(
+        account.status.success(),
+        "{}",
+        String::from_utf8_lossy(&account.stderr)
+    );
+    let key = serde_json::from_slice::<Value>(&account.stdout).unwrap()["test_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let _server = Server {
+        child: Command::new(&bin)
+            .arg("serve")
+            .env("DATABASE_URL", &db)
+            .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
+            .env("PASSMINT_PUBLIC_URL", &base)
+            .env("PASSMINT_APNS_URL", apns.base_url())
+            .env("PASSMINT_APNS_CA_FILE", &ca)
+            .env("PASSMINT_APNS_CONCURRENCY", CONCURRENCY.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(format!("{out}/push-server.log"))
+                    .map_or(Stdio::null(), Stdio::from),
+            )
+            .spawn()
+            .expect("spawn passmint serve"),
+    };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    while client.get(format!("{base}/readyz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let post = |path: &str, body: Value| {
+        let (client, url, key) = (client.clone(), format!("{base}{path}"), key.clone());
+        async move {
+            let res = client
+                .post(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let template = post(
+        "/v1/templates",
+        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
+               "design": {"organization_name": "Bench", "description": "Bench pass",
+                          "fields": {"primary": [{"key": "points", "label": "Points", "value": "0"}]}}}),
+    )
+    .await;
+    let pass = post(
+        "/v1/passes",
+        json!({"template_id": template["id"], "field_values": {"points": "1"}}),
+    )
+    .await;
+    let pkpass = client
+        .get(pass["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let pj = pass_json(&pkpass);
+    let auth = format!("ApplePass {}", pj["authenticationToken"].as_str().unwrap());
+    let ptid = pj["passTypeIdentifier"].as_str().unwrap().to_owned();
+    let serial = pj["serialNumber"].as_str().unwrap().to_owned();
+
+    report.say(&format!(
+        "== push benchmark ({} cores): one PATCH of a pass with {devices} registered devices",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    ));
+    let reg_started = Instant::now();
+    let registered = futures::stream::iter(0..devices)
+        .map(|i| {
+            let (client, auth) = (client.clone(), auth.clone());
+            let url = format!("{base}/wallet/v1/devices/dev{i:06}/registrations/{ptid}/{serial}");
+            async move {
+                let res = client
+                    .post(url)
+                    .header("authorization", auth)
+                    .json(&json!({"pushToken": token(i)}))
+                    .send()
+                    .await
+                    .unwrap();
+                res.status().as_u16()
+            }
+        })
+        .buffer_unordered(32)
+        .filter(|s| futures::future::ready(*s == 201))
+        .count()
+        .await;
+    let reg_secs = reg_started.elapsed().as_secs_f64();
+    assert_eq!(registered, devices, "every registration is new (201)");
+    report.say(&format!(
+        "registrations: {devices} in {reg_secs:.2} s = {:.0}/s (POST /wallet/v1/devices/..., 32 connections)",
+        devices as f64 / reg_secs
+    ));
+
+    // The update.
+    let before = apns.request_count();
+    let patched_at = Instant::now();
+    let res = client
+        .patch(format!("{base}/v1/passes/{}", pass["id"].as_str().unwrap()))
+        .bearer_auth(&key)
+        .json(&json!({"field_values": {"points": "2"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let answered = patched_at.elapsed();
+    let last = wait_for(&apns, before + devices, Duration::from_secs(120))
+        .await
+        .expect("every device is pushed within 120 s");
+    let total = last - patched_at;
+    let server_rate = devices as f64 / total.as_secs_f64();
+    let distinct: std::collections::HashSet<String> = apns
+        .requests()
+        .into_iter()
+        .map(|r| r.device_token)
+        .collect();
+    report.say(&format!(
+        "server: PATCH answered in {:.1} ms; last of {devices} pushes {:.2} s after the PATCH = {server_rate:.0} pushes/s; {} distinct tokens, {} requests, {} TLS connection(s)",
+        answered.as_secs_f64() * 1000.0,
+        total.as_secs_f64(),
+        distinct.len(),
+        apns.request_count(),
+        apns.connections()
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let extra = apns.request_count() - before - devices;
+    report.say(&format!("duplicate pushes after the last one: {extra}"));
+
+    // Baseline: the bare client, same fake, same concurrency.
+    let id = passmint_apns::fake::TestCertificate::generate("pass.bench.baseline").unwrap();
+    let bare = ApnsClient::new(
+        &passmint_apns::ApnsConfig {
+            max_in_flight: CONCURRENCY,
+            ..apns.config()
+        },
+        &ClientIdentity::from_pem(&id.certificate_pem, &id.private_key_pem).unwrap(),
+    )
+    .unwrap();
+    apns.clear_requests();
+    let t = Instant::now();
+    let delivered = futures::future::join_all((0..devices).map(|i| {
+        let bare = bare.clone();
+        async move {
+            bare.push(&token(i), "pass.bench.baseline")
+                .await
+                .is_delivered()
+        }
+    }))
+    .await
+    .into_iter()
+    .filter(|d| *d)
+    .count();
+    let bare_secs = t.elapsed().as_secs_f64();
+    let bare_rate = devices as f64 / bare_secs;
+    report.say(&format!(
+        "baseline: {delivered} pushes straight from passmint_apns::ApnsClient in {bare_secs:.2} s = {bare_rate:.0} pushes/s"
+    ));
+    report.say(&format!(
+        "ratio server / bare client: {:.2}",
+        server_rate / bare_rate
+    ));
+    let verdict = if total < Duration::from_secs(5) && distinct.len() == devices && extra == 0 {
+        "PASS"
+    } else {
+        "MISS"
+    };
+    report.say(&format!(
+        "target: all {devices} pushed within 5 s of the PATCH, once each: {:.2} s -> {verdict}",
+        total.as_secs_f64()
+    ));
+}
