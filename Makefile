@@ -7,9 +7,12 @@
 run:
 	cargo run --release -p passmint-server --bin passmint -- serve
 
-## Run every test (unit, contract suites, end-to-end). Needs PostgreSQL on 127.0.0.1:5432.
+## Run every test (unit, contract suites, end-to-end, then the Node.js SDK against
+## the server built here). Needs PostgreSQL on 127.0.0.1:5432, Node 18+ with npm.
 test: db
 	cargo test --workspace --all-targets
+	cargo build -p passmint-server --bin passmint
+	PASSMINT_BIN=$(CURDIR)/target/debug/passmint $(MAKE) -C sdks/node test
 
 ## Formatting and lints, as CI runs them.
 lint:
