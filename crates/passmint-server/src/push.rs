@@ -95,7 +95,7 @@ impl PushWorker {
         };
         // A whole batch may wait for its slots: the lease covers it with a margin.
         let per_slot = (BATCH as usize).div_ceil(config.max_in_flight.max(1)) as u32;
-        let lease = cfg.apns_timeout * (per_slot + 1) + Duration::from_secs(30);
+        let lease = cfg.apns_timeout * (per_slot + 1) + Duration::from_secs(5);
         Ok(PushWorker {
             passmint,
             pkpasses,
