@@ -116,6 +116,22 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
             Some(&fixtures::completion(&ticket, 201))
         )
     );
+    let claimed = fixtures::pass(&account, Mode::Test, &template);
+    call!(
+        "insert_pass_claiming",
+        store.insert_pass_claiming(
+            &fixtures::idem_request(
+                &scope,
+                &fixtures::idem_key(),
+                &fixtures::fingerprint(),
+                fixtures::timestamp(),
+            ),
+            &fixtures::response(200),
+            next.updated_at,
+            &claimed,
+            &fixtures::event(&claimed, EventType::Created),
+        )
+    );
     call!("get_pass", store.get_pass(&scope, &pass.id));
     call!(
         "list_passes",
@@ -218,6 +234,9 @@ async fn each_call_costs_few_statements_and_prepares_once() {
         let most = match *call {
             // BEGIN IMMEDIATE, completion, pass, event, subscribed webhooks, COMMIT.
             "insert_pass + event + completion" => 6,
+            // BEGIN IMMEDIATE, template guard, key, pass, event, subscribed webhooks,
+            // COMMIT.
+            "insert_pass_claiming" => 7,
             // BEGIN IMMEDIATE, event, subscribed webhooks, COMMIT.
             "insert_event" => 4,
             // ... and the pass for the snapshot, the delivery.
