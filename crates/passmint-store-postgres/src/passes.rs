@@ -75,9 +75,12 @@ fn insert_sql(completing: bool) -> String {
 }
 
 /// The template guard of a claiming insert: `$4` (the pass's template) of `$2` (its
-/// account), at the `updated_at` validated, not archived.
-const TEMPLATE_GUARD: &str = "EXISTS (SELECT 1 FROM templates WHERE id = $4 AND account_id = $2 \
-     AND updated_at = $32 AND NOT archived)";
+/// account), at the `updated_at` validated, not archived. (`archived` is tested on
+/// the row found rather than in the `WHERE`, which would let the planner scan the
+/// account's templates through the partial list index instead of looking the id up
+/// in the primary key.)
+const TEMPLATE_GUARD: &str = "coalesce((SELECT NOT archived FROM templates WHERE id = $4 \
+     AND account_id = $2 AND updated_at = $32), false)";
 
 /// `template_ok`, `claimed`, `counted`, `inserted` and `enqueued`. `$1..$16` are
 /// the pass, `$17..$23` its event, then the claim: `$24` key, `$25` fingerprint,
