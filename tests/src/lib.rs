@@ -341,6 +341,19 @@ impl TestServer {
         self.db.create_account("Other Co").await
     }
 
+    /// The use cases over this server's database from outside the server, with their
+    /// own caches: what another `passmint` process sharing the database sees and
+    /// does.
+    pub async fn other_process(&self) -> passmint_domain::service::Passmint {
+        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
+            TestDatabase::Memory(store) => store.clone(),
+            _ => passmint_server::cli::open_store(self.db.url(), 2)
+                .await
+                .unwrap(),
+        };
+        passmint_server::cli::passmint_over(store)
+    }
+
     /// The CA certificate (PEM) of the server's development identity, which signs
     /// test passes (generated on first use and kept in the database).
     pub async fn dev_ca_pem(&self) -> String {

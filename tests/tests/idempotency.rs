@@ -253,7 +253,74 @@ async fn template_creation_is_idempotent(engine: Engine) {
     assert_ne!(c.body["id"], a.body["id"]);
 }
 
+/// The server remembers templates to issue passes without reading them each time:
+/// changes made by another process sharing the database still count at once.
+async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let key = s.test_key.clone();
+    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let issue = async |idem: &str, body: &serde_json::Value| {
+        s.send(
+            Method::POST,
+            "/v1/passes",
+            Some(&key),
+            Some(body),
+            &[("Idempotency-Key", idem)],
+        )
+        .await
+    };
+    let plain = json!({"template_id": tid, "holder_name": "Ann"});
+    assert_eq!(issue("first", &plain).await.status, 200);
+
+    let other = s.other_process().await;
+    let who = other.authenticate(&key).await.unwrap();
+    other.archive_template(&who, &tid).await.unwrap();
+    let refused = issue("archived", &plain).await;
+    let body = refused.assert_error(400, "invalid_request_error", Some("template_id"));
+    assert_eq!(body["code"], "template_archived");
+    let replay = issue("archived", &plain).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.text, refused.text);
+
+    // Unarchived elsewhere with a new field: a pass may use it at once.
+    let mut design = other.get_template(&who, &tid).await.unwrap().design;
+    design.fields.back.push(passmint_domain::design::Field {
+        key: "gate".into(),
+        label: Some("Gate".into()),
+        ..Default::default()
+    });
+    other
+        .update_template(
+            &who,
+            &tid,
+            passmint_domain::service::TemplatePatch {
+                design: Some(design),
+                archived: Some(false),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let gated = json!({"template_id": tid, "field_values": {"gate": "B"}});
+    let issued = issue("gated", &gated).await;
+    assert_eq!(issued.status, 200, "{}", issued.text);
+    assert_eq!(issued.body["field_values"]["gate"], "B");
+    assert_eq!(issue("gated-again", &gated).await.status, 200);
+    let replay = issue("gated", &gated).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.text, issued.text);
+    assert_eq!(
+        s.get("/v1/passes").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
 engine_tests!(
+    issue_sees_template_changes_made_elsewhere,
     replays_conflicts_and_scopes,
     patch_is_idempotent,
     twenty_concurrent_requests_with_one_key_create_one_pass,

@@ -3,6 +3,12 @@
 //! [`crate::ports::IdempotencyStore::begin_idempotent`]; the response is then stored
 //! in the same transaction as the side effect it describes (an [`IdemCompletion`]
 //! passed to the write), so a crash can never leave a side effect without its record.
+//!
+//! Issuing a pass has a shorter way for a key that is new:
+//! [`crate::ports::PassStore::insert_pass_claiming`] takes the key and stores it
+//! completed in the very transaction that writes the pass (the response is rendered
+//! first: the pass is fully determined before it is written). When the key exists
+//! it writes nothing, and the request takes the way above.
 
 use crate::mode::Scope;
 use time::{Duration, OffsetDateTime};
@@ -41,6 +47,19 @@ pub enum IdemBegin {
     Mismatch,
     /// Same key, first request still running.
     InUse,
+}
+
+/// What [`crate::ports::PassStore::insert_pass_claiming`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimedInsert {
+    /// The key was new: it is stored completed, with the pass, its event and
+    /// `enqueued` webhook deliveries.
+    Inserted { enqueued: u64 },
+    /// A record of the key exists: nothing was written.
+    KeyTaken,
+    /// The template is no longer the version the request was validated against
+    /// (changed, archived or gone): nothing was written.
+    TemplateChanged,
 }
 
 /// The response to record under a ticket.

@@ -17,7 +17,9 @@
 use crate::account::{Account, ApiKey};
 use crate::error::StoreError;
 use crate::event::PassEvent;
-use crate::idempotency::{IdemBegin, IdemCompletion, IdemRequest, IdemTicket};
+use crate::idempotency::{
+    ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
+};
 use crate::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use crate::mode::Scope;
 use crate::page::{Page, PageRequest};
@@ -137,6 +139,40 @@ pub trait PassStore: Send + Sync {
         event: &PassEvent,
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<u64>;
+    /// Issues a pass under an idempotency key that is new, in one transaction (one
+    /// round trip where the backend allows): takes the key `claim.key` of
+    /// `claim.scope` and stores it already completed with `response` (fingerprint
+    /// `claim.fingerprint`, created at `claim.now`, so it replays for
+    /// [`crate::idempotency::RETENTION`] from then), together with the pass, its
+    /// `created` event and the event's webhook deliveries (see the module docs).
+    /// Afterwards `begin_idempotent` with that fingerprint MUST answer `Replay` of
+    /// `response`, with another `Mismatch`; no ticket holds the key.
+    ///
+    /// The insert is conditional, and a refusal MUST write nothing at all (the key
+    /// stays as it was, the live pass count too):
+    ///
+    /// - `TemplateChanged` unless the pass's template exists in the pass's account,
+    ///   is not archived and its `updated_at` still equals `template_updated_at`
+    ///   (the version the caller validated the request against). This is checked
+    ///   first, whatever the key.
+    /// - Otherwise `KeyTaken` when any record of the key exists in the scope: in
+    ///   flight, completed, with another fingerprint, even expired (the caller then
+    ///   goes through `begin_idempotent`, which judges it). Of any number of
+    ///   concurrent calls with one new key exactly one MUST return `Inserted`.
+    /// - Otherwise as [`PassStore::insert_pass`]: `Conflict` when the id, short id or
+    ///   serial number exists; `LimitReached` for a live pass beyond the account's
+    ///   `live_pass_limit` (counted in the same transaction, exactly as
+    ///   `insert_pass` counts it).
+    ///
+    /// `Inserted` carries how many webhook deliveries were enqueued.
+    async fn insert_pass_claiming(
+        &self,
+        claim: &IdemRequest,
+        response: &StoredResponse,
+        template_updated_at: OffsetDateTime,
+        pass: &Pass,
+        event: &PassEvent,
+    ) -> StoreResult<ClaimedInsert>;
     /// MUST return `NotFound` when the pass is absent or outside the scope.
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
     /// The pass with this public short id, in any account and mode (for the public

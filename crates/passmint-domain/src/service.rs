@@ -7,7 +7,9 @@ use crate::design::Design;
 use crate::design::validate::validate_design;
 use crate::error::{DomainError, StoreError};
 use crate::event::{EventType, PassEvent};
-use crate::idempotency::{IdemBegin, IdemFinish, IdemRequest, MAX_KEY_LEN};
+use crate::idempotency::{
+    ClaimedInsert, IdemBegin, IdemFinish, IdemRequest, MAX_KEY_LEN, Renderer, StoredResponse,
+};
 use crate::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, TemplateId};
 use crate::mode::{Mode, Scope};
 use crate::page::{Cursor, Page, PageRequest};
@@ -21,9 +23,11 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod template_cache;
 mod wallet;
 mod webhooks;
 
+pub use template_cache::{IssueTemplate, TEMPLATE_CACHE_CAPACITY, TemplateCache};
 pub use webhooks::{NewWebhook, WebhookPatch};
 
 /// Length of a pass's public slug (about 71 bits: unguessable).
@@ -77,6 +81,22 @@ pub struct PassPatch {
     pub metadata: Option<Map<String, Value>>,
 }
 
+/// What [`Passmint::issue_pass_claiming`] did.
+#[derive(Debug)]
+pub enum ClaimedIssue {
+    /// Issued under the new key, which is stored completed with `response` (send it
+    /// as is).
+    Issued {
+        pass: Box<Pass>,
+        response: StoredResponse,
+    },
+    /// Nothing was written: the key exists, the request is invalid, the template
+    /// changed, the limit is reached... Run the request the usual way
+    /// ([`Passmint::begin_idempotent`], then [`Passmint::issue_pass`]), which
+    /// answers each of these cases.
+    Fallback,
+}
+
 /// A freshly minted API key: the only moment its secret exists outside the caller.
 pub struct MintedKey {
     pub key: String,
@@ -91,6 +111,8 @@ pub struct Passmint {
     ids: Arc<dyn IdGen>,
     waker: Option<Arc<dyn DeliveryWaker>>,
     push_waker: Option<Arc<dyn DeliveryWaker>>,
+    /// Shared by the clones: one cache per process (or per `Passmint::new`).
+    templates: Arc<TemplateCache>,
 }
 
 fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
@@ -111,6 +133,7 @@ impl Passmint {
             ids,
             waker: None,
             push_waker: None,
+            templates: Arc::new(TemplateCache::default()),
         }
     }
 
@@ -126,6 +149,11 @@ impl Passmint {
         if let Some(waker) = &self.push_waker {
             waker.wake();
         }
+    }
+
+    /// The templates remembered for issuing passes.
+    pub fn template_cache(&self) -> &TemplateCache {
+        &self.templates
     }
 
     /// The same use cases, telling `waker` whenever a write enqueued webhook
@@ -310,6 +338,7 @@ impl Passmint {
             .insert_template(&template, completion.as_ref())
             .await
             .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+        self.templates.put(&template);
         Ok(template)
     }
 
@@ -401,6 +430,7 @@ impl Passmint {
                     if cascade.is_some() {
                         self.pushed();
                     }
+                    self.templates.put(&next);
                     return Ok(next);
                 }
                 Err(StoreError::Conflict(_)) if idem.is_some() => {
@@ -452,39 +482,22 @@ impl Passmint {
         }
     }
 
-    pub async fn issue_pass(
+    /// The request's own checks against the template's fields (after the template's
+    /// existence and archived state), then, for a live pass, the account's signing
+    /// identity: what [`Passmint::issue_pass`] answers, in that order.
+    async fn check_new_pass(
         &self,
         who: &Principal,
-        new: NewPass,
-        idem: Option<IdemFinish<Pass>>,
-    ) -> Result<Pass, DomainError> {
-        let missing = || {
-            DomainError::invalid_code(
-                "template_id",
-                "resource_missing",
-                format!("No such template: '{}'", new.template_id),
-            )
-        };
-        let tid = TemplateId::parse(&new.template_id).ok_or_else(missing)?;
-        let template = match self.store.get_template(&who.account_id, &tid).await {
-            Ok(t) => t,
-            Err(StoreError::NotFound) => return Err(missing()),
-            Err(e) => return Err(e.into()),
-        };
-        if template.archived {
-            return Err(DomainError::invalid_code(
-                "template_id",
-                "template_archived",
-                format!("Template '{tid}' is archived; passes can no longer be issued from it"),
-            ));
-        }
+        template: &IssueTemplate,
+        new: &NewPass,
+    ) -> Result<(), DomainError> {
         if let Some(email) = &new.holder_email {
             validate::check_email("holder_email", email)?;
         }
         if let Some(name) = &new.holder_name {
             validate::check_holder_name(name)?;
         }
-        validate::check_field_values(&template.design, &new.field_values)?;
+        validate::check_field_values_in(&template.fields, &new.field_values)?;
         validate::check_metadata(&new.metadata)?;
         if who.mode == Mode::Live {
             match self.store.get_signing_identity(&who.account_id).await {
@@ -503,13 +516,22 @@ impl Passmint {
                 Err(e) => return Err(e.into()),
             }
         }
+        Ok(())
+    }
 
+    /// The new pass (every id, token and time decided here) and its `created` event.
+    fn new_pass(
+        &self,
+        who: &Principal,
+        template_id: TemplateId,
+        new: NewPass,
+    ) -> (Pass, PassEvent) {
         let now = self.clock.now();
         let pass = Pass {
             id: PassId::from_body(&self.body()),
             account_id: who.account_id.clone(),
             mode: who.mode,
-            template_id: tid,
+            template_id,
             short_id: self.ids.base62(SHORT_ID_LEN),
             serial_number: self.ids.base62(SERIAL_LEN),
             auth_token: self.ids.base62(AUTH_TOKEN_LEN),
@@ -524,6 +546,47 @@ impl Passmint {
             version: 1,
         };
         let event = self.event(&pass, EventType::Created, Map::new());
+        (pass, event)
+    }
+
+    fn limit_reached() -> DomainError {
+        DomainError::Billing {
+            code: "pass_limit_reached",
+            message: "This account has issued as many live passes as its plan allows \
+                      (live_pass_limit). Test passes are not limited."
+                .into(),
+        }
+    }
+
+    pub async fn issue_pass(
+        &self,
+        who: &Principal,
+        new: NewPass,
+        idem: Option<IdemFinish<Pass>>,
+    ) -> Result<Pass, DomainError> {
+        let missing = || {
+            DomainError::invalid_code(
+                "template_id",
+                "resource_missing",
+                format!("No such template: '{}'", new.template_id),
+            )
+        };
+        let tid = TemplateId::parse(&new.template_id).ok_or_else(missing)?;
+        let template = match self.store.get_template(&who.account_id, &tid).await {
+            Ok(t) => self.templates.put(&t),
+            Err(StoreError::NotFound) => return Err(missing()),
+            Err(e) => return Err(e.into()),
+        };
+        if template.archived {
+            return Err(DomainError::invalid_code(
+                "template_id",
+                "template_archived",
+                format!("Template '{tid}' is archived; passes can no longer be issued from it"),
+            ));
+        }
+        self.check_new_pass(who, &template, &new).await?;
+
+        let (pass, event) = self.new_pass(who, tid, new);
         let completion = idem.as_ref().map(|f| f.complete(&pass));
         match self
             .store
@@ -534,13 +597,81 @@ impl Passmint {
                 self.enqueued(enqueued);
                 Ok(pass)
             }
-            Err(StoreError::LimitReached) => Err(DomainError::Billing {
-                code: "pass_limit_reached",
-                message: "This account has issued as many live passes as its plan allows \
-                          (live_pass_limit). Test passes are not limited."
-                    .into(),
-            }),
+            Err(StoreError::LimitReached) => Err(Self::limit_reached()),
             Err(e) => Err(conflict_to_idem(e, completion.is_some())),
+        }
+    }
+
+    /// Issues a pass under an Idempotency-Key that is new, in one write that takes
+    /// the key, stores the pass, its event and the response `render` makes of it
+    /// ([`crate::ports::PassStore::insert_pass_claiming`]). The template comes from
+    /// the process's cache when it is there, and the write only happens if the
+    /// template is still the version validated against.
+    ///
+    /// Whenever that cannot be (the key exists, the request is invalid, the template
+    /// changed, the live pass limit is reached, ...) nothing is written and the
+    /// answer is [`ClaimedIssue::Fallback`]: the caller then runs the request the
+    /// usual way, which takes or judges the key and answers exactly as without this
+    /// shortcut. Errors are the store's (nothing was written either).
+    pub async fn issue_pass_claiming(
+        &self,
+        who: &Principal,
+        new: NewPass,
+        key: &str,
+        fingerprint: String,
+        render: &Renderer<Pass>,
+    ) -> Result<ClaimedIssue, DomainError> {
+        if key.is_empty() || key.len() > MAX_KEY_LEN {
+            return Ok(ClaimedIssue::Fallback);
+        }
+        let Some(tid) = TemplateId::parse(&new.template_id) else {
+            return Ok(ClaimedIssue::Fallback);
+        };
+        let template = match self.templates.get(&who.account_id, &tid) {
+            Some(t) => t,
+            None => match self.store.get_template(&who.account_id, &tid).await {
+                Ok(t) => self.templates.put(&t),
+                Err(StoreError::NotFound) => return Ok(ClaimedIssue::Fallback),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if template.archived {
+            return Ok(ClaimedIssue::Fallback);
+        }
+        if self.check_new_pass(who, &template, &new).await.is_err() {
+            // The usual way finds the same error and stores it under the key.
+            return Ok(ClaimedIssue::Fallback);
+        }
+        let (pass, event) = self.new_pass(who, tid, new);
+        let response = render(&pass);
+        let claim = IdemRequest {
+            scope: who.scope(),
+            key: key.to_owned(),
+            fingerprint,
+            lock_token: self.ids.base62(24),
+            now: self.clock.now(),
+        };
+        match self
+            .store
+            .insert_pass_claiming(&claim, &response, template.updated_at, &pass, &event)
+            .await
+        {
+            Ok(ClaimedInsert::Inserted { enqueued }) => {
+                self.enqueued(enqueued);
+                Ok(ClaimedIssue::Issued {
+                    pass: Box::new(pass),
+                    response,
+                })
+            }
+            Ok(ClaimedInsert::KeyTaken) => Ok(ClaimedIssue::Fallback),
+            Ok(ClaimedInsert::TemplateChanged) => {
+                self.templates
+                    .forget(&who.account_id, &pass.template_id, template.updated_at);
+                Ok(ClaimedIssue::Fallback)
+            }
+            // The usual way answers these (402, or fresh ids after a collision).
+            Err(StoreError::LimitReached | StoreError::Conflict(_)) => Ok(ClaimedIssue::Fallback),
+            Err(e) => Err(e.into()),
         }
     }
 

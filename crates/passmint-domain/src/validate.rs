@@ -1,6 +1,6 @@
 //! Rules shared by the use cases: metadata limits, holder fields, field values.
 
-use crate::design::Design;
+use crate::design::{Design, Fields};
 use crate::error::DomainError;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -74,8 +74,16 @@ pub fn check_field_values(
     design: &Design,
     values: &BTreeMap<String, String>,
 ) -> Result<(), DomainError> {
+    check_field_values_in(&design.fields, values)
+}
+
+/// [`check_field_values`] against the fields of a design.
+pub fn check_field_values_in(
+    fields: &Fields,
+    values: &BTreeMap<String, String>,
+) -> Result<(), DomainError> {
     for (k, v) in values {
-        check_field_value(design, k, Some(v))?;
+        check_field_value_in(fields, k, Some(v))?;
     }
     Ok(())
 }
@@ -85,8 +93,17 @@ pub fn check_field_value(
     key: &str,
     value: Option<&str>,
 ) -> Result<(), DomainError> {
+    check_field_value_in(&design.fields, key, value)
+}
+
+/// [`check_field_value`] against the fields of a design.
+pub fn check_field_value_in(
+    fields: &Fields,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), DomainError> {
     let param = format!("field_values.{key}");
-    if design.fields.find(key).is_none() {
+    if fields.find(key).is_none() {
         return Err(DomainError::invalid(
             param,
             format!("'{key}' is not a field of this template's design"),

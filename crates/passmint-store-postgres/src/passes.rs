@@ -10,6 +10,14 @@
 //! only when it completes a ticket, since the update and the completion can each
 //! fail while the other succeeds.
 //!
+//! Issuing under a new idempotency key ([`PassStore::insert_pass_claiming`]) is a
+//! single statement too, [`claiming_sql`]: the `claim` CTE inserts the key's record
+//! already completed (`INSERT … ON CONFLICT DO NOTHING`, guarded by the template
+//! still being the version validated), and the pass is inserted from `claim`, so an
+//! existing key or a changed template writes nothing. A live pass adds the
+//! conditional count (from `claim`), and then runs in a transaction, rolled back
+//! when the count refuses a key the statement had claimed.
+//!
 //! Every statement that writes an event also enqueues its webhook deliveries: the
 //! `d` CTE of [`fan_out_cte`] inserts them from the event and the pass row the
 //! statement wrote (or, for a bare event, read), so the outbox is written with the
@@ -32,13 +40,16 @@ use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::idempotency::IdemCompletion;
+use passmint_domain::idempotency::{
+    ClaimedInsert, IdemCompletion, IdemRequest, LOCK_TTL, RETENTION, StoredResponse,
+};
 use passmint_domain::ids::PassId;
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
 use std::sync::LazyLock;
+use time::OffsetDateTime;
 
 /// `$1..$16`, bound by [`pass_binds`].
 const PASS_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16";
@@ -69,7 +80,52 @@ fn insert_sql(completing: bool) -> String {
     )
 }
 
+/// The template guard of a claiming insert: `$4` (the pass's template) of `$2` (its
+/// account), at the `updated_at` validated, not archived. (`archived` is tested on
+/// the row found rather than in the `WHERE`, which would let the planner scan the
+/// account's templates through the partial list index instead of looking the id up
+/// in the primary key.)
+const TEMPLATE_GUARD: &str = "coalesce((SELECT NOT archived FROM templates WHERE id = $4 \
+     AND account_id = $2 AND updated_at = $32), false)";
+
+/// `template_ok`, `claimed`, `counted`, `inserted` and `enqueued`. `$1..$16` are
+/// the pass, `$17..$23` its event, then the claim: `$24` key, `$25` fingerprint,
+/// `$26` lock token, `$27` locked until, `$28` now, `$29` expires at, `$30`
+/// response status, `$31` response body, and `$32` the template's `updated_at`.
+/// With `live`, the pass is counted against the account's limit, only once the key
+/// is claimed.
+fn claiming_sql(live: bool) -> String {
+    let (count, from, counted) = if live {
+        (
+            "counted AS (UPDATE accounts SET live_pass_count = live_pass_count + 1 \
+             WHERE id = $2 AND (live_pass_limit IS NULL OR live_pass_count < live_pass_limit) \
+             AND EXISTS (SELECT 1 FROM claim) RETURNING 1), ",
+            "counted",
+            "(SELECT count(*) FROM counted)",
+        )
+    } else {
+        ("", "claim", "1::bigint")
+    };
+    format!(
+        "WITH claim AS (INSERT INTO idempotency_keys (account_id, mode, key, fingerprint, \
+         lock_token, locked_until, created_at, expires_at, response_status, response_body) \
+         SELECT $2, $3, $24, $25, $26, $27, $28, $29, $30, $31 WHERE {TEMPLATE_GUARD} \
+         ON CONFLICT (account_id, mode, key) DO NOTHING RETURNING 1), {count}\
+         p AS (INSERT INTO passes ({PASS_COLUMNS}) SELECT {PASS_VALUES} FROM {from} RETURNING *), \
+         e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_VALUES_AFTER_PASS} \
+         FROM p {EVENT_RETURNING}), {} \
+         SELECT {TEMPLATE_GUARD} AS template_ok, (SELECT count(*) FROM claim) AS claimed, \
+         {counted} AS counted, (SELECT count(*) FROM e) AS inserted, \
+         (SELECT count(*) FROM d) AS enqueued",
+        fan_out_cte("p")
+    )
+}
+
 static INSERT: LazyLock<String> = LazyLock::new(|| insert_sql(false));
+static INSERT_CLAIMING: [LazyLock<String>; 2] = [
+    LazyLock::new(|| claiming_sql(false)),
+    LazyLock::new(|| claiming_sql(true)),
+];
 static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| insert_sql(true));
 /// A bare event, with its deliveries and the pass as it is now: `enqueued`.
 static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
@@ -88,6 +144,43 @@ struct Inserted {
     inserted: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     enqueued: i64,
+}
+
+/// The outcome of a claiming insert.
+#[derive(diesel::QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    template_ok: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    claimed: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    counted: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    inserted: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    enqueued: i64,
+}
+
+impl Claimed {
+    /// What the statement did; `LimitReached` when it claimed the key but the count
+    /// refused the pass (the caller's transaction must then roll the claim back).
+    fn outcome(&self) -> StoreResult<ClaimedInsert> {
+        if !self.template_ok {
+            Ok(ClaimedInsert::TemplateChanged)
+        } else if self.claimed == 0 {
+            Ok(ClaimedInsert::KeyTaken)
+        } else if self.counted == 0 {
+            Err(StoreError::LimitReached)
+        } else if self.inserted == 0 {
+            Err(StoreError::Backend(
+                "a claiming insert took the key but wrote no pass".into(),
+            ))
+        } else {
+            Ok(ClaimedInsert::Inserted {
+                enqueued: to_u64(self.enqueued),
+            })
+        }
+    }
 }
 
 #[derive(diesel::QueryableByName)]
@@ -294,6 +387,47 @@ impl PassStore for PgStore {
             return Err(key_lost());
         }
         Ok(to_u64(written.enqueued))
+    }
+
+    async fn insert_pass_claiming(
+        &self,
+        claim: &IdemRequest,
+        response: &StoredResponse,
+        template_updated_at: OffsetDateTime,
+        pass: &Pass,
+        event: &PassEvent,
+    ) -> StoreResult<ClaimedInsert> {
+        let mut binds = pass_binds(pass)?;
+        binds.extend(event_binds(event)?);
+        binds.extend([
+            Bind::Text(&claim.key),
+            Bind::Text(&claim.fingerprint),
+            Bind::Text(&claim.lock_token),
+            Bind::Timestamptz(claim.now + LOCK_TTL),
+            Bind::Timestamptz(claim.now),
+            Bind::Timestamptz(claim.now + RETENTION),
+            Bind::Integer(i32::from(response.status)),
+            Bind::Bytea(&response.body),
+            Bind::Timestamptz(template_updated_at),
+        ]);
+        let live = pass.mode == Mode::Live;
+        let sql = INSERT_CLAIMING[usize::from(live)].as_str();
+        let mut conn = self.conn().await?;
+        if !live {
+            // Everything is this one statement, atomic by itself.
+            return Stmt::new(sql, binds)
+                .get_result::<Claimed>(&mut conn)
+                .await
+                .map_err(store_error)?
+                .outcome();
+        }
+        // A refused count rolls back the key the statement claimed.
+        conn.transaction::<ClaimedInsert, TxError, _>(async move |conn| {
+            let claimed = Stmt::new(sql, binds).get_result::<Claimed>(conn).await?;
+            Ok(claimed.outcome()?)
+        })
+        .await
+        .map_err(|e| e.0)
     }
 
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {

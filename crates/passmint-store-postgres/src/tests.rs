@@ -224,6 +224,33 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     .await;
     r.unwrap();
     expect("insert_pass with completion", n, 4);
+    let test_key = fixtures::idem_key();
+    for (mode, key, expected, what) in [
+        (Mode::Test, &test_key, 1, "insert_pass_claiming (test mode)"),
+        (
+            Mode::Live,
+            &fixtures::idem_key(),
+            3,
+            "insert_pass_claiming (live: BEGIN, the statement, COMMIT)",
+        ),
+        (Mode::Test, &test_key, 1, "insert_pass_claiming, key taken"),
+    ] {
+        let claimed = fixtures::pass(&account, mode, &template);
+        let claim = fixtures::idem_request(&fixtures::scope(&account, mode), key, "fp", now);
+        let (r, n) = counted(
+            log,
+            store.insert_pass_claiming(
+                &claim,
+                &fixtures::response(200),
+                again.updated_at,
+                &claimed,
+                &fixtures::event(&claimed, EventType::Created),
+            ),
+        )
+        .await;
+        r.unwrap();
+        expect(what, n, expected);
+    }
     let (r, n) = counted(log, store.get_pass(&scope, &pass.id)).await;
     r.unwrap();
     expect("get_pass", n, 1);

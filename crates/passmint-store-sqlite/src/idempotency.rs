@@ -27,6 +27,34 @@ const INSERT: &str = "INSERT INTO idempotency_keys \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
      ON CONFLICT (account_id, mode, key) DO NOTHING";
 
+/// A new key stored already completed: [`INSERT`]'s binds, then `$9` the response
+/// status and `$10` its body.
+const INSERT_COMPLETED: &str = "INSERT INTO idempotency_keys \
+     (account_id, mode, key, fingerprint, lock_token, locked_until, created_at, expires_at, \
+     response_status, response_body) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (account_id, mode, key) DO NOTHING";
+
+/// The statement that stores `claim`'s key completed with `response` if the key is
+/// new (one row changed), and changes nothing when any record of it exists.
+pub(crate) fn claim_completed(claim: &IdemRequest, response: &StoredResponse) -> Stmt {
+    Stmt::new(
+        INSERT_COMPLETED,
+        vec![
+            Bind::text(claim.scope.account_id.as_str()),
+            Bind::text(claim.scope.mode.as_str()),
+            Bind::text(&claim.key),
+            Bind::text(&claim.fingerprint),
+            Bind::text(&claim.lock_token),
+            Bind::time(claim.now + LOCK_TTL),
+            Bind::time(claim.now),
+            Bind::time(claim.now + RETENTION),
+            Bind::Integer(i32::from(response.status)),
+            Bind::Blob(response.body.clone()),
+        ],
+    )
+}
+
 /// The same binds as [`INSERT`]: the request becomes the key's holder.
 const TAKE_OVER: &str = "UPDATE idempotency_keys SET fingerprint = $4, lock_token = $5, \
      locked_until = $6, created_at = $7, expires_at = $8, \

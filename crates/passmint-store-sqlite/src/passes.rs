@@ -9,6 +9,11 @@
 //! zero rows are told apart as `NotFound` or `Conflict`), its event, its
 //! completion.
 //!
+//! Issuing under a new idempotency key is the same transaction, the completion
+//! replaced by the template guard (the version validated, not archived) and the
+//! insert of the key's record already completed: a changed template or an existing
+//! key ends it before anything is written.
+//!
 //! Every event is followed, in its transaction, by [`fan_out`]: the deliveries of
 //! the webhooks subscribed to it (the outbox).
 //!
@@ -18,7 +23,7 @@
 
 use crate::SqliteStore;
 use crate::error::store_error;
-use crate::idempotency::{complete, completion};
+use crate::idempotency::{claim_completed, complete, completion};
 use crate::list::{List, exists};
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
 use crate::sql::{Bind, Stmt};
@@ -28,13 +33,14 @@ use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::idempotency::IdemCompletion;
+use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion, IdemRequest, StoredResponse};
 use passmint_domain::ids::PassId;
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
 use std::sync::LazyLock;
+use time::OffsetDateTime;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -147,6 +153,47 @@ impl PassStore for SqliteStore {
             insert.execute(conn).map_err(store_error)?;
             event_stmt.execute(conn).map_err(store_error)?;
             fan_out(conn, &event, Some(&snapshot))
+        })
+        .await
+    }
+
+    async fn insert_pass_claiming(
+        &self,
+        claim: &IdemRequest,
+        response: &StoredResponse,
+        template_updated_at: OffsetDateTime,
+        pass: &Pass,
+        event: &PassEvent,
+    ) -> StoreResult<ClaimedInsert> {
+        let insert = Stmt::new(INSERT.as_str(), pass_binds(pass)?);
+        let (event, event_stmt) = (event.clone(), insert_event(event)?);
+        let snapshot = pass.clone();
+        let claim = claim_completed(claim, response);
+        let account = pass.account_id.as_str().to_owned();
+        let template = pass.template_id.as_str().to_owned();
+        let count =
+            (pass.mode == Mode::Live).then(|| Stmt::new(COUNT_LIVE, vec![Bind::text(&account)]));
+        self.write_tx(move |conn| {
+            let guard = vec![
+                ("account_id", Bind::text(&account)),
+                ("updated_at", Bind::time(template_updated_at)),
+                ("archived", Bind::Bool(false)),
+            ];
+            if !exists(conn, "templates", &template, guard)? {
+                return Ok(ClaimedInsert::TemplateChanged);
+            }
+            if claim.execute(conn).map_err(store_error)? == 0 {
+                return Ok(ClaimedInsert::KeyTaken);
+            }
+            if let Some(count) = count
+                && count.execute(conn).map_err(store_error)? == 0
+            {
+                return Err(StoreError::LimitReached);
+            }
+            insert.execute(conn).map_err(store_error)?;
+            event_stmt.execute(conn).map_err(store_error)?;
+            let enqueued = fan_out(conn, &event, Some(&snapshot))?;
+            Ok(ClaimedInsert::Inserted { enqueued })
         })
         .await
     }

@@ -117,6 +117,22 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
             Some(&fixtures::completion(&ticket, 201))
         )
     );
+    let claimed = fixtures::pass(&account, Mode::Test, &template);
+    call!(
+        "insert_pass_claiming",
+        store.insert_pass_claiming(
+            &fixtures::idem_request(
+                &scope,
+                &fixtures::idem_key(),
+                &fixtures::fingerprint(),
+                fixtures::timestamp(),
+            ),
+            &fixtures::response(200),
+            next.updated_at,
+            &claimed,
+            &fixtures::event(&claimed, EventType::Created),
+        )
+    );
     call!("get_pass", store.get_pass(&scope, &pass.id));
     call!(
         "list_passes",
@@ -265,7 +281,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         metadata: Default::default(),
     };
     call!(
-        "update_template + cascade (one pass)",
+        "update_template + cascade (two passes)",
         store.update_template(&redesigned, current.updated_at, None, Some(&cascade))
     );
     let claim = ClaimRequest {
@@ -312,6 +328,9 @@ async fn each_call_costs_few_statements_and_prepares_once() {
         let most = match *call {
             // BEGIN IMMEDIATE, completion, pass, event, subscribed webhooks, COMMIT.
             "insert_pass + event + completion" => 6,
+            // BEGIN IMMEDIATE, template guard, key, pass, event, subscribed webhooks,
+            // COMMIT.
+            "insert_pass_claiming" => 7,
             // BEGIN IMMEDIATE, event, subscribed webhooks, COMMIT.
             "insert_event" => 4,
             // ... and the pass for the snapshot, the delivery.
@@ -336,9 +355,9 @@ async fn each_call_costs_few_statements_and_prepares_once() {
             "updated_serials" => 4,
             // BEGIN IMMEDIATE, due jobs, lease, COMMIT.
             "claim_pushes (one)" => 4,
-            // BEGIN IMMEDIATE, template, tag, passes, then per pass its event,
-            // subscribed webhooks and push jobs, COMMIT.
-            "update_template + cascade (one pass)" => 8,
+            // BEGIN IMMEDIATE, template, tag, passes, then per pass (the template
+            // has two by then) its event, subscribed webhooks and push jobs, COMMIT.
+            "update_template + cascade (two passes)" => 11,
             // BEGIN IMMEDIATE, delete, event, subscribed webhooks, COMMIT.
             "unregister_device" => 5,
             _ => 1,

@@ -108,6 +108,16 @@ macro_rules! store_contract_tests {
                 concurrent_live_inserts_respect_limit,
             ]);
 
+            $crate::__store_contract_group!($factory; claiming; [
+                claiming_insert_new_key_inserts_and_completes,
+                claiming_insert_existing_key_writes_nothing,
+                claiming_insert_checks_the_template,
+                claiming_insert_refused_writes_nothing,
+            ]; [
+                concurrent_claiming_inserts_one_key_exactly_one_inserts,
+                concurrent_claiming_inserts_respect_live_limit,
+            ]);
+
             $crate::__store_contract_group!($factory; signing; [
                 set_get_and_replace_signing_identity,
                 set_signing_identity_unknown_account_not_found,

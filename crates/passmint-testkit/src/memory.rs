@@ -16,7 +16,8 @@ use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{
-    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
+    ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION,
+    StoredResponse,
 };
 use passmint_domain::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Mode;
@@ -249,6 +250,40 @@ impl State {
             return Err(conflict("serial_number exists"));
         }
         Ok(())
+    }
+
+    /// Inserts a new pass (counted against the live pass limit) and its event, or
+    /// nothing; returns how many deliveries were enqueued.
+    fn insert_pass(&mut self, pass: &Pass, event: &PassEvent) -> StoreResult<u64> {
+        if self.passes.contains(pass.id.as_str()) {
+            return Err(conflict("pass id exists"));
+        }
+        self.check_pass_uniques(pass, None)?;
+        if self.events.contains(event.id.as_str()) {
+            return Err(conflict("event id exists"));
+        }
+        if pass.mode == Mode::Live {
+            let limit = self
+                .accounts
+                .get(&pass.account_id)
+                .ok_or(StoreError::NotFound)?
+                .live_pass_limit;
+            let count = self
+                .live_pass_counts
+                .entry(pass.account_id.clone())
+                .or_insert(0);
+            if limit.is_some_and(|l| *count >= l) {
+                return Err(StoreError::LimitReached);
+            }
+            *count += 1;
+        }
+        let seq = self.next_seq();
+        self.passes.insert(seq, pass.id.as_str(), pass.clone());
+        self.short_ids
+            .insert(pass.short_id.clone(), pass.id.clone());
+        self.serials
+            .insert(pass.serial_number.clone(), pass.id.clone());
+        Ok(self.insert_event(event, pass))
     }
 
     /// Inserts the event and enqueues its deliveries; returns how many.
@@ -543,37 +578,43 @@ impl PassStore for MemoryStore {
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<u64> {
         let mut s = self.state();
-        if s.passes.contains(pass.id.as_str()) {
-            return Err(conflict("pass id exists"));
-        }
-        s.check_pass_uniques(pass, None)?;
-        if s.events.contains(event.id.as_str()) {
-            return Err(conflict("event id exists"));
-        }
         s.check_completion(idem)?;
-        if pass.mode == Mode::Live {
-            let limit = s
-                .accounts
-                .get(&pass.account_id)
-                .ok_or(StoreError::NotFound)?
-                .live_pass_limit;
-            let count = s
-                .live_pass_counts
-                .entry(pass.account_id.clone())
-                .or_insert(0);
-            if limit.is_some_and(|l| *count >= l) {
-                return Err(StoreError::LimitReached);
-            }
-            *count += 1;
-        }
-        let seq = s.next_seq();
-        s.passes.insert(seq, pass.id.as_str(), pass.clone());
-        s.short_ids.insert(pass.short_id.clone(), pass.id.clone());
-        s.serials
-            .insert(pass.serial_number.clone(), pass.id.clone());
-        let enqueued = s.insert_event(event, pass);
+        let enqueued = s.insert_pass(pass, event)?;
         s.complete(idem);
         Ok(enqueued)
+    }
+
+    async fn insert_pass_claiming(
+        &self,
+        claim: &IdemRequest,
+        response: &StoredResponse,
+        template_updated_at: OffsetDateTime,
+        pass: &Pass,
+        event: &PassEvent,
+    ) -> StoreResult<ClaimedInsert> {
+        let mut s = self.state();
+        match s.templates.get(pass.template_id.as_str()) {
+            Some(t)
+                if t.account_id == pass.account_id
+                    && !t.archived
+                    && t.updated_at == template_updated_at => {}
+            _ => return Ok(ClaimedInsert::TemplateChanged),
+        }
+        let slot = (claim.scope.clone(), claim.key.clone());
+        if s.idem.contains_key(&slot) {
+            return Ok(ClaimedInsert::KeyTaken);
+        }
+        let enqueued = s.insert_pass(pass, event)?;
+        s.idem.insert(
+            slot,
+            IdemRecord {
+                fingerprint: claim.fingerprint.clone(),
+                created_at: claim.now,
+                lock: None,
+                response: Some(response.clone()),
+            },
+        );
+        Ok(ClaimedInsert::Inserted { enqueued })
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {

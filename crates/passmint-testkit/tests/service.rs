@@ -5,13 +5,15 @@
 use passmint_domain::DomainError;
 use passmint_domain::account::{self, Account};
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::idempotency::{IdemBegin, IdemFinish, StoredResponse};
+use passmint_domain::idempotency::{IdemBegin, IdemFinish, Renderer, StoredResponse};
 use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::service::{NewPass, NewTemplate, PassPatch, Passmint, Principal};
+use passmint_domain::service::{
+    ClaimedIssue, NewPass, NewTemplate, PassPatch, Passmint, Principal, TemplatePatch,
+};
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
-use passmint_testkit::{FixedClock, MemoryStore, fixtures, memory_passmint};
+use passmint_testkit::{FixedClock, MemoryStore, SeqIdGen, fixtures, memory_passmint};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -374,6 +376,242 @@ async fn issue_pass_with_idempotency_records_the_response() {
             .unwrap(),
         IdemBegin::Mismatch
     );
+}
+
+// ----- issue_pass_claiming ---------------------------------------------------
+
+fn id_renderer() -> Renderer<Pass> {
+    Arc::new(|p: &Pass| StoredResponse {
+        status: 200,
+        body: p.id.as_str().as_bytes().to_vec(),
+    })
+}
+
+async fn claiming(w: &World, who: &Principal, new: NewPass, key: &str) -> ClaimedIssue {
+    w.pm.issue_pass_claiming(who, new, key, format!("fp {key}"), &id_renderer())
+        .await
+        .unwrap()
+}
+
+#[track_caller]
+fn assert_fallback(issue: &ClaimedIssue, what: &str) {
+    assert!(
+        matches!(issue, ClaimedIssue::Fallback),
+        "{what}: expected Fallback, got {issue:?}"
+    );
+}
+
+/// The same use cases over the same store with their own cache: another process.
+fn other_process(w: &World) -> Passmint {
+    Passmint::new(
+        w.store.clone(),
+        w.clock.clone(),
+        Arc::new(SeqIdGen::starting_at(1 << 40)),
+    )
+}
+
+#[tokio::test]
+async fn issue_pass_claiming_issues_and_completes_a_new_key() {
+    let w = world().await;
+    let ClaimedIssue::Issued { pass, response } =
+        claiming(&w, &w.test, new_pass(&w.template), "new-1").await
+    else {
+        panic!("a new key issues");
+    };
+    assert_eq!(response, id_renderer()(&pass));
+    assert_eq!(
+        w.pm.get_pass(&w.test, pass.id.as_str()).await,
+        Ok(*pass.clone())
+    );
+    assert_eq!(events_of(&w, &w.test, &pass).await.len(), 1);
+    assert_eq!(
+        w.pm.begin_idempotent(w.test.scope(), "new-1", "fp new-1".into())
+            .await
+            .unwrap(),
+        IdemBegin::Replay(response),
+        "the key replays the response stored with the pass"
+    );
+    // The key exists now: the usual way answers it.
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), "new-1").await,
+        "the same key again",
+    );
+    assert_eq!(w.store.all_passes().len(), 1);
+    let ClaimedIssue::Issued { pass: live, .. } =
+        claiming(&w, &w.live, new_pass(&w.template), "new-1").await
+    else {
+        panic!("the same key in live mode is another key");
+    };
+    assert_eq!(live.mode, Mode::Live);
+}
+
+#[tokio::test]
+async fn issue_pass_claiming_writes_nothing_when_it_cannot_answer() {
+    let w = world().await;
+    let records = w.store.idempotency_record_count();
+    let mut unknown_field = new_pass(&w.template);
+    unknown_field.field_values.insert("gate".into(), "B".into());
+    let mut bad_email = new_pass(&w.template);
+    bad_email.holder_email = Some("nope".into());
+    let mut missing = new_pass(&w.template);
+    missing.template_id = "tmpl_000000000000000000000000".into();
+    let mut malformed = new_pass(&w.template);
+    malformed.template_id = "nope".into();
+    for (new, what) in [
+        (unknown_field, "an unknown field"),
+        (bad_email, "a malformed email"),
+        (missing, "a missing template"),
+        (malformed, "a malformed template id"),
+    ] {
+        assert_fallback(&claiming(&w, &w.test, new, "k").await, what);
+    }
+    let long = "k".repeat(256);
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), &long).await,
+        "a key too long",
+    );
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), "").await,
+        "an empty key",
+    );
+    assert!(w.store.all_passes().is_empty());
+    assert_eq!(w.store.idempotency_record_count(), records);
+}
+
+#[tokio::test]
+async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
+    let w = world().await;
+    assert!(matches!(
+        claiming(&w, &w.test, new_pass(&w.template), "a").await,
+        ClaimedIssue::Issued { .. }
+    ));
+    let other = other_process(&w);
+
+    // Another process adds a field: the stale entry refuses it, the usual way
+    // (which reads the template) accepts it and refreshes the entry.
+    let mut design = fixtures::design();
+    design
+        .fields
+        .secondary
+        .push(passmint_domain::design::Field {
+            key: "gate".into(),
+            label: Some("Gate".into()),
+            ..Default::default()
+        });
+    w.clock.advance(Duration::seconds(1));
+    other
+        .update_template(
+            &w.test,
+            w.template.id.as_str(),
+            TemplatePatch {
+                design: Some(design),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let with_gate = || {
+        let mut new = new_pass(&w.template);
+        new.field_values.insert("gate".into(), "B".into());
+        new
+    };
+    assert_fallback(
+        &claiming(&w, &w.test, with_gate(), "b").await,
+        "validated against the stale entry",
+    );
+    w.pm.issue_pass(&w.test, with_gate(), None).await.unwrap();
+    assert!(matches!(
+        claiming(&w, &w.test, with_gate(), "c").await,
+        ClaimedIssue::Issued { .. }
+    ));
+
+    // Another process renames it (the request still validates against the stale
+    // entry): the conditional write refuses and the entry is forgotten.
+    w.clock.advance(Duration::seconds(1));
+    other
+        .update_template(
+            &w.test,
+            w.template.id.as_str(),
+            TemplatePatch {
+                name: Some("Renamed".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), "d").await,
+        "a template changed by another process",
+    );
+    assert!(matches!(
+        claiming(&w, &w.test, new_pass(&w.template), "e").await,
+        ClaimedIssue::Issued { .. }
+    ));
+
+    // Archived by another process: nothing is written, and the usual way answers
+    // `template_archived`.
+    w.clock.advance(Duration::seconds(1));
+    other
+        .archive_template(&w.test, w.template.id.as_str())
+        .await
+        .unwrap();
+    let passes = w.store.all_passes().len();
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), "f").await,
+        "an archived template",
+    );
+    assert_fallback(
+        &claiming(&w, &w.test, new_pass(&w.template), "f").await,
+        "an archived template, known",
+    );
+    assert_invalid(
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None).await,
+        "template_id",
+        Some("template_archived"),
+    );
+    assert_eq!(w.store.all_passes().len(), passes);
+}
+
+#[tokio::test]
+async fn issue_pass_claiming_leaves_the_limit_and_the_identity_to_the_usual_way() {
+    let (pm, store, _clock) = memory_passmint();
+    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
+    let test_p = pm.authenticate(&test.key).await.unwrap();
+    let live_p = pm.authenticate(&live.key).await.unwrap();
+    let template = pm
+        .create_template(&test_p, new_template(), None)
+        .await
+        .unwrap();
+    let claim = async |who: &Principal, key: &str| {
+        pm.issue_pass_claiming(who, new_pass(&template), key, key.into(), &id_renderer())
+            .await
+            .unwrap()
+    };
+    assert_fallback(&claim(&live_p, "no-identity").await, "no signing identity");
+    pm.set_signing_identity(&account.id, fixtures::signing_credentials())
+        .await
+        .unwrap();
+    assert!(matches!(
+        claim(&live_p, "first").await,
+        ClaimedIssue::Issued { .. }
+    ));
+    let records = store.idempotency_record_count();
+    assert_fallback(&claim(&live_p, "second").await, "beyond the limit");
+    assert_eq!(
+        store.idempotency_record_count(),
+        records,
+        "the refused issue took no key"
+    );
+    assert!(matches!(
+        pm.issue_pass(&live_p, new_pass(&template), None).await,
+        Err(DomainError::Billing { .. })
+    ));
+    assert!(matches!(
+        claim(&test_p, "test").await,
+        ClaimedIssue::Issued { .. }
+    ));
 }
 
 // ----- update_pass -----------------------------------------------------------

@@ -2,6 +2,11 @@
 //! request runs; a successful write stores its response in its own transaction (the
 //! use case receives an `IdemFinish`); a 4xx is stored afterwards (it wrote nothing);
 //! a 5xx releases the key so the request can be retried.
+//!
+//! `POST /v1/passes` first tries a shorter way when the key is new (see
+//! `routes::passes::create`): the key is taken and completed by the very statement
+//! that writes the pass. When that does not apply it writes nothing, and the request
+//! takes the way of [`run`].
 
 use super::JSON;
 use super::error::{ApiError, ErrorType};
@@ -34,7 +39,14 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
     hex::encode(ctx.finish().as_ref())
 }
 
-fn respond(stored: &StoredResponse, replayed: bool) -> HttpResponse {
+/// The request's `Idempotency-Key`, when it has one that is printable ASCII (any
+/// other is answered by [`run`]).
+pub fn key(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// The response to send for a stored one.
+pub fn respond(stored: &StoredResponse, replayed: bool) -> HttpResponse {
     let mut b = HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
     b.content_type(JSON);
     if replayed {

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::ids::TemplateId;
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::service::{NewPass, PassPatch};
+use passmint_domain::service::{ClaimedIssue, NewPass, PassPatch, Principal};
 use std::sync::Arc;
 
 fn render(state: &AppState) -> Renderer<Pass> {
@@ -36,18 +36,54 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
-    idempotency::run(&req, &state, &who, &body, render(&state), |finish| async {
-        let input: CreatePassRequest = parse_json(&req, &body)?;
-        let new = NewPass {
-            template_id: input.template_id,
-            holder_email: input.holder_email,
-            holder_name: input.holder_name,
-            field_values: input.field_values.unwrap_or_default(),
-            metadata: input.metadata.unwrap_or_default(),
-        };
+    let render = render(&state);
+    if let Some(issued) = issue_claiming(&req, &state, &who, &body, &render).await? {
+        return Ok(issued);
+    }
+    idempotency::run(&req, &state, &who, &body, render, |finish| async {
+        let new = new_pass(parse_json(&req, &body)?);
         Ok(state.passmint.issue_pass(&who, new, finish).await?)
     })
     .await
+}
+
+fn new_pass(input: CreatePassRequest) -> NewPass {
+    NewPass {
+        template_id: input.template_id,
+        holder_email: input.holder_email,
+        holder_name: input.holder_name,
+        field_values: input.field_values.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+    }
+}
+
+/// Issues the pass in one write that also takes and completes a new
+/// `Idempotency-Key` ([`passmint_domain::service::Passmint::issue_pass_claiming`]).
+/// `None` (nothing written) when there is no key, or the request is not a valid
+/// issue, or the key exists, ...: the request then takes [`idempotency::run`],
+/// which answers those.
+async fn issue_claiming(
+    req: &HttpRequest,
+    state: &AppState,
+    who: &Principal,
+    body: &[u8],
+    render: &Renderer<Pass>,
+) -> Result<Option<HttpResponse>, ApiError> {
+    let Some(key) = idempotency::key(req) else {
+        return Ok(None);
+    };
+    let Ok(input) = parse_json::<CreatePassRequest>(req, body) else {
+        return Ok(None);
+    };
+    let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), body);
+    match state
+        .passmint
+        .issue_pass_claiming(who, new_pass(input), key, fingerprint, render)
+        .await?
+    {
+        ClaimedIssue::Issued { response, .. } => Ok(Some(idempotency::respond(&response, false))),
+        ClaimedIssue::Fallback => Ok(None),
+    }
 }
 
 /// List passes
