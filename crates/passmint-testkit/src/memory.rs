@@ -517,34 +517,32 @@ impl TemplateStore for MemoryStore {
             _ => return Err(StoreError::NotFound),
         }
         s.check_completion(idem)?;
-        if let Some(c) = cascade {
-            let ids: Vec<PassId> = s
-                .passes
-                .rows
-                .values()
-                .filter(|p| p.template_id == template.id && !p.voided())
-                .map(|p| p.id.clone())
-                .collect();
-            if ids
-                .iter()
-                .any(|p| s.events.contains(c.event_id(&template.id, p).as_str()))
-            {
-                return Err(conflict("event id exists"));
+        // The template's passes that a cascade alters, checked before any write.
+        let cascaded: Vec<PassId> = match cascade {
+            Some(c) => {
+                let ids: Vec<PassId> = s
+                    .passes
+                    .rows
+                    .values()
+                    .filter(|p| p.template_id == template.id && !p.voided())
+                    .map(|p| p.id.clone())
+                    .collect();
+                if ids
+                    .iter()
+                    .any(|p| s.events.contains(c.event_id(&template.id, p).as_str()))
+                {
+                    return Err(conflict("event id exists"));
+                }
+                ids
             }
-        }
+            None => Vec::new(),
+        };
         if let Some(t) = s.templates.get_mut(template.id.as_str()) {
             *t = template.clone();
         }
         let mut enqueued = 0;
         if let Some(c) = cascade {
-            let ids: Vec<PassId> = s
-                .passes
-                .rows
-                .values()
-                .filter(|p| p.template_id == template.id && !p.voided())
-                .map(|p| p.id.clone())
-                .collect();
-            for id in ids {
+            for id in cascaded {
                 let Some(p) = s.passes.get_mut(id.as_str()) else {
                     continue;
                 };

@@ -92,7 +92,7 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     )
 }
 
-fn http_date(t: time::OffsetDateTime) -> HttpDate {
+pub(crate) fn http_date(t: time::OffsetDateTime) -> HttpDate {
     let secs = u64::try_from(t.unix_timestamp()).unwrap_or(0);
     HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
 }

@@ -24,13 +24,14 @@ use super::public::PKPASS;
 use crate::http::JSON;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::ApiError;
+use crate::http::list::Query;
 use crate::state::AppState;
 use actix_web::http::header::{self, HttpDate};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use passmint_domain::pass::Pass;
 use passmint_domain::wallet::{MAX_PASS_TYPE_ID_LEN, format_tag};
 use serde::Deserialize;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// Most log lines written per `/log` call.
 const MAX_LOG_LINES: usize = 100;
@@ -132,20 +133,10 @@ pub async fn updated(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (dli, ptid) = path.into_inner();
-    let since =
-        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .map_err(|_| ApiError::invalid("The query string is not valid."))?
-            .into_inner();
-    if let Some(k) = since.keys().find(|k| k.as_str() != "passesUpdatedSince") {
-        return Err(ApiError::invalid(format!("Unknown query parameter '{k}'.")).param(k.clone()));
-    }
+    let query = Query::parse(&req, &["passesUpdatedSince"])?;
     let found = state
         .passmint
-        .updated_serials(
-            &dli,
-            &ptid,
-            since.get("passesUpdatedSince").map(String::as_str),
-        )
+        .updated_serials(&dli, &ptid, query.get("passesUpdatedSince"))
         .await?;
     if found.serial_numbers.is_empty() {
         return Ok(HttpResponse::NoContent().finish());
@@ -156,9 +147,11 @@ pub async fn updated(
     })
 }
 
+/// `Last-Modified` for whole seconds since the epoch.
 fn http_date(secs: i64) -> HttpDate {
-    let secs = u64::try_from(secs).unwrap_or(0);
-    HttpDate::from(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+    super::public::http_date(
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
 }
 
 /// The latest version of a pass.
@@ -191,7 +184,7 @@ pub async fn pass(
     } else {
         validator - 1
     };
-    if let Some(header::IfModifiedSince(since)) = req_if_modified_since(&req) {
+    if let Some(header::IfModifiedSince(since)) = req.get_header::<header::IfModifiedSince>() {
         let since = SystemTime::from(since)
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -206,11 +199,6 @@ pub async fn pass(
         .insert_header(header::LastModified(http_date(sent)))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(built.bytes.clone()))
-}
-
-fn req_if_modified_since(req: &HttpRequest) -> Option<header::IfModifiedSince> {
-    use actix_web::HttpMessage;
-    req.get_header::<header::IfModifiedSince>()
 }
 
 #[derive(Deserialize)]
