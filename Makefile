@@ -8,8 +8,10 @@ run:
 	cargo run --release -p passmint-server --bin passmint -- serve
 
 ## Run every test (unit, contract suites, end-to-end, then the Node.js SDK against
-## the server built here). Needs PostgreSQL on 127.0.0.1:5432, Node 18+ with npm.
-test: db
+## the server built here). scripts/test-deps.sh first brings up what they need:
+## PostgreSQL on 127.0.0.1:5432, Chromium, Node 18+ with npm, OpenSSL.
+test:
+	@bash scripts/test-deps.sh
 	cargo test --workspace --all-targets
 	cargo build -p passmint-server --bin passmint
 	PASSMINT_BIN=$(CURDIR)/target/debug/passmint $(MAKE) -C sdks/node test
@@ -36,4 +38,4 @@ bench: db
 
 ## Make sure PostgreSQL is up.
 db:
-	@bash scripts/ensure-postgres.sh
+	@bash scripts/test-deps.sh postgres
