@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`, .pkpass part (issue 4): in one run,
+# `make bench`, .pkpass part: in one run,
 #   1. passes built and signed per second on one core by passmint-pkpass, against
 #      `openssl speed rsa2048` sign/s on this machine, and the ratio (target >= 0.85);
 #   2. cached downloads per second over HTTP: `passmint serve` (release, embedded

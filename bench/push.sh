@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`, push part (issue 6): the release `passmint serve` on PostgreSQL,
+# `make bench`, push part: the release `passmint serve` on PostgreSQL,
 # one PATCH of a pass with BENCH_PUSH_DEVICES (10000) registered devices, pushed to
 # a local fake APNs (HTTP/2 over TLS, client certificates) in the bench process.
 # Prints pushes per second, the time from the PATCH to the last push (target: under

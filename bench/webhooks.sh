@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`, webhooks part (issue 5): the release `passmint serve` on PostgreSQL
+# `make bench`, webhooks part: the release `passmint serve` on PostgreSQL
 # delivering to a local receiver that answers 200 at once:
 #   1. a backlog of deliveries drained: sustained deliveries per second (target >= 2,000);
 #   2. passes issued as fast as 32 connections go while the worker delivers:
