@@ -12,7 +12,7 @@ pub const MAX_HOLDER_NAME_LEN: usize = 200;
 pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_FIELD_VALUE_LEN: usize = 2000;
 
-/// SPEC section 4: at most 50 keys, keys of 1 to 40 characters, string values of at
+/// docs/api.md §4: at most 50 keys, keys of 1 to 40 characters, string values of at
 /// most 500 characters.
 pub fn check_metadata(metadata: &Map<String, Value>) -> Result<(), DomainError> {
     if metadata.len() > MAX_METADATA_KEYS {

@@ -1,5 +1,5 @@
 //! Command line: `serve` (the default), `migrate`, `accounts create`, `keys create`,
-//! `keys revoke` (SPEC section 9). Commands that mint keys print JSON on stdout;
+//! `keys revoke` (docs/api.md §9). Commands that mint keys print JSON on stdout;
 //! logs go to stderr.
 
 use crate::app;

@@ -1,4 +1,4 @@
-//! Configuration from the environment (SPEC section 9). Every variable may also be
+//! Configuration from the environment (docs/api.md §9). Every variable may also be
 //! given as a flag of `passmint serve`.
 
 use clap::Args;
@@ -161,7 +161,7 @@ impl Default for WebhookConfig {
 }
 
 impl WebhookConfig {
-    /// The retry schedule (the SPEC's unless configured).
+    /// The retry schedule (that of docs/api.md §8 unless configured).
     pub fn schedule(&self) -> RetrySchedule {
         self.retry_schedule.clone().unwrap_or_default()
     }

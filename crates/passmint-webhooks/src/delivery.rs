@@ -36,7 +36,7 @@ use crate::headers::{unix_now, webhook_headers};
 use crate::signing::Secret;
 use crate::ssrf::{AddressError, GuardedResolver, check_ip};
 
-/// Default per-attempt deadline (SPEC section 8).
+/// Default per-attempt deadline (docs/api.md §8).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default cap on the response body kept in the delivery log: 16 KiB.
 pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024;

@@ -4,7 +4,7 @@
 //! schedule applies, scaled by a random factor in `[1 - jitter, 1 + jitter]` (±20 % by
 //! default) so a receiver that comes back up is not hit by every queued retry at once.
 //! After the last delay's attempt fails, the delivery is dead. The default schedule is
-//! SPEC section 8's: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (ten attempts
+//! docs/api.md §8's: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (ten attempts
 //! in all). Operators and tests override it with `PASSMINT_WEBHOOK_RETRY_SCHEDULE`, a
 //! comma list of durations such as `1s,2s,500ms,5m,2h` (units `ms`, `s`, `m`, `h`, `d`;
 //! decimals allowed).

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on POST and PATCH (SPEC section 2). The key is taken before the
+//! `Idempotency-Key` on POST and PATCH (docs/api.md §2). The key is taken before the
 //! request runs; a successful write stores its response in its own transaction (the
 //! use case receives an `IdemFinish`); a 4xx is stored afterwards (it wrote nothing);
 //! a 5xx releases the key so the request can be retried.

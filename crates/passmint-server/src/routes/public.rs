@@ -1,4 +1,4 @@
-//! The public pages of a pass (SPEC section 6), reached by its unguessable short
+//! The public pages of a pass (docs/api.md §6), reached by its unguessable short
 //! id without an API key: `GET /p/{short_id}` (the landing page, records
 //! `url_viewed`) and `GET /p/{short_id}/download` (the signed .pkpass, records
 //! `downloaded`; `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since`

@@ -1,4 +1,4 @@
-//! Apple's PassKit web service under `/wallet/v1` (SPEC section 7): what an
+//! Apple's PassKit web service under `/wallet/v1` (docs/api.md §7): what an
 //! iPhone's Wallet calls for a pass whose `webServiceURL` is `{PUBLIC_URL}/wallet`.
 //!
 //! - `POST   /devices/{dli}/registrations/{ptid}/{serial}`: register (201 new with
