@@ -8,10 +8,12 @@
 
 use super::error::ApiError;
 use crate::state::AppState;
-use actix_web::{HttpRequest, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use passmint_domain::account::{hash_key, key_mode};
 use passmint_domain::service::Principal;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -92,4 +94,25 @@ pub async fn authenticate(
     let principal = state.passmint.authenticate(key).await?;
     state.key_cache.put(hash, principal.clone());
     Ok(principal)
+}
+
+/// The caller of an API route, as a handler parameter: the request's API key checked
+/// by [`authenticate`] before the handler's body runs. Every `/v1` handler but the
+/// OpenAPI document takes one, so no handler can forget to authenticate.
+pub struct Authenticated(pub Principal);
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(ApiError::internal)?;
+            authenticate(&req, &state).await.map(Authenticated)
+        })
+    }
 }

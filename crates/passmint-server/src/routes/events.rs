@@ -2,18 +2,19 @@
 
 use super::ok_list;
 use crate::dto::PassEventObject;
-use crate::http::auth::authenticate;
+use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::list::{PAGE_PARAMS, Query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 async fn list_inner(
+    who: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     pass_id: Option<&str>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
+    let Authenticated(who) = who;
     let q = Query::parse(&req, &PAGE_PARAMS)?;
     let page = q.page(100, 200)?;
     let res = state.passmint.list_events(&who, pass_id, &page).await?;
@@ -31,8 +32,12 @@ async fn list_inner(
     params(crate::openapi::params::EventListQuery),
     responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    list_inner(req, state, None).await
+pub async fn list(
+    who: Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    list_inner(who, req, state, None).await
 }
 
 /// List events for a pass
@@ -43,9 +48,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_for_pass(
+    who: Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = req.match_info().query("id").to_owned();
-    list_inner(req, state, Some(&id)).await
+    list_inner(who, req, state, Some(&id)).await
 }

@@ -2,7 +2,7 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
-use crate::http::auth::authenticate;
+use crate::http::auth::Authenticated;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::idempotency;
@@ -30,11 +30,11 @@ fn render(state: &AppState) -> Renderer<Pass> {
     responses((status = 200, description = "The new pass.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let render = render(&state);
     if let Some(issued) = issue_claiming(&req, &state, &who, &body, &render).await? {
@@ -94,8 +94,11 @@ async fn issue_claiming(
     params(crate::openapi::params::PassListQuery),
     responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
+pub async fn list(
+    Authenticated(who): Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let q = Query::parse(
         &req,
         &[
@@ -133,10 +136,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     responses((status = 200, description = "The pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retrieve(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let p = state
         .passmint
         .get_pass(&who, req.match_info().query("id"))
@@ -156,11 +159,11 @@ pub async fn retrieve(
     responses((status = 200, description = "The pass after the update.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn update(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let id = req.match_info().query("id").to_owned();
     idempotency::run(&req, &state, &who, &body, render(&state), |finish| async {
@@ -183,8 +186,11 @@ pub async fn update(
     params(crate::openapi::params::PassIdPath),
     responses((status = 200, description = "The voided pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn void(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
+pub async fn void(
+    Authenticated(who): Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let p = state
         .passmint
         .void_pass(&who, req.match_info().query("id"))

@@ -2,7 +2,7 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
-use crate::http::auth::authenticate;
+use crate::http::auth::Authenticated;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::idempotency;
@@ -29,11 +29,11 @@ fn render() -> Renderer<Template> {
     responses((status = 200, description = "The new template.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     idempotency::run(&req, &state, &who, &body, render(), |finish| async {
         let input: CreateTemplateRequest = parse_json(&req, &body)?;
@@ -56,8 +56,11 @@ pub async fn create(
     params(crate::openapi::params::TemplateListQuery),
     responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
+pub async fn list(
+    Authenticated(who): Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let q = Query::parse(&req, &PAGE_PARAMS)?;
     let page = q.page(50, 100)?;
     let res = state.passmint.list_templates(&who, &page).await?;
@@ -75,10 +78,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     responses((status = 200, description = "The template.", body = TemplateObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retrieve(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let id = req.match_info().query("id");
     let t = state.passmint.get_template(&who, id).await?;
     ok_json(&TemplateObject::from(&t))
@@ -95,11 +98,11 @@ pub async fn retrieve(
     responses((status = 200, description = "The template after the update.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn update(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let id = req.match_info().query("id").to_owned();
     idempotency::run(&req, &state, &who, &body, render(), |finish| async {
@@ -127,10 +130,10 @@ pub async fn update(
     responses((status = 200, description = "The template is archived.", body = DeletedObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn archive(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let id = req.match_info().query("id");
     let t = state.passmint.archive_template(&who, id).await?;
     ok_json(&DeletedObject {

@@ -6,7 +6,7 @@ use crate::dto::{
     CreateWebhookRequest, DeletedWebhookObject, EmptyRequest, UpdateWebhookRequest,
     WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
 };
-use crate::http::auth::authenticate;
+use crate::http::auth::Authenticated;
 use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::idempotency;
@@ -47,11 +47,11 @@ fn id(req: &HttpRequest) -> String {
     responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     idempotency::run(
         &req,
@@ -80,8 +80,11 @@ pub async fn create(
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
     responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
+pub async fn list(
+    Authenticated(who): Authenticated,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     Query::parse(&req, &[])?;
     let webhooks = state.passmint.list_webhooks(&who).await?;
     ok_list(webhooks.iter().map(WebhookObject::from).collect(), false)
@@ -95,10 +98,10 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     responses((status = 200, description = "The webhook.", body = WebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retrieve(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let w = state.passmint.get_webhook(&who, &id(&req)).await?;
     ok_json(&WebhookObject::from(&w))
 }
@@ -114,11 +117,11 @@ pub async fn retrieve(
     responses((status = 200, description = "The webhook after the update.", body = WebhookObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn update(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let id = id(&req);
     idempotency::run(&req, &state, &who, &body, render(), |finish| async {
@@ -146,10 +149,10 @@ pub async fn update(
     responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn delete(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let deleted = state.passmint.delete_webhook(&who, &id(&req)).await?;
     ok_json(&DeletedWebhookObject {
         id: deleted.to_string(),
@@ -166,10 +169,10 @@ pub async fn delete(
     responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn deliveries(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     Query::parse(&req, &[])?;
     let page = state.passmint.list_deliveries(&who, &id(&req)).await?;
     ok_list(
@@ -190,11 +193,11 @@ pub async fn deliveries(
     responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn retry(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let id = id(&req);
     let delivery_id = req.match_info().query("delivery_id").to_owned();
@@ -237,11 +240,11 @@ pub async fn retry(
     responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn rotate_secret(
+    Authenticated(who): Authenticated,
     req: HttpRequest,
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let who = authenticate(&req, &state).await?;
     let body = read_body(&req, payload, state.max_body_bytes).await?;
     let id = id(&req);
     idempotency::run(
