@@ -15,7 +15,7 @@ use crate::mode::{Mode, Scope};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
 use crate::ports::{Clock, DeliveryWaker, IdGen, Store};
-use crate::signing::SigningCredentials;
+use crate::signing::{IdentityExpiry, SigningCredentials};
 use crate::template::{AppleStyle, MAX_NAME_LEN, Template, TemplateType};
 use crate::validate;
 use crate::wallet::TemplateCascade;
@@ -23,6 +23,8 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod health;
+mod idempotency;
 mod template_cache;
 mod wallet;
 mod webhooks;
@@ -170,10 +172,6 @@ impl Passmint {
         {
             waker.wake();
         }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
     }
 
     pub fn now(&self) -> time::OffsetDateTime {
@@ -340,6 +338,13 @@ impl Passmint {
             .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
         self.templates.put(&template);
         Ok(template)
+    }
+
+    /// The template a pass was issued from, read from the store as it is now.
+    pub async fn pass_template(&self, pass: &Pass) -> Result<Template, StoreError> {
+        self.store
+            .get_template(&pass.account_id, &pass.template_id)
+            .await
     }
 
     pub async fn get_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
@@ -771,6 +776,20 @@ impl Passmint {
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Every account identity whose certificate expires before `before`, soonest
+    /// first (expired ones included).
+    pub async fn identities_expiring_before(
+        &self,
+        before: time::OffsetDateTime,
+    ) -> Result<Vec<IdentityExpiry>, StoreError> {
+        self.store.identities_expiring_before(before).await
+    }
+
+    /// The stored development identity; `StoreError::NotFound` when none is stored yet.
+    pub async fn stored_dev_identity(&self) -> Result<SigningCredentials, StoreError> {
+        self.store.get_dev_identity().await
     }
 
     /// The deployment's development identity, made with `generate` (and stored)
