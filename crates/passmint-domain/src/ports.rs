@@ -56,7 +56,6 @@ pub trait DeliveryWaker: Send + Sync {
 }
 
 /// Accounts and API keys.
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// MUST return `Conflict` when the id exists.
@@ -74,7 +73,6 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Templates. Lists are newest first and exclude archived templates.
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait TemplateStore: Send + Sync {
     /// Inserts the template and, atomically with it, completes the idempotency record.
@@ -116,7 +114,6 @@ pub trait TemplateStore: Send + Sync {
 }
 
 /// Passes and their events.
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait PassStore: Send + Sync {
     /// Inserts the pass, its `created` event and the idempotency completion in one
@@ -226,7 +223,6 @@ pub trait PassStore: Send + Sync {
 }
 
 /// Idempotency records, scoped by (account, mode, key).
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     /// Takes the key or reports why not, atomically: of any number of concurrent
@@ -247,7 +243,6 @@ pub trait IdempotencyStore: Send + Sync {
 
 /// Signing identities: one per account, and the deployment's development identity.
 /// The private key is stored as given and returned only through these calls.
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait SigningStore: Send + Sync {
     /// Stores the account's identity, replacing any earlier one. MUST return
@@ -278,7 +273,6 @@ pub trait SigningStore: Send + Sync {
 
 /// Webhooks of an (account, mode) and their deliveries. The deliveries themselves
 /// are enqueued by the [`PassStore`] writes (see the module docs).
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Inserts the webhook and, atomically with it, completes the idempotency
@@ -366,7 +360,6 @@ pub trait WebhookStore: Send + Sync {
 /// **Push jobs.** Such a write MUST, in its transaction, enqueue one [`PushJob`]
 /// per registration of the pass (its device, push token and pass type id),
 /// `attempts = 0`, due at once.
-#[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait WalletStore: Send + Sync {
     /// The pass with this serial number, in any account and mode. MUST return

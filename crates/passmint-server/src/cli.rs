@@ -358,7 +358,7 @@ pub fn bind_with_store(
     let purger = passmint.clone();
     actix_web::rt::spawn(async move {
         loop {
-            match purger.store().purge_idempotent(purger.now()).await {
+            match purger.purge_expired_idempotent().await {
                 Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency records purged"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),

@@ -31,12 +31,14 @@
 
 mod clock;
 pub mod contract;
+mod failing;
 pub mod fixtures;
 mod ids;
 mod macros;
 mod memory;
 
 pub use clock::FixedClock;
+pub use failing::FailingStore;
 pub use ids::SeqIdGen;
 pub use memory::MemoryStore;
 

@@ -112,7 +112,7 @@ where
     match op(Some(finish)).await {
         Ok(value) => Ok(respond(&render(&value), false)),
         Err(err) if err.status.is_server_error() => {
-            if let Err(e) = state.passmint.store().release_idempotent(&ticket).await {
+            if let Err(e) = state.passmint.release_idempotent(&ticket).await {
                 tracing::warn!(error = %e, "could not release idempotency key");
             }
             Err(err)
@@ -125,12 +125,7 @@ where
                     body: err.to_json(),
                 },
             };
-            if let Err(e) = state
-                .passmint
-                .store()
-                .complete_idempotent(&completion)
-                .await
-            {
+            if let Err(e) = state.passmint.complete_idempotent(&completion).await {
                 tracing::warn!(error = %e, "could not store idempotent error response");
             }
             Err(err)

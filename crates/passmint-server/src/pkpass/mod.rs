@@ -139,7 +139,7 @@ impl Pkpasses {
     /// The deployment's development identity: read from the store, or generated
     /// (on a blocking thread) and stored the first time any process needs it.
     pub async fn dev_credentials(&self) -> Result<SigningCredentials, BuildError> {
-        match self.passmint.store().get_dev_identity().await {
+        match self.passmint.stored_dev_identity().await {
             Ok(c) => return Ok(c),
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(DomainError::from(e).into()),

@@ -33,7 +33,7 @@ pub fn startup_warnings(public_url: &str, passmint: &Passmint) {
 pub async fn warn_expiring(passmint: &Passmint) -> usize {
     let now = passmint.now();
     let horizon = now + time::Duration::days(EXPIRY_WARNING_DAYS);
-    match passmint.store().identities_expiring_before(horizon).await {
+    match passmint.identities_expiring_before(horizon).await {
         Ok(expiring) => {
             for e in &expiring {
                 let days = (e.not_after - now).whole_days();

@@ -15,7 +15,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.passmint.store().ping().await {
+    match state.passmint.ping().await {
         Ok(()) => HttpResponse::Ok()
             .content_type(JSON)
             .body(r#"{"status":"ready"}"#),
@@ -31,7 +31,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>, metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render(state.passmint.store().pool_status()))
+        .body(metrics.render(state.passmint.pool_status()))
 }
 
 pub async fn openapi() -> HttpResponse {

@@ -162,15 +162,10 @@ pub async fn pass(
 ) -> Result<HttpResponse, ApiError> {
     let (ptid, serial) = path.into_inner();
     let pass = authorized_pass(&req, &state, &ptid, &serial).await?;
-    let template = state
-        .passmint
-        .store()
-        .get_template(&pass.account_id, &pass.template_id)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, pass_id = %pass.id, "cannot read the pass's template");
-            ApiError::internal()
-        })?;
+    let template = state.passmint.pass_template(&pass).await.map_err(|e| {
+        tracing::error!(error = %e, pass_id = %pass.id, "cannot read the pass's template");
+        ApiError::internal()
+    })?;
     let built = state.pkpasses.build(&pass, &template).await.map_err(|e| {
         tracing::error!(error = %e, pass_id = %pass.id, "cannot build the pass");
         ApiError::internal()

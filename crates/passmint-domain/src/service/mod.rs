@@ -1,0 +1,213 @@
+//! The use cases. Each takes the caller's identity (account, mode), validates, and
+//! performs its writes through one port call, so that a change, its event and its
+//! idempotency record are committed together or not at all.
+
+use crate::account::ApiKey;
+use crate::design::Design;
+use crate::error::{DomainError, StoreError};
+use crate::idempotency::StoredResponse;
+use crate::ids::{AccountId, ApiKeyId, ID_BODY_LEN};
+use crate::mode::{Mode, Scope};
+use crate::page::{Cursor, PageRequest};
+use crate::pass::Pass;
+use crate::ports::{Clock, DeliveryWaker, IdGen, Store};
+use crate::template::{AppleStyle, TemplateType};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+mod accounts;
+mod events;
+mod health;
+mod idempotency;
+mod passes;
+mod signing;
+mod template_cache;
+mod templates;
+mod wallet;
+mod webhooks;
+
+pub use template_cache::{IssueTemplate, TEMPLATE_CACHE_CAPACITY, TemplateCache};
+pub use webhooks::{NewWebhook, WebhookPatch};
+
+/// Length of a pass's public slug (about 71 bits: unguessable).
+pub const SHORT_ID_LEN: usize = 12;
+pub const SERIAL_LEN: usize = 24;
+pub const AUTH_TOKEN_LEN: usize = 32;
+/// Attempts of an optimistic update before giving up.
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// Who is calling: resolved from an API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: AccountId,
+    pub mode: Mode,
+    pub key_id: ApiKeyId,
+}
+
+impl Principal {
+    pub fn scope(&self) -> Scope {
+        Scope::new(self.account_id.clone(), self.mode)
+    }
+}
+
+pub struct NewTemplate {
+    pub name: String,
+    pub kind: TemplateType,
+    pub apple_style: AppleStyle,
+    pub design: Design,
+}
+
+#[derive(Default)]
+pub struct TemplatePatch {
+    pub name: Option<String>,
+    pub design: Option<Design>,
+    pub archived: Option<bool>,
+}
+
+pub struct NewPass {
+    pub template_id: String,
+    pub holder_email: Option<String>,
+    pub holder_name: Option<String>,
+    pub field_values: BTreeMap<String, String>,
+    pub metadata: Map<String, Value>,
+}
+
+/// A PATCH of a pass. `None` values remove the metadata key or reset the field to
+/// the design's default.
+#[derive(Default)]
+pub struct PassPatch {
+    pub field_values: Option<BTreeMap<String, Option<String>>>,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// What [`Passmint::issue_pass_claiming`] did.
+#[derive(Debug)]
+pub enum ClaimedIssue {
+    /// Issued under the new key, which is stored completed with `response` (send it
+    /// as is).
+    Issued {
+        pass: Box<Pass>,
+        response: StoredResponse,
+    },
+    /// Nothing was written: the key exists, the request is invalid, the template
+    /// changed, the limit is reached... Run the request the usual way
+    /// ([`Passmint::begin_idempotent`], then [`Passmint::issue_pass`]), which
+    /// answers each of these cases.
+    Fallback,
+}
+
+/// A freshly minted API key: the only moment its secret exists outside the caller.
+pub struct MintedKey {
+    pub key: String,
+    pub record: ApiKey,
+}
+
+/// The Passmint use cases over a store, a clock and an id generator.
+#[derive(Clone)]
+pub struct Passmint {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    waker: Option<Arc<dyn DeliveryWaker>>,
+    push_waker: Option<Arc<dyn DeliveryWaker>>,
+    /// Shared by the clones: one cache per process (or per `Passmint::new`).
+    templates: Arc<TemplateCache>,
+}
+
+fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
+    match e {
+        StoreError::Conflict(_) if had_idem => DomainError::Idempotency {
+            code: Some("idempotency_key_in_use"),
+            message: "This Idempotency-Key was taken over by another request.".into(),
+        },
+        other => other.into(),
+    }
+}
+
+impl Passmint {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        Passmint {
+            store,
+            clock,
+            ids,
+            waker: None,
+            push_waker: None,
+            templates: Arc::new(TemplateCache::default()),
+        }
+    }
+
+    /// The same use cases, telling `waker` whenever a write may have enqueued push
+    /// jobs (a change that alters what devices show).
+    pub fn with_push_waker(mut self, waker: Arc<dyn DeliveryWaker>) -> Self {
+        self.push_waker = Some(waker);
+        self
+    }
+
+    /// Wakes the push worker after a write that may have enqueued push jobs.
+    fn pushed(&self) {
+        if let Some(waker) = &self.push_waker {
+            waker.wake();
+        }
+    }
+
+    /// The templates remembered for issuing passes.
+    pub fn template_cache(&self) -> &TemplateCache {
+        &self.templates
+    }
+
+    /// The same use cases, telling `waker` whenever a write enqueued webhook
+    /// deliveries.
+    pub fn with_waker(mut self, waker: Arc<dyn DeliveryWaker>) -> Self {
+        self.waker = Some(waker);
+        self
+    }
+
+    /// Wakes the delivery worker when `enqueued` deliveries are waiting.
+    fn enqueued(&self, enqueued: u64) {
+        if enqueued > 0
+            && let Some(waker) = &self.waker
+        {
+            waker.wake();
+        }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    fn body(&self) -> String {
+        self.ids.base62(ID_BODY_LEN)
+    }
+}
+
+fn cursor_param(page: &PageRequest) -> Option<(&'static str, &str)> {
+    match &page.cursor {
+        Cursor::First => None,
+        Cursor::After(id) => Some(("starting_after", id)),
+        Cursor::Before(id) => Some(("ending_before", id)),
+    }
+}
+
+/// A cursor must name an object of the listed type.
+fn check_cursor(page: &PageRequest, prefix: &str) -> Result<(), DomainError> {
+    match cursor_param(page) {
+        Some((param, id)) if !id.starts_with(prefix) || id.len() != prefix.len() + ID_BODY_LEN => {
+            Err(DomainError::invalid_code(
+                param,
+                "resource_missing",
+                format!("No such object: '{id}'"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cursor_missing(page: &PageRequest) -> impl Fn(StoreError) -> DomainError + '_ {
+    move |e| match (e, cursor_param(page)) {
+        (StoreError::NotFound, Some((param, id))) => {
+            DomainError::invalid_code(param, "resource_missing", format!("No such object: '{id}'"))
+        }
+        (e, _) => e.into(),
+    }
+}

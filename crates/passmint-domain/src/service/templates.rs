@@ -1,0 +1,189 @@
+//! Templates: creation, reads, listing, updates and archiving.
+
+use super::{
+    NewTemplate, Passmint, Principal, TemplatePatch, UPDATE_ATTEMPTS, check_cursor,
+    conflict_to_idem, cursor_missing,
+};
+use crate::design::validate::validate_design;
+use crate::error::{DomainError, StoreError};
+use crate::idempotency::IdemFinish;
+use crate::ids::TemplateId;
+use crate::page::{Page, PageRequest};
+use crate::pass::Pass;
+use crate::template::{MAX_NAME_LEN, Template};
+use crate::wallet::TemplateCascade;
+use serde_json::{Map, Value};
+
+impl Passmint {
+    pub(super) fn check_template_name(name: &str) -> Result<(), DomainError> {
+        if name.trim().is_empty() || name.chars().count() > MAX_NAME_LEN {
+            return Err(DomainError::invalid(
+                "name",
+                format!("name must be 1 to {MAX_NAME_LEN} characters long"),
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn create_template(
+        &self,
+        who: &Principal,
+        new: NewTemplate,
+        idem: Option<IdemFinish<Template>>,
+    ) -> Result<Template, DomainError> {
+        Self::check_template_name(&new.name)?;
+        validate_design(new.apple_style, &new.design).map_err(|e| e.under("design"))?;
+        let now = self.clock.now();
+        let template = Template {
+            id: TemplateId::from_body(&self.body()),
+            account_id: who.account_id.clone(),
+            name: new.name,
+            kind: new.kind,
+            apple_style: new.apple_style,
+            design: new.design,
+            archived: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let completion = idem.as_ref().map(|f| f.complete(&template));
+        self.store
+            .insert_template(&template, completion.as_ref())
+            .await
+            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+        self.templates.put(&template);
+        Ok(template)
+    }
+
+    /// The template a pass was issued from, read from the store as it is now.
+    pub async fn pass_template(&self, pass: &Pass) -> Result<Template, StoreError> {
+        self.store
+            .get_template(&pass.account_id, &pass.template_id)
+            .await
+    }
+
+    pub async fn get_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
+        let tid = TemplateId::parse(id).ok_or_else(|| DomainError::not_found("template", id))?;
+        match self.store.get_template(&who.account_id, &tid).await {
+            Ok(t) => Ok(t),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("template", id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn list_templates(
+        &self,
+        who: &Principal,
+        page: &PageRequest,
+    ) -> Result<Page<Template>, DomainError> {
+        check_cursor(page, TemplateId::PREFIX)?;
+        self.store
+            .list_templates(&who.account_id, page)
+            .await
+            .map_err(cursor_missing(page))
+    }
+
+    pub async fn update_template(
+        &self,
+        who: &Principal,
+        id: &str,
+        patch: TemplatePatch,
+        idem: Option<IdemFinish<Template>>,
+    ) -> Result<Template, DomainError> {
+        if let Some(name) = &patch.name {
+            Self::check_template_name(name)?;
+        }
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.get_template(who, id).await?;
+            if let Some(design) = &patch.design {
+                validate_design(current.apple_style, design).map_err(|e| e.under("design"))?;
+            }
+            let mut next = current.clone();
+            if let Some(name) = &patch.name {
+                next.name = name.clone();
+            }
+            if let Some(design) = &patch.design {
+                next.design = design.clone();
+            }
+            if let Some(archived) = patch.archived {
+                next.archived = archived;
+            }
+            if next == current {
+                if let Some(f) = &idem {
+                    self.store
+                        .complete_idempotent(&f.complete(&current))
+                        .await
+                        .map_err(|e| conflict_to_idem(e, true))?;
+                }
+                return Ok(current);
+            }
+            next.updated_at = self
+                .clock
+                .now()
+                .max(current.updated_at + time::Duration::microseconds(1));
+            let completion = idem.as_ref().map(|f| f.complete(&next));
+            // A new design alters every pass of the template: new versions, events,
+            // wallet tags and pushes, in the template's own transaction.
+            let cascade = (next.design != current.design).then(|| {
+                let mut metadata = Map::new();
+                metadata.insert(
+                    "template".into(),
+                    Value::Array(vec![Value::String("design".into())]),
+                );
+                TemplateCascade {
+                    at: next.updated_at,
+                    metadata,
+                }
+            });
+            match self
+                .store
+                .update_template(
+                    &next,
+                    current.updated_at,
+                    completion.as_ref(),
+                    cascade.as_ref(),
+                )
+                .await
+            {
+                Ok(enqueued) => {
+                    self.enqueued(enqueued);
+                    if cascade.is_some() {
+                        self.pushed();
+                    }
+                    self.templates.put(&next);
+                    return Ok(next);
+                }
+                Err(StoreError::Conflict(_)) if idem.is_some() => {
+                    // Either the template moved (retry) or the ticket lost its key.
+                    let latest = self.get_template(who, id).await?;
+                    if latest.updated_at == current.updated_at {
+                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
+                    }
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::NotFound) => return Err(DomainError::not_found("template", id)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DomainError::Internal(
+            "template kept changing during update".into(),
+        ))
+    }
+
+    /// Archives the template (idempotent).
+    pub async fn archive_template(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<Template, DomainError> {
+        self.update_template(
+            who,
+            id,
+            TemplatePatch {
+                archived: Some(true),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+    }
+}

@@ -1,0 +1,262 @@
+//! Inserting and reading passes: unique constraints, idempotency completion, lookups.
+
+use super::support::{all_events, all_passes, assert_insert_refused};
+
+use crate::contract::{
+    assert_conflict, assert_not_found, begin, begin_started, first, seed_account, seed_pass,
+    seed_template, stale,
+};
+use crate::fixtures;
+use passmint_domain::event::EventType;
+use passmint_domain::idempotency::{IdemBegin, IdemTicket};
+use passmint_domain::mode::Mode;
+use passmint_domain::ports::Store;
+use std::sync::Arc;
+
+/// An inserted pass reads back equal, and its `created` event is stored with it.
+pub async fn insert_and_get_pass(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let mut pass = fixtures::pass(&account, Mode::Live, &template);
+    pass.holder_email = None;
+    pass.holder_name = None;
+    pass.field_values.clear();
+    pass.created_via_api = false;
+    let event = fixtures::event(&pass, EventType::Created);
+    store
+        .insert_pass(&pass, &event, None)
+        .await
+        .expect("insert_pass");
+    assert_eq!(
+        store.get_pass(&pass.scope(), &pass.id).await,
+        Ok(pass.clone())
+    );
+
+    let (full, full_event) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    assert_eq!(
+        store.get_pass(&full.scope(), &full.id).await,
+        Ok(full.clone())
+    );
+    let page = store
+        .list_events(&pass.scope(), Some(&pass.id), &first(10))
+        .await
+        .expect("list_events of the pass");
+    assert_eq!(
+        page.data,
+        vec![event.clone()],
+        "the created event of the pass"
+    );
+    assert_eq!(
+        all_events(&*store, &pass.scope()).await,
+        vec![full_event, event]
+    );
+}
+
+/// `get_pass` MUST return `NotFound` when the pass is absent or outside the scope
+/// (the other mode, another account).
+pub async fn get_pass_outside_scope_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let other = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    assert_not_found(
+        store
+            .get_pass(&fixtures::scope(&account, Mode::Live), &pass.id)
+            .await,
+        "get_pass of a test pass in live mode",
+    );
+    assert_not_found(
+        store
+            .get_pass(&fixtures::scope(&other, Mode::Test), &pass.id)
+            .await,
+        "get_pass of another account's pass",
+    );
+    assert_not_found(
+        store
+            .get_pass(
+                &pass.scope(),
+                &fixtures::pass(&account, Mode::Test, &template).id,
+            )
+            .await,
+        "get_pass of an unknown id",
+    );
+}
+
+/// `insert_pass` MUST return `Conflict`, writing nothing, when the id exists.
+pub async fn insert_pass_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let mut dup = fixtures::pass(&account, Mode::Test, &template);
+    dup.id = pass.id.clone();
+    assert_insert_refused(&*store, &pass, &event, &dup, "an existing id").await;
+}
+
+/// `insert_pass` MUST return `Conflict`, writing nothing, when the short id exists,
+/// whatever the scope of the pass that has it (short ids are public URLs).
+pub async fn insert_pass_duplicate_short_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let other = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let their_template = seed_template(&*store, &other).await;
+    let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
+
+    let mut dup = fixtures::pass(&account, Mode::Test, &template);
+    dup.short_id = pass.short_id.clone();
+    assert_insert_refused(&*store, &pass, &event, &dup, "an existing short id").await;
+
+    let mut dup = fixtures::pass(&other, Mode::Live, &their_template);
+    dup.short_id = pass.short_id.clone();
+    assert_insert_refused(
+        &*store,
+        &pass,
+        &event,
+        &dup,
+        "a short id existing in another account",
+    )
+    .await;
+}
+
+/// `insert_pass` MUST return `Conflict`, writing nothing, when the serial number
+/// exists, whatever the scope of the pass that has it.
+pub async fn insert_pass_duplicate_serial_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
+
+    let mut dup = fixtures::pass(&account, Mode::Test, &template);
+    dup.serial_number = pass.serial_number.clone();
+    assert_insert_refused(&*store, &pass, &event, &dup, "an existing serial number").await;
+
+    let mut dup = fixtures::pass(&account, Mode::Live, &template);
+    dup.serial_number = pass.serial_number.clone();
+    assert_insert_refused(
+        &*store,
+        &pass,
+        &event,
+        &dup,
+        "a serial number existing in the other mode",
+    )
+    .await;
+}
+
+/// `insert_pass` MUST return `Conflict`, writing neither the pass nor its event, when
+/// the ticket no longer holds its key.
+pub async fn insert_pass_with_stale_ticket_writes_nothing(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let scope = fixtures::scope(&account, Mode::Test);
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let pass = fixtures::pass(&account, Mode::Test, &template);
+    let event = fixtures::event(&pass, EventType::Created);
+    assert_conflict(
+        store
+            .insert_pass(
+                &pass,
+                &event,
+                Some(&fixtures::completion(&stale(&ticket), 201)),
+            )
+            .await,
+        "insert_pass with a ticket that does not hold its key",
+    );
+    assert_not_found(
+        store.get_pass(&scope, &pass.id).await,
+        "the pass of a refused insert_pass",
+    );
+    assert!(
+        all_events(&*store, &scope).await.is_empty(),
+        "a refused insert_pass writes no event"
+    );
+    assert_eq!(
+        begin(&*store, &req).await,
+        IdemBegin::InUse,
+        "the key is still held by its first request"
+    );
+
+    let unheld = IdemTicket {
+        scope: scope.clone(),
+        key: fixtures::idem_key(),
+        lock_token: fixtures::base62(24),
+    };
+    assert_conflict(
+        store
+            .insert_pass(&pass, &event, Some(&fixtures::completion(&unheld, 201)))
+            .await,
+        "insert_pass with a ticket for a key never taken",
+    );
+    assert!(all_passes(&*store, &scope).await.is_empty());
+    assert!(all_events(&*store, &scope).await.is_empty());
+}
+
+/// `insert_pass` with a valid completion completes the record in the same
+/// transaction: a later `begin` with the same fingerprint replays it.
+pub async fn insert_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let scope = fixtures::scope(&account, Mode::Live);
+    let req = fixtures::idem_request(
+        &scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let pass = fixtures::pass(&account, Mode::Live, &template);
+    let event = fixtures::event(&pass, EventType::Created);
+    let completion = fixtures::completion(&ticket, 201);
+    store
+        .insert_pass(&pass, &event, Some(&completion))
+        .await
+        .expect("insert_pass with a valid ticket");
+    assert_eq!(store.get_pass(&scope, &pass.id).await, Ok(pass));
+    assert_eq!(all_events(&*store, &scope).await, vec![event]);
+    assert_eq!(
+        begin(&*store, &req).await,
+        IdemBegin::Replay(completion.response),
+        "begin after insert_pass completed the key"
+    );
+}
+
+/// `find_pass_by_short_id` finds a pass of any account and mode, and MUST return
+/// `NotFound` for an unknown short id.
+pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (test, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    assert_eq!(store.find_pass_by_short_id(&test.short_id).await, Ok(test));
+    assert_eq!(
+        store.find_pass_by_short_id(&live.short_id).await,
+        Ok(live.clone())
+    );
+    let next = fixtures::next_version(&live);
+    store
+        .update_pass(&next, live.version, None, None, false)
+        .await
+        .expect("update_pass");
+    assert_eq!(
+        store.find_pass_by_short_id(&live.short_id).await,
+        Ok(next),
+        "find_pass_by_short_id reads the latest version"
+    );
+    assert_not_found(
+        store.find_pass_by_short_id(&fixtures::base62(12)).await,
+        "find_pass_by_short_id of an unknown short id",
+    );
+}

@@ -1,0 +1,249 @@
+//! Conditional pass updates with their events and idempotency completion.
+
+use super::support::{all_events, all_passes};
+
+use crate::contract::{
+    assert_conflict, assert_not_found, begin, begin_started, seed_account, seed_pass,
+    seed_template, stale,
+};
+use crate::fixtures;
+use passmint_domain::event::EventType;
+use passmint_domain::idempotency::IdemBegin;
+use passmint_domain::mode::Mode;
+use passmint_domain::ports::Store;
+use std::sync::Arc;
+
+/// `update_pass` stores the pass when the version matches, with its event.
+pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+
+    let mut next = fixtures::next_version(&pass);
+    next.field_values.insert("seat".into(), "99Z".into());
+    next.holder_name = None;
+    let updated = fixtures::event(&next, EventType::Updated);
+    store
+        .update_pass(&next, pass.version, Some(&updated), None, false)
+        .await
+        .expect("update_pass with the current version");
+    assert_eq!(
+        store.get_pass(&pass.scope(), &pass.id).await,
+        Ok(next.clone())
+    );
+
+    let mut voided = fixtures::next_version(&next);
+    voided.voided_at = Some(voided.updated_at);
+    let voided_event = fixtures::event(&voided, EventType::Voided);
+    store
+        .update_pass(&voided, next.version, Some(&voided_event), None, false)
+        .await
+        .expect("update_pass voiding");
+    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(voided));
+    assert_eq!(
+        all_events(&*store, &pass.scope()).await,
+        vec![voided_event, updated, created]
+    );
+}
+
+/// `update_pass` without an event writes the pass only.
+pub async fn update_pass_without_event(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, created) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let next = fixtures::next_version(&pass);
+    store
+        .update_pass(&next, pass.version, None, None, false)
+        .await
+        .expect("update_pass without an event");
+    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
+}
+
+/// `update_pass` MUST return `Conflict`, writing nothing (no pass change, no event),
+/// when the version moved.
+pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let next = fixtures::next_version(&pass);
+    let updated = fixtures::event(&next, EventType::Updated);
+    store
+        .update_pass(&next, pass.version, Some(&updated), None, false)
+        .await
+        .expect("update_pass");
+
+    let mut lost = fixtures::next_version(&pass);
+    lost.holder_email = Some("lost@example.com".into());
+    let lost_event = fixtures::event(&lost, EventType::Updated);
+    assert_conflict(
+        store
+            .update_pass(&lost, pass.version, Some(&lost_event), None, false)
+            .await,
+        "update_pass with a stale expected_version",
+    );
+    assert_conflict(
+        store
+            .update_pass(&lost, next.version + 1, Some(&lost_event), None, false)
+            .await,
+        "update_pass with a future expected_version",
+    );
+    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    assert_eq!(
+        all_events(&*store, &pass.scope()).await,
+        vec![updated, created],
+        "a conflicting update_pass writes no event"
+    );
+}
+
+/// `update_pass` MUST return `NotFound` when the pass is absent, also when it exists
+/// only in another scope (which stays untouched).
+pub async fn update_pass_missing_or_other_scope_not_found(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let other = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+
+    let ghost = fixtures::pass(&account, Mode::Test, &template);
+    let ghost_next = fixtures::next_version(&ghost);
+    assert_not_found(
+        store
+            .update_pass(
+                &ghost_next,
+                ghost.version,
+                Some(&fixtures::event(&ghost_next, EventType::Updated)),
+                None,
+                false,
+            )
+            .await,
+        "update_pass of an absent pass",
+    );
+    assert!(all_passes(&*store, &ghost.scope()).await.is_empty());
+    assert!(all_events(&*store, &ghost.scope()).await.is_empty());
+
+    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    for (what, scope) in [
+        ("in the other mode", fixtures::scope(&account, Mode::Live)),
+        ("in another account", fixtures::scope(&other, Mode::Test)),
+    ] {
+        let mut moved = fixtures::next_version(&pass);
+        moved.account_id = scope.account_id.clone();
+        moved.mode = scope.mode;
+        assert_not_found(
+            store
+                .update_pass(
+                    &moved,
+                    pass.version,
+                    Some(&fixtures::event(&moved, EventType::Updated)),
+                    None,
+                    false,
+                )
+                .await,
+            &format!("update_pass of a pass that exists only {what}"),
+        );
+        assert!(all_events(&*store, &scope).await.is_empty());
+    }
+    assert_eq!(
+        store.get_pass(&pass.scope(), &pass.id).await,
+        Ok(pass.clone())
+    );
+    assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
+}
+
+/// `update_pass` MUST return `Conflict`, writing neither the pass nor the event, when
+/// the ticket no longer holds its key.
+pub async fn update_pass_with_stale_ticket_writes_nothing(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let req = fixtures::idem_request(
+        &pass.scope(),
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let next = fixtures::next_version(&pass);
+    let updated = fixtures::event(&next, EventType::Updated);
+    assert_conflict(
+        store
+            .update_pass(
+                &next,
+                pass.version,
+                Some(&updated),
+                Some(&fixtures::completion(&stale(&ticket), 200)),
+                false,
+            )
+            .await,
+        "update_pass with a ticket that does not hold its key",
+    );
+    assert_eq!(
+        store.get_pass(&pass.scope(), &pass.id).await,
+        Ok(pass.clone())
+    );
+    assert_eq!(
+        all_events(&*store, &pass.scope()).await,
+        vec![created.clone()],
+        "a refused update_pass writes no event"
+    );
+
+    assert_conflict(
+        store
+            .update_pass(
+                &next,
+                pass.version + 1,
+                Some(&updated),
+                Some(&fixtures::completion(&ticket, 200)),
+                false,
+            )
+            .await,
+        "update_pass with a valid ticket but a stale version",
+    );
+    assert_eq!(
+        begin(&*store, &req).await,
+        IdemBegin::InUse,
+        "a refused update_pass does not complete the key"
+    );
+    assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
+}
+
+/// `update_pass` with a valid completion completes the record in the same
+/// transaction.
+pub async fn update_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let req = fixtures::idem_request(
+        &pass.scope(),
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    );
+    let ticket = begin_started(&*store, &req).await;
+    let completion = fixtures::completion(&ticket, 200);
+    let next = fixtures::next_version(&pass);
+    store
+        .update_pass(
+            &next,
+            pass.version,
+            Some(&fixtures::event(&next, EventType::Updated)),
+            Some(&completion),
+            false,
+        )
+        .await
+        .expect("update_pass with a valid ticket");
+    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    assert_eq!(
+        begin(&*store, &req).await,
+        IdemBegin::Replay(completion.response)
+    );
+}

@@ -1,0 +1,341 @@
+//! Claiming deliveries under leases, recording attempts, retries, disabled webhooks.
+
+use super::support::{
+    attempt, claim, claim_at, claimed_ids, deliveries, expected_delivery, find_in, one_webhook,
+    seed_webhook,
+};
+
+use crate::contract::{assert_conflict, assert_not_found};
+use crate::fixtures;
+use passmint_domain::event::EventType;
+use passmint_domain::ids::WebhookDeliveryId;
+use passmint_domain::mode::Mode;
+use passmint_domain::ports::Store;
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
+use std::collections::HashSet;
+use std::sync::Arc;
+use time::Duration;
+
+/// A claim leases its deliveries: another claim gets none of them until the lease
+/// ends, then the delivery is claimable again, and only the newest claim's token
+/// may record (`Conflict` for the old one).
+pub async fn claims_lease_until_the_lease_ends(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, webhook, _, created) = one_webhook(&*store).await;
+    let id = WebhookDeliveryId::derive(&created.id, &webhook.id);
+    let now = fixtures::timestamp();
+    let first = claim_at(now, 10);
+    assert_eq!(claimed_ids(&claim(&*store, &first).await), vec![id.clone()]);
+    assert_eq!(
+        claim(&*store, &claim_at(now, 10)).await.len(),
+        0,
+        "a leased delivery is not claimed again"
+    );
+    assert_eq!(
+        claim(
+            &*store,
+            &claim_at(first.lease_until - Duration::microseconds(1), 10)
+        )
+        .await
+        .len(),
+        0,
+        "nor just before its lease ends"
+    );
+    let second = claim_at(first.lease_until, 10);
+    assert_eq!(
+        claimed_ids(&claim(&*store, &second).await),
+        vec![id.clone()],
+        "an ended lease (a crashed worker) makes the delivery claimable again"
+    );
+    assert_conflict(
+        store
+            .record_attempt(&id, &first.token, &attempt(DeliveryStatus::Delivered, None))
+            .await,
+        "record_attempt with a superseded lease",
+    );
+    assert_conflict(
+        store
+            .record_attempt(
+                &id,
+                "not-a-token",
+                &attempt(DeliveryStatus::Delivered, None),
+            )
+            .await,
+        "record_attempt with a token that never held the lease",
+    );
+    assert_eq!(
+        deliveries(&*store, &webhook).await,
+        vec![expected_delivery(&created, &webhook)],
+        "refused records wrote nothing"
+    );
+    store
+        .record_attempt(
+            &id,
+            &second.token,
+            &attempt(DeliveryStatus::Delivered, None),
+        )
+        .await
+        .expect("record_attempt with the lease's token");
+    assert_conflict(
+        store
+            .record_attempt(
+                &id,
+                &second.token,
+                &attempt(DeliveryStatus::Delivered, None),
+            )
+            .await,
+        "record_attempt after the lease was released",
+    );
+}
+
+/// Records update the delivery (attempts + 1, time, status, next attempt,
+/// response) and release it; only due deliveries are claimed, the longest due
+/// first, at most `limit`; delivered and dead ones never again.
+pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, webhook, pass, created) = one_webhook(&*store).await;
+    let mut events = vec![created];
+    for _ in 0..3 {
+        let e = fixtures::event(&pass, EventType::Downloaded);
+        store.insert_event(&e).await.expect("insert_event");
+        events.push(e);
+    }
+    let ids: Vec<WebhookDeliveryId> = events
+        .iter()
+        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
+        .collect();
+    let now = fixtures::timestamp();
+    let req = claim_at(now, 2);
+    assert_eq!(
+        claimed_ids(&claim(&*store, &req).await),
+        ids[..2].to_vec(),
+        "the limit, oldest due first"
+    );
+
+    let later = now + Duration::seconds(30);
+    let failed = attempt(DeliveryStatus::Failed, Some(later));
+    store
+        .record_attempt(&ids[0], &req.token, &failed)
+        .await
+        .expect("record a failure");
+    let delivered = AttemptRecord {
+        response_status: Some(204),
+        response_body: Some(String::new()),
+        ..attempt(DeliveryStatus::Delivered, None)
+    };
+    store
+        .record_attempt(&ids[1], &req.token, &delivered)
+        .await
+        .expect("record a success");
+
+    let log = deliveries(&*store, &webhook).await;
+    let find = |id: &WebhookDeliveryId| {
+        log.iter()
+            .find(|d| &d.id == id)
+            .cloned()
+            .expect("the delivery is listed")
+    };
+    let d0 = find(&ids[0]);
+    assert_eq!(
+        (
+            d0.status,
+            d0.attempts,
+            d0.last_attempt_at,
+            d0.next_attempt_at
+        ),
+        (DeliveryStatus::Failed, 1, Some(failed.at), Some(later))
+    );
+    assert_eq!(
+        (d0.response_status, d0.response_body),
+        (failed.response_status, failed.response_body.clone())
+    );
+    let d1 = find(&ids[1]);
+    assert_eq!(
+        (
+            d1.status,
+            d1.attempts,
+            d1.next_attempt_at,
+            d1.response_status,
+            d1.response_body
+        ),
+        (
+            DeliveryStatus::Delivered,
+            1,
+            None,
+            Some(204),
+            Some(String::new())
+        )
+    );
+
+    let req = claim_at(now + Duration::seconds(1), 10);
+    assert_eq!(
+        claimed_ids(&claim(&*store, &req).await),
+        ids[2..].to_vec(),
+        "a failed delivery waits for its next attempt"
+    );
+    for id in &ids[2..] {
+        store
+            .record_attempt(id, &req.token, &attempt(DeliveryStatus::Dead, None))
+            .await
+            .expect("record a last failure");
+    }
+    let req = claim_at(later, 10);
+    let again = claim(&*store, &req).await;
+    assert_eq!(
+        claimed_ids(&again),
+        vec![ids[0].clone()],
+        "due at its next attempt"
+    );
+    assert_eq!(again[0].delivery.attempts, 1);
+    let failed_again = attempt(DeliveryStatus::Failed, Some(later + Duration::seconds(1)));
+    store
+        .record_attempt(&ids[0], &req.token, &failed_again)
+        .await
+        .expect("record a second failure");
+    assert_eq!(find_in(&*store, &webhook, &ids[0]).await.attempts, 2);
+    assert_eq!(
+        claim(&*store, &claim_at(later + Duration::days(365), 10))
+            .await
+            .iter()
+            .map(|c| c.delivery.id.clone())
+            .collect::<Vec<_>>(),
+        vec![ids[0].clone()],
+        "delivered and dead deliveries are never claimed again"
+    );
+}
+
+/// The deliveries of a disabled webhook are not claimed; they wait until it is
+/// enabled again.
+pub async fn disabled_webhooks_deliveries_wait(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, webhook, _, created) = one_webhook(&*store).await;
+    let mut off = webhook.clone();
+    off.enabled = false;
+    off.updated_at = fixtures::timestamp();
+    store
+        .update_webhook(&off, webhook.updated_at, None)
+        .await
+        .expect("disable");
+    let now = fixtures::timestamp();
+    assert_eq!(claim(&*store, &claim_at(now, 10)).await.len(), 0);
+    let mut on = off.clone();
+    on.enabled = true;
+    on.updated_at = fixtures::timestamp();
+    store
+        .update_webhook(&on, off.updated_at, None)
+        .await
+        .expect("enable");
+    assert_eq!(
+        claimed_ids(&claim(&*store, &claim_at(now, 10)).await),
+        vec![WebhookDeliveryId::derive(&created.id, &webhook.id)]
+    );
+}
+
+/// `retry_delivery` makes any delivery (a dead one too) due at the given time,
+/// keeps its status and attempts, releases its lease; `NotFound` outside the scope
+/// or for another webhook's delivery.
+pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (account, webhook, pass, created) = one_webhook(&*store).await;
+    let id = WebhookDeliveryId::derive(&created.id, &webhook.id);
+    let now = fixtures::timestamp();
+    let req = claim_at(now, 10);
+    claim(&*store, &req).await;
+    store
+        .record_attempt(&id, &req.token, &attempt(DeliveryStatus::Dead, None))
+        .await
+        .expect("record_attempt");
+
+    let at = fixtures::timestamp();
+    let retried = store
+        .retry_delivery(&webhook.scope(), &webhook.id, &id, at)
+        .await
+        .expect("retry_delivery");
+    let stored = find_in(&*store, &webhook, &id).await;
+    assert_eq!(retried, stored, "retry_delivery returns the delivery after");
+    assert_eq!(
+        (stored.status, stored.attempts, stored.next_attempt_at),
+        (DeliveryStatus::Dead, 1, Some(at))
+    );
+    let first = claim_at(at, 10);
+    assert_eq!(claimed_ids(&claim(&*store, &first).await), vec![id.clone()]);
+    store
+        .retry_delivery(&webhook.scope(), &webhook.id, &id, at)
+        .await
+        .expect("retry while leased");
+    assert_conflict(
+        store
+            .record_attempt(&id, &first.token, &attempt(DeliveryStatus::Delivered, None))
+            .await,
+        "record_attempt after a retry released the lease",
+    );
+    let second = claim_at(at, 10);
+    assert_eq!(
+        claimed_ids(&claim(&*store, &second).await),
+        vec![id.clone()]
+    );
+
+    let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
+    assert_not_found(
+        store
+            .retry_delivery(&other.scope(), &other.id, &id, at)
+            .await,
+        "retry_delivery under another webhook",
+    );
+    assert_not_found(
+        store
+            .retry_delivery(&fixtures::scope(&account, Mode::Live), &webhook.id, &id, at)
+            .await,
+        "retry_delivery in the other mode",
+    );
+    let unknown =
+        WebhookDeliveryId::derive(&fixtures::event(&pass, EventType::Removed).id, &webhook.id);
+    assert_not_found(
+        store
+            .retry_delivery(&webhook.scope(), &webhook.id, &unknown, at)
+            .await,
+        "retry_delivery of an unknown delivery",
+    );
+}
+
+/// Concurrent claimers never get the same delivery: every due delivery is
+/// claimed exactly once across them.
+pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, webhook, pass, created) = one_webhook(&*store).await;
+    let mut expected: HashSet<WebhookDeliveryId> =
+        HashSet::from([WebhookDeliveryId::derive(&created.id, &webhook.id)]);
+    for _ in 0..39 {
+        let e = fixtures::event(&pass, EventType::Downloaded);
+        store.insert_event(&e).await.expect("insert_event");
+        expected.insert(WebhookDeliveryId::derive(&e.id, &webhook.id));
+    }
+    let now = fixtures::timestamp();
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_deliveries(&claim_at(now, 3))
+                    .await
+                    .expect("concurrent claim_deliveries");
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|c| c.delivery.id));
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    for task in tasks {
+        for id in task.await.expect("claim task") {
+            assert!(seen.insert(id.clone()), "{id} was claimed twice");
+        }
+    }
+    assert_eq!(seen, expected, "every delivery was claimed once");
+}

@@ -1,0 +1,115 @@
+//! Helpers shared by the cases of this group.
+
+use crate::contract::{seed_account, seed_pass, seed_template};
+use crate::fixtures;
+use passmint_domain::account::Account;
+use passmint_domain::event::PassEvent;
+use passmint_domain::ids::WebhookDeliveryId;
+use passmint_domain::mode::Mode;
+use passmint_domain::pass::Pass;
+use passmint_domain::ports::Store;
+use passmint_domain::webhook::{
+    AttemptRecord, ClaimRequest, ClaimedDelivery, DeliveryStatus, Webhook, WebhookDelivery,
+};
+use time::{Duration, OffsetDateTime};
+
+pub(super) const LEASE: Duration = Duration::seconds(60);
+
+pub(super) async fn seed_webhook(
+    store: &dyn Store,
+    account: &Account,
+    mode: Mode,
+    events: &[&str],
+) -> Webhook {
+    let webhook = fixtures::webhook(account, mode, events);
+    store
+        .insert_webhook(&webhook, None)
+        .await
+        .expect("insert_webhook of a fresh webhook");
+    webhook
+}
+
+/// Every delivery of the webhook, newest first (fewer than 100).
+pub(super) async fn deliveries(store: &dyn Store, webhook: &Webhook) -> Vec<WebhookDelivery> {
+    let page = store
+        .list_deliveries(&webhook.scope(), &webhook.id, 100)
+        .await
+        .expect("list_deliveries");
+    assert!(!page.has_more, "fewer than 100 deliveries expected");
+    page.data
+}
+
+pub(super) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
+    ClaimRequest {
+        now,
+        lease_until: now + LEASE,
+        token: fixtures::base62(24),
+        limit,
+    }
+}
+
+pub(super) async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<ClaimedDelivery> {
+    let claimed = store.claim_deliveries(req).await.expect("claim_deliveries");
+    for c in &claimed {
+        assert_eq!(
+            c.lease_token, req.token,
+            "a claimed delivery carries the claim's token"
+        );
+    }
+    claimed
+}
+
+pub(super) fn claimed_ids(claimed: &[ClaimedDelivery]) -> Vec<WebhookDeliveryId> {
+    claimed.iter().map(|c| c.delivery.id.clone()).collect()
+}
+
+pub(super) fn attempt(status: DeliveryStatus, next: Option<OffsetDateTime>) -> AttemptRecord {
+    AttemptRecord {
+        at: fixtures::timestamp(),
+        status,
+        next_attempt_at: next,
+        response_status: Some(500),
+        response_body: Some(format!("body {}", fixtures::next_n())),
+    }
+}
+
+/// The delivery the obligation asks an event to enqueue for a webhook.
+pub(super) fn expected_delivery(event: &PassEvent, webhook: &Webhook) -> WebhookDelivery {
+    WebhookDelivery {
+        id: WebhookDeliveryId::derive(&event.id, &webhook.id),
+        webhook_id: webhook.id.clone(),
+        account_id: event.account_id.clone(),
+        mode: event.mode,
+        event_id: event.id.clone(),
+        event_type: event.kind,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        last_attempt_at: None,
+        next_attempt_at: Some(event.created_at),
+        response_status: None,
+        response_body: None,
+        created_at: event.created_at,
+    }
+}
+
+/// A pass of its own template with one webhook subscribed to everything: the
+/// setting of most cases.
+pub(super) async fn one_webhook(store: &dyn Store) -> (Account, Webhook, Pass, PassEvent) {
+    let account = seed_account(store).await;
+    let template = seed_template(store, &account).await;
+    let webhook = seed_webhook(store, &account, Mode::Test, &["*"]).await;
+    let (pass, created) = seed_pass(store, &account, Mode::Test, &template).await;
+    (account, webhook, pass, created)
+}
+
+pub(super) async fn find_in(
+    store: &dyn Store,
+    webhook: &Webhook,
+    id: &WebhookDeliveryId,
+) -> WebhookDelivery {
+    deliveries(store, webhook)
+        .await
+        .into_iter()
+        .find(|d| &d.id == id)
+        .expect("the delivery is listed")
+}

@@ -1,0 +1,59 @@
+//! Accounts and API keys in memory.
+
+use super::{MemoryStore, conflict};
+use async_trait::async_trait;
+use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::error::StoreError;
+use passmint_domain::ids::AccountId;
+use passmint_domain::ports::{AccountStore, StoreResult};
+use time::OffsetDateTime;
+
+#[async_trait]
+impl AccountStore for MemoryStore {
+    async fn insert_account(&self, account: &Account) -> StoreResult<()> {
+        let mut s = self.state();
+        if s.accounts.contains_key(&account.id) {
+            return Err(conflict("account id exists"));
+        }
+        s.accounts.insert(account.id.clone(), account.clone());
+        Ok(())
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
+        self.state()
+            .accounts
+            .get(id)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
+        let mut s = self.state();
+        if !s.accounts.contains_key(&key.account_id) {
+            return Err(StoreError::NotFound);
+        }
+        if s.api_keys.contains_key(&key.key_hash) {
+            return Err(conflict("api key hash exists"));
+        }
+        if s.api_keys.values().any(|k| k.id == key.id) {
+            return Err(conflict("api key id exists"));
+        }
+        s.api_keys.insert(key.key_hash.clone(), key.clone());
+        Ok(())
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
+        self.state()
+            .api_keys
+            .get(key_hash)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        let mut s = self.state();
+        let key = s.api_keys.get_mut(key_hash).ok_or(StoreError::NotFound)?;
+        key.revoked_at.get_or_insert(at);
+        Ok(key.clone())
+    }
+}
