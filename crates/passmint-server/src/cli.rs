@@ -345,7 +345,7 @@ pub fn bind_with_store(
         public_url: public_url.clone(),
         max_body_bytes: cfg.max_body_bytes,
         metrics,
-        key_cache: crate::http::auth::KeyCache::new(
+        key_cache: crate::http::key_cache::KeyCache::new(
             Duration::from_secs(cfg.key_cache_seconds),
             100_000,
         ),

@@ -1,6 +1,6 @@
 //! What every handler shares.
 
-use crate::http::auth::KeyCache;
+use crate::http::key_cache::KeyCache;
 use crate::http::metrics::Metrics;
 use passmint_domain::ports::{Clock, IdGen};
 use passmint_domain::service::Passmint;

@@ -1,7 +1,7 @@
 //! API-key authentication: `Authorization: Bearer pmk_(test|live)_…`. The key is
 //! hashed and looked up; it is never logged.
 //!
-//! Successful look-ups are remembered for a few seconds ([`KeyCache`]), so a busy
+//! Successful look-ups are remembered for a few seconds ([`super::key_cache::KeyCache`]), so a busy
 //! client costs one database query per key per TTL instead of one per request. A
 //! revocation (made by `passmint keys revoke`, possibly in another process) therefore
 //! takes effect within that TTL. Failed look-ups are never cached.
@@ -11,56 +11,8 @@ use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use passmint_domain::account::{hash_key, key_mode};
 use passmint_domain::service::Principal;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Recently authenticated keys, by SHA-256 hash (never by the key itself).
-pub struct KeyCache {
-    ttl: Duration,
-    max_entries: usize,
-    entries: Mutex<HashMap<String, (Principal, Instant)>>,
-}
-
-impl KeyCache {
-    pub fn new(ttl: Duration, max_entries: usize) -> Self {
-        KeyCache {
-            ttl,
-            max_entries,
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, hash: &str) -> Option<Principal> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let map = self.entries.lock().ok()?;
-        match map.get(hash) {
-            Some((p, at)) if at.elapsed() < self.ttl => Some(p.clone()),
-            _ => None,
-        }
-    }
-
-    fn put(&self, hash: String, principal: Principal) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let Ok(mut map) = self.entries.lock() else {
-            return;
-        };
-        if map.len() >= self.max_entries {
-            let ttl = self.ttl;
-            map.retain(|_, (_, at)| at.elapsed() < ttl);
-            if map.len() >= self.max_entries {
-                map.clear();
-            }
-        }
-        map.insert(hash, (principal, Instant::now()));
-    }
-}
 
 pub async fn authenticate(
     req: &HttpRequest,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod idempotency;
+pub mod key_cache;
 pub mod list;
 pub mod metrics;
 pub mod request_id;
