@@ -27,6 +27,7 @@ use super::{Barcode, BarcodeFormat, Colors, Design, Field, FieldArea, Location};
 use crate::error::DomainError;
 use crate::template::AppleStyle;
 use crate::validate::MAX_FIELD_VALUE_LEN;
+use passmint_apple::{PlaceholderError, is_name_char};
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -39,7 +40,9 @@ pub const MAX_FIELD_LABEL_LEN: usize = 200;
 /// A field's default value shares the limit of a pass's `field_values`.
 pub const MAX_FIELD_DEFAULT_VALUE_LEN: usize = MAX_FIELD_VALUE_LEN;
 pub const MAX_CHANGE_MESSAGE_LEN: usize = 500;
-/// Apple does not limit back fields; this keeps a design sane.
+/// The product's cap on back fields, for every style. Apple sets no limit on back
+/// fields ([`passmint_apple::max_fields`] says `None`); Passmint refuses a design
+/// with more than this many, so that a pass stays readable.
 pub const MAX_BACK_FIELDS: usize = 20;
 pub const MAX_BARCODE_MESSAGE_LEN: usize = 2000;
 pub const MAX_BARCODE_ALT_TEXT_LEN: usize = 200;
@@ -91,9 +94,10 @@ pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainE
 // Field limits
 // ---------------------------------------------------------------------------
 
-/// Apple's maximum number of fields in one area for a pass style, `None` meaning
-/// unlimited. Back fields are unlimited for Apple but capped at
-/// [`MAX_BACK_FIELDS`] here. See also [`max_secondary_and_auxiliary`].
+/// The most fields in one area a design may have, `None` meaning unlimited:
+/// Apple's limits ([`passmint_apple::max_fields`]), except that back fields, which
+/// Apple does not limit, are capped at [`MAX_BACK_FIELDS`]. See also
+/// [`max_secondary_and_auxiliary`].
 ///
 /// | style        | header | primary | secondary | auxiliary | back |
 /// | ------------ | ------ | ------- | --------- | --------- | ---- |
@@ -103,16 +107,10 @@ pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainE
 /// | generic      | 3      | 1       | 4         | 4         | 20   |
 /// | storeCard    | 3      | 1       | 4         | 4         | 20   |
 pub fn max_fields(style: AppleStyle, area: FieldArea) -> Option<usize> {
-    let boarding = style == AppleStyle::BoardingPass;
-    Some(match area {
-        FieldArea::Header => 3,
-        FieldArea::Primary if boarding => 2,
-        FieldArea::Primary => 1,
-        FieldArea::Secondary => 4,
-        FieldArea::Auxiliary if boarding => 5,
-        FieldArea::Auxiliary => 4,
-        FieldArea::Back => MAX_BACK_FIELDS,
-    })
+    match area {
+        FieldArea::Back => Some(MAX_BACK_FIELDS),
+        _ => passmint_apple::max_fields(style, area),
+    }
 }
 
 /// Apple's combined limit on secondary plus auxiliary fields, `None` when only the
@@ -122,12 +120,8 @@ pub fn max_secondary_and_auxiliary(
     style: AppleStyle,
     barcode: Option<BarcodeFormat>,
 ) -> Option<usize> {
-    let square = matches!(barcode, Some(BarcodeFormat::Qr | BarcodeFormat::Aztec));
-    match style {
-        AppleStyle::Coupon | AppleStyle::StoreCard => Some(4),
-        AppleStyle::Generic if square => Some(4),
-        _ => None,
-    }
+    let square = barcode.is_some_and(BarcodeFormat::is_square);
+    passmint_apple::max_secondary_and_auxiliary(style, square)
 }
 
 fn plural(n: usize, one: &str) -> String {
@@ -191,11 +185,6 @@ fn check_field_counts(style: AppleStyle, design: &Design) -> Result<(), DomainEr
 // Fields
 // ---------------------------------------------------------------------------
 
-/// A field key (and so a placeholder name): ASCII letters, digits, `_`, `-`, `.`.
-fn is_key_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
-}
-
 fn check_fields(style: AppleStyle, design: &Design) -> Result<(), DomainError> {
     check_field_counts(style, design)?;
     let mut seen: HashMap<&str, String> = HashMap::new();
@@ -234,7 +223,7 @@ fn check_field(at: &str, field: &Field, design: &Design) -> Result<(), DomainErr
             format!("field keys may be at most {MAX_FIELD_KEY_LEN} characters long: shorten it"),
         ));
     }
-    if !field.key.chars().all(is_key_char) {
+    if !field.key.chars().all(is_name_char) {
         return Err(DomainError::invalid(
             key_param,
             format!(
@@ -270,34 +259,23 @@ fn check_field(at: &str, field: &Field, design: &Design) -> Result<(), DomainErr
 // Placeholders
 // ---------------------------------------------------------------------------
 
-/// The names of the `{{name}}` placeholders in `s`, in order (repeats included).
-/// A name is one or more ASCII letters, digits, `_`, `-` or `.`, with no spaces
-/// inside the braces. An unclosed `{{` or a malformed name is an error whose text
-/// explains the fix. Lone `{`, `}` or `}}` are plain text.
+/// The names of the `{{name}}` placeholders in `s`, in order (repeats included),
+/// by Apple's grammar ([`passmint_apple::placeholders`]). An unclosed `{{` or a
+/// malformed name is an error whose text explains the fix. Lone `{`, `}` or `}}`
+/// are plain text.
 pub fn placeholders(s: &str) -> Result<Vec<&str>, String> {
-    let mut names = Vec::new();
-    let mut rest = s;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else {
-            return Err(
-                "contains a '{{' that is never closed: write placeholders as {{name}}, \
-                 for example {{serial_number}}"
-                    .to_owned(),
-            );
-        };
-        let name = &after[..close];
-        if name.is_empty() || !name.chars().all(is_key_char) {
+    passmint_apple::placeholders(s).map_err(|e| match e {
+        PlaceholderError::Unclosed => "contains a '{{' that is never closed: write placeholders \
+             as {{name}}, for example {{serial_number}}"
+            .to_owned(),
+        PlaceholderError::Malformed(name) => {
             let name = clip(name);
-            return Err(format!(
+            format!(
                 "contains a malformed placeholder '{{{{{name}}}}}': write {{{{name}}}} with \
                  no spaces, the name made of ASCII letters, digits, '_', '-' or '.'"
-            ));
+            )
         }
-        names.push(name);
-        rest = &after[close + 2..];
-    }
-    Ok(names)
+    })
 }
 
 /// Every placeholder in `s` must be a built-in one or a field key of the design.
@@ -803,6 +781,28 @@ mod tests {
                 Some(if boarding { 5 } else { 4 })
             );
             assert_eq!(max_fields(style, Back), Some(MAX_BACK_FIELDS));
+        }
+    }
+
+    /// Apple does not limit back fields; the product caps them at 20, and 21 get
+    /// exactly this answer.
+    #[test]
+    fn back_fields_are_capped_by_the_product_not_by_apple() {
+        assert_eq!(MAX_BACK_FIELDS, 20);
+        for style in STYLES {
+            assert_eq!(passmint_apple::max_fields(style, FieldArea::Back), None);
+            let mut d = minimal(style);
+            d.fields.back = fields("b", 20);
+            ok(style, &d);
+            d.fields.back = fields("b", 21);
+            assert_eq!(param_of(style, &d), "fields.back");
+            assert_eq!(
+                message_of(style, &d),
+                format!(
+                    "{style} passes show at most 20 back fields, but 21 were given: \
+                     remove some, or merge their text"
+                )
+            );
         }
     }
 
