@@ -12,6 +12,10 @@ use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 use time::OffsetDateTime;
 
+pub use passmint_apple::{
+    BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType,
+};
+
 /// One pass to render and sign.
 ///
 /// [`PassSpec::new`] fills the required strings and leaves everything else empty;
@@ -195,78 +199,6 @@ pub enum Mode {
     Test,
 }
 
-/// Apple's five pass styles.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum PassStyle {
-    /// `eventTicket`
-    EventTicket,
-    /// `generic` (the default)
-    #[default]
-    Generic,
-    /// `storeCard`
-    StoreCard,
-    /// `coupon`
-    Coupon,
-    /// `boardingPass`: needs a [`TransitType`].
-    BoardingPass,
-}
-
-impl PassStyle {
-    /// Every style, in a fixed order.
-    pub const ALL: [PassStyle; 5] = [
-        PassStyle::EventTicket,
-        PassStyle::Generic,
-        PassStyle::StoreCard,
-        PassStyle::Coupon,
-        PassStyle::BoardingPass,
-    ];
-
-    /// The style key of pass.json (`eventTicket`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PassStyle::EventTicket => "eventTicket",
-            PassStyle::Generic => "generic",
-            PassStyle::StoreCard => "storeCard",
-            PassStyle::Coupon => "coupon",
-            PassStyle::BoardingPass => "boardingPass",
-        }
-    }
-}
-
-impl fmt::Display for PassStyle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `transitType` of a boarding pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TransitType {
-    /// `PKTransitTypeAir`
-    Air,
-    /// `PKTransitTypeBoat`
-    Boat,
-    /// `PKTransitTypeBus`
-    Bus,
-    /// `PKTransitTypeTrain`
-    Train,
-    /// `PKTransitTypeGeneric`
-    Generic,
-}
-
-impl TransitType {
-    /// Apple's constant (`PKTransitTypeAir`, ...).
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            TransitType::Air => "PKTransitTypeAir",
-            TransitType::Boat => "PKTransitTypeBoat",
-            TransitType::Bus => "PKTransitTypeBus",
-            TransitType::Train => "PKTransitTypeTrain",
-            TransitType::Generic => "PKTransitTypeGeneric",
-        }
-    }
-}
-
 /// The five field areas of a pass, each in display order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PassFields {
@@ -310,54 +242,6 @@ impl PassFields {
         FieldArea::ALL
             .into_iter()
             .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
-    }
-}
-
-/// A field area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FieldArea {
-    /// `headerFields`
-    Header,
-    /// `primaryFields`
-    Primary,
-    /// `secondaryFields`
-    Secondary,
-    /// `auxiliaryFields`
-    Auxiliary,
-    /// `backFields`
-    Back,
-}
-
-impl FieldArea {
-    /// The five areas in Apple's order.
-    pub const ALL: [FieldArea; 5] = [
-        FieldArea::Header,
-        FieldArea::Primary,
-        FieldArea::Secondary,
-        FieldArea::Auxiliary,
-        FieldArea::Back,
-    ];
-
-    /// `header`, `primary`, ... (used in lint paths: `fields.primary[0]`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldArea::Header => "header",
-            FieldArea::Primary => "primary",
-            FieldArea::Secondary => "secondary",
-            FieldArea::Auxiliary => "auxiliary",
-            FieldArea::Back => "back",
-        }
-    }
-
-    /// The pass.json key (`headerFields`, ...).
-    pub fn json_key(self) -> &'static str {
-        match self {
-            FieldArea::Header => "headerFields",
-            FieldArea::Primary => "primaryFields",
-            FieldArea::Secondary => "secondaryFields",
-            FieldArea::Auxiliary => "auxiliaryFields",
-            FieldArea::Back => "backFields",
-        }
     }
 }
 
@@ -416,59 +300,6 @@ impl PassField {
     }
 }
 
-/// `textAlignment` of a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TextAlignment {
-    /// `PKTextAlignmentLeft`
-    Left,
-    /// `PKTextAlignmentCenter`
-    Center,
-    /// `PKTextAlignmentRight`
-    Right,
-    /// `PKTextAlignmentNatural`
-    Natural,
-}
-
-impl TextAlignment {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            TextAlignment::Left => "PKTextAlignmentLeft",
-            TextAlignment::Center => "PKTextAlignmentCenter",
-            TextAlignment::Right => "PKTextAlignmentRight",
-            TextAlignment::Natural => "PKTextAlignmentNatural",
-        }
-    }
-}
-
-/// `dateStyle` / `timeStyle` of a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DateStyle {
-    /// `PKDateStyleNone`
-    None,
-    /// `PKDateStyleShort`
-    Short,
-    /// `PKDateStyleMedium`
-    Medium,
-    /// `PKDateStyleLong`
-    Long,
-    /// `PKDateStyleFull`
-    Full,
-}
-
-impl DateStyle {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            DateStyle::None => "PKDateStyleNone",
-            DateStyle::Short => "PKDateStyleShort",
-            DateStyle::Medium => "PKDateStyleMedium",
-            DateStyle::Long => "PKDateStyleLong",
-            DateStyle::Full => "PKDateStyleFull",
-        }
-    }
-}
-
 /// The pass's barcode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Barcode {
@@ -495,38 +326,6 @@ impl Barcode {
     pub fn with_alt_text(mut self, alt_text: impl Into<String>) -> Self {
         self.alt_text = Some(alt_text.into());
         self
-    }
-}
-
-/// Barcode symbologies Wallet renders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BarcodeFormat {
-    /// `PKBarcodeFormatQR`
-    Qr,
-    /// `PKBarcodeFormatPDF417`
-    Pdf417,
-    /// `PKBarcodeFormatAztec`
-    Aztec,
-    /// `PKBarcodeFormatCode128`: only in the `barcodes` array (iOS 9+), so the
-    /// legacy `barcode` key is left out for it.
-    Code128,
-}
-
-impl BarcodeFormat {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            BarcodeFormat::Qr => "PKBarcodeFormatQR",
-            BarcodeFormat::Pdf417 => "PKBarcodeFormatPDF417",
-            BarcodeFormat::Aztec => "PKBarcodeFormatAztec",
-            BarcodeFormat::Code128 => "PKBarcodeFormatCode128",
-        }
-    }
-
-    /// Whether the symbol is square (QR, Aztec), which lowers the field limits of
-    /// generic passes.
-    pub fn is_square(self) -> bool {
-        matches!(self, BarcodeFormat::Qr | BarcodeFormat::Aztec)
     }
 }
 
