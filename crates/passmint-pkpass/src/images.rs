@@ -5,7 +5,7 @@
 //! The default icon is generated once per process (an uncompressed PNG drawn in
 //! code) and shared by every pass that needs it.
 
-use crate::spec::PassImage;
+use crate::pass_image::PassImage;
 use passmint_apple::PngError;
 use std::sync::OnceLock;
 

@@ -6,6 +6,7 @@ pub mod error;
 pub mod identity;
 pub mod images;
 pub mod lint;
+pub mod pass_image;
 pub mod pass_json;
 pub mod spec;
 
