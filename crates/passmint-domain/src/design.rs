@@ -8,6 +8,9 @@
 
 pub mod validate;
 
+/// Apple's vocabulary, in the API's serde names (`eventTicket`, `qr`, `pdf417`).
+pub use passmint_apple::{BarcodeFormat, DateStyle, FieldArea, TextAlignment, TransitType};
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,36 +70,6 @@ pub struct Fields {
     pub back: Vec<Field>,
 }
 
-/// The five field areas, in Apple's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FieldArea {
-    Header,
-    Primary,
-    Secondary,
-    Auxiliary,
-    Back,
-}
-
-impl FieldArea {
-    pub const ALL: [FieldArea; 5] = [
-        FieldArea::Header,
-        FieldArea::Primary,
-        FieldArea::Secondary,
-        FieldArea::Auxiliary,
-        FieldArea::Back,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldArea::Header => "header",
-            FieldArea::Primary => "primary",
-            FieldArea::Secondary => "secondary",
-            FieldArea::Auxiliary => "auxiliary",
-            FieldArea::Back => "back",
-        }
-    }
-}
-
 impl Fields {
     pub fn area(&self, area: FieldArea) -> &[Field] {
         match area {
@@ -140,25 +113,6 @@ pub struct Field {
     pub time_style: Option<DateStyle>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TextAlignment {
-    Left,
-    Center,
-    Right,
-    Natural,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DateStyle {
-    None,
-    Short,
-    Medium,
-    Long,
-    Full,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Barcode {
@@ -176,25 +130,6 @@ impl Barcode {
     pub fn message(&self) -> &str {
         self.message.as_deref().unwrap_or(Self::DEFAULT_MESSAGE)
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BarcodeFormat {
-    Qr,
-    Pdf417,
-    Aztec,
-    Code128,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TransitType {
-    Air,
-    Boat,
-    Bus,
-    Train,
-    Generic,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

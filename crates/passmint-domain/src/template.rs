@@ -42,43 +42,7 @@ impl TemplateType {
 }
 
 /// Apple Wallet's pass style: the key of pass.json that holds the fields.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AppleStyle {
-    #[serde(rename = "eventTicket")]
-    EventTicket,
-    #[serde(rename = "generic")]
-    Generic,
-    #[serde(rename = "storeCard")]
-    StoreCard,
-    #[serde(rename = "coupon")]
-    Coupon,
-    #[serde(rename = "boardingPass")]
-    BoardingPass,
-}
-
-impl AppleStyle {
-    pub const ALL: [AppleStyle; 5] = [
-        AppleStyle::EventTicket,
-        AppleStyle::Generic,
-        AppleStyle::StoreCard,
-        AppleStyle::Coupon,
-        AppleStyle::BoardingPass,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppleStyle::EventTicket => "eventTicket",
-            AppleStyle::Generic => "generic",
-            AppleStyle::StoreCard => "storeCard",
-            AppleStyle::Coupon => "coupon",
-            AppleStyle::BoardingPass => "boardingPass",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-}
+pub use passmint_apple::PassStyle as AppleStyle;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {

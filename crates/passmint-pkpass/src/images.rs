@@ -5,183 +5,27 @@
 //! The default icon is generated once per process (an uncompressed PNG drawn in
 //! code) and shared by every pass that needs it.
 
-use crate::spec::{PassImage, PassStyle};
+use crate::pass_image::PassImage;
+use passmint_apple::PngError;
 use std::sync::OnceLock;
 
-/// The 8 bytes every PNG file starts with.
-pub const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+pub use passmint_apple::images::{
+    ImageBounds, ImageKind, PNG_SIGNATURE, image_bounds, style_shows_image,
+};
 
-/// The images a pass may carry, by the base name of their file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ImageKind {
-    /// `icon`: required, shown on the lock screen and in notifications.
-    Icon,
-    /// `logo`: top left of the pass.
-    Logo,
-    /// `strip`: behind the primary fields.
-    Strip,
-    /// `thumbnail`: next to the fields.
-    Thumbnail,
-    /// `background`: blurred behind an event ticket.
-    Background,
-    /// `footer`: above the barcode of a boarding pass.
-    Footer,
-}
-
-impl ImageKind {
-    /// Every kind.
-    pub const ALL: [ImageKind; 6] = [
-        ImageKind::Icon,
-        ImageKind::Logo,
-        ImageKind::Strip,
-        ImageKind::Thumbnail,
-        ImageKind::Background,
-        ImageKind::Footer,
-    ];
-
-    /// The base name of the file (`icon`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ImageKind::Icon => "icon",
-            ImageKind::Logo => "logo",
-            ImageKind::Strip => "strip",
-            ImageKind::Thumbnail => "thumbnail",
-            ImageKind::Background => "background",
-            ImageKind::Footer => "footer",
-        }
-    }
-}
-
-/// A parsed image file name: `logo.png` (scale 1), `logo@2x.png`, `logo@3x.png`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ImageName {
-    /// Which image.
-    pub kind: ImageKind,
-    /// 1, 2 or 3.
-    pub scale: u32,
-}
-
-impl ImageName {
-    /// Parses an Apple image file name; anything else (`Icon.png`, `icon@1x.png`,
-    /// `icon.jpg`, `en.lproj/logo.png`) is `None`.
-    pub fn parse(file_name: &str) -> Option<Self> {
-        let stem = file_name.strip_suffix(".png")?;
-        let (base, scale) = match stem.split_once('@') {
-            None => (stem, 1),
-            Some((base, "2x")) => (base, 2),
-            Some((base, "3x")) => (base, 3),
-            Some(_) => return None,
-        };
-        let kind = ImageKind::ALL.into_iter().find(|k| k.as_str() == base)?;
-        Some(ImageName { kind, scale })
-    }
-}
-
-/// Bounds of an image at @1x, in points; multiply by the scale for pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImageBounds {
-    /// Smallest width.
-    pub min_width: u32,
-    /// Smallest height.
-    pub min_height: u32,
-    /// Largest width.
-    pub max_width: u32,
-    /// Largest height.
-    pub max_height: u32,
-}
-
-impl ImageBounds {
-    const fn up_to(max_width: u32, max_height: u32) -> Self {
-        ImageBounds {
-            min_width: 1,
-            min_height: 1,
-            max_width,
-            max_height,
-        }
-    }
-
-    /// The bounds in pixels for a `@{scale}x` file (a minimum of 1 stays 1).
-    pub fn scaled(self, scale: u32) -> Self {
-        let min = |m: u32| if m > 1 { m * scale } else { m };
-        ImageBounds {
-            min_width: min(self.min_width),
-            min_height: min(self.min_height),
-            max_width: self.max_width * scale,
-            max_height: self.max_height * scale,
-        }
-    }
-
-    /// Whether `width` x `height` lies within the bounds.
-    pub fn contains(self, width: u32, height: u32) -> bool {
-        (self.min_width..=self.max_width).contains(&width)
-            && (self.min_height..=self.max_height).contains(&height)
-    }
-}
-
-/// Whether Apple's layout for `style` shows an image of this kind. The icon and
-/// the logo are shown by every style; an event ticket shows a strip or a background
-/// and thumbnail, never both (checked by the lint).
-pub fn style_shows_image(style: PassStyle, kind: ImageKind) -> bool {
-    match kind {
-        ImageKind::Icon | ImageKind::Logo => true,
-        ImageKind::Strip => matches!(
-            style,
-            PassStyle::Coupon | PassStyle::StoreCard | PassStyle::EventTicket
-        ),
-        ImageKind::Background => style == PassStyle::EventTicket,
-        ImageKind::Thumbnail => matches!(style, PassStyle::EventTicket | PassStyle::Generic),
-        ImageKind::Footer => style == PassStyle::BoardingPass,
-    }
-}
-
-/// Apple's allotted space for an image at @1x in points, `None` when the style
-/// does not show it. The icon is 29x29 points in Apple's pass design guide and
-/// 38x38 in newer material, so both and anything between are accepted; the other
-/// images may be smaller than their space (Wallet scales them) but not larger.
-/// Strips are 375 points wide and 98 (event ticket), 144 (coupon, store card) or
-/// 123 (other styles) high.
-pub fn image_bounds(style: PassStyle, kind: ImageKind) -> Option<ImageBounds> {
-    if !style_shows_image(style, kind) {
-        return None;
-    }
-    Some(match kind {
-        ImageKind::Icon => ImageBounds {
-            min_width: 29,
-            min_height: 29,
-            max_width: 38,
-            max_height: 38,
-        },
-        ImageKind::Logo => ImageBounds::up_to(160, 50),
-        ImageKind::Thumbnail => ImageBounds::up_to(90, 90),
-        ImageKind::Strip => match style {
-            PassStyle::EventTicket => ImageBounds::up_to(375, 98),
-            PassStyle::Coupon | PassStyle::StoreCard => ImageBounds::up_to(375, 144),
-            _ => ImageBounds::up_to(375, 123),
-        },
-        ImageKind::Background => ImageBounds::up_to(180, 220),
-        ImageKind::Footer => ImageBounds::up_to(286, 15),
-    })
-}
+/// A parsed image file name: `logo.png` (scale 1), `logo@2x.png`, `logo@3x.png`
+/// (parse with [`ImageName::parse_file_name`]).
+pub type ImageName = passmint_apple::ImageKey;
 
 /// Width and height from a PNG's signature and IHDR chunk (which must come first;
 /// its CRC is not verified). The error completes "the image ...".
 pub fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), &'static str> {
-    if bytes.len() < PNG_SIGNATURE.len() || bytes[..8] != PNG_SIGNATURE {
-        return Err("is not a PNG file (the PNG signature is missing)");
-    }
-    // signature (8) + length (4) + "IHDR" (4) + data (13) + CRC (4)
-    if bytes.len() < 33 {
-        return Err("is a truncated PNG file (its IHDR header is incomplete)");
-    }
-    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
-    if be(8) != 13 || &bytes[12..16] != b"IHDR" {
-        return Err("is not a valid PNG file (the IHDR header must come first)");
-    }
-    let (width, height) = (be(16), be(20));
-    if width == 0 || height == 0 || width > i32::MAX as u32 || height > i32::MAX as u32 {
-        return Err("is not a valid PNG file (its width and height must be 1 to 2^31-1)");
-    }
-    Ok((width, height))
+    passmint_apple::png_dimensions(bytes).map_err(|e| match e {
+        PngError::NotPng => "is not a PNG file (the PNG signature is missing)",
+        PngError::Truncated => "is a truncated PNG file (its IHDR header is incomplete)",
+        PngError::IhdrNotFirst => "is not a valid PNG file (the IHDR header must come first)",
+        PngError::BadSize => "is not a valid PNG file (its width and height must be 1 to 2^31-1)",
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -333,14 +177,14 @@ mod tests {
     #[test]
     fn parses_apple_file_names() {
         assert_eq!(
-            ImageName::parse("logo@3x.png"),
+            ImageName::parse_file_name("logo@3x.png"),
             Some(ImageName {
                 kind: ImageKind::Logo,
                 scale: 3
             })
         );
         for bad in ["Icon.png", "icon@1x.png", "icon.jpg", "icon", "x/icon.png"] {
-            assert_eq!(ImageName::parse(bad), None, "{bad}");
+            assert_eq!(ImageName::parse_file_name(bad), None, "{bad}");
         }
     }
 

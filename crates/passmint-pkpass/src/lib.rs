@@ -6,8 +6,8 @@ pub mod error;
 pub mod identity;
 pub mod images;
 pub mod lint;
+pub mod pass_image;
 pub mod pass_json;
-pub mod placeholders;
 pub mod spec;
 
 pub use builder::{PkpassBuilder, build_pkpass};
@@ -15,7 +15,8 @@ pub use error::PkpassError;
 pub use identity::SigningIdentity;
 pub use lint::{LintError, LintRule, lint};
 pub use pass_json::pass_json;
-pub use placeholders::render_placeholders;
+/// `{{name}}` placeholders, rendered in one pass (Apple's grammar, from `passmint-apple`).
+pub use passmint_apple::render_placeholders;
 pub use spec::{
     Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, PassField, PassFields,
     PassImage, PassSpec, PassStyle, Rgb, TextAlignment, TransitType,

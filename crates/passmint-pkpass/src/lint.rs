@@ -168,36 +168,8 @@ pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<L
     }
 }
 
-/// Apple's maximum number of fields in one area, `None` for unlimited (back
-/// fields).
-///
-/// | style        | header | primary | secondary | auxiliary |
-/// | ------------ | ------ | ------- | --------- | --------- |
-/// | boardingPass | 3      | 2       | 4         | 5         |
-/// | other styles | 3      | 1       | 4         | 4         |
-pub fn max_fields(style: PassStyle, area: FieldArea) -> Option<usize> {
-    let boarding = style == PassStyle::BoardingPass;
-    match area {
-        FieldArea::Header => Some(3),
-        FieldArea::Primary if boarding => Some(2),
-        FieldArea::Primary => Some(1),
-        FieldArea::Secondary => Some(4),
-        FieldArea::Auxiliary if boarding => Some(5),
-        FieldArea::Auxiliary => Some(4),
-        FieldArea::Back => None,
-    }
-}
-
-/// Apple's combined limit on secondary plus auxiliary fields, `None` when only the
-/// per-area limits apply: 4 for coupons and store cards, and for generic passes
-/// with a square (QR or Aztec) barcode.
-pub fn max_secondary_and_auxiliary(style: PassStyle, square_barcode: bool) -> Option<usize> {
-    match style {
-        PassStyle::Coupon | PassStyle::StoreCard => Some(4),
-        PassStyle::Generic if square_barcode => Some(4),
-        _ => None,
-    }
-}
+/// Apple's field counts per style and area (back fields: no limit).
+pub use passmint_apple::{max_fields, max_secondary_and_auxiliary};
 
 #[derive(Default)]
 struct Lint {
@@ -258,7 +230,7 @@ impl Lint {
         let (mut has_strip, mut background_or_thumbnail) = (false, None);
         for (name, png) in &spec.images {
             let path = format!("images.{name}");
-            let Some(image) = ImageName::parse(name) else {
+            let Some(image) = ImageName::parse_file_name(name) else {
                 self.push(
                     LintRule::UnknownImage,
                     path,

@@ -8,9 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Deref;
-use std::sync::{Arc, OnceLock};
 use time::OffsetDateTime;
+
+pub use crate::pass_image::PassImage;
+pub use passmint_apple::{
+    BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType,
+};
 
 /// One pass to render and sign.
 ///
@@ -108,82 +111,6 @@ impl PassSpec {
     }
 }
 
-/// The bytes of a PNG file, shared: clones are cheap and share the SHA-1 that the
-/// manifest needs, computed on first use. Keep the images of a template as
-/// `PassImage`s and clone them into each pass's spec, and each image is hashed
-/// once instead of once per pass.
-#[derive(Clone, Default)]
-pub struct PassImage(Arc<ImageData>);
-
-#[derive(Default)]
-struct ImageData {
-    bytes: Vec<u8>,
-    sha1: OnceLock<[u8; 20]>,
-}
-
-impl PassImage {
-    /// An image from the PNG file's bytes.
-    pub fn new(png: impl Into<Vec<u8>>) -> Self {
-        PassImage(Arc::new(ImageData {
-            bytes: png.into(),
-            sha1: OnceLock::new(),
-        }))
-    }
-
-    /// The PNG file's bytes.
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0.bytes
-    }
-
-    /// SHA-1 of the bytes, computed once and shared by all clones.
-    pub fn sha1(&self) -> [u8; 20] {
-        *self
-            .0
-            .sha1
-            .get_or_init(|| openssl::sha::sha1(&self.0.bytes))
-    }
-}
-
-impl From<Vec<u8>> for PassImage {
-    fn from(png: Vec<u8>) -> Self {
-        PassImage::new(png)
-    }
-}
-
-impl From<&[u8]> for PassImage {
-    fn from(png: &[u8]) -> Self {
-        PassImage::new(png)
-    }
-}
-
-impl Deref for PassImage {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        self.as_bytes()
-    }
-}
-
-impl AsRef<[u8]> for PassImage {
-    fn as_ref(&self) -> &[u8] {
-        self.as_bytes()
-    }
-}
-
-impl PartialEq for PassImage {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for PassImage {}
-
-impl fmt::Debug for PassImage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PassImage({} bytes)", self.0.bytes.len())
-    }
-}
-
 /// Live passes go to real devices: Apple accepts only an https `webServiceURL`.
 /// Test passes may use http (devices accept it in developer mode).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -193,78 +120,6 @@ pub enum Mode {
     Live,
     /// Development rules: an http `webServiceURL` is allowed.
     Test,
-}
-
-/// Apple's five pass styles.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum PassStyle {
-    /// `eventTicket`
-    EventTicket,
-    /// `generic` (the default)
-    #[default]
-    Generic,
-    /// `storeCard`
-    StoreCard,
-    /// `coupon`
-    Coupon,
-    /// `boardingPass`: needs a [`TransitType`].
-    BoardingPass,
-}
-
-impl PassStyle {
-    /// Every style, in a fixed order.
-    pub const ALL: [PassStyle; 5] = [
-        PassStyle::EventTicket,
-        PassStyle::Generic,
-        PassStyle::StoreCard,
-        PassStyle::Coupon,
-        PassStyle::BoardingPass,
-    ];
-
-    /// The style key of pass.json (`eventTicket`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PassStyle::EventTicket => "eventTicket",
-            PassStyle::Generic => "generic",
-            PassStyle::StoreCard => "storeCard",
-            PassStyle::Coupon => "coupon",
-            PassStyle::BoardingPass => "boardingPass",
-        }
-    }
-}
-
-impl fmt::Display for PassStyle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `transitType` of a boarding pass.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TransitType {
-    /// `PKTransitTypeAir`
-    Air,
-    /// `PKTransitTypeBoat`
-    Boat,
-    /// `PKTransitTypeBus`
-    Bus,
-    /// `PKTransitTypeTrain`
-    Train,
-    /// `PKTransitTypeGeneric`
-    Generic,
-}
-
-impl TransitType {
-    /// Apple's constant (`PKTransitTypeAir`, ...).
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            TransitType::Air => "PKTransitTypeAir",
-            TransitType::Boat => "PKTransitTypeBoat",
-            TransitType::Bus => "PKTransitTypeBus",
-            TransitType::Train => "PKTransitTypeTrain",
-            TransitType::Generic => "PKTransitTypeGeneric",
-        }
-    }
 }
 
 /// The five field areas of a pass, each in display order.
@@ -310,54 +165,6 @@ impl PassFields {
         FieldArea::ALL
             .into_iter()
             .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
-    }
-}
-
-/// A field area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FieldArea {
-    /// `headerFields`
-    Header,
-    /// `primaryFields`
-    Primary,
-    /// `secondaryFields`
-    Secondary,
-    /// `auxiliaryFields`
-    Auxiliary,
-    /// `backFields`
-    Back,
-}
-
-impl FieldArea {
-    /// The five areas in Apple's order.
-    pub const ALL: [FieldArea; 5] = [
-        FieldArea::Header,
-        FieldArea::Primary,
-        FieldArea::Secondary,
-        FieldArea::Auxiliary,
-        FieldArea::Back,
-    ];
-
-    /// `header`, `primary`, ... (used in lint paths: `fields.primary[0]`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldArea::Header => "header",
-            FieldArea::Primary => "primary",
-            FieldArea::Secondary => "secondary",
-            FieldArea::Auxiliary => "auxiliary",
-            FieldArea::Back => "back",
-        }
-    }
-
-    /// The pass.json key (`headerFields`, ...).
-    pub fn json_key(self) -> &'static str {
-        match self {
-            FieldArea::Header => "headerFields",
-            FieldArea::Primary => "primaryFields",
-            FieldArea::Secondary => "secondaryFields",
-            FieldArea::Auxiliary => "auxiliaryFields",
-            FieldArea::Back => "backFields",
-        }
     }
 }
 
@@ -416,59 +223,6 @@ impl PassField {
     }
 }
 
-/// `textAlignment` of a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TextAlignment {
-    /// `PKTextAlignmentLeft`
-    Left,
-    /// `PKTextAlignmentCenter`
-    Center,
-    /// `PKTextAlignmentRight`
-    Right,
-    /// `PKTextAlignmentNatural`
-    Natural,
-}
-
-impl TextAlignment {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            TextAlignment::Left => "PKTextAlignmentLeft",
-            TextAlignment::Center => "PKTextAlignmentCenter",
-            TextAlignment::Right => "PKTextAlignmentRight",
-            TextAlignment::Natural => "PKTextAlignmentNatural",
-        }
-    }
-}
-
-/// `dateStyle` / `timeStyle` of a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DateStyle {
-    /// `PKDateStyleNone`
-    None,
-    /// `PKDateStyleShort`
-    Short,
-    /// `PKDateStyleMedium`
-    Medium,
-    /// `PKDateStyleLong`
-    Long,
-    /// `PKDateStyleFull`
-    Full,
-}
-
-impl DateStyle {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            DateStyle::None => "PKDateStyleNone",
-            DateStyle::Short => "PKDateStyleShort",
-            DateStyle::Medium => "PKDateStyleMedium",
-            DateStyle::Long => "PKDateStyleLong",
-            DateStyle::Full => "PKDateStyleFull",
-        }
-    }
-}
-
 /// The pass's barcode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Barcode {
@@ -495,38 +249,6 @@ impl Barcode {
     pub fn with_alt_text(mut self, alt_text: impl Into<String>) -> Self {
         self.alt_text = Some(alt_text.into());
         self
-    }
-}
-
-/// Barcode symbologies Wallet renders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BarcodeFormat {
-    /// `PKBarcodeFormatQR`
-    Qr,
-    /// `PKBarcodeFormatPDF417`
-    Pdf417,
-    /// `PKBarcodeFormatAztec`
-    Aztec,
-    /// `PKBarcodeFormatCode128`: only in the `barcodes` array (iOS 9+), so the
-    /// legacy `barcode` key is left out for it.
-    Code128,
-}
-
-impl BarcodeFormat {
-    /// Apple's constant.
-    pub fn as_apple_str(self) -> &'static str {
-        match self {
-            BarcodeFormat::Qr => "PKBarcodeFormatQR",
-            BarcodeFormat::Pdf417 => "PKBarcodeFormatPDF417",
-            BarcodeFormat::Aztec => "PKBarcodeFormatAztec",
-            BarcodeFormat::Code128 => "PKBarcodeFormatCode128",
-        }
-    }
-
-    /// Whether the symbol is square (QR, Aztec), which lowers the field limits of
-    /// generic passes.
-    pub fn is_square(self) -> bool {
-        matches!(self, BarcodeFormat::Qr | BarcodeFormat::Aztec)
     }
 }
 
@@ -600,18 +322,6 @@ impl Location {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pass_images_share_bytes_and_hash() {
-        let image = PassImage::from(vec![1, 2, 3]);
-        let copy = image.clone();
-        assert_eq!(copy.sha1(), openssl::sha::sha1(&[1, 2, 3]));
-        assert!(image.0.sha1.get().is_some(), "clones share the cached hash");
-        assert_eq!(image, PassImage::from(&[1u8, 2, 3][..]));
-        assert_ne!(image, PassImage::from(vec![1, 2]));
-        assert_eq!(&*image, &[1, 2, 3]);
-        assert_eq!(format!("{image:?}"), "PassImage(3 bytes)");
-    }
 
     #[test]
     fn default_icon_is_added_only_without_any_icon() {

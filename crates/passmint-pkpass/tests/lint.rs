@@ -540,3 +540,20 @@ fn every_problem_is_reported_at_once_with_codes() {
     );
     assert!(errors[0].to_string().starts_with("pass_type_identifier: "));
 }
+
+/// Apple sets no limit on back fields, so the lint accepts any number of them (a
+/// cap, if any, is the caller's product rule).
+#[test]
+fn back_fields_are_not_limited() {
+    for style in PassStyle::ALL {
+        assert_eq!(
+            passmint_pkpass::lint::max_fields(style, passmint_pkpass::FieldArea::Back),
+            None
+        );
+        let mut spec = sample_spec(style);
+        spec.fields.back = (0..50)
+            .map(|i| PassField::new(format!("back{i}"), "v"))
+            .collect();
+        assert_eq!(lint(&spec), Ok(()), "{style}");
+    }
+}

@@ -10,17 +10,18 @@
 //!   when the design was stored); images are the design's base64 PNGs, decoded
 //!   once per template version by the caller ([`decode_images`]).
 //! - `webServiceURL` is `{PUBLIC_URL}/wallet` with the pass's `auth_token`, left
-//!   out for live passes when the public URL is not https (SPEC section 6).
+//!   out for live passes when the public URL is not https (docs/api.md §6).
+//! - Styles, field areas and the field and barcode enumerations are the same
+//!   `passmint-apple` types on both sides, so they need no mapping.
 
 use base64::Engine;
+use passmint_domain::design::Design;
 use passmint_domain::design::validate::parse_color;
-use passmint_domain::design::{self, Design};
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
-use passmint_domain::template::{AppleStyle, Template};
+use passmint_domain::template::Template;
 use passmint_pkpass::{
-    Barcode, BarcodeFormat, Colors, DateStyle, Location, PassField, PassImage, PassSpec, PassStyle,
-    Rgb, TextAlignment, TransitType, render_placeholders,
+    Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb, render_placeholders,
 };
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -83,54 +84,6 @@ fn base_values(pass: &Pass) -> impl Fn(&str) -> Option<String> + '_ {
     }
 }
 
-fn style(s: AppleStyle) -> PassStyle {
-    match s {
-        AppleStyle::EventTicket => PassStyle::EventTicket,
-        AppleStyle::Generic => PassStyle::Generic,
-        AppleStyle::StoreCard => PassStyle::StoreCard,
-        AppleStyle::Coupon => PassStyle::Coupon,
-        AppleStyle::BoardingPass => PassStyle::BoardingPass,
-    }
-}
-
-fn transit(t: design::TransitType) -> TransitType {
-    match t {
-        design::TransitType::Air => TransitType::Air,
-        design::TransitType::Boat => TransitType::Boat,
-        design::TransitType::Bus => TransitType::Bus,
-        design::TransitType::Train => TransitType::Train,
-        design::TransitType::Generic => TransitType::Generic,
-    }
-}
-
-fn date_style(s: design::DateStyle) -> DateStyle {
-    match s {
-        design::DateStyle::None => DateStyle::None,
-        design::DateStyle::Short => DateStyle::Short,
-        design::DateStyle::Medium => DateStyle::Medium,
-        design::DateStyle::Long => DateStyle::Long,
-        design::DateStyle::Full => DateStyle::Full,
-    }
-}
-
-fn alignment(a: design::TextAlignment) -> TextAlignment {
-    match a {
-        design::TextAlignment::Left => TextAlignment::Left,
-        design::TextAlignment::Center => TextAlignment::Center,
-        design::TextAlignment::Right => TextAlignment::Right,
-        design::TextAlignment::Natural => TextAlignment::Natural,
-    }
-}
-
-fn barcode_format(f: design::BarcodeFormat) -> BarcodeFormat {
-    match f {
-        design::BarcodeFormat::Qr => BarcodeFormat::Qr,
-        design::BarcodeFormat::Pdf417 => BarcodeFormat::Pdf417,
-        design::BarcodeFormat::Aztec => BarcodeFormat::Aztec,
-        design::BarcodeFormat::Code128 => BarcodeFormat::Code128,
-    }
-}
-
 fn rgb(s: Option<&String>) -> Option<Rgb> {
     s.and_then(|s| parse_color(s)).map(Rgb::from)
 }
@@ -152,30 +105,23 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
         &pass.serial_number,
         &design.organization_name,
         &design.description,
-        style(template.apple_style),
+        template.apple_style,
     );
     spec.logo_text = design.logo_text.clone();
-    spec.transit_type = design.transit_type.map(transit);
+    spec.transit_type = design.transit_type;
     for (area, f) in design.fields.iter() {
-        let pkpass_area = match area {
-            design::FieldArea::Header => passmint_pkpass::FieldArea::Header,
-            design::FieldArea::Primary => passmint_pkpass::FieldArea::Primary,
-            design::FieldArea::Secondary => passmint_pkpass::FieldArea::Secondary,
-            design::FieldArea::Auxiliary => passmint_pkpass::FieldArea::Auxiliary,
-            design::FieldArea::Back => passmint_pkpass::FieldArea::Back,
-        };
-        spec.fields.area_mut(pkpass_area).push(PassField {
+        spec.fields.area_mut(area).push(PassField {
             key: f.key.clone(),
             label: f.label.clone(),
             value: values.get(&f.key).cloned().unwrap_or_default(),
             change_message: f.change_message.clone(),
-            text_alignment: f.text_alignment.map(alignment),
-            date_style: f.date_style.map(date_style),
-            time_style: f.time_style.map(date_style),
+            text_alignment: f.text_alignment,
+            date_style: f.date_style,
+            time_style: f.time_style,
         });
     }
     spec.barcode = design.barcode.as_ref().map(|b| Barcode {
-        format: barcode_format(b.format),
+        format: b.format,
         message: render_placeholders(b.message(), &all),
         alt_text: b.alt_text.as_deref().map(|t| render_placeholders(t, &all)),
     });
@@ -216,7 +162,7 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use passmint_domain::design::{Barcode as DBarcode, Colors as DColors, Field};
+    use passmint_domain::design::{self, Barcode as DBarcode, Colors as DColors, Field};
     use passmint_testkit::fixtures;
 
     fn sample() -> (Pass, Template) {

@@ -1,0 +1,26 @@
+//! Apple Wallet's pass vocabulary, shared by the domain (which validates designs)
+//! and the .pkpass builder (which lints and renders passes), so that both speak of
+//! the same styles, areas, limits and images.
+//!
+//! - [`style`]: pass styles, field areas, transit types, text alignments, date
+//!   styles and barcode formats (serde names are the API's: `eventTicket`, `qr`).
+//! - [`limits`]: how many fields each style shows per area.
+//! - [`images`]: image kinds, which style shows which, their allotted sizes and the
+//!   PNG header reader.
+//! - [`placeholders`]: the `{{name}}` grammar, parsed and rendered.
+//!
+//! Only Apple's rules live here; product rules (such as a cap on back fields) belong
+//! to the caller.
+
+pub mod images;
+pub mod limits;
+pub mod placeholders;
+pub mod style;
+
+pub use images::{
+    ImageBounds, ImageKey, ImageKind, PNG_SIGNATURE, PngError, image_bounds, png_dimensions,
+    style_shows_image,
+};
+pub use limits::{max_fields, max_secondary_and_auxiliary};
+pub use placeholders::{PlaceholderError, is_name_char, placeholders, render_placeholders};
+pub use style::{BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType};

@@ -1,0 +1,79 @@
+//! Tests of design validation, one file per topic; the helpers are here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod design;
+mod fields;
+mod images;
+mod placeholders;
+mod values;
+
+use super::text::clip;
+use super::*;
+use crate::design::{
+    Barcode, BarcodeFormat, Colors, Field, FieldArea, Fields, Location, TransitType,
+};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+
+const STYLES: [AppleStyle; 5] = AppleStyle::ALL;
+
+/// A PNG header: signature, IHDR with the given size, 4 bytes standing for the CRC.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut b = super::images::PNG_SIGNATURE.to_vec();
+    b.extend_from_slice(&13u32.to_be_bytes());
+    b.extend_from_slice(b"IHDR");
+    b.extend_from_slice(&width.to_be_bytes());
+    b.extend_from_slice(&height.to_be_bytes());
+    b.extend_from_slice(&[8, 6, 0, 0, 0]);
+    b.extend_from_slice(&[0, 0, 0, 0]);
+    b
+}
+
+fn b64png(width: u32, height: u32) -> String {
+    STANDARD.encode(png(width, height))
+}
+
+fn field(key: &str) -> Field {
+    Field {
+        key: key.to_owned(),
+        ..Field::default()
+    }
+}
+
+fn fields(prefix: &str, n: usize) -> Vec<Field> {
+    (0..n).map(|i| field(&format!("{prefix}{i}"))).collect()
+}
+
+fn minimal(style: AppleStyle) -> Design {
+    Design {
+        organization_name: "Acme".into(),
+        description: "Acme pass".into(),
+        transit_type: (style == AppleStyle::BoardingPass).then_some(TransitType::Air),
+        ..Design::default()
+    }
+}
+
+fn param_of(style: AppleStyle, design: &Design) -> String {
+    match validate_design(style, design) {
+        Err(DomainError::Invalid {
+            param: Some(p),
+            code: None,
+            ..
+        }) => p,
+        other => panic!("expected an Invalid error with a param, got {other:?}"),
+    }
+}
+
+fn message_of(style: AppleStyle, design: &Design) -> String {
+    match validate_design(style, design) {
+        Err(DomainError::Invalid { message, .. }) => message,
+        other => panic!("expected an Invalid error, got {other:?}"),
+    }
+}
+
+fn ok(style: AppleStyle, design: &Design) {
+    if let Err(e) = validate_design(style, design) {
+        panic!("expected {style:?} design to be valid, got {e:?}");
+    }
+}
