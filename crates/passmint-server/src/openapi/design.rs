@@ -9,7 +9,8 @@
 //! serde on sample designs.
 
 use super::schemas::{
-    NOT_BLANK, desc, or_null, ref_or_null, reference, serde_name, string, string_enum,
+    NOT_BLANK, desc, field_key_pattern, or_null, ref_or_null, reference, serde_name, string,
+    string_enum,
 };
 use passmint_domain::design::validate::{
     self, MAX_BARCODE_ALT_TEXT_LEN, MAX_BARCODE_MESSAGE_LEN, MAX_CHANGE_MESSAGE_LEN,
@@ -177,11 +178,6 @@ fn transit_type() -> Object {
 }
 
 // ----- design --------------------------------------------------------------------
-
-/// A field key: 1 to 64 ASCII letters, digits, `_`, `-` or `.`.
-pub fn field_key_pattern() -> String {
-    format!("^[A-Za-z0-9_.-]{{1,{MAX_FIELD_KEY_LEN}}}$")
-}
 
 /// `^(icon|logo|…)(@[23]x)?$` from the domain's image kinds.
 pub fn image_key_pattern() -> String {

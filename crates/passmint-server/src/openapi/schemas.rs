@@ -575,7 +575,7 @@ pub fn holder_name() -> Object {
 
 fn field_value_keys() -> Object {
     desc(
-        string().pattern(Some(super::design::field_key_pattern())),
+        string().pattern(Some(field_key_pattern())),
         "The key of a field of the template's design.",
     )
     .build()
@@ -906,4 +906,12 @@ pub fn response_body() -> Object {
         ),
     )
     .build()
+}
+
+/// A field key: 1 to 64 ASCII letters, digits, `_`, `-` or `.`.
+pub fn field_key_pattern() -> String {
+    format!(
+        "^[A-Za-z0-9_.-]{{1,{}}}$",
+        passmint_domain::design::validate::MAX_FIELD_KEY_LEN
+    )
 }
