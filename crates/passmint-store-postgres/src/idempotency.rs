@@ -9,9 +9,10 @@
 
 use crate::PgStore;
 use crate::error::{decode_error, store_error};
-use crate::rows::IdemRow;
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
+use diesel::QueryableByName;
+use diesel::sql_types::{Binary, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use passmint_domain::StoreError;
 use passmint_domain::idempotency::{
@@ -201,4 +202,19 @@ impl IdempotencyStore for PgStore {
             .map_err(store_error)?;
         Ok(purged as u64)
     }
+}
+
+/// The stored state of an idempotency key that could not be taken.
+#[derive(QueryableByName)]
+pub(crate) struct IdemRow {
+    #[diesel(sql_type = Text)]
+    pub(crate) fingerprint: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub(crate) locked_until: OffsetDateTime,
+    #[diesel(sql_type = Timestamptz)]
+    pub(crate) expires_at: OffsetDateTime,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub(crate) response_status: Option<i32>,
+    #[diesel(sql_type = Nullable<Binary>)]
+    pub(crate) response_body: Option<Vec<u8>>,
 }

@@ -7,7 +7,7 @@ use crate::error::{decode_error, store_error};
 use crate::idempotency::key_lost;
 use crate::sql::{Bind, Stmt};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use passmint_domain::StoreError;
 use passmint_domain::account::{Account, ApiKey};
@@ -327,21 +327,6 @@ impl TryFrom<PushJobRow> for PushJob {
             created_at: r.created_at,
         })
     }
-}
-
-/// The stored state of an idempotency key that could not be taken.
-#[derive(QueryableByName)]
-pub(crate) struct IdemRow {
-    #[diesel(sql_type = Text)]
-    pub(crate) fingerprint: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub(crate) locked_until: OffsetDateTime,
-    #[diesel(sql_type = Timestamptz)]
-    pub(crate) expires_at: OffsetDateTime,
-    #[diesel(sql_type = Nullable<Integer>)]
-    pub(crate) response_status: Option<i32>,
-    #[diesel(sql_type = Nullable<Binary>)]
-    pub(crate) response_body: Option<Vec<u8>>,
 }
 
 /// A one-row answer of counts and flags.

@@ -71,6 +71,11 @@ pub(crate) fn decode_error(what: &str, e: impl std::fmt::Display) -> StoreError 
     StoreError::Backend(format!("cannot decode stored {what}: {e}"))
 }
 
+/// A JSON value that cannot be encoded for a statement.
+pub(crate) fn json_error(e: serde_json::Error) -> StoreError {
+    StoreError::Backend(format!("cannot encode JSON: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 mod accounts;
 mod conn;
 mod error;
+mod events;
 mod idempotency;
 mod list;
 mod location;

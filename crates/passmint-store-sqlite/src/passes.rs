@@ -22,7 +22,8 @@
 //! push jobs after its event ([`crate::wallet`]).
 
 use crate::SqliteStore;
-use crate::error::store_error;
+use crate::error::{json_error, store_error};
+use crate::events::insert_event;
 use crate::idempotency::{claim_completed, complete, completion};
 use crate::list::{List, exists};
 use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
@@ -48,9 +49,6 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )
 });
-static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
-    format!("INSERT INTO pass_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-});
 static FIND_BY_SHORT_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit (one row changed when there was
@@ -69,10 +67,6 @@ const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_
      metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
      updated_at = $15, version = $16, wallet_tag = coalesce($18, wallet_tag) \
      WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
-
-fn json_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("cannot encode JSON: {e}"))
-}
 
 /// `$1..$16`, in [`PASS_COLUMNS`] order.
 fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
@@ -94,22 +88,6 @@ fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
         Bind::time(p.updated_at),
         Bind::BigInt(p.version),
     ])
-}
-
-/// The statement inserting `e`.
-pub(crate) fn insert_event(e: &PassEvent) -> StoreResult<Stmt> {
-    Ok(Stmt::new(
-        INSERT_EVENT.as_str(),
-        vec![
-            Bind::text(e.id.as_str()),
-            Bind::text(e.account_id.as_str()),
-            Bind::text(e.mode.as_str()),
-            Bind::text(e.pass_id.as_str()),
-            Bind::text(e.kind.as_str()),
-            Bind::json(&e.metadata).map_err(json_error)?,
-            Bind::time(e.created_at),
-        ],
-    ))
 }
 
 fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {

@@ -10,9 +10,9 @@
 
 use crate::SqliteStore;
 use crate::error::store_error;
+use crate::events::insert_event;
 use crate::idempotency::{complete, completion};
 use crate::list::{List, exists};
-use crate::passes::insert_event;
 use crate::rows::{PASS_COLUMNS, PassRow, TEMPLATE_COLUMNS, TemplateRow};
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{enqueue_pushes, next_tag};

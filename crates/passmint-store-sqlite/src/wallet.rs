@@ -19,7 +19,7 @@
 
 use crate::SqliteStore;
 use crate::error::{TxError, store_error};
-use crate::passes::insert_event;
+use crate::events::insert_event;
 use crate::rows::{
     Found, Number, PASS_COLUMNS, PUSH_JOB_COLUMNS, PassRow, PushJobRow, REGISTRATION_COLUMNS,
     RegistrationRow, TextRow,
