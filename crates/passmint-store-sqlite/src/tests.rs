@@ -180,7 +180,11 @@ async fn webhook_and_wallet_statements_seek_their_index_without_sorting() {
     let store = testing::fresh_store().await;
     let statements = crate::webhooks::indexed_statements()
         .into_iter()
-        .chain(crate::wallet::indexed_statements());
+        .chain(crate::wallet::indexed_statements())
+        .chain([(
+            "passes_template_idx",
+            crate::templates::cascade_passes("x", "x", time::OffsetDateTime::UNIX_EPOCH, 0),
+        )]);
     for (index, stmt) in statements {
         let stmt = stmt.explain();
         let plan = store

@@ -356,9 +356,5 @@ pub(crate) fn indexed_statements() -> Vec<(&'static str, Stmt)> {
                 vec![Bind::BigInt(0), Bind::BigInt(1000)],
             ),
         ),
-        (
-            "passes_template_idx",
-            crate::templates::cascade_passes("x", "x", OffsetDateTime::UNIX_EPOCH, 0),
-        ),
     ]
 }
