@@ -264,11 +264,11 @@ impl<T: ToSchema> ListObject<T> {
 #[serde(deny_unknown_fields)]
 #[schema(description = "Body of `POST /v1/webhooks`. Unknown keys are refused.")]
 pub struct CreateWebhookRequest {
-    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_url)]
     pub url: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_events)]
     pub events: Vec<String>,
-    #[schema(schema_with = crate::openapi::schemas::webhook_description_request)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_description_request)]
     pub description: Option<String>,
     /// Whether the webhook is active (default true). A disabled webhook gets no
     /// deliveries.
@@ -284,11 +284,11 @@ pub struct CreateWebhookRequest {
                    keys are refused."
 )]
 pub struct UpdateWebhookRequest {
-    #[schema(schema_with = crate::openapi::schemas::webhook_url_patch)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_url_patch)]
     pub url: Option<String>,
-    #[schema(schema_with = crate::openapi::schemas::webhook_events_patch)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_events_patch)]
     pub events: Option<Vec<String>>,
-    #[schema(schema_with = crate::openapi::schemas::webhook_description_request)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_description_request)]
     pub description: Option<String>,
     /// `false` disables the webhook: it gets no new deliveries and its pending ones
     /// wait until it is enabled again. Omitted or null: unchanged.
@@ -315,15 +315,15 @@ fn subscription_names(w: &Webhook) -> Vec<&'static str> {
 )]
 pub struct WebhookObject {
     /// Always "webhook".
-    #[schema(schema_with = crate::openapi::schemas::object_webhook)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::object_webhook)]
     pub object: &'static str,
-    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_id)]
     pub id: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_url)]
     pub url: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_events)]
     pub events: Vec<&'static str>,
-    #[schema(schema_with = crate::openapi::schemas::webhook_description, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_description, required = true)]
     pub description: Option<String>,
     /// Whether the webhook is active.
     pub enabled: bool,
@@ -352,19 +352,19 @@ impl From<&Webhook> for WebhookObject {
 )]
 pub struct WebhookWithSecretObject {
     /// Always "webhook".
-    #[schema(schema_with = crate::openapi::schemas::object_webhook)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::object_webhook)]
     pub object: &'static str,
-    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_id)]
     pub id: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_url)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_url)]
     pub url: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_events)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_events)]
     pub events: Vec<&'static str>,
-    #[schema(schema_with = crate::openapi::schemas::webhook_description, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_description, required = true)]
     pub description: Option<String>,
     /// Whether the webhook is active.
     pub enabled: bool,
-    #[schema(schema_with = crate::openapi::schemas::webhook_secret)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_secret)]
     pub secret: String,
     #[schema(schema_with = crate::openapi::schemas::created_at)]
     pub created_at: String,
@@ -391,7 +391,7 @@ impl From<&Webhook> for WebhookWithSecretObject {
                    history are gone for good."
 )]
 pub struct DeletedWebhookObject {
-    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_id)]
     pub id: String,
     #[schema(schema_with = crate::openapi::schemas::deleted_true)]
     pub deleted: bool,
@@ -401,26 +401,26 @@ pub struct DeletedWebhookObject {
 #[schema(description = "One event's delivery to one webhook, with its last attempt.")]
 pub struct WebhookDeliveryObject {
     /// Always "webhook_delivery".
-    #[schema(schema_with = crate::openapi::schemas::object_webhook_delivery)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::object_webhook_delivery)]
     pub object: &'static str,
-    #[schema(schema_with = crate::openapi::schemas::webhook_delivery_id)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_delivery_id)]
     pub id: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_id)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_id)]
     pub webhook_id: String,
-    #[schema(schema_with = crate::openapi::schemas::webhook_event_type)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_event_type)]
     pub event_type: &'static str,
-    #[schema(value_type = crate::openapi::schemas::DeliveryStatusSchema)]
+    #[schema(value_type = crate::openapi::webhook_schemas::DeliveryStatusSchema)]
     pub status: &'static str,
     /// Number of delivery attempts so far.
     #[schema(minimum = 0)]
     pub attempts: u32,
-    #[schema(schema_with = crate::openapi::schemas::last_attempt_at, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::last_attempt_at, required = true)]
     pub last_attempt_at: Option<String>,
-    #[schema(schema_with = crate::openapi::schemas::next_attempt_at, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::next_attempt_at, required = true)]
     pub next_attempt_at: Option<String>,
-    #[schema(schema_with = crate::openapi::schemas::response_status, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::response_status, required = true)]
     pub response_status: Option<u16>,
-    #[schema(schema_with = crate::openapi::schemas::response_body, required = true)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::response_body, required = true)]
     pub response_body: Option<String>,
     #[schema(schema_with = crate::openapi::schemas::created_at)]
     pub created_at: String,
@@ -456,10 +456,10 @@ pub struct WebhookEventObject {
     #[schema(schema_with = crate::openapi::schemas::event_id)]
     pub id: String,
     /// Always "event".
-    #[schema(schema_with = crate::openapi::schemas::object_event)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::object_event)]
     pub object: &'static str,
     #[serde(rename = "type")]
-    #[schema(schema_with = crate::openapi::schemas::webhook_event_type)]
+    #[schema(schema_with = crate::openapi::webhook_schemas::webhook_event_type)]
     pub kind: &'static str,
     /// "test" or "live".
     #[schema(value_type = crate::openapi::schemas::ModeSchema)]

@@ -5,17 +5,40 @@
 //! built here by hand from the domain's own values and limits:
 //!
 //! - [`schemas`]: the enums, ids, timestamps, metadata, list and error envelopes;
+//! - [`webhook_schemas`]: the webhook objects, their deliveries and events;
 //! - [`design`]: a template's `design`, key for key as its serde shape;
 //! - [`params`]: the path, header and query parameters with their constraints;
 //! - [`responses`]: the error answers of every operation with real examples, and
 //!   the `Request-Id` and `Idempotent-Replayed` headers;
 //! - [`examples`]: examples of the objects, produced by the DTOs' serde.
 
+/// A component schema implemented by hand: the marker types below are used only
+/// for documentation, in `value_type = …` attributes and response bodies.
+macro_rules! component {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $build:expr) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                $build.into()
+            }
+        }
+
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
 pub mod design;
 pub mod examples;
 pub mod params;
 pub mod responses;
 pub mod schemas;
+pub mod webhook_schemas;
 
 use crate::dto;
 use crate::routes::{events, passes, templates, webhooks};
@@ -102,9 +125,9 @@ impl Modify for Components {
         add_marker::<schemas::PassList>(&mut add);
         add_marker::<schemas::TemplateList>(&mut add);
         add_marker::<schemas::PassEventList>(&mut add);
-        add_marker::<schemas::DeliveryStatusSchema>(&mut add);
-        add_marker::<schemas::WebhookList>(&mut add);
-        add_marker::<schemas::WebhookDeliveryList>(&mut add);
+        add_marker::<webhook_schemas::DeliveryStatusSchema>(&mut add);
+        add_marker::<webhook_schemas::WebhookList>(&mut add);
+        add_marker::<webhook_schemas::WebhookDeliveryList>(&mut add);
         for (name, values) in examples::objects().into_iter().chain(examples::requests()) {
             if let Some(RefOr::T(Schema::Object(o))) = schemas.get_mut(name) {
                 o.examples = values;

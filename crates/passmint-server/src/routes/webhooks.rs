@@ -78,7 +78,7 @@ pub async fn create(
 /// Every webhook of the API key's mode, newest first (never their secrets).
 /// Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
-    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list(
     Authenticated(who): Authenticated,
@@ -166,7 +166,7 @@ pub async fn delete(
 /// with the outcome of its last attempt. Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", operation_id = "listWebhookDeliveries",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn deliveries(
     Authenticated(who): Authenticated,
