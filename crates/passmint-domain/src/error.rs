@@ -3,13 +3,29 @@
 use thiserror::Error;
 
 /// What a storage adapter may answer. Adapters map their driver's errors onto these:
-/// a unique violation is `Conflict`, no row is `NotFound`, anything else `Backend`.
+/// a unique violation is `Duplicate`, no row is `NotFound`, a conditional write that
+/// found its row moved is `VersionChanged`, anything else `Backend`. Each variant
+/// means one thing, so a caller never re-reads a row to learn what happened.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A row with the same unique key exists (the constraint or key is named):
+    /// nothing was written.
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    /// A conditional write found the row changed since it was read (its version
+    /// or `updated_at` moved): nothing was written, read again and retry.
+    #[error("the row changed since it was read")]
+    VersionChanged,
+    /// The idempotency ticket no longer holds its key (another request took it
+    /// over): nothing was written.
+    #[error("the idempotency key is no longer held by this request")]
+    IdempotencyKeyLost,
+    /// A worker's lease on a delivery or push job was taken by another worker
+    /// (or the job is finished): nothing was written.
+    #[error("the lease is not held by this token")]
+    LeaseLost,
     #[error("storage backend error: {0}")]
     Backend(String),
     /// A live pass beyond the account's `live_pass_limit`: nothing was written.
@@ -100,6 +116,12 @@ impl DomainError {
 
 impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
-        DomainError::Internal(e.to_string())
+        match e {
+            StoreError::IdempotencyKeyLost => DomainError::Idempotency {
+                code: Some("idempotency_key_in_use"),
+                message: "This Idempotency-Key was taken over by another request.".into(),
+            },
+            other => DomainError::Internal(other.to_string()),
+        }
     }
 }

@@ -58,11 +58,11 @@ pub trait DeliveryWaker: Send + Sync {
 /// Accounts and API keys.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// MUST return `Conflict` when the id exists.
+    /// MUST return `Duplicate` when the id exists.
     async fn insert_account(&self, account: &Account) -> StoreResult<()>;
     /// MUST return `NotFound` for an unknown id.
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account>;
-    /// MUST return `NotFound` when the account does not exist and `Conflict` when
+    /// MUST return `NotFound` when the account does not exist and `Duplicate` when
     /// the hash is already stored.
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()>;
     /// The key with this hash, revoked or not; `NotFound` when none.
@@ -76,8 +76,8 @@ pub trait AccountStore: Send + Sync {
 #[async_trait]
 pub trait TemplateStore: Send + Sync {
     /// Inserts the template and, atomically with it, completes the idempotency record.
-    /// MUST return `Conflict` (writing nothing) when the id exists or the ticket no
-    /// longer holds its key.
+    /// MUST return `Duplicate` (writing nothing) when the id exists and
+    /// `IdempotencyKeyLost` when the ticket no longer holds its key.
     async fn insert_template(
         &self,
         template: &Template,
@@ -95,8 +95,8 @@ pub trait TemplateStore: Send + Sync {
     ) -> StoreResult<Page<Template>>;
     /// Replaces the stored template (same id and account) if its `updated_at` still
     /// equals `expected_updated_at`, atomically with the idempotency completion.
-    /// MUST return `NotFound` when absent and `Conflict` (writing nothing) when it
-    /// changed meanwhile or the ticket no longer holds its key.
+    /// MUST return `NotFound` when absent and `VersionChanged` (writing nothing) when
+    /// it changed meanwhile, `IdempotencyKeyLost` when the ticket no longer holds its key.
     ///
     /// With a `cascade`, in the same transaction, every pass of the template (any
     /// mode) that is not voided gets `version + 1`, `updated_at = cascade.at`, a new
@@ -117,9 +117,9 @@ pub trait TemplateStore: Send + Sync {
 #[async_trait]
 pub trait PassStore: Send + Sync {
     /// Inserts the pass, its `created` event and the idempotency completion in one
-    /// transaction. MUST return `Conflict` (writing nothing) when the id, short id
-    /// or serial number exists in any account or mode, or when the ticket no longer
-    /// holds its key.
+    /// transaction. MUST return `Duplicate` (writing nothing) when the id, short id
+    /// or serial number exists in any account or mode, and `IdempotencyKeyLost` when
+    /// the ticket no longer holds its key.
     ///
     /// A live pass MUST be counted against its account's `live_pass_limit` in the
     /// same transaction: when the account has already issued that many live passes
@@ -156,7 +156,7 @@ pub trait PassStore: Send + Sync {
     ///   flight, completed, with another fingerprint, even expired (the caller then
     ///   goes through `begin_idempotent`, which judges it). Of any number of
     ///   concurrent calls with one new key exactly one MUST return `Inserted`.
-    /// - Otherwise as [`PassStore::insert_pass`]: `Conflict` when the id, short id or
+    /// - Otherwise as [`PassStore::insert_pass`]: `Duplicate` when the id, short id or
     ///   serial number exists; `LimitReached` for a live pass beyond the account's
     ///   `live_pass_limit` (counted in the same transaction, exactly as
     ///   `insert_pass` counts it).
@@ -186,8 +186,8 @@ pub trait PassStore: Send + Sync {
     /// Stores `pass` if the stored version is still `expected_version`, with its
     /// event and the idempotency completion, in one transaction. MUST return
     /// `NotFound` when absent from the pass's own scope (a pass of another account or
-    /// mode stays untouched) and `Conflict` (writing nothing) when the version moved
-    /// or the ticket no longer holds its key. An update does not move the pass in
+    /// mode stays untouched) and `VersionChanged` (writing nothing) when the version
+    /// moved, `IdempotencyKeyLost` when the ticket no longer holds its key. An update does not move the pass in
     /// lists (they are ordered by creation).
     ///
     /// With an event, enqueues its webhook deliveries (the snapshot is `pass`) and
@@ -208,7 +208,7 @@ pub trait PassStore: Send + Sync {
     async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64>;
     /// Records several such events in one transaction (group commit of busy public
     /// pages): all or none, each with its webhook deliveries; returns how many
-    /// deliveries were enqueued. MUST return `Conflict` (writing nothing) when an
+    /// deliveries were enqueued. MUST return `Duplicate` (writing nothing) when an
     /// event id exists, and `NotFound` (writing nothing) when a pass is missing.
     async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64>;
     /// Events of the scope (of one pass when given; a pass of another scope has
@@ -232,8 +232,8 @@ pub trait IdempotencyStore: Send + Sync {
     /// by a request with the same fingerprint (a different one gets `Mismatch`). A
     /// completed key is held by no ticket any more.
     async fn begin_idempotent(&self, req: &IdemRequest) -> StoreResult<IdemBegin>;
-    /// Stores the response of a request that made no write. MUST return `Conflict`
-    /// when the ticket no longer holds its key.
+    /// Stores the response of a request that made no write. MUST return
+    /// `IdempotencyKeyLost` when the ticket no longer holds its key.
     async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()>;
     /// Forgets the key (after a 5xx), if the ticket still holds it.
     async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()>;
@@ -276,8 +276,8 @@ pub trait SigningStore: Send + Sync {
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     /// Inserts the webhook and, atomically with it, completes the idempotency
-    /// record. MUST return `Conflict` (writing nothing) when the id exists or the
-    /// ticket no longer holds its key, and `NotFound` when the account does not
+    /// record. MUST return `Duplicate` (writing nothing) when the id exists,
+    /// `IdempotencyKeyLost` when the ticket no longer holds its key, and `NotFound` when the account does not
     /// exist.
     async fn insert_webhook(
         &self,
@@ -291,8 +291,8 @@ pub trait WebhookStore: Send + Sync {
     /// Replaces the stored webhook (same id, account and mode) if its `updated_at`
     /// still equals `expected_updated_at`, atomically with the idempotency
     /// completion. MUST return `NotFound` when absent from the webhook's own scope
-    /// and `Conflict` (writing nothing) when it changed meanwhile or the ticket no
-    /// longer holds its key.
+    /// and `VersionChanged` (writing nothing) when it changed meanwhile,
+    /// `IdempotencyKeyLost` when the ticket no longer holds its key.
     async fn update_webhook(
         &self,
         webhook: &Webhook,
@@ -337,7 +337,7 @@ pub trait WebhookStore: Send + Sync {
     /// Records an attempt of a delivery leased to `token`: `attempts + 1`, then the
     /// attempt's time, status, `next_attempt_at` (when it is due again, if ever)
     /// and response; releases the lease. MUST return `NotFound` when the delivery
-    /// is gone (its webhook was deleted) and `Conflict` (writing nothing) when
+    /// is gone (its webhook was deleted) and `LeaseLost` (writing nothing) when
     /// `token` no longer holds its lease (it was claimed again after the lease
     /// ended, or a retry released it).
     async fn record_attempt(
@@ -409,7 +409,7 @@ pub trait WalletStore: Send + Sync {
     /// many were deleted (a job whose lease moved on is left alone).
     async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64>;
     /// Records a failed attempt of a job leased to `token`: `attempts + 1`, due
-    /// again at `at`, `last_error`, lease released. MUST return `Conflict` (writing
+    /// again at `at`, `last_error`, lease released. MUST return `LeaseLost` (writing
     /// nothing) when `token` no longer holds its lease and `NotFound` when the job
     /// is gone.
     async fn reschedule_push(

@@ -69,14 +69,14 @@ fn redact_query_password(path_and_query: &str) -> String {
     format!("{}?{}", &path_and_query[..q], params)
 }
 
-/// Unique violation -> `Conflict` (naming the constraint), foreign-key violation ->
+/// Unique violation -> `Duplicate` (naming the constraint), foreign-key violation ->
 /// `NotFound` (the row referred to does not exist), no row -> `NotFound`,
 /// anything else -> `Backend`.
 pub(crate) fn store_error(e: DieselError) -> StoreError {
     match e {
         DieselError::NotFound => StoreError::NotFound,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            StoreError::Conflict(info.constraint_name().unwrap_or(info.message()).to_owned())
+            StoreError::Duplicate(info.constraint_name().unwrap_or(info.message()).to_owned())
         }
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             StoreError::NotFound

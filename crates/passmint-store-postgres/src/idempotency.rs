@@ -90,9 +90,9 @@ pub(crate) fn completion_binds(c: &IdemCompletion) -> [Bind<'_>; 6] {
     ]
 }
 
-/// The conflict reported when a ticket no longer holds its key.
+/// The refusal reported when a ticket no longer holds its key.
 pub(crate) fn key_lost() -> StoreError {
-    StoreError::Conflict("the idempotency key is no longer held by this request".into())
+    StoreError::IdempotencyKeyLost
 }
 
 /// Why a key could not be taken, from its current row; `None` when the row would

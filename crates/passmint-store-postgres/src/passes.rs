@@ -209,7 +209,7 @@ impl PassUpdated {
             completed: self.completed,
             found: self.found,
         }
-        .check(CHANGED)?;
+        .check(StoreError::VersionChanged)?;
         Ok(to_u64(self.enqueued))
     }
 }
@@ -334,9 +334,6 @@ fn event_binds(e: &PassEvent) -> StoreResult<[Bind<'_>; 7]> {
         Bind::Timestamptz(e.created_at),
     ])
 }
-
-/// The conflict of an update whose expectation no longer holds.
-const CHANGED: &str = "the pass version moved since it was read";
 
 #[async_trait]
 impl PassStore for PgStore {

@@ -348,13 +348,14 @@ impl UpdateOutcome {
             .map_err(store_error)
     }
 
-    /// `NotFound` when the row is absent, `Conflict` (saying `changed`) when its
-    /// version moved, `Conflict` when the ticket lost its key.
-    pub(crate) fn check(&self, changed: &str) -> StoreResult<()> {
+    /// `NotFound` when the row is absent, `refused` when the update changed no row
+    /// (its version moved, or a lease was lost), `IdempotencyKeyLost` when the
+    /// ticket lost its key.
+    pub(crate) fn check(&self, refused: StoreError) -> StoreResult<()> {
         if !self.found {
             Err(StoreError::NotFound)
         } else if self.updated == 0 {
-            Err(StoreError::Conflict(changed.to_owned()))
+            Err(refused)
         } else if self.completed == 0 {
             Err(key_lost())
         } else {

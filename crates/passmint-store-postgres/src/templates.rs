@@ -112,9 +112,6 @@ fn template_binds(t: &Template) -> StoreResult<Vec<Bind<'_>>> {
     ])
 }
 
-/// The conflict of an update whose expectation no longer holds.
-const CHANGED: &str = "the template changed since it was read";
-
 #[async_trait]
 impl TemplateStore for PgStore {
     async fn insert_template(
@@ -192,12 +189,14 @@ impl TemplateStore for PgStore {
                 // One write: the statement is atomic by itself.
                 UpdateOutcome::run(&mut conn, sql, binds)
                     .await?
-                    .check(CHANGED)?;
+                    .check(StoreError::VersionChanged)?;
                 return Ok(0);
             }
             return conn
                 .transaction::<u64, TxError, _>(async move |conn| {
-                    UpdateOutcome::run(conn, sql, binds).await?.check(CHANGED)?;
+                    UpdateOutcome::run(conn, sql, binds)
+                        .await?
+                        .check(StoreError::VersionChanged)?;
                     Ok(0)
                 })
                 .await
@@ -207,7 +206,9 @@ impl TemplateStore for PgStore {
             .map_err(|e| StoreError::Backend(format!("cascade metadata: {e}")))?;
         let micros = (cascade.at.unix_timestamp_nanos() / 1000).to_string();
         conn.transaction::<u64, TxError, _>(async move |conn| {
-            UpdateOutcome::run(conn, sql, binds).await?.check(CHANGED)?;
+            UpdateOutcome::run(conn, sql, binds)
+                .await?
+                .check(StoreError::VersionChanged)?;
             let tag = tick(conn).await?;
             let cascaded = Stmt::new(
                 CASCADE.as_str(),

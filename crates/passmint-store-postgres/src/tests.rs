@@ -786,7 +786,7 @@ async fn concurrent_pushed_updates_and_cascades_never_deadlock() {
                     .await
                 {
                     Ok(_) => pushed += 1,
-                    Err(passmint_domain::StoreError::Conflict(_)) => {}
+                    Err(passmint_domain::StoreError::VersionChanged) => {}
                     Err(e) => panic!("pushed update: {e:?}"),
                 }
             }
@@ -813,7 +813,7 @@ async fn concurrent_pushed_updates_and_cascades_never_deadlock() {
                     .await
                 {
                     Ok(_) => cascades += 1,
-                    Err(passmint_domain::StoreError::Conflict(_)) => {}
+                    Err(passmint_domain::StoreError::VersionChanged) => {}
                     Err(e) => panic!("cascade: {e:?}"),
                 }
             }

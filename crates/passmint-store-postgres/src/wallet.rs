@@ -195,8 +195,6 @@ struct Count {
     n: i64,
 }
 
-const LEASE_LOST: &str = "the push job's lease is not held by this token";
-
 fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
@@ -383,7 +381,7 @@ impl WalletStore for PgStore {
         let mut conn = self.conn().await?;
         UpdateOutcome::run(&mut conn, RESCHEDULE, binds)
             .await?
-            .check(LEASE_LOST)
+            .check(StoreError::LeaseLost)
     }
 
     async fn pending_pushes(&self) -> StoreResult<u64> {

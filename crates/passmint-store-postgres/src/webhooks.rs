@@ -497,10 +497,6 @@ fn scope_binds(scope: &Scope) -> [Bind<'_>; 2] {
     ]
 }
 
-/// The conflicts of updates whose expectation no longer holds.
-const CHANGED: &str = "the webhook changed since it was read";
-const LEASE_LOST: &str = "the delivery's lease is not held by this token";
-
 #[async_trait]
 impl WebhookStore for PgStore {
     async fn insert_webhook(
@@ -563,13 +559,13 @@ impl WebhookStore for PgStore {
             // One write: the statement is atomic by itself.
             None => UpdateOutcome::run(&mut conn, UPDATE.as_str(), binds)
                 .await?
-                .check(CHANGED),
+                .check(StoreError::VersionChanged),
             Some(c) => {
                 binds.extend(completion_binds(c));
                 conn.transaction::<(), TxError, _>(async move |conn| {
                     let outcome =
                         UpdateOutcome::run(conn, UPDATE_COMPLETING.as_str(), binds).await?;
-                    Ok(outcome.check(CHANGED)?)
+                    Ok(outcome.check(StoreError::VersionChanged)?)
                 })
                 .await
                 .map_err(|e| e.0)
@@ -682,6 +678,6 @@ impl WebhookStore for PgStore {
         let mut conn = self.conn().await?;
         UpdateOutcome::run(&mut conn, RECORD, binds)
             .await?
-            .check(LEASE_LOST)
+            .check(StoreError::LeaseLost)
     }
 }

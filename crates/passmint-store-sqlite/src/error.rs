@@ -35,14 +35,14 @@ pub(crate) fn one_line(message: impl std::fmt::Display) -> String {
         .join(" ")
 }
 
-/// Unique violation -> `Conflict` (naming the constraint), foreign-key violation ->
+/// Unique violation -> `Duplicate` (naming the constraint), foreign-key violation ->
 /// `NotFound` (the row referred to does not exist), no row -> `NotFound`,
 /// anything else -> `Backend`.
 pub(crate) fn store_error(e: DieselError) -> StoreError {
     match e {
         DieselError::NotFound => StoreError::NotFound,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            StoreError::Conflict(info.message().to_owned())
+            StoreError::Duplicate(info.message().to_owned())
         }
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             StoreError::NotFound

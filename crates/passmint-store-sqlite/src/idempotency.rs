@@ -90,7 +90,7 @@ pub(crate) fn completion(c: &IdemCompletion) -> Stmt {
     )
 }
 
-/// Runs the [`completion`] statement: `Conflict` when the ticket lost its key (the
+/// Runs the [`completion`] statement: `IdempotencyKeyLost` when the ticket lost its key (the
 /// caller's transaction then rolls back).
 pub(crate) fn complete(conn: &mut SqliteConnection, completion: Stmt) -> StoreResult<()> {
     match completion.execute(conn).map_err(store_error)? {
@@ -99,9 +99,9 @@ pub(crate) fn complete(conn: &mut SqliteConnection, completion: Stmt) -> StoreRe
     }
 }
 
-/// The conflict reported when a ticket no longer holds its key.
+/// The refusal reported when a ticket no longer holds its key.
 pub(crate) fn key_lost() -> StoreError {
-    StoreError::Conflict("the idempotency key is no longer held by this request".into())
+    StoreError::IdempotencyKeyLost
 }
 
 /// Why a present key cannot be taken, from its row; `None` when it may be taken

@@ -6,7 +6,7 @@
 //! `accounts.live_pass_count` that enforces `live_pass_limit`, the pass, its
 //! `created` event. Any failure (a unique violation, a lost ticket, the limit)
 //! rolls all of it back. An update is the same: the conditional `UPDATE` (whose
-//! zero rows are told apart as `NotFound` or `Conflict`), its event, its
+//! zero rows are told apart as `NotFound` or `VersionChanged`), its event, its
 //! completion.
 //!
 //! Issuing under a new idempotency key is the same transaction, the completion
@@ -96,9 +96,6 @@ fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {
         ("mode", Bind::text(scope.mode.as_str())),
     ]
 }
-
-/// The conflict of an update whose expectation no longer holds.
-const CHANGED: &str = "the pass version moved since it was read";
 
 #[async_trait]
 impl PassStore for SqliteStore {
@@ -252,7 +249,7 @@ impl PassStore for SqliteStore {
             let update = Stmt::new(UPDATE, binds);
             if update.execute(conn).map_err(store_error)? == 0 {
                 return Err(if exists(conn, "passes", &id, scope)? {
-                    StoreError::Conflict(CHANGED.into())
+                    StoreError::VersionChanged
                 } else {
                     StoreError::NotFound
                 });

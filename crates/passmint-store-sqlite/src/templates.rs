@@ -120,9 +120,6 @@ fn template_binds(t: &Template) -> StoreResult<Vec<Bind>> {
     ])
 }
 
-/// The conflict of an update whose expectation no longer holds.
-const CHANGED: &str = "the template changed since it was read";
-
 #[async_trait]
 impl TemplateStore for SqliteStore {
     async fn insert_template(
@@ -193,7 +190,7 @@ impl TemplateStore for SqliteStore {
             if update.execute(conn).map_err(store_error)? == 0 {
                 let scope = vec![("account_id", Bind::text(template.account_id.as_str()))];
                 return Err(if exists(conn, "templates", template.id.as_str(), scope)? {
-                    StoreError::Conflict(CHANGED.into())
+                    StoreError::VersionChanged
                 } else {
                     StoreError::NotFound
                 });

@@ -102,9 +102,6 @@ const RESCHEDULE: &str = "UPDATE push_jobs SET attempts = attempts + 1, next_att
 const JOB_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM push_jobs WHERE id = $1) AS found";
 const PENDING: &str = "SELECT count(*) AS n FROM push_jobs";
 
-/// The conflict of a push job whose lease moved on.
-const LEASE_LOST: &str = "the push job's lease is not held by this token";
-
 /// Takes the next wallet tag (greater than every tag given before), in the
 /// caller's write transaction.
 pub(crate) fn next_tag(conn: &mut SqliteConnection) -> StoreResult<i64> {
@@ -310,7 +307,7 @@ impl WalletStore for SqliteStore {
                     .get_result(conn)
                     .map_err(store_error)?;
                 return Err(if found.found {
-                    StoreError::Conflict(LEASE_LOST.into())
+                    StoreError::LeaseLost
                 } else {
                     StoreError::NotFound
                 });

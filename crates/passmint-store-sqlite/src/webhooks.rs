@@ -507,10 +507,6 @@ impl ClaimRow {
     }
 }
 
-/// The conflicts of updates whose expectation no longer holds.
-const CHANGED: &str = "the webhook changed since it was read";
-const LEASE_LOST: &str = "the delivery's lease is not held by this token";
-
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn insert_webhook(
@@ -577,7 +573,7 @@ impl WebhookStore for SqliteStore {
         self.write_tx(move |conn| {
             if update.execute(conn).map_err(store_error)? == 0 {
                 return Err(if exists(conn, "webhooks", &id, scope)? {
-                    StoreError::Conflict(CHANGED.into())
+                    StoreError::VersionChanged
                 } else {
                     StoreError::NotFound
                 });
@@ -703,7 +699,7 @@ impl WebhookStore for SqliteStore {
         self.write(move |conn| {
             if record.execute(conn).map_err(store_error)? == 0 {
                 return Err(if exists(conn, "webhook_deliveries", &id, vec![])? {
-                    StoreError::Conflict(LEASE_LOST.into())
+                    StoreError::LeaseLost
                 } else {
                     StoreError::NotFound
                 });

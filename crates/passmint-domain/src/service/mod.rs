@@ -14,6 +14,7 @@ use crate::ports::{Clock, DeliveryWaker, IdGen, Store};
 use crate::template::{AppleStyle, TemplateType};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
 mod accounts;
@@ -115,13 +116,36 @@ pub struct Passmint {
     templates: Arc<TemplateCache>,
 }
 
-fn conflict_to_idem(e: StoreError, had_idem: bool) -> DomainError {
-    match e {
-        StoreError::Conflict(_) if had_idem => DomainError::Idempotency {
-            code: Some("idempotency_key_in_use"),
-            message: "This Idempotency-Key was taken over by another request.".into(),
-        },
-        other => other.into(),
+/// Runs a read-modify-write until it lands. `attempt` reads the row, decides, and
+/// writes conditionally on what it read; `Ok(None)` means the write found the row
+/// changed meanwhile ([`written`] turns `StoreError::VersionChanged` into it) and
+/// the next attempt reads it again. After [`UPDATE_ATTEMPTS`] the caller gets an
+/// internal error saying `gave_up`.
+async fn retry_changed<T, F, Fut>(gave_up: &str, mut attempt: F) -> Result<T, DomainError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, DomainError>>,
+{
+    for _ in 0..UPDATE_ATTEMPTS {
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(DomainError::Internal(gave_up.to_owned()))
+}
+
+/// A conditional write's result inside [`retry_changed`]: `VersionChanged` asks for
+/// another attempt, `NotFound` is the resource's 404, a lost idempotency key its 409.
+fn written<T>(
+    result: Result<T, StoreError>,
+    resource: &'static str,
+    id: &str,
+) -> Result<Option<T>, DomainError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(StoreError::VersionChanged) => Ok(None),
+        Err(StoreError::NotFound) => Err(DomainError::not_found(resource, id)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{
     AUTH_TOKEN_LEN, ClaimedIssue, IssueTemplate, NewPass, PassPatch, Passmint, Principal,
-    SERIAL_LEN, SHORT_ID_LEN, UPDATE_ATTEMPTS, check_cursor, conflict_to_idem, cursor_missing,
+    SERIAL_LEN, SHORT_ID_LEN, check_cursor, cursor_missing, retry_changed, written,
 };
 use crate::error::{DomainError, StoreError};
 use crate::event::{EventType, PassEvent};
@@ -150,7 +150,7 @@ impl Passmint {
                 Ok(pass)
             }
             Err(StoreError::LimitReached) => Err(Self::limit_reached()),
-            Err(e) => Err(conflict_to_idem(e, completion.is_some())),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -222,7 +222,7 @@ impl Passmint {
                 Ok(ClaimedIssue::Fallback)
             }
             // The usual way answers these (402, or fresh ids after a collision).
-            Err(StoreError::LimitReached | StoreError::Conflict(_)) => Ok(ClaimedIssue::Fallback),
+            Err(StoreError::LimitReached | StoreError::Duplicate(_)) => Ok(ClaimedIssue::Fallback),
             Err(e) => Err(e.into()),
         }
     }
@@ -284,7 +284,8 @@ impl Passmint {
                 code: None,
             });
         }
-        for _ in 0..UPDATE_ATTEMPTS {
+        let (patch, idem) = (&patch, &idem);
+        retry_changed("pass kept changing during update", || async move {
             let current = self.get_pass(who, id).await?;
             if current.voided() {
                 return Err(DomainError::invalid_code(
@@ -332,10 +333,9 @@ impl Passmint {
                 if let Some(f) = &idem {
                     self.store
                         .complete_idempotent(&f.complete(&current))
-                        .await
-                        .map_err(|e| conflict_to_idem(e, true))?;
+                        .await?;
                 }
-                return Ok(current);
+                return Ok(Some(current));
             }
             next.version = current.version + 1;
             next.updated_at = self.clock.now();
@@ -350,7 +350,7 @@ impl Passmint {
             }
             let event = self.event(&next, EventType::Updated, meta);
             let completion = idem.as_ref().map(|f| f.complete(&next));
-            match self
+            let write = self
                 .store
                 .update_pass(
                     &next,
@@ -359,38 +359,25 @@ impl Passmint {
                     completion.as_ref(),
                     push,
                 )
-                .await
-            {
-                Ok(enqueued) => {
-                    self.enqueued(enqueued);
-                    if push {
-                        self.pushed();
-                    }
-                    return Ok(next);
-                }
-                Err(StoreError::Conflict(_)) if idem.is_some() => {
-                    // Either the version moved (retry) or the ticket lost its key.
-                    let latest = self.get_pass(who, id).await?;
-                    if latest.version == current.version {
-                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
-                    }
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
-                Err(e) => return Err(e.into()),
+                .await;
+            let Some(enqueued) = written(write, "pass", id)? else {
+                return Ok(None);
+            };
+            self.enqueued(enqueued);
+            if push {
+                self.pushed();
             }
-        }
-        Err(DomainError::Internal(
-            "pass kept changing during update".into(),
-        ))
+            Ok(Some(next))
+        })
+        .await
     }
 
     /// Voids a pass; a voided pass is returned unchanged.
     pub async fn void_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {
-        for _ in 0..UPDATE_ATTEMPTS {
+        retry_changed("pass kept changing during void", || async move {
             let current = self.get_pass(who, id).await?;
             if current.voided() {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let mut next = current.clone();
             let now = self.clock.now();
@@ -398,23 +385,17 @@ impl Passmint {
             next.updated_at = now;
             next.version = current.version + 1;
             let event = self.event(&next, EventType::Voided, Map::new());
-            match self
+            let write = self
                 .store
                 .update_pass(&next, current.version, Some(&event), None, true)
-                .await
-            {
-                Ok(enqueued) => {
-                    self.enqueued(enqueued);
-                    self.pushed();
-                    return Ok(next);
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(StoreError::NotFound) => return Err(DomainError::not_found("pass", id)),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DomainError::Internal(
-            "pass kept changing during void".into(),
-        ))
+                .await;
+            let Some(enqueued) = written(write, "pass", id)? else {
+                return Ok(None);
+            };
+            self.enqueued(enqueued);
+            self.pushed();
+            Ok(Some(next))
+        })
+        .await
     }
 }

@@ -1,8 +1,8 @@
 //! Templates: creation, reads, listing, updates and archiving.
 
 use super::{
-    NewTemplate, Passmint, Principal, TemplatePatch, UPDATE_ATTEMPTS, check_cursor,
-    conflict_to_idem, cursor_missing,
+    NewTemplate, Passmint, Principal, TemplatePatch, check_cursor, cursor_missing, retry_changed,
+    written,
 };
 use crate::design::validate::validate_design;
 use crate::error::{DomainError, StoreError};
@@ -48,8 +48,7 @@ impl Passmint {
         let completion = idem.as_ref().map(|f| f.complete(&template));
         self.store
             .insert_template(&template, completion.as_ref())
-            .await
-            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+            .await?;
         self.templates.put(&template);
         Ok(template)
     }
@@ -92,7 +91,8 @@ impl Passmint {
         if let Some(name) = &patch.name {
             Self::check_template_name(name)?;
         }
-        for _ in 0..UPDATE_ATTEMPTS {
+        let (patch, idem) = (&patch, &idem);
+        retry_changed("template kept changing during update", || async move {
             let current = self.get_template(who, id).await?;
             if let Some(design) = &patch.design {
                 validate_design(current.apple_style, design).map_err(|e| e.under("design"))?;
@@ -111,10 +111,9 @@ impl Passmint {
                 if let Some(f) = &idem {
                     self.store
                         .complete_idempotent(&f.complete(&current))
-                        .await
-                        .map_err(|e| conflict_to_idem(e, true))?;
+                        .await?;
                 }
-                return Ok(current);
+                return Ok(Some(current));
             }
             next.updated_at = self
                 .clock
@@ -134,7 +133,7 @@ impl Passmint {
                     metadata,
                 }
             });
-            match self
+            let write = self
                 .store
                 .update_template(
                     &next,
@@ -142,31 +141,18 @@ impl Passmint {
                     completion.as_ref(),
                     cascade.as_ref(),
                 )
-                .await
-            {
-                Ok(enqueued) => {
-                    self.enqueued(enqueued);
-                    if cascade.is_some() {
-                        self.pushed();
-                    }
-                    self.templates.put(&next);
-                    return Ok(next);
-                }
-                Err(StoreError::Conflict(_)) if idem.is_some() => {
-                    // Either the template moved (retry) or the ticket lost its key.
-                    let latest = self.get_template(who, id).await?;
-                    if latest.updated_at == current.updated_at {
-                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
-                    }
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(StoreError::NotFound) => return Err(DomainError::not_found("template", id)),
-                Err(e) => return Err(e.into()),
+                .await;
+            let Some(enqueued) = written(write, "template", id)? else {
+                return Ok(None);
+            };
+            self.enqueued(enqueued);
+            if cascade.is_some() {
+                self.pushed();
             }
-        }
-        Err(DomainError::Internal(
-            "template kept changing during update".into(),
-        ))
+            self.templates.put(&next);
+            Ok(Some(next))
+        })
+        .await
     }
 
     /// Archives the template (idempotent).

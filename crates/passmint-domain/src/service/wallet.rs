@@ -227,7 +227,7 @@ impl Passmint {
     ) -> Result<(), DomainError> {
         let at = self.clock.now() + delay;
         match self.store.reschedule_push(job.id, token, at, error).await {
-            Ok(()) | Err(StoreError::Conflict(_)) | Err(StoreError::NotFound) => Ok(()),
+            Ok(()) | Err(StoreError::LeaseLost) | Err(StoreError::NotFound) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }

@@ -2,7 +2,7 @@
 //! secret, delete), the delivery log and manual retries, and the two steps of a
 //! delivery worker (claim due deliveries, record an attempt).
 
-use super::{Passmint, Principal, UPDATE_ATTEMPTS, conflict_to_idem};
+use super::{Passmint, Principal, retry_changed, written};
 use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::{WebhookDeliveryId, WebhookId};
@@ -85,8 +85,7 @@ impl Passmint {
         let completion = idem.as_ref().map(|f| f.complete(&webhook));
         self.store
             .insert_webhook(&webhook, completion.as_ref())
-            .await
-            .map_err(|e| conflict_to_idem(e, completion.is_some()))?;
+            .await?;
         Ok(webhook)
     }
 
@@ -169,7 +168,8 @@ impl Passmint {
         idem: Option<IdemFinish<Webhook>>,
         change: impl Fn(&Webhook, OffsetDateTime) -> Webhook,
     ) -> Result<Webhook, DomainError> {
-        for _ in 0..UPDATE_ATTEMPTS {
+        let (change, idem) = (&change, &idem);
+        retry_changed("webhook kept changing during update", || async move {
             let current = self.get_webhook(who, id).await?;
             let now = self.clock.now();
             let mut next = change(&current, now);
@@ -177,34 +177,19 @@ impl Passmint {
                 if let Some(f) = &idem {
                     self.store
                         .complete_idempotent(&f.complete(&current))
-                        .await
-                        .map_err(|e| conflict_to_idem(e, true))?;
+                        .await?;
                 }
-                return Ok(current);
+                return Ok(Some(current));
             }
             next.updated_at = now.max(current.updated_at + Duration::microseconds(1));
             let completion = idem.as_ref().map(|f| f.complete(&next));
-            match self
+            let write = self
                 .store
                 .update_webhook(&next, current.updated_at, completion.as_ref())
-                .await
-            {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict(_)) if idem.is_some() => {
-                    // Either the webhook moved (retry) or the ticket lost its key.
-                    let latest = self.get_webhook(who, id).await?;
-                    if latest.updated_at == current.updated_at {
-                        return Err(conflict_to_idem(StoreError::Conflict(String::new()), true));
-                    }
-                }
-                Err(StoreError::Conflict(_)) => continue,
-                Err(StoreError::NotFound) => return Err(DomainError::not_found("webhook", id)),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DomainError::Internal(
-            "webhook kept changing during update".into(),
-        ))
+                .await;
+            Ok(written(write, "webhook", id)?.map(|()| next))
+        })
+        .await
     }
 
     /// Deletes the webhook and its delivery log for good.
@@ -267,8 +252,7 @@ impl Passmint {
                 if let Some(f) = &idem {
                     self.store
                         .complete_idempotent(&f.complete(&delivery))
-                        .await
-                        .map_err(|e| conflict_to_idem(e, true))?;
+                        .await?;
                 }
                 Ok(delivery)
             }
@@ -324,7 +308,7 @@ impl Passmint {
             .await
         {
             Ok(()) => Ok(true),
-            Err(StoreError::NotFound | StoreError::Conflict(_)) => Ok(false),
+            Err(StoreError::NotFound | StoreError::LeaseLost) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }

@@ -1,6 +1,6 @@
 //! [`passmint_domain::ports::AccountStore`]: accounts and API keys.
 
-use super::{assert_conflict, assert_not_found, seed_account};
+use super::{assert_duplicate, assert_not_found, seed_account};
 use crate::fixtures;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
@@ -21,13 +21,13 @@ pub async fn insert_and_get_account(factory: impl AsyncFn() -> Arc<dyn Store>) {
     assert_eq!(store.get_account(&unlimited.id).await, Ok(unlimited));
 }
 
-/// `insert_account` MUST return `Conflict` when the id exists (and keep the first).
+/// `insert_account` MUST return `Duplicate` when the id exists (and keep the first).
 pub async fn insert_account_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
     let mut again = fixtures::account();
     again.id = account.id.clone();
-    assert_conflict(
+    assert_duplicate(
         store.insert_account(&again).await,
         "insert_account with an existing id",
     );
@@ -71,7 +71,7 @@ pub async fn find_unknown_api_key_not_found(factory: impl AsyncFn() -> Arc<dyn S
     );
 }
 
-/// `insert_api_key` MUST return `Conflict` when the hash is already stored, and keep
+/// `insert_api_key` MUST return `Duplicate` when the hash is already stored, and keep
 /// the first key.
 pub async fn api_key_duplicate_hash_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -81,7 +81,7 @@ pub async fn api_key_duplicate_hash_conflicts(factory: impl AsyncFn() -> Arc<dyn
     store.insert_api_key(&key).await.expect("insert_api_key");
     let mut same_hash = fixtures::api_key(&other, Mode::Live);
     same_hash.key_hash = key.key_hash.clone();
-    assert_conflict(
+    assert_duplicate(
         store.insert_api_key(&same_hash).await,
         "insert_api_key with a stored hash",
     );

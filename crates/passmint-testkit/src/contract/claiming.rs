@@ -2,7 +2,7 @@
 //! taking its new idempotency key, completed, in one write; and writing nothing at
 //! all when the template changed, the key exists, or the insert is refused.
 
-use super::{assert_conflict, begin, begin_started, seed_account, seed_template};
+use super::{assert_duplicate, begin, begin_started, seed_account, seed_template};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
@@ -363,7 +363,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     );
 }
 
-/// A refused insert (a duplicate serial: `Conflict`; a live pass beyond the limit:
+/// A refused insert (a duplicate serial: `Duplicate`; a live pass beyond the limit:
 /// `LimitReached`) writes nothing: the key stays free, the limit unconsumed.
 pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -383,7 +383,7 @@ pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> A
 
     let mut dup = issue(&account, Mode::Live, &template, &fixtures::idem_key());
     dup.pass.serial_number = first.pass.serial_number.clone();
-    assert_conflict(
+    assert_duplicate(
         claiming(&*store, &dup, template.updated_at).await,
         "a duplicate serial number",
     );

@@ -225,7 +225,7 @@ pub async fn insert_events_all_or_none(factory: impl AsyncFn() -> Arc<dyn Store>
     assert!(
         matches!(
             store.insert_events(&duplicate).await,
-            Err(passmint_domain::StoreError::Conflict(_))
+            Err(passmint_domain::StoreError::Duplicate(_))
         ),
         "insert_events with an existing id"
     );

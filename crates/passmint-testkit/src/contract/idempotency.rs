@@ -1,7 +1,7 @@
 //! [`passmint_domain::ports::IdempotencyStore`]: taking, completing, releasing,
 //! replaying and purging keys.
 
-use super::{assert_conflict, begin, begin_started, seed_account, stale};
+use super::{assert_key_lost, begin, begin_started, seed_account, stale};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::idempotency::{IdemBegin, IdemRequest, LOCK_TTL, RETENTION};
@@ -207,7 +207,7 @@ pub async fn stale_lock_taken_over_by_same_fingerprint(factory: impl AsyncFn() -
         IdemBegin::InUse,
         "the key is held again by the request that took it over"
     );
-    assert_conflict(
+    assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&old, 200))
             .await,
@@ -288,13 +288,13 @@ pub async fn release_with_stale_ticket_keeps_key(factory: impl AsyncFn() -> Arc<
     );
 }
 
-/// `complete` MUST return `Conflict` when the ticket does not hold its key (another
+/// `complete` MUST return `IdempotencyKeyLost` when the ticket does not hold its key (another
 /// lock token, a key never taken), storing nothing.
 pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let req = request(&*store, Mode::Test).await;
     let ticket = begin_started(&*store, &req).await;
-    assert_conflict(
+    assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&stale(&ticket), 200))
             .await,
@@ -307,7 +307,7 @@ pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<
     );
     let mut never_taken = ticket.clone();
     never_taken.key = fixtures::idem_key();
-    assert_conflict(
+    assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&never_taken, 200))
             .await,
@@ -330,7 +330,7 @@ pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<
 }
 
 /// Once completed, the ticket no longer holds the key: completing again MUST return
-/// `Conflict` and keeps the first response.
+/// `IdempotencyKeyLost` and keeps the first response.
 pub async fn complete_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let req = request(&*store, Mode::Live).await;
@@ -340,7 +340,7 @@ pub async fn complete_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>)
         .complete_idempotent(&first)
         .await
         .expect("complete_idempotent");
-    assert_conflict(
+    assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&ticket, 200))
             .await,
@@ -441,7 +441,7 @@ pub async fn scope_isolation(factory: impl AsyncFn() -> Arc<dyn Store>) {
         store
             .complete_idempotent(&fixtures::completion(&foreign, 200))
             .await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::IdempotencyKeyLost)
     ));
     assert_eq!(
         begin(&*store, &test_req).await,

@@ -109,12 +109,25 @@ pub(crate) fn assert_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
     );
 }
 
-#[track_caller]
-pub(crate) fn assert_conflict<T: Debug>(result: StoreResult<T>, what: &str) {
-    assert!(
-        matches!(result, Err(StoreError::Conflict(_))),
-        "{what}: expected Conflict, got {result:?}"
-    );
+/// Asserters for each refusal a store may answer, one per `StoreError` variant.
+macro_rules! refusal_asserts {
+    ($($name:ident => $pattern:pat, $label:literal;)*) => {$(
+        #[track_caller]
+        pub(crate) fn $name<T: Debug>(result: StoreResult<T>, what: &str) {
+            assert!(
+                matches!(result, Err($pattern)),
+                "{what}: expected {}, got {result:?}",
+                $label
+            );
+        }
+    )*};
+}
+
+refusal_asserts! {
+    assert_duplicate => StoreError::Duplicate(_), "Duplicate";
+    assert_changed => StoreError::VersionChanged, "VersionChanged";
+    assert_key_lost => StoreError::IdempotencyKeyLost, "IdempotencyKeyLost";
+    assert_lease_lost => StoreError::LeaseLost, "LeaseLost";
 }
 
 pub(crate) async fn seed_account(store: &dyn Store) -> Account {

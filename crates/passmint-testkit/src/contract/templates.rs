@@ -2,8 +2,8 @@
 //! conditional updates.
 
 use super::{
-    after, assert_conflict, assert_not_found, before, begin, begin_started, first, pick,
-    seed_account, seed_template, stale, summary,
+    after, assert_changed, assert_duplicate, assert_key_lost, assert_not_found, before, begin,
+    begin_started, first, pick, seed_account, seed_template, stale, summary,
 };
 use crate::fixtures;
 use passmint_domain::account::Account;
@@ -50,14 +50,14 @@ pub async fn insert_and_get_template(factory: impl AsyncFn() -> Arc<dyn Store>) 
     );
 }
 
-/// `insert_template` MUST return `Conflict` when the id exists, writing nothing.
+/// `insert_template` MUST return `Duplicate` when the id exists, writing nothing.
 pub async fn insert_template_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let mut again = changed(&template);
     again.created_at = again.updated_at;
-    assert_conflict(
+    assert_duplicate(
         store.insert_template(&again, None).await,
         "insert_template with an existing id",
     );
@@ -278,7 +278,7 @@ pub async fn list_templates_cursor_on_archived_template(factory: impl AsyncFn() 
 }
 
 /// `update_template` replaces the template when `updated_at` still equals
-/// `expected_updated_at`, and MUST return `Conflict`, writing nothing, when it
+/// `expected_updated_at`, and MUST return `VersionChanged`, writing nothing, when it
 /// changed meanwhile.
 pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -296,7 +296,7 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
     );
 
     let lost = changed(&template);
-    assert_conflict(
+    assert_changed(
         store
             .update_template(&lost, template.updated_at, None, None)
             .await,
@@ -408,7 +408,7 @@ pub async fn insert_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     );
 }
 
-/// `insert_template` MUST return `Conflict`, writing nothing, when the ticket no
+/// `insert_template` MUST return `IdempotencyKeyLost`, writing nothing, when the ticket no
 /// longer holds its key; the key stays with its holder.
 pub async fn insert_template_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
@@ -424,7 +424,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
     );
     let ticket = begin_started(&*store, &req).await;
     let template = fixtures::template(&account);
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_template(&template, Some(&fixtures::completion(&stale(&ticket), 200)))
             .await,
@@ -451,7 +451,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
         key: never_begun.key.clone(),
         lock_token: never_begun.lock_token.clone(),
     };
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_template(&template, Some(&fixtures::completion(&ticket, 200)))
             .await,
@@ -491,7 +491,7 @@ pub async fn update_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     );
 }
 
-/// `update_template` MUST return `Conflict`, writing nothing, when the ticket no
+/// `update_template` MUST return `IdempotencyKeyLost`, writing nothing, when the ticket no
 /// longer holds its key; and a version conflict does not consume the key.
 pub async fn update_template_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
@@ -506,7 +506,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
         fixtures::timestamp(),
     );
     let ticket = begin_started(&*store, &req).await;
-    assert_conflict(
+    assert_key_lost(
         store
             .update_template(
                 &changed(&template),
@@ -523,7 +523,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
         "a refused update_template writes nothing"
     );
 
-    assert_conflict(
+    assert_changed(
         store
             .update_template(
                 &changed(&template),
@@ -565,8 +565,8 @@ pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc
         match result {
             Ok(_) => winners.push(next),
             Err(e) => assert!(
-                matches!(e, passmint_domain::StoreError::Conflict(_)),
-                "a losing concurrent update_template: expected Conflict, got {e:?}"
+                matches!(e, passmint_domain::StoreError::VersionChanged),
+                "a losing concurrent update_template: expected VersionChanged, got {e:?}"
             ),
         }
     }

@@ -3,7 +3,9 @@
 //! writes: a change devices must hear about moves the pass's wallet tag past every
 //! earlier one and enqueues one push job per registration, in its own transaction.
 
-use super::{assert_conflict, assert_not_found, seed_account, seed_pass, seed_template};
+use super::{
+    assert_changed, assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
+};
 use crate::fixtures;
 use passmint_domain::account::Account;
 use passmint_domain::event::{EventType, PassEvent};
@@ -343,7 +345,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
         "a change without push enqueues nothing"
     );
     let stale = fixtures::next_version(&p1);
-    assert_conflict(
+    assert_changed(
         store
             .update_pass(
                 &stale,
@@ -504,7 +506,7 @@ pub async fn push_claims_lease_complete_and_reschedule(factory: impl AsyncFn() -
         0,
         "another claim's token completes nothing"
     );
-    assert_conflict(
+    assert_lease_lost(
         store
             .reschedule_push(jobs[0].id, &second.token, now, "x")
             .await,

@@ -1,6 +1,6 @@
 //! Accounts and API keys in memory.
 
-use super::{MemoryStore, conflict};
+use super::{MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
@@ -13,7 +13,7 @@ impl AccountStore for MemoryStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let mut s = self.state();
         if s.accounts.contains_key(&account.id) {
-            return Err(conflict("account id exists"));
+            return Err(duplicate("account id exists"));
         }
         s.accounts.insert(account.id.clone(), account.clone());
         Ok(())
@@ -33,10 +33,10 @@ impl AccountStore for MemoryStore {
             return Err(StoreError::NotFound);
         }
         if s.api_keys.contains_key(&key.key_hash) {
-            return Err(conflict("api key hash exists"));
+            return Err(duplicate("api key hash exists"));
         }
         if s.api_keys.values().any(|k| k.id == key.id) {
-            return Err(conflict("api key id exists"));
+            return Err(duplicate("api key id exists"));
         }
         s.api_keys.insert(key.key_hash.clone(), key.clone());
         Ok(())

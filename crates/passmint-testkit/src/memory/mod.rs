@@ -196,8 +196,8 @@ struct Delivery {
     pass: Pass,
 }
 
-fn conflict(what: impl Into<String>) -> StoreError {
-    StoreError::Conflict(what.into())
+fn duplicate(what: impl Into<String>) -> StoreError {
+    StoreError::Duplicate(what.into())
 }
 
 fn expired(created_at: OffsetDateTime, now: OffsetDateTime) -> bool {
@@ -216,7 +216,7 @@ impl State {
             Some(IdemRecord {
                 lock: Some(lock), ..
             }) if lock.token == ticket.lock_token => Ok(()),
-            _ => Err(conflict("the idempotency ticket no longer holds its key")),
+            _ => Err(StoreError::IdempotencyKeyLost),
         }
     }
 
@@ -242,10 +242,10 @@ impl State {
             index.get(value).is_some_and(|holder| Some(holder) != own)
         };
         if taken(&self.short_ids, &pass.short_id) {
-            return Err(conflict("short_id exists"));
+            return Err(duplicate("short_id exists"));
         }
         if taken(&self.serials, &pass.serial_number) {
-            return Err(conflict("serial_number exists"));
+            return Err(duplicate("serial_number exists"));
         }
         Ok(())
     }
@@ -254,11 +254,11 @@ impl State {
     /// nothing; returns how many deliveries were enqueued.
     fn insert_pass(&mut self, pass: &Pass, event: &PassEvent) -> StoreResult<u64> {
         if self.passes.contains(pass.id.as_str()) {
-            return Err(conflict("pass id exists"));
+            return Err(duplicate("pass id exists"));
         }
         self.check_pass_uniques(pass, None)?;
         if self.events.contains(event.id.as_str()) {
-            return Err(conflict("event id exists"));
+            return Err(duplicate("event id exists"));
         }
         if pass.mode == Mode::Live {
             let limit = self

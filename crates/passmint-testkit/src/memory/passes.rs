@@ -1,6 +1,6 @@
 //! Passes (with their events and idempotency records) in memory.
 
-use super::{IdemRecord, MemoryStore, conflict};
+use super::{IdemRecord, MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
@@ -113,13 +113,13 @@ impl PassStore for MemoryStore {
             _ => return Err(StoreError::NotFound),
         };
         if old.version != expected_version {
-            return Err(conflict("pass version moved"));
+            return Err(StoreError::VersionChanged);
         }
         s.check_pass_uniques(pass, Some(&pass.id))?;
         if let Some(e) = event
             && s.events.contains(e.id.as_str())
         {
-            return Err(conflict("event id exists"));
+            return Err(duplicate("event id exists"));
         }
         s.check_completion(idem)?;
         s.short_ids.remove(&old.short_id);
@@ -144,7 +144,7 @@ impl PassStore for MemoryStore {
     async fn insert_event(&self, event: &PassEvent) -> StoreResult<u64> {
         let mut s = self.state();
         if s.events.contains(event.id.as_str()) {
-            return Err(conflict("event id exists"));
+            return Err(duplicate("event id exists"));
         }
         let pass = s
             .passes
@@ -159,7 +159,7 @@ impl PassStore for MemoryStore {
         let mut ids = std::collections::HashSet::new();
         for e in events {
             if s.events.contains(e.id.as_str()) || !ids.insert(e.id.as_str()) {
-                return Err(conflict("event id exists"));
+                return Err(duplicate("event id exists"));
             }
             if !s.passes.contains(e.pass_id.as_str()) {
                 return Err(StoreError::NotFound);

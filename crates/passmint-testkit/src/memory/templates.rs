@@ -1,6 +1,6 @@
 //! Templates in memory.
 
-use super::{MemoryStore, conflict};
+use super::{MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
@@ -21,7 +21,7 @@ impl TemplateStore for MemoryStore {
     ) -> StoreResult<()> {
         let mut s = self.state();
         if s.templates.contains(template.id.as_str()) {
-            return Err(conflict("template id exists"));
+            return Err(duplicate("template id exists"));
         }
         s.check_completion(idem)?;
         let seq = s.next_seq();
@@ -61,7 +61,7 @@ impl TemplateStore for MemoryStore {
         match s.templates.get(template.id.as_str()) {
             Some(t) if t.account_id == template.account_id => {
                 if t.updated_at != expected_updated_at {
-                    return Err(conflict("template changed meanwhile"));
+                    return Err(StoreError::VersionChanged);
                 }
             }
             _ => return Err(StoreError::NotFound),
@@ -81,7 +81,7 @@ impl TemplateStore for MemoryStore {
                     .iter()
                     .any(|p| s.events.contains(c.event_id(&template.id, p).as_str()))
                 {
-                    return Err(conflict("event id exists"));
+                    return Err(duplicate("event id exists"));
                 }
                 ids
             }

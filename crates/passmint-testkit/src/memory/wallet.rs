@@ -1,6 +1,6 @@
 //! Apple Wallet registrations and push jobs in memory.
 
-use super::{MemoryStore, conflict};
+use super::{MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
@@ -42,7 +42,7 @@ impl WalletStore for MemoryStore {
             return Ok(RegisterOutcome::Existing);
         }
         if s.events.contains(event.id.as_str()) {
-            return Err(conflict("event id exists"));
+            return Err(duplicate("event id exists"));
         }
         let seq = s.next_seq();
         s.registrations.insert(seq, registration.clone());
@@ -65,7 +65,7 @@ impl WalletStore for MemoryStore {
             return Ok(None);
         }
         if s.events.contains(event.id.as_str()) {
-            return Err(conflict("event id exists"));
+            return Err(duplicate("event id exists"));
         }
         let Some(p) = s.passes.get(pass.as_str()).cloned() else {
             return Err(StoreError::NotFound);
@@ -155,7 +155,7 @@ impl WalletStore for MemoryStore {
         let mut s = self.state();
         let p = s.pushes.get_mut(&id).ok_or(StoreError::NotFound)?;
         if p.lease.as_deref() != Some(token) {
-            return Err(conflict("the push job's lease is not held by this token"));
+            return Err(StoreError::LeaseLost);
         }
         p.job.attempts += 1;
         p.due_at = at;

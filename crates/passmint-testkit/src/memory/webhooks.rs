@@ -1,6 +1,6 @@
 //! Webhooks and their deliveries (the outbox) in memory.
 
-use super::{MemoryStore, conflict};
+use super::{MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::idempotency::IdemCompletion;
@@ -22,7 +22,7 @@ impl WebhookStore for MemoryStore {
     ) -> StoreResult<()> {
         let mut s = self.state();
         if s.webhooks.contains(webhook.id.as_str()) {
-            return Err(conflict("webhook id exists"));
+            return Err(duplicate("webhook id exists"));
         }
         if !s.accounts.contains_key(&webhook.account_id) {
             return Err(StoreError::NotFound);
@@ -59,7 +59,7 @@ impl WebhookStore for MemoryStore {
         let mut s = self.state();
         let current = s.webhook_in(&webhook.scope(), &webhook.id)?;
         if current.updated_at != expected_updated_at {
-            return Err(conflict("webhook changed meanwhile"));
+            return Err(StoreError::VersionChanged);
         }
         s.check_completion(idem)?;
         if let Some(w) = s.webhooks.get_mut(webhook.id.as_str()) {
@@ -176,7 +176,7 @@ impl WebhookStore for MemoryStore {
             .get_mut(id.as_str())
             .ok_or(StoreError::NotFound)?;
         if d.lease.as_deref() != Some(token) {
-            return Err(conflict("the delivery's lease is not held by this token"));
+            return Err(StoreError::LeaseLost);
         }
         d.delivery.attempts += 1;
         d.delivery.last_attempt_at = Some(attempt.at);

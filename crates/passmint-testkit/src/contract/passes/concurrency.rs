@@ -40,8 +40,8 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
         match result {
             Ok(_) => winners.push((next, event)),
             Err(e) => assert!(
-                matches!(e, StoreError::Conflict(_)),
-                "a losing concurrent update_pass: expected Conflict, got {e:?}"
+                matches!(e, StoreError::VersionChanged),
+                "a losing concurrent update_pass: expected VersionChanged, got {e:?}"
             ),
         }
     }
@@ -55,7 +55,7 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
 }
 
 /// Of concurrent inserts of passes sharing a serial number, exactly one is stored,
-/// with its event; the others get `Conflict` and leave nothing.
+/// with its event; the others get `Duplicate` and leave nothing.
 pub async fn concurrent_inserts_same_serial_one_wins(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
@@ -81,8 +81,8 @@ pub async fn concurrent_inserts_same_serial_one_wins(factory: impl AsyncFn() -> 
         match result {
             Ok(_) => winners.push((pass, event)),
             Err(e) => assert!(
-                matches!(e, StoreError::Conflict(_)),
-                "a losing concurrent insert_pass: expected Conflict, got {e:?}"
+                matches!(e, StoreError::Duplicate(_)),
+                "a losing concurrent insert_pass: expected Duplicate, got {e:?}"
             ),
         }
     }

@@ -3,7 +3,7 @@
 use super::support::{all_events, all_passes, assert_insert_refused};
 
 use crate::contract::{
-    assert_conflict, assert_not_found, begin, begin_started, first, seed_account, seed_pass,
+    assert_key_lost, assert_not_found, begin, begin_started, first, seed_account, seed_pass,
     seed_template, stale,
 };
 use crate::fixtures;
@@ -84,7 +84,7 @@ pub async fn get_pass_outside_scope_not_found(factory: impl AsyncFn() -> Arc<dyn
     );
 }
 
-/// `insert_pass` MUST return `Conflict`, writing nothing, when the id exists.
+/// `insert_pass` MUST return `Duplicate`, writing nothing, when the id exists.
 pub async fn insert_pass_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
@@ -95,7 +95,7 @@ pub async fn insert_pass_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<d
     assert_insert_refused(&*store, &pass, &event, &dup, "an existing id").await;
 }
 
-/// `insert_pass` MUST return `Conflict`, writing nothing, when the short id exists,
+/// `insert_pass` MUST return `Duplicate`, writing nothing, when the short id exists,
 /// whatever the scope of the pass that has it (short ids are public URLs).
 pub async fn insert_pass_duplicate_short_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -121,7 +121,7 @@ pub async fn insert_pass_duplicate_short_id_conflicts(factory: impl AsyncFn() ->
     .await;
 }
 
-/// `insert_pass` MUST return `Conflict`, writing nothing, when the serial number
+/// `insert_pass` MUST return `Duplicate`, writing nothing, when the serial number
 /// exists, whatever the scope of the pass that has it.
 pub async fn insert_pass_duplicate_serial_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -145,7 +145,7 @@ pub async fn insert_pass_duplicate_serial_conflicts(factory: impl AsyncFn() -> A
     .await;
 }
 
-/// `insert_pass` MUST return `Conflict`, writing neither the pass nor its event, when
+/// `insert_pass` MUST return `IdempotencyKeyLost`, writing neither the pass nor its event, when
 /// the ticket no longer holds its key.
 pub async fn insert_pass_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
@@ -163,7 +163,7 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
     let ticket = begin_started(&*store, &req).await;
     let pass = fixtures::pass(&account, Mode::Test, &template);
     let event = fixtures::event(&pass, EventType::Created);
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_pass(
                 &pass,
@@ -192,7 +192,7 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
         key: fixtures::idem_key(),
         lock_token: fixtures::base62(24),
     };
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_pass(&pass, &event, Some(&fixtures::completion(&unheld, 201)))
             .await,

@@ -2,7 +2,9 @@
 
 use super::support::{all_events, all_passes, assert_limit_reached, limited_account, try_insert};
 
-use crate::contract::{assert_conflict, assert_not_found, begin, begin_started, stale};
+use crate::contract::{
+    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, stale,
+};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::event::EventType;
@@ -79,7 +81,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
     try_insert(&*store, &a).await.expect("first live pass");
     let mut dup = fixtures::pass(&account, Mode::Live, &template);
     dup.serial_number = a.serial_number.clone();
-    assert_conflict(
+    assert_duplicate(
         try_insert(&*store, &dup).await,
         "a live pass with a duplicate serial",
     );
@@ -92,7 +94,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
     );
     let ticket = begin_started(&*store, &req).await;
     let stale_pass = fixtures::pass(&account, Mode::Live, &template);
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_pass(
                 &stale_pass,

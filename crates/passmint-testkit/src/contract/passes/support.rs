@@ -1,6 +1,6 @@
 //! Helpers shared by the cases of this group.
 
-use crate::contract::{assert_conflict, assert_not_found, first, ids, seed_template};
+use crate::contract::{assert_duplicate, assert_not_found, first, ids, seed_template};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
@@ -29,7 +29,7 @@ pub(super) async fn all_passes(store: &dyn Store, scope: &Scope) -> Vec<Pass> {
 }
 
 /// Inserts `dup` (which collides with `original` on `what`) and checks the
-/// `Conflict` wrote nothing: neither the pass nor its event.
+/// `Duplicate` wrote nothing: neither the pass nor its event.
 pub(super) async fn assert_insert_refused(
     store: &dyn Store,
     original: &Pass,
@@ -38,7 +38,7 @@ pub(super) async fn assert_insert_refused(
     what: &str,
 ) {
     let dup_event = fixtures::event(dup, EventType::Created);
-    assert_conflict(
+    assert_duplicate(
         store.insert_pass(dup, &dup_event, None).await,
         &format!("insert_pass with {what}"),
     );

@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes};
 
 use crate::contract::{
-    assert_conflict, assert_not_found, begin, begin_started, seed_account, seed_pass,
-    seed_template, stale,
+    assert_changed, assert_key_lost, assert_not_found, begin, begin_started, seed_account,
+    seed_pass, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -62,7 +62,7 @@ pub async fn update_pass_without_event(factory: impl AsyncFn() -> Arc<dyn Store>
     assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
 }
 
-/// `update_pass` MUST return `Conflict`, writing nothing (no pass change, no event),
+/// `update_pass` MUST return `VersionChanged`, writing nothing (no pass change, no event),
 /// when the version moved.
 pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -79,13 +79,13 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     let mut lost = fixtures::next_version(&pass);
     lost.holder_email = Some("lost@example.com".into());
     let lost_event = fixtures::event(&lost, EventType::Updated);
-    assert_conflict(
+    assert_changed(
         store
             .update_pass(&lost, pass.version, Some(&lost_event), None, false)
             .await,
         "update_pass with a stale expected_version",
     );
-    assert_conflict(
+    assert_changed(
         store
             .update_pass(&lost, next.version + 1, Some(&lost_event), None, false)
             .await,
@@ -155,7 +155,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
     assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
 }
 
-/// `update_pass` MUST return `Conflict`, writing neither the pass nor the event, when
+/// `update_pass` MUST return `IdempotencyKeyLost`, writing neither the pass nor the event, when
 /// the ticket no longer holds its key.
 pub async fn update_pass_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
@@ -173,7 +173,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
     let ticket = begin_started(&*store, &req).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    assert_conflict(
+    assert_key_lost(
         store
             .update_pass(
                 &next,
@@ -195,7 +195,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
         "a refused update_pass writes no event"
     );
 
-    assert_conflict(
+    assert_changed(
         store
             .update_pass(
                 &next,

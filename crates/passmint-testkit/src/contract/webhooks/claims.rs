@@ -5,7 +5,7 @@ use super::support::{
     seed_webhook,
 };
 
-use crate::contract::{assert_conflict, assert_not_found};
+use crate::contract::{assert_lease_lost, assert_not_found};
 use crate::fixtures;
 use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
@@ -18,7 +18,7 @@ use time::Duration;
 
 /// A claim leases its deliveries: another claim gets none of them until the lease
 /// ends, then the delivery is claimable again, and only the newest claim's token
-/// may record (`Conflict` for the old one).
+/// may record (`LeaseLost` for the old one).
 pub async fn claims_lease_until_the_lease_ends(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (_, webhook, _, created) = one_webhook(&*store).await;
@@ -47,13 +47,13 @@ pub async fn claims_lease_until_the_lease_ends(factory: impl AsyncFn() -> Arc<dy
         vec![id.clone()],
         "an ended lease (a crashed worker) makes the delivery claimable again"
     );
-    assert_conflict(
+    assert_lease_lost(
         store
             .record_attempt(&id, &first.token, &attempt(DeliveryStatus::Delivered, None))
             .await,
         "record_attempt with a superseded lease",
     );
-    assert_conflict(
+    assert_lease_lost(
         store
             .record_attempt(
                 &id,
@@ -76,7 +76,7 @@ pub async fn claims_lease_until_the_lease_ends(factory: impl AsyncFn() -> Arc<dy
         )
         .await
         .expect("record_attempt with the lease's token");
-    assert_conflict(
+    assert_lease_lost(
         store
             .record_attempt(
                 &id,
@@ -263,7 +263,7 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
         .retry_delivery(&webhook.scope(), &webhook.id, &id, at)
         .await
         .expect("retry while leased");
-    assert_conflict(
+    assert_lease_lost(
         store
             .record_attempt(&id, &first.token, &attempt(DeliveryStatus::Delivered, None))
             .await,

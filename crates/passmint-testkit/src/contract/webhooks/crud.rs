@@ -5,7 +5,8 @@ use super::support::{
 };
 
 use crate::contract::{
-    assert_conflict, assert_not_found, begin, begin_started, seed_account, stale,
+    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started,
+    seed_account, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -19,7 +20,7 @@ use time::Duration;
 
 /// Webhooks read back as inserted, listed newest first within their scope only;
 /// `get_webhook` MUST return `NotFound` outside the scope; `insert_webhook` MUST
-/// return `Conflict` for a taken id and `NotFound` for an unknown account.
+/// return `Duplicate` for a taken id and `NotFound` for an unknown account.
 pub async fn insert_get_and_list_webhooks(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
@@ -83,7 +84,7 @@ pub async fn insert_get_and_list_webhooks(factory: impl AsyncFn() -> Arc<dyn Sto
     );
     let mut again = fixtures::webhook(&account, Mode::Test, &["*"]);
     again.id = a.id.clone();
-    assert_conflict(
+    assert_duplicate(
         store.insert_webhook(&again, None).await,
         "insert_webhook with a taken id",
     );
@@ -96,7 +97,7 @@ pub async fn insert_get_and_list_webhooks(factory: impl AsyncFn() -> Arc<dyn Sto
 }
 
 /// `insert_webhook` and `update_webhook` complete the idempotency record with
-/// their write, and with a stale ticket MUST write nothing (`Conflict`).
+/// their write, and with a stale ticket MUST write nothing (`IdempotencyKeyLost`).
 pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
@@ -106,7 +107,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     let ticket = begin_started(&*store, &req).await;
 
     let lost = fixtures::webhook(&account, Mode::Test, &["*"]);
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_webhook(&lost, Some(&fixtures::completion(&stale(&ticket), 200)))
             .await,
@@ -134,7 +135,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     let mut next = webhook.clone();
     next.url = "https://changed.example.com/".into();
     next.updated_at = fixtures::timestamp();
-    assert_conflict(
+    assert_key_lost(
         store
             .update_webhook(
                 &next,
@@ -161,7 +162,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
 }
 
 /// `update_webhook` replaces every property when `updated_at` is as expected;
-/// otherwise `Conflict` (writing nothing); a webhook outside its scope (or
+/// otherwise `VersionChanged` (writing nothing); a webhook outside its scope (or
 /// unknown) MUST give `NotFound`.
 pub async fn update_webhook_conditional_and_scoped(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
@@ -190,7 +191,7 @@ pub async fn update_webhook_conditional_and_scoped(factory: impl AsyncFn() -> Ar
     let mut later = next.clone();
     later.enabled = true;
     later.updated_at = fixtures::timestamp();
-    assert_conflict(
+    assert_changed(
         store.update_webhook(&later, webhook.updated_at, None).await,
         "update_webhook with a stale updated_at",
     );

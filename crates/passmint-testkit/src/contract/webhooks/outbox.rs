@@ -3,7 +3,8 @@
 use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook, seed_webhook};
 
 use crate::contract::{
-    assert_conflict, assert_not_found, begin_started, seed_account, seed_pass, seed_template, stale,
+    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started,
+    seed_account, seed_pass, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
@@ -115,7 +116,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
 
     let mut twin = fixtures::pass(&account, Mode::Test, &template);
     twin.serial_number = pass.serial_number.clone();
-    assert_conflict(
+    assert_duplicate(
         store
             .insert_pass(&twin, &fixtures::event(&twin, EventType::Created), None)
             .await,
@@ -129,7 +130,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     );
     let ticket = begin_started(&*store, &req).await;
     let lost = fixtures::pass(&account, Mode::Test, &template);
-    assert_conflict(
+    assert_key_lost(
         store
             .insert_pass(
                 &lost,
@@ -141,7 +142,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     );
     let mut moved = fixtures::next_version(&pass);
     moved.version = pass.version + 5;
-    assert_conflict(
+    assert_changed(
         store
             .update_pass(
                 &moved,
