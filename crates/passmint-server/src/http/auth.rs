@@ -59,12 +59,19 @@ impl FromRequest for Authenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(ApiError::internal)?;
-            authenticate(&req, &state).await.map(Authenticated)
-        })
+        Box::pin(async move { Ok(Authenticated(authenticated(&req).await?.1)) })
     }
+}
+
+/// The app's state and the request's caller ([`authenticate`]): what the extractors
+/// of API routes start with.
+pub async fn authenticated(
+    req: &HttpRequest,
+) -> Result<(web::Data<AppState>, Principal), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(ApiError::internal)?;
+    let who = authenticate(req, &state).await?;
+    Ok((state, who))
 }

@@ -3,16 +3,16 @@
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
 use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
 use crate::http::idempotency;
 use crate::http::list::Query;
+use crate::http::write::{JsonWrite, Write};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::ids::TemplateId;
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::service::{ClaimedIssue, NewPass, PassPatch, Principal};
+use passmint_domain::service::ClaimedIssue;
 use std::sync::Arc;
 
 fn render(state: &AppState) -> Renderer<Pass> {
@@ -29,56 +29,38 @@ fn render(state: &AppState) -> Renderer<Pass> {
     params(crate::openapi::params::IdempotencyKeyHeader),
     responses((status = 200, description = "The new pass.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let render = render(&state);
-    if let Some(issued) = issue_claiming(&req, &state, &who, &body, &render).await? {
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    let write = write.read::<CreatePassRequest>().await?;
+    let render = render(&write.caller().state);
+    if let Some(issued) = issue_claiming(&write, &render).await? {
         return Ok(issued);
     }
-    idempotency::run(&req, &state, &who, &body, render, |finish| async {
-        let new = new_pass(parse_json(&req, &body)?);
-        Ok(state.passmint.issue_pass(&who, new, finish).await?)
-    })
-    .await
-}
-
-fn new_pass(input: CreatePassRequest) -> NewPass {
-    NewPass {
-        template_id: input.template_id,
-        holder_email: input.holder_email,
-        holder_name: input.holder_name,
-        field_values: input.field_values.unwrap_or_default(),
-        metadata: input.metadata.unwrap_or_default(),
-    }
+    write
+        .run(render, async |c, input, finish| {
+            Ok(c.passmint()
+                .issue_pass(&c.who, input.into(), finish)
+                .await?)
+        })
+        .await
 }
 
 /// Issues the pass in one write that also takes and completes a new
 /// `Idempotency-Key` ([`passmint_domain::service::Passmint::issue_pass_claiming`]).
 /// `None` (nothing written) when there is no key, or the request is not a valid
-/// issue, or the key exists, ...: the request then takes [`idempotency::run`],
+/// issue, or the key exists, ...: the request then takes [`JsonWrite::run`],
 /// which answers those.
 async fn issue_claiming(
-    req: &HttpRequest,
-    state: &AppState,
-    who: &Principal,
-    body: &[u8],
+    write: &JsonWrite<CreatePassRequest>,
     render: &Renderer<Pass>,
 ) -> Result<Option<HttpResponse>, ApiError> {
-    let Some(key) = idempotency::key(req) else {
+    let c = write.caller();
+    let (Some(key), Some(input)) = (idempotency::key(&c.req), write.input()) else {
         return Ok(None);
     };
-    let Ok(input) = parse_json::<CreatePassRequest>(req, body) else {
-        return Ok(None);
-    };
-    let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), body);
-    match state
-        .passmint
-        .issue_pass_claiming(who, new_pass(input), key, fingerprint, render)
+    let fingerprint = idempotency::fingerprint(c.req.method().as_str(), c.req.path(), write.body());
+    match c
+        .passmint()
+        .issue_pass_claiming(&c.who, input.clone().into(), key, fingerprint, render)
         .await?
     {
         ClaimedIssue::Issued { response, .. } => Ok(Some(idempotency::respond(&response, false))),
@@ -158,23 +140,16 @@ pub async fn retrieve(
     request_body(content = UpdatePassRequest, description = "What to change."),
     responses((status = 200, description = "The pass after the update.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = req.match_info().query("id").to_owned();
-    idempotency::run(&req, &state, &who, &body, render(&state), |finish| async {
-        let input: UpdatePassRequest = parse_json(&req, &body)?;
-        let patch = PassPatch {
-            field_values: input.field_values,
-            metadata: input.metadata,
-        };
-        Ok(state.passmint.update_pass(&who, &id, patch, finish).await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    let render = render(&write.caller().state);
+    write
+        .json(render, async |c, input: UpdatePassRequest, finish| {
+            let id = c.path("id");
+            Ok(c.passmint()
+                .update_pass(&c.who, id, input.into(), finish)
+                .await?)
+        })
+        .await
 }
 
 /// Void a pass

@@ -3,14 +3,12 @@
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
 use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::idempotency;
 use crate::http::list::{PAGE_PARAMS, Query};
+use crate::http::write::Write;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use passmint_domain::idempotency::Renderer;
-use passmint_domain::service::{NewTemplate, TemplatePatch};
 use passmint_domain::template::Template;
 use std::sync::Arc;
 
@@ -28,24 +26,14 @@ fn render() -> Renderer<Template> {
     params(crate::openapi::params::IdempotencyKeyHeader),
     responses((status = 200, description = "The new template.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: CreateTemplateRequest = parse_json(&req, &body)?;
-        let new = NewTemplate {
-            name: input.name,
-            kind: input.kind,
-            apple_style: input.apple_style,
-            design: input.design,
-        };
-        Ok(state.passmint.create_template(&who, new, finish).await?)
-    })
-    .await
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: CreateTemplateRequest, finish| {
+            Ok(c.passmint()
+                .create_template(&c.who, input.into(), finish)
+                .await?)
+        })
+        .await
 }
 
 /// List templates
@@ -97,27 +85,15 @@ pub async fn retrieve(
     request_body(content = UpdateTemplateRequest, description = "What to change; an empty body changes nothing."),
     responses((status = 200, description = "The template after the update.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = req.match_info().query("id").to_owned();
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: UpdateTemplateRequest = parse_json(&req, &body)?;
-        let patch = TemplatePatch {
-            name: input.name,
-            design: input.design,
-            archived: input.archived,
-        };
-        Ok(state
-            .passmint
-            .update_template(&who, &id, patch, finish)
-            .await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: UpdateTemplateRequest, finish| {
+            let id = c.path("id");
+            Ok(c.passmint()
+                .update_template(&c.who, id, input.into(), finish)
+                .await?)
+        })
+        .await
 }
 
 /// Archive a template

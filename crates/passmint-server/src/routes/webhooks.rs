@@ -7,15 +7,13 @@ use crate::dto::{
     WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
 };
 use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
 use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::idempotency;
 use crate::http::list::Query;
+use crate::http::write::Write;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use passmint_domain::DomainError;
 use passmint_domain::idempotency::Renderer;
-use passmint_domain::service::{NewWebhook, WebhookPatch};
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use std::sync::Arc;
 
@@ -32,8 +30,8 @@ fn render_delivery() -> Renderer<WebhookDelivery> {
     Arc::new(|d: &WebhookDelivery| stored_json(&WebhookDeliveryObject::from(d)))
 }
 
-fn id(req: &HttpRequest) -> String {
-    req.match_info().query("id").to_owned()
+fn id(req: &HttpRequest) -> &str {
+    req.match_info().query("id")
 }
 
 /// Create a webhook
@@ -46,31 +44,17 @@ fn id(req: &HttpRequest) -> String {
     params(crate::openapi::params::IdempotencyKeyHeader),
     responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_with_secret(),
-        |finish| async {
-            let input: CreateWebhookRequest = parse_json(&req, &body)?;
-            let new = NewWebhook {
-                url: input.url,
-                events: input.events,
-                description: input.description,
-                enabled: input.enabled,
-            };
-            Ok(state.passmint.create_webhook(&who, new, finish).await?)
-        },
-    )
-    .await
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(
+            render_with_secret(),
+            async |c, input: CreateWebhookRequest, finish| {
+                Ok(c.passmint()
+                    .create_webhook(&c.who, input.into(), finish)
+                    .await?)
+            },
+        )
+        .await
 }
 
 /// List webhooks
@@ -102,7 +86,7 @@ pub async fn retrieve(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let w = state.passmint.get_webhook(&who, &id(&req)).await?;
+    let w = state.passmint.get_webhook(&who, id(&req)).await?;
     ok_json(&WebhookObject::from(&w))
 }
 
@@ -116,28 +100,15 @@ pub async fn retrieve(
     request_body(content = UpdateWebhookRequest, description = "What to change; an empty body changes nothing."),
     responses((status = 200, description = "The webhook after the update.", body = WebhookObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: UpdateWebhookRequest = parse_json(&req, &body)?;
-        let patch = WebhookPatch {
-            url: input.url,
-            events: input.events,
-            description: input.description,
-            enabled: input.enabled,
-        };
-        Ok(state
-            .passmint
-            .update_webhook(&who, &id, patch, finish)
-            .await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: UpdateWebhookRequest, finish| {
+            let id = c.path("id");
+            Ok(c.passmint()
+                .update_webhook(&c.who, id, input.into(), finish)
+                .await?)
+        })
+        .await
 }
 
 /// Delete a webhook
@@ -153,7 +124,7 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let deleted = state.passmint.delete_webhook(&who, &id(&req)).await?;
+    let deleted = state.passmint.delete_webhook(&who, id(&req)).await?;
     ok_json(&DeletedWebhookObject {
         id: deleted.to_string(),
         deleted: true,
@@ -174,7 +145,7 @@ pub async fn deliveries(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     Query::parse(&req, &[])?;
-    let page = state.passmint.list_deliveries(&who, &id(&req)).await?;
+    let page = state.passmint.list_deliveries(&who, id(&req)).await?;
     ok_list(
         page.data.iter().map(WebhookDeliveryObject::from).collect(),
         page.has_more,
@@ -192,26 +163,13 @@ pub async fn deliveries(
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
     responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn retry(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    let delivery_id = req.match_info().query("delivery_id").to_owned();
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_delivery(),
-        |finish| async {
-            parse_json::<EmptyRequest>(&req, &body)?;
-            match state
-                .passmint
-                .retry_delivery(&who, &id, &delivery_id, finish)
+pub async fn retry(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render_delivery(), async |c, _: EmptyRequest, finish| {
+            let (id, delivery_id) = (c.path("id"), c.path("delivery_id"));
+            match c
+                .passmint()
+                .retry_delivery(&c.who, id, delivery_id, finish)
                 .await
             {
                 Ok(d) => Ok(d),
@@ -223,9 +181,8 @@ pub async fn retry(
                 ) => Err(ApiError::from(e).param("delivery_id")),
                 Err(e) => Err(e.into()),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Rotate the secret
@@ -239,27 +196,13 @@ pub async fn retry(
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
     responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
     security(("bearer" = [])))]
-pub async fn rotate_secret(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_with_secret(),
-        |finish| async {
-            parse_json::<EmptyRequest>(&req, &body)?;
-            Ok(state
-                .passmint
-                .rotate_webhook_secret(&who, &id, finish)
+pub async fn rotate_secret(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render_with_secret(), async |c, _: EmptyRequest, finish| {
+            let id = c.path("id");
+            Ok(c.passmint()
+                .rotate_webhook_secret(&c.who, id, finish)
                 .await?)
-        },
-    )
-    .await
+        })
+        .await
 }
