@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by every route: errors, bodies, authentication, lists,
-//! idempotency, request ids and metrics.
+//! idempotency and the idempotent JSON write, request ids and metrics.
 
 pub mod auth;
 pub mod body;

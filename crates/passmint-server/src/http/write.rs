@@ -37,6 +37,11 @@ impl Caller {
     pub fn path(&self, name: &str) -> &str {
         self.req.match_info().query(name)
     }
+
+    /// The `{id}` of the route's path.
+    pub fn id(&self) -> &str {
+        self.path("id")
+    }
 }
 
 /// An authenticated write whose body is not read yet: the parameter of every POST
@@ -83,10 +88,10 @@ impl Write {
     }
 
     /// Reads, parses and runs the write: [`Write::read`], then [`JsonWrite::run`].
-    pub async fn json<In: DeserializeOwned, Out>(
+    pub async fn json<In: DeserializeOwned, Out, E: Into<ApiError>>(
         self,
         render: Renderer<Out>,
-        op: impl AsyncFnOnce(&Caller, In, Option<IdemFinish<Out>>) -> Result<Out, ApiError>,
+        op: impl AsyncFnOnce(&Caller, In, Option<IdemFinish<Out>>) -> Result<Out, E>,
     ) -> Result<HttpResponse, ApiError> {
         self.read().await?.run(render, op).await
     }
@@ -115,11 +120,12 @@ impl<In> JsonWrite<In> {
     }
 
     /// Runs `op` on the parsed body under the request's `Idempotency-Key`; `render`
-    /// turns its result into the answer that is sent and stored.
-    pub async fn run<Out>(
+    /// turns its result into the answer that is sent and stored. `op` may answer a
+    /// domain error as it is.
+    pub async fn run<Out, E: Into<ApiError>>(
         self,
         render: Renderer<Out>,
-        op: impl AsyncFnOnce(&Caller, In, Option<IdemFinish<Out>>) -> Result<Out, ApiError>,
+        op: impl AsyncFnOnce(&Caller, In, Option<IdemFinish<Out>>) -> Result<Out, E>,
     ) -> Result<HttpResponse, ApiError> {
         let JsonWrite {
             caller,
@@ -133,7 +139,7 @@ impl<In> JsonWrite<In> {
             &c.who,
             &body,
             render,
-            |finish| async move { op(c, input?, finish).await },
+            |finish| async move { op(c, input?, finish).await.map_err(Into::into) },
         )
         .await
     }

@@ -3,7 +3,7 @@
 use super::ok_list;
 use crate::dto::PassEventObject;
 use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::error::ApiError;
 use crate::http::list::{PAGE_PARAMS, Query};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,7 +30,7 @@ async fn list_inner(
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/events", tag = "Events", operation_id = "listEvents",
     params(crate::openapi::params::EventListQuery),
-    responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList)),
     security(("bearer" = [])))]
 pub async fn list(
     who: Authenticated,
@@ -45,7 +45,7 @@ pub async fn list(
 /// The events of one pass, newest first. Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/passes/{id}/events", tag = "Events", operation_id = "listPassEvents",
     params(crate::openapi::params::PassIdPath, crate::openapi::params::EventListQuery),
-    responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList)),
     security(("bearer" = [])))]
 pub async fn list_for_pass(
     who: Authenticated,

@@ -3,7 +3,7 @@
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
 use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::error::ApiError;
 use crate::http::idempotency;
 use crate::http::list::Query;
 use crate::http::write::{JsonWrite, Write};
@@ -27,7 +27,7 @@ fn render(state: &AppState) -> Renderer<Pass> {
 #[utoipa::path(post, path = "/v1/passes", tag = "Passes", operation_id = "createPass",
     request_body(content = CreatePassRequest, description = "The pass to issue."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new pass.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new pass.", body = PassObject)),
     security(("bearer" = [])))]
 pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
     let write = write.read::<CreatePassRequest>().await?;
@@ -37,9 +37,7 @@ pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
     }
     write
         .run(render, async |c, input, finish| {
-            Ok(c.passmint()
-                .issue_pass(&c.who, input.into(), finish)
-                .await?)
+            c.passmint().issue_pass(&c.who, input.into(), finish).await
         })
         .await
 }
@@ -74,7 +72,7 @@ async fn issue_claiming(
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/passes", tag = "Passes", operation_id = "listPasses",
     params(crate::openapi::params::PassListQuery),
-    responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList)),
     security(("bearer" = [])))]
 pub async fn list(
     Authenticated(who): Authenticated,
@@ -115,7 +113,7 @@ pub async fn list(
 /// Retrieve a pass
 #[utoipa::path(get, path = "/v1/passes/{id}", tag = "Passes", operation_id = "retrievePass",
     params(crate::openapi::params::PassIdPath),
-    responses((status = 200, description = "The pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The pass.", body = PassObject)),
     security(("bearer" = [])))]
 pub async fn retrieve(
     Authenticated(who): Authenticated,
@@ -138,16 +136,15 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/passes/{id}", tag = "Passes", operation_id = "updatePass",
     params(crate::openapi::params::PassIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdatePassRequest, description = "What to change."),
-    responses((status = 200, description = "The pass after the update.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The pass after the update.", body = PassObject)),
     security(("bearer" = [])))]
 pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     let render = render(&write.caller().state);
     write
         .json(render, async |c, input: UpdatePassRequest, finish| {
-            let id = c.path("id");
-            Ok(c.passmint()
-                .update_pass(&c.who, id, input.into(), finish)
-                .await?)
+            c.passmint()
+                .update_pass(&c.who, c.id(), input.into(), finish)
+                .await
         })
         .await
 }
@@ -159,7 +156,7 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
 /// unchanged.
 #[utoipa::path(delete, path = "/v1/passes/{id}", tag = "Passes", operation_id = "voidPass",
     params(crate::openapi::params::PassIdPath),
-    responses((status = 200, description = "The voided pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The voided pass.", body = PassObject)),
     security(("bearer" = [])))]
 pub async fn void(
     Authenticated(who): Authenticated,

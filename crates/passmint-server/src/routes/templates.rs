@@ -3,7 +3,7 @@
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
 use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::error::ApiError;
 use crate::http::list::{PAGE_PARAMS, Query};
 use crate::http::write::Write;
 use crate::state::AppState;
@@ -24,14 +24,14 @@ fn render() -> Renderer<Template> {
 #[utoipa::path(post, path = "/v1/templates", tag = "Templates", operation_id = "createTemplate",
     request_body(content = CreateTemplateRequest, description = "The template to create."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new template.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new template.", body = TemplateObject)),
     security(("bearer" = [])))]
 pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(render(), async |c, input: CreateTemplateRequest, finish| {
-            Ok(c.passmint()
+            c.passmint()
                 .create_template(&c.who, input.into(), finish)
-                .await?)
+                .await
         })
         .await
 }
@@ -42,7 +42,7 @@ pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/templates", tag = "Templates", operation_id = "listTemplates",
     params(crate::openapi::params::TemplateListQuery),
-    responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList)),
     security(("bearer" = [])))]
 pub async fn list(
     Authenticated(who): Authenticated,
@@ -63,7 +63,7 @@ pub async fn list(
 /// Archived templates are returned too.
 #[utoipa::path(get, path = "/v1/templates/{id}", tag = "Templates", operation_id = "retrieveTemplate",
     params(crate::openapi::params::TemplateIdPath),
-    responses((status = 200, description = "The template.", body = TemplateObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template.", body = TemplateObject)),
     security(("bearer" = [])))]
 pub async fn retrieve(
     Authenticated(who): Authenticated,
@@ -83,15 +83,14 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/templates/{id}", tag = "Templates", operation_id = "updateTemplate",
     params(crate::openapi::params::TemplateIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdateTemplateRequest, description = "What to change; an empty body changes nothing."),
-    responses((status = 200, description = "The template after the update.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template after the update.", body = TemplateObject)),
     security(("bearer" = [])))]
 pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(render(), async |c, input: UpdateTemplateRequest, finish| {
-            let id = c.path("id");
-            Ok(c.passmint()
-                .update_template(&c.who, id, input.into(), finish)
-                .await?)
+            c.passmint()
+                .update_template(&c.who, c.id(), input.into(), finish)
+                .await
         })
         .await
 }
@@ -103,7 +102,7 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
 /// again.
 #[utoipa::path(delete, path = "/v1/templates/{id}", tag = "Templates", operation_id = "archiveTemplate",
     params(crate::openapi::params::TemplateIdPath),
-    responses((status = 200, description = "The template is archived.", body = DeletedObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template is archived.", body = DeletedObject)),
     security(("bearer" = [])))]
 pub async fn archive(
     Authenticated(who): Authenticated,

@@ -7,7 +7,7 @@ use crate::dto::{
     WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
 };
 use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::error::ApiError;
 use crate::http::list::Query;
 use crate::http::write::Write;
 use crate::state::AppState;
@@ -42,16 +42,16 @@ fn id(req: &HttpRequest) -> &str {
 #[utoipa::path(post, path = "/v1/webhooks", tag = "Webhooks", operation_id = "createWebhook",
     request_body(content = CreateWebhookRequest, description = "The webhook to create."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
 pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(
             render_with_secret(),
             async |c, input: CreateWebhookRequest, finish| {
-                Ok(c.passmint()
+                c.passmint()
                     .create_webhook(&c.who, input.into(), finish)
-                    .await?)
+                    .await
             },
         )
         .await
@@ -62,7 +62,7 @@ pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
 /// Every webhook of the API key's mode, newest first (never their secrets).
 /// Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
-    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList)),
     security(("bearer" = [])))]
 pub async fn list(
     Authenticated(who): Authenticated,
@@ -79,7 +79,7 @@ pub async fn list(
 /// The secret is not included.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "retrieveWebhook",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The webhook.", body = WebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook.", body = WebhookObject)),
     security(("bearer" = [])))]
 pub async fn retrieve(
     Authenticated(who): Authenticated,
@@ -98,15 +98,14 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "updateWebhook",
     params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdateWebhookRequest, description = "What to change; an empty body changes nothing."),
-    responses((status = 200, description = "The webhook after the update.", body = WebhookObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook after the update.", body = WebhookObject)),
     security(("bearer" = [])))]
 pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(render(), async |c, input: UpdateWebhookRequest, finish| {
-            let id = c.path("id");
-            Ok(c.passmint()
-                .update_webhook(&c.who, id, input.into(), finish)
-                .await?)
+            c.passmint()
+                .update_webhook(&c.who, c.id(), input.into(), finish)
+                .await
         })
         .await
 }
@@ -117,7 +116,7 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
 /// cannot be undone. Deliveries not yet made are dropped.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "deleteWebhook",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject)),
     security(("bearer" = [])))]
 pub async fn delete(
     Authenticated(who): Authenticated,
@@ -137,7 +136,7 @@ pub async fn delete(
 /// with the outcome of its last attempt. Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", operation_id = "listWebhookDeliveries",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList)),
     security(("bearer" = [])))]
 pub async fn deliveries(
     Authenticated(who): Authenticated,
@@ -161,15 +160,15 @@ pub async fn deliveries(
 #[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "Webhooks", operation_id = "retryWebhookDelivery",
     params(crate::openapi::params::WebhookDeliveryPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
-    responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject)),
     security(("bearer" = [])))]
 pub async fn retry(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(render_delivery(), async |c, _: EmptyRequest, finish| {
-            let (id, delivery_id) = (c.path("id"), c.path("delivery_id"));
+            let delivery_id = c.path("delivery_id");
             match c
                 .passmint()
-                .retry_delivery(&c.who, id, delivery_id, finish)
+                .retry_delivery(&c.who, c.id(), delivery_id, finish)
                 .await
             {
                 Ok(d) => Ok(d),
@@ -194,15 +193,14 @@ pub async fn retry(write: Write) -> Result<HttpResponse, ApiError> {
 #[utoipa::path(post, path = "/v1/webhooks/{id}/rotate_secret", tag = "Webhooks", operation_id = "rotateWebhookSecret",
     params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
-    responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
 pub async fn rotate_secret(write: Write) -> Result<HttpResponse, ApiError> {
     write
         .json(render_with_secret(), async |c, _: EmptyRequest, finish| {
-            let id = c.path("id");
-            Ok(c.passmint()
-                .rotate_webhook_secret(&c.who, id, finish)
-                .await?)
+            c.passmint()
+                .rotate_webhook_secret(&c.who, c.id(), finish)
+                .await
         })
         .await
 }
