@@ -5,47 +5,22 @@
 //! answered as JSON.
 //!
 //! The checks keep one order, which the answers depend on: the API key (before the
-//! handler runs, as [`super::auth::Authenticated`]), the body's size, the key's syntax
+//! handler runs, as [`Caller`]), the body's size, the key's syntax
 //! and state, then the body's content type and JSON. A body error is answered after
 //! the key is taken, so it is stored under the key like any other 4xx.
 
-use super::auth::authenticated;
+use super::auth::Caller;
 use super::body::{parse_json, read_body};
 use super::error::ApiError;
 use super::idempotency;
-use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev, web};
 use passmint_domain::idempotency::{IdemFinish, Renderer};
-use passmint_domain::service::{Passmint, Principal};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
 
-/// Who writes, and where: what the use case of a write is given.
-pub struct Caller {
-    pub req: HttpRequest,
-    pub state: web::Data<AppState>,
-    pub who: Principal,
-}
-
-impl Caller {
-    pub fn passmint(&self) -> &Passmint {
-        &self.state.passmint
-    }
-
-    /// A segment of the route's path (`id`, `delivery_id`).
-    pub fn path(&self, name: &str) -> &str {
-        self.req.match_info().query(name)
-    }
-
-    /// The `{id}` of the route's path.
-    pub fn id(&self) -> &str {
-        self.path("id")
-    }
-}
-
 /// An authenticated write whose body is not read yet: the parameter of every POST
-/// and PATCH handler.
+/// and PATCH handler of `/v1`.
 pub struct Write {
     caller: Caller,
     payload: web::Payload,
@@ -59,12 +34,9 @@ impl FromRequest for Write {
         let req = req.clone();
         let payload = web::Payload::from_request(&req, payload);
         Box::pin(async move {
-            let (state, who) = authenticated(&req).await?;
+            let caller = Caller::of(req).await?;
             let payload = payload.await.map_err(|_| ApiError::internal())?;
-            Ok(Write {
-                caller: Caller { req, state, who },
-                payload,
-            })
+            Ok(Write { caller, payload })
         })
     }
 }

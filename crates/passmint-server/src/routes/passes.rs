@@ -2,13 +2,13 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
-use crate::http::auth::Authenticated;
+use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::idempotency;
 use crate::http::list::Query;
 use crate::http::write::{JsonWrite, Write};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::ids::TemplateId;
 use passmint_domain::pass::{Pass, PassFilter};
@@ -74,13 +74,9 @@ async fn issue_claiming(
     params(crate::openapi::params::PassListQuery),
     responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
     let q = Query::parse(
-        &req,
+        &c.req,
         &[
             "limit",
             "starting_after",
@@ -102,8 +98,8 @@ pub async fn list(
         template_id,
         holder_email: q.get("holder_email").map(str::to_owned),
     };
-    let res = state.passmint.list_passes(&who, &filter, &page).await?;
-    let base = &state.public_url;
+    let res = c.passmint().list_passes(&c.who, &filter, &page).await?;
+    let base = &c.state.public_url;
     ok_list(
         res.data.iter().map(|p| PassObject::new(p, base)).collect(),
         res.has_more,
@@ -115,16 +111,9 @@ pub async fn list(
     params(crate::openapi::params::PassIdPath),
     responses((status = 200, description = "The pass.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .passmint
-        .get_pass(&who, req.match_info().query("id"))
-        .await?;
-    ok_json(&PassObject::new(&p, &state.public_url))
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let p = c.passmint().get_pass(&c.who, c.id()).await?;
+    ok_json(&PassObject::new(&p, &c.state.public_url))
 }
 
 /// Update a pass
@@ -158,14 +147,7 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     params(crate::openapi::params::PassIdPath),
     responses((status = 200, description = "The voided pass.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn void(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .passmint
-        .void_pass(&who, req.match_info().query("id"))
-        .await?;
-    ok_json(&PassObject::new(&p, &state.public_url))
+pub async fn void(c: Caller) -> Result<HttpResponse, ApiError> {
+    let p = c.passmint().void_pass(&c.who, c.id()).await?;
+    ok_json(&PassObject::new(&p, &c.state.public_url))
 }

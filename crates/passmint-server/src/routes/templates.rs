@@ -2,12 +2,11 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
-use crate::http::auth::Authenticated;
+use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::list::{PAGE_PARAMS, Query};
 use crate::http::write::Write;
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::template::Template;
 use std::sync::Arc;
@@ -44,14 +43,10 @@ pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
     params(crate::openapi::params::TemplateListQuery),
     responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGE_PARAMS)?;
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
+    let q = Query::parse(&c.req, &PAGE_PARAMS)?;
     let page = q.page(50, 100)?;
-    let res = state.passmint.list_templates(&who, &page).await?;
+    let res = c.passmint().list_templates(&c.who, &page).await?;
     ok_list(
         res.data.iter().map(TemplateObject::from).collect(),
         res.has_more,
@@ -65,13 +60,8 @@ pub async fn list(
     params(crate::openapi::params::TemplateIdPath),
     responses((status = 200, description = "The template.", body = TemplateObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = req.match_info().query("id");
-    let t = state.passmint.get_template(&who, id).await?;
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let t = c.passmint().get_template(&c.who, c.id()).await?;
     ok_json(&TemplateObject::from(&t))
 }
 
@@ -104,13 +94,8 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     params(crate::openapi::params::TemplateIdPath),
     responses((status = 200, description = "The template is archived.", body = DeletedObject)),
     security(("bearer" = [])))]
-pub async fn archive(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = req.match_info().query("id");
-    let t = state.passmint.archive_template(&who, id).await?;
+pub async fn archive(c: Caller) -> Result<HttpResponse, ApiError> {
+    let t = c.passmint().archive_template(&c.who, c.id()).await?;
     ok_json(&DeletedObject {
         id: t.id.to_string(),
         deleted: true,

@@ -6,12 +6,11 @@ use crate::dto::{
     CreateWebhookRequest, DeletedWebhookObject, EmptyRequest, UpdateWebhookRequest,
     WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
 };
-use crate::http::auth::Authenticated;
+use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::list::Query;
 use crate::http::write::Write;
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use passmint_domain::DomainError;
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
@@ -28,10 +27,6 @@ fn render() -> Renderer<Webhook> {
 
 fn render_delivery() -> Renderer<WebhookDelivery> {
     Arc::new(|d: &WebhookDelivery| stored_json(&WebhookDeliveryObject::from(d)))
-}
-
-fn id(req: &HttpRequest) -> &str {
-    req.match_info().query("id")
 }
 
 /// Create a webhook
@@ -64,13 +59,9 @@ pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
     responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
-    let webhooks = state.passmint.list_webhooks(&who).await?;
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
+    Query::parse(&c.req, &[])?;
+    let webhooks = c.passmint().list_webhooks(&c.who).await?;
     ok_list(webhooks.iter().map(WebhookObject::from).collect(), false)
 }
 
@@ -81,12 +72,8 @@ pub async fn list(
     params(crate::openapi::params::WebhookIdPath),
     responses((status = 200, description = "The webhook.", body = WebhookObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let w = state.passmint.get_webhook(&who, id(&req)).await?;
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let w = c.passmint().get_webhook(&c.who, c.id()).await?;
     ok_json(&WebhookObject::from(&w))
 }
 
@@ -118,12 +105,8 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
     params(crate::openapi::params::WebhookIdPath),
     responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject)),
     security(("bearer" = [])))]
-pub async fn delete(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let deleted = state.passmint.delete_webhook(&who, id(&req)).await?;
+pub async fn delete(c: Caller) -> Result<HttpResponse, ApiError> {
+    let deleted = c.passmint().delete_webhook(&c.who, c.id()).await?;
     ok_json(&DeletedWebhookObject {
         id: deleted.to_string(),
         deleted: true,
@@ -138,13 +121,9 @@ pub async fn delete(
     params(crate::openapi::params::WebhookIdPath),
     responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList)),
     security(("bearer" = [])))]
-pub async fn deliveries(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
-    let page = state.passmint.list_deliveries(&who, id(&req)).await?;
+pub async fn deliveries(c: Caller) -> Result<HttpResponse, ApiError> {
+    Query::parse(&c.req, &[])?;
+    let page = c.passmint().list_deliveries(&c.who, c.id()).await?;
     ok_list(
         page.data.iter().map(WebhookDeliveryObject::from).collect(),
         page.has_more,
