@@ -5,9 +5,9 @@
 //! answered as JSON.
 //!
 //! The checks keep one order, which the answers depend on: the API key (before the
-//! handler runs, as [`Caller`]), the body's size, the key's syntax
-//! and state, then the body's content type and JSON. A body error is answered after
-//! the key is taken, so it is stored under the key like any other 4xx.
+//! handler runs, as [`Caller`]), the body's size, the `Idempotency-Key`'s syntax and
+//! state, then the body's content type and JSON. A body error is answered after the
+//! `Idempotency-Key` is taken, so it is stored under it like any other 4xx.
 
 use super::auth::Caller;
 use super::body::{parse_json, read_body};
