@@ -1,6 +1,6 @@
 //! Every operation's error answers, by operation id: the one place where the error
 //! statuses of an operation are declared. The `#[utoipa::path]` annotations of
-//! `routes/` list only the success; [`super::responses::complete`] adds a response
+//! `routes/` list only the success; `complete` in `responses.rs` adds a response
 //! for each status found here, with these examples.
 //!
 //! The examples are produced by the server's own code wherever it can be called
