@@ -5,6 +5,9 @@ use crate::http::timestamp;
 use passmint_domain::design::Design;
 use passmint_domain::event::PassEvent;
 use passmint_domain::pass::Pass;
+use passmint_domain::service::{
+    NewPass, NewTemplate, NewWebhook, PassPatch, TemplatePatch, WebhookPatch,
+};
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use serde::{Deserialize, Serialize};
@@ -51,7 +54,7 @@ pub struct UpdateTemplateRequest {
     pub archived: Option<bool>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(description = "Body of `POST /v1/passes`. Unknown keys are refused.")]
 pub struct CreatePassRequest {
@@ -83,6 +86,48 @@ pub struct UpdatePassRequest {
     /// Metadata to merge; `null` removes a key.
     #[schema(schema_with = crate::openapi::schemas::metadata_patch)]
     pub metadata: Option<Map<String, Value>>,
+}
+
+impl From<CreateTemplateRequest> for NewTemplate {
+    fn from(r: CreateTemplateRequest) -> Self {
+        NewTemplate {
+            name: r.name,
+            kind: r.kind,
+            apple_style: r.apple_style,
+            design: r.design,
+        }
+    }
+}
+
+impl From<UpdateTemplateRequest> for TemplatePatch {
+    fn from(r: UpdateTemplateRequest) -> Self {
+        TemplatePatch {
+            name: r.name,
+            design: r.design,
+            archived: r.archived,
+        }
+    }
+}
+
+impl From<CreatePassRequest> for NewPass {
+    fn from(r: CreatePassRequest) -> Self {
+        NewPass {
+            template_id: r.template_id,
+            holder_email: r.holder_email,
+            holder_name: r.holder_name,
+            field_values: r.field_values.unwrap_or_default(),
+            metadata: r.metadata.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<UpdatePassRequest> for PassPatch {
+    fn from(r: UpdatePassRequest) -> Self {
+        PassPatch {
+            field_values: r.field_values,
+            metadata: r.metadata,
+        }
+    }
 }
 
 // ----- responses -------------------------------------------------------------
@@ -302,6 +347,28 @@ pub struct UpdateWebhookRequest {
                    object. Any key is refused."
 )]
 pub struct EmptyRequest {}
+
+impl From<CreateWebhookRequest> for NewWebhook {
+    fn from(r: CreateWebhookRequest) -> Self {
+        NewWebhook {
+            url: r.url,
+            events: r.events,
+            description: r.description,
+            enabled: r.enabled,
+        }
+    }
+}
+
+impl From<UpdateWebhookRequest> for WebhookPatch {
+    fn from(r: UpdateWebhookRequest) -> Self {
+        WebhookPatch {
+            url: r.url,
+            events: r.events,
+            description: r.description,
+            enabled: r.enabled,
+        }
+    }
+}
 
 fn subscription_names(w: &Webhook) -> Vec<&'static str> {
     w.events.iter().map(|s| s.as_str()).collect()

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use passmint_domain::account::{hash_key, key_mode};
-use passmint_domain::service::Principal;
+use passmint_domain::service::{Passmint, Principal};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -48,23 +48,48 @@ pub async fn authenticate(
     Ok(principal)
 }
 
-/// The caller of an API route, as a handler parameter: the request's API key checked
-/// by [`authenticate`] before the handler's body runs. Every `/v1` handler but the
-/// OpenAPI document takes one, so no handler can forget to authenticate.
-pub struct Authenticated(pub Principal);
+/// The caller of an API route, as a handler parameter: the request, the app's state
+/// and the principal of the request's API key, checked by [`authenticate`] before
+/// the handler's body runs. Every `/v1` handler but the OpenAPI document takes one
+/// (a write takes `Write`, which holds one), so no handler can forget to
+/// authenticate.
+pub struct Caller {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub who: Principal,
+}
 
-impl FromRequest for Authenticated {
+impl Caller {
+    /// Authenticates the request.
+    pub async fn of(req: HttpRequest) -> Result<Self, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(ApiError::internal)?;
+        let who = authenticate(&req, &state).await?;
+        Ok(Caller { req, state, who })
+    }
+
+    pub fn passmint(&self) -> &Passmint {
+        &self.state.passmint
+    }
+
+    /// A segment of the route's path (`id`, `delivery_id`).
+    pub fn path(&self, name: &str) -> &str {
+        self.req.match_info().query(name)
+    }
+
+    /// The `{id}` of the route's path.
+    pub fn id(&self) -> &str {
+        self.path("id")
+    }
+}
+
+impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(ApiError::internal)?;
-            authenticate(&req, &state).await.map(Authenticated)
-        })
+        Box::pin(Caller::of(req.clone()))
     }
 }

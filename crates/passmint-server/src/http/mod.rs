@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by every route: errors, bodies, authentication, lists,
-//! idempotency, request ids and metrics.
+//! idempotency and the idempotent JSON write, request ids and metrics.
 
 pub mod auth;
 pub mod body;
@@ -9,6 +9,7 @@ pub mod key_cache;
 pub mod list;
 pub mod metrics;
 pub mod request_id;
+pub mod write;
 
 pub const JSON: &str = "application/json; charset=utf-8";
 

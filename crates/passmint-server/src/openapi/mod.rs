@@ -8,8 +8,10 @@
 //! - [`webhook_schemas`]: the webhook objects, their deliveries and events;
 //! - [`design`]: a template's `design`, key for key as its serde shape;
 //! - [`params`]: the path, header and query parameters with their constraints;
-//! - [`responses`]: the error answers of every operation with real examples, and
-//!   the `Request-Id` and `Idempotent-Replayed` headers;
+//! - [`errors`]: every operation's error answers with real examples, the only
+//!   place its error statuses are declared (the annotations list the success);
+//! - [`responses`]: completes every operation with those error answers and the
+//!   `Request-Id` and `Idempotent-Replayed` headers;
 //! - [`examples`]: examples of the objects, produced by the DTOs' serde.
 
 /// A component schema implemented by hand: the marker types below are used only
@@ -34,6 +36,7 @@ macro_rules! component {
 }
 
 pub mod design;
+pub mod errors;
 pub mod examples;
 pub mod params;
 pub mod responses;

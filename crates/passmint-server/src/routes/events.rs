@@ -2,22 +2,15 @@
 
 use super::ok_list;
 use crate::dto::PassEventObject;
-use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::list::{PAGE_PARAMS, Query};
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 
-async fn list_inner(
-    who: Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    pass_id: Option<&str>,
-) -> Result<HttpResponse, ApiError> {
-    let Authenticated(who) = who;
-    let q = Query::parse(&req, &PAGE_PARAMS)?;
+async fn list_inner(c: &Caller, pass_id: Option<&str>) -> Result<HttpResponse, ApiError> {
+    let q = Query::parse(&c.req, &PAGE_PARAMS)?;
     let page = q.page(100, 200)?;
-    let res = state.passmint.list_events(&who, pass_id, &page).await?;
+    let res = c.passmint().list_events(&c.who, pass_id, &page).await?;
     ok_list(
         res.data.iter().map(PassEventObject::from).collect(),
         res.has_more,
@@ -30,14 +23,10 @@ async fn list_inner(
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/events", tag = "Events", operation_id = "listEvents",
     params(crate::openapi::params::EventListQuery),
-    responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of events.", body = crate::openapi::schemas::PassEventList)),
     security(("bearer" = [])))]
-pub async fn list(
-    who: Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    list_inner(who, req, state, None).await
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
+    list_inner(&c, None).await
 }
 
 /// List events for a pass
@@ -45,13 +34,8 @@ pub async fn list(
 /// The events of one pass, newest first. Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/passes/{id}/events", tag = "Events", operation_id = "listPassEvents",
     params(crate::openapi::params::PassIdPath, crate::openapi::params::EventListQuery),
-    responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of the pass's events.", body = crate::openapi::schemas::PassEventList)),
     security(("bearer" = [])))]
-pub async fn list_for_pass(
-    who: Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = req.match_info().query("id").to_owned();
-    list_inner(who, req, state, Some(&id)).await
+pub async fn list_for_pass(c: Caller) -> Result<HttpResponse, ApiError> {
+    list_inner(&c, Some(c.id())).await
 }

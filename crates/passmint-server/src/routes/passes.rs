@@ -2,17 +2,17 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreatePassRequest, PassObject, UpdatePassRequest};
-use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
-use crate::http::error::{ApiError, ErrorEnvelope};
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::idempotency;
 use crate::http::list::Query;
+use crate::http::write::{JsonWrite, Write};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use passmint_domain::idempotency::Renderer;
 use passmint_domain::ids::TemplateId;
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::service::{ClaimedIssue, NewPass, PassPatch, Principal};
+use passmint_domain::service::ClaimedIssue;
 use std::sync::Arc;
 
 fn render(state: &AppState) -> Renderer<Pass> {
@@ -27,58 +27,38 @@ fn render(state: &AppState) -> Renderer<Pass> {
 #[utoipa::path(post, path = "/v1/passes", tag = "Passes", operation_id = "createPass",
     request_body(content = CreatePassRequest, description = "The pass to issue."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new pass.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 402, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new pass.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let render = render(&state);
-    if let Some(issued) = issue_claiming(&req, &state, &who, &body, &render).await? {
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    let write = write.read::<CreatePassRequest>().await?;
+    let render = render(&write.caller().state);
+    if let Some(issued) = issue_claiming(&write, &render).await? {
         return Ok(issued);
     }
-    idempotency::run(&req, &state, &who, &body, render, |finish| async {
-        let new = new_pass(parse_json(&req, &body)?);
-        Ok(state.passmint.issue_pass(&who, new, finish).await?)
-    })
-    .await
-}
-
-fn new_pass(input: CreatePassRequest) -> NewPass {
-    NewPass {
-        template_id: input.template_id,
-        holder_email: input.holder_email,
-        holder_name: input.holder_name,
-        field_values: input.field_values.unwrap_or_default(),
-        metadata: input.metadata.unwrap_or_default(),
-    }
+    write
+        .run(render, async |c, input, finish| {
+            c.passmint().issue_pass(&c.who, input.into(), finish).await
+        })
+        .await
 }
 
 /// Issues the pass in one write that also takes and completes a new
 /// `Idempotency-Key` ([`passmint_domain::service::Passmint::issue_pass_claiming`]).
 /// `None` (nothing written) when there is no key, or the request is not a valid
-/// issue, or the key exists, ...: the request then takes [`idempotency::run`],
+/// issue, or the key exists, ...: the request then takes [`JsonWrite::run`],
 /// which answers those.
 async fn issue_claiming(
-    req: &HttpRequest,
-    state: &AppState,
-    who: &Principal,
-    body: &[u8],
+    write: &JsonWrite<CreatePassRequest>,
     render: &Renderer<Pass>,
 ) -> Result<Option<HttpResponse>, ApiError> {
-    let Some(key) = idempotency::key(req) else {
+    let c = write.caller();
+    let (Some(key), Some(input)) = (idempotency::key(&c.req), write.input()) else {
         return Ok(None);
     };
-    let Ok(input) = parse_json::<CreatePassRequest>(req, body) else {
-        return Ok(None);
-    };
-    let fingerprint = idempotency::fingerprint(req.method().as_str(), req.path(), body);
-    match state
-        .passmint
-        .issue_pass_claiming(who, new_pass(input), key, fingerprint, render)
+    let fingerprint = idempotency::fingerprint(c.req.method().as_str(), c.req.path(), write.body());
+    match c
+        .passmint()
+        .issue_pass_claiming(&c.who, input.clone().into(), key, fingerprint, render)
         .await?
     {
         ClaimedIssue::Issued { response, .. } => Ok(Some(idempotency::respond(&response, false))),
@@ -92,15 +72,11 @@ async fn issue_claiming(
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/passes", tag = "Passes", operation_id = "listPasses",
     params(crate::openapi::params::PassListQuery),
-    responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of passes.", body = crate::openapi::schemas::PassList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
     let q = Query::parse(
-        &req,
+        &c.req,
         &[
             "limit",
             "starting_after",
@@ -122,8 +98,8 @@ pub async fn list(
         template_id,
         holder_email: q.get("holder_email").map(str::to_owned),
     };
-    let res = state.passmint.list_passes(&who, &filter, &page).await?;
-    let base = &state.public_url;
+    let res = c.passmint().list_passes(&c.who, &filter, &page).await?;
+    let base = &c.state.public_url;
     ok_list(
         res.data.iter().map(|p| PassObject::new(p, base)).collect(),
         res.has_more,
@@ -133,18 +109,11 @@ pub async fn list(
 /// Retrieve a pass
 #[utoipa::path(get, path = "/v1/passes/{id}", tag = "Passes", operation_id = "retrievePass",
     params(crate::openapi::params::PassIdPath),
-    responses((status = 200, description = "The pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The pass.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .passmint
-        .get_pass(&who, req.match_info().query("id"))
-        .await?;
-    ok_json(&PassObject::new(&p, &state.public_url))
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let p = c.passmint().get_pass(&c.who, c.id()).await?;
+    ok_json(&PassObject::new(&p, &c.state.public_url))
 }
 
 /// Update a pass
@@ -156,25 +125,17 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/passes/{id}", tag = "Passes", operation_id = "updatePass",
     params(crate::openapi::params::PassIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdatePassRequest, description = "What to change."),
-    responses((status = 200, description = "The pass after the update.", body = PassObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The pass after the update.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = req.match_info().query("id").to_owned();
-    idempotency::run(&req, &state, &who, &body, render(&state), |finish| async {
-        let input: UpdatePassRequest = parse_json(&req, &body)?;
-        let patch = PassPatch {
-            field_values: input.field_values,
-            metadata: input.metadata,
-        };
-        Ok(state.passmint.update_pass(&who, &id, patch, finish).await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    let render = render(&write.caller().state);
+    write
+        .json(render, async |c, input: UpdatePassRequest, finish| {
+            c.passmint()
+                .update_pass(&c.who, c.id(), input.into(), finish)
+                .await
+        })
+        .await
 }
 
 /// Void a pass
@@ -184,16 +145,9 @@ pub async fn update(
 /// unchanged.
 #[utoipa::path(delete, path = "/v1/passes/{id}", tag = "Passes", operation_id = "voidPass",
     params(crate::openapi::params::PassIdPath),
-    responses((status = 200, description = "The voided pass.", body = PassObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The voided pass.", body = PassObject)),
     security(("bearer" = [])))]
-pub async fn void(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let p = state
-        .passmint
-        .void_pass(&who, req.match_info().query("id"))
-        .await?;
-    ok_json(&PassObject::new(&p, &state.public_url))
+pub async fn void(c: Caller) -> Result<HttpResponse, ApiError> {
+    let p = c.passmint().void_pass(&c.who, c.id()).await?;
+    ok_json(&PassObject::new(&p, &c.state.public_url))
 }

@@ -2,15 +2,12 @@
 
 use super::{ok_json, ok_list, stored_json};
 use crate::dto::{CreateTemplateRequest, DeletedObject, TemplateObject, UpdateTemplateRequest};
-use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
-use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::idempotency;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::list::{PAGE_PARAMS, Query};
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::http::write::Write;
+use actix_web::HttpResponse;
 use passmint_domain::idempotency::Renderer;
-use passmint_domain::service::{NewTemplate, TemplatePatch};
 use passmint_domain::template::Template;
 use std::sync::Arc;
 
@@ -26,26 +23,16 @@ fn render() -> Renderer<Template> {
 #[utoipa::path(post, path = "/v1/templates", tag = "Templates", operation_id = "createTemplate",
     request_body(content = CreateTemplateRequest, description = "The template to create."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new template.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new template.", body = TemplateObject)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: CreateTemplateRequest = parse_json(&req, &body)?;
-        let new = NewTemplate {
-            name: input.name,
-            kind: input.kind,
-            apple_style: input.apple_style,
-            design: input.design,
-        };
-        Ok(state.passmint.create_template(&who, new, finish).await?)
-    })
-    .await
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: CreateTemplateRequest, finish| {
+            c.passmint()
+                .create_template(&c.who, input.into(), finish)
+                .await
+        })
+        .await
 }
 
 /// List templates
@@ -54,16 +41,12 @@ pub async fn create(
 /// parameters are refused.
 #[utoipa::path(get, path = "/v1/templates", tag = "Templates", operation_id = "listTemplates",
     params(crate::openapi::params::TemplateListQuery),
-    responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "A page of templates.", body = crate::openapi::schemas::TemplateList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let q = Query::parse(&req, &PAGE_PARAMS)?;
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
+    let q = Query::parse(&c.req, &PAGE_PARAMS)?;
     let page = q.page(50, 100)?;
-    let res = state.passmint.list_templates(&who, &page).await?;
+    let res = c.passmint().list_templates(&c.who, &page).await?;
     ok_list(
         res.data.iter().map(TemplateObject::from).collect(),
         res.has_more,
@@ -75,15 +58,10 @@ pub async fn list(
 /// Archived templates are returned too.
 #[utoipa::path(get, path = "/v1/templates/{id}", tag = "Templates", operation_id = "retrieveTemplate",
     params(crate::openapi::params::TemplateIdPath),
-    responses((status = 200, description = "The template.", body = TemplateObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template.", body = TemplateObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = req.match_info().query("id");
-    let t = state.passmint.get_template(&who, id).await?;
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let t = c.passmint().get_template(&c.who, c.id()).await?;
     ok_json(&TemplateObject::from(&t))
 }
 
@@ -95,29 +73,16 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/templates/{id}", tag = "Templates", operation_id = "updateTemplate",
     params(crate::openapi::params::TemplateIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdateTemplateRequest, description = "What to change; an empty body changes nothing."),
-    responses((status = 200, description = "The template after the update.", body = TemplateObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template after the update.", body = TemplateObject)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = req.match_info().query("id").to_owned();
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: UpdateTemplateRequest = parse_json(&req, &body)?;
-        let patch = TemplatePatch {
-            name: input.name,
-            design: input.design,
-            archived: input.archived,
-        };
-        Ok(state
-            .passmint
-            .update_template(&who, &id, patch, finish)
-            .await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: UpdateTemplateRequest, finish| {
+            c.passmint()
+                .update_template(&c.who, c.id(), input.into(), finish)
+                .await
+        })
+        .await
 }
 
 /// Archive a template
@@ -127,15 +92,10 @@ pub async fn update(
 /// again.
 #[utoipa::path(delete, path = "/v1/templates/{id}", tag = "Templates", operation_id = "archiveTemplate",
     params(crate::openapi::params::TemplateIdPath),
-    responses((status = 200, description = "The template is archived.", body = DeletedObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The template is archived.", body = DeletedObject)),
     security(("bearer" = [])))]
-pub async fn archive(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let id = req.match_info().query("id");
-    let t = state.passmint.archive_template(&who, id).await?;
+pub async fn archive(c: Caller) -> Result<HttpResponse, ApiError> {
+    let t = c.passmint().archive_template(&c.who, c.id()).await?;
     ok_json(&DeletedObject {
         id: t.id.to_string(),
         deleted: true,

@@ -6,16 +6,13 @@ use crate::dto::{
     CreateWebhookRequest, DeletedWebhookObject, EmptyRequest, UpdateWebhookRequest,
     WebhookDeliveryObject, WebhookObject, WebhookWithSecretObject,
 };
-use crate::http::auth::Authenticated;
-use crate::http::body::{parse_json, read_body};
-use crate::http::error::{ApiError, ErrorEnvelope};
-use crate::http::idempotency;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
 use crate::http::list::Query;
-use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::http::write::Write;
+use actix_web::HttpResponse;
 use passmint_domain::DomainError;
 use passmint_domain::idempotency::Renderer;
-use passmint_domain::service::{NewWebhook, WebhookPatch};
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use std::sync::Arc;
 
@@ -32,10 +29,6 @@ fn render_delivery() -> Renderer<WebhookDelivery> {
     Arc::new(|d: &WebhookDelivery| stored_json(&WebhookDeliveryObject::from(d)))
 }
 
-fn id(req: &HttpRequest) -> String {
-    req.match_info().query("id").to_owned()
-}
-
 /// Create a webhook
 ///
 /// Registers an endpoint for the events of the API key's mode. The answer includes
@@ -44,33 +37,19 @@ fn id(req: &HttpRequest) -> String {
 #[utoipa::path(post, path = "/v1/webhooks", tag = "Webhooks", operation_id = "createWebhook",
     request_body(content = CreateWebhookRequest, description = "The webhook to create."),
     params(crate::openapi::params::IdempotencyKeyHeader),
-    responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
-pub async fn create(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_with_secret(),
-        |finish| async {
-            let input: CreateWebhookRequest = parse_json(&req, &body)?;
-            let new = NewWebhook {
-                url: input.url,
-                events: input.events,
-                description: input.description,
-                enabled: input.enabled,
-            };
-            Ok(state.passmint.create_webhook(&who, new, finish).await?)
-        },
-    )
-    .await
+pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(
+            render_with_secret(),
+            async |c, input: CreateWebhookRequest, finish| {
+                c.passmint()
+                    .create_webhook(&c.who, input.into(), finish)
+                    .await
+            },
+        )
+        .await
 }
 
 /// List webhooks
@@ -78,15 +57,11 @@ pub async fn create(
 /// Every webhook of the API key's mode, newest first (never their secrets).
 /// Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks", tag = "Webhooks", operation_id = "listWebhooks",
-    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhooks of this mode.", body = crate::openapi::webhook_schemas::WebhookList)),
     security(("bearer" = [])))]
-pub async fn list(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
-    let webhooks = state.passmint.list_webhooks(&who).await?;
+pub async fn list(c: Caller) -> Result<HttpResponse, ApiError> {
+    Query::parse(&c.req, &[])?;
+    let webhooks = c.passmint().list_webhooks(&c.who).await?;
     ok_list(webhooks.iter().map(WebhookObject::from).collect(), false)
 }
 
@@ -95,14 +70,10 @@ pub async fn list(
 /// The secret is not included.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "retrieveWebhook",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The webhook.", body = WebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook.", body = WebhookObject)),
     security(("bearer" = [])))]
-pub async fn retrieve(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let w = state.passmint.get_webhook(&who, &id(&req)).await?;
+pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
+    let w = c.passmint().get_webhook(&c.who, c.id()).await?;
     ok_json(&WebhookObject::from(&w))
 }
 
@@ -114,30 +85,16 @@ pub async fn retrieve(
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "updateWebhook",
     params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdateWebhookRequest, description = "What to change; an empty body changes nothing."),
-    responses((status = 200, description = "The webhook after the update.", body = WebhookObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook after the update.", body = WebhookObject)),
     security(("bearer" = [])))]
-pub async fn update(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    idempotency::run(&req, &state, &who, &body, render(), |finish| async {
-        let input: UpdateWebhookRequest = parse_json(&req, &body)?;
-        let patch = WebhookPatch {
-            url: input.url,
-            events: input.events,
-            description: input.description,
-            enabled: input.enabled,
-        };
-        Ok(state
-            .passmint
-            .update_webhook(&who, &id, patch, finish)
-            .await?)
-    })
-    .await
+pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render(), async |c, input: UpdateWebhookRequest, finish| {
+            c.passmint()
+                .update_webhook(&c.who, c.id(), input.into(), finish)
+                .await
+        })
+        .await
 }
 
 /// Delete a webhook
@@ -146,14 +103,10 @@ pub async fn update(
 /// cannot be undone. Deliveries not yet made are dropped.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "Webhooks", operation_id = "deleteWebhook",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook is deleted.", body = DeletedWebhookObject)),
     security(("bearer" = [])))]
-pub async fn delete(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let deleted = state.passmint.delete_webhook(&who, &id(&req)).await?;
+pub async fn delete(c: Caller) -> Result<HttpResponse, ApiError> {
+    let deleted = c.passmint().delete_webhook(&c.who, c.id()).await?;
     ok_json(&DeletedWebhookObject {
         id: deleted.to_string(),
         deleted: true,
@@ -166,15 +119,11 @@ pub async fn delete(
 /// with the outcome of its last attempt. Unknown query parameters are refused.
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "Webhooks", operation_id = "listWebhookDeliveries",
     params(crate::openapi::params::WebhookIdPath),
-    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The last 100 deliveries, newest first.", body = crate::openapi::webhook_schemas::WebhookDeliveryList)),
     security(("bearer" = [])))]
-pub async fn deliveries(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Query::parse(&req, &[])?;
-    let page = state.passmint.list_deliveries(&who, &id(&req)).await?;
+pub async fn deliveries(c: Caller) -> Result<HttpResponse, ApiError> {
+    Query::parse(&c.req, &[])?;
+    let page = c.passmint().list_deliveries(&c.who, c.id()).await?;
     ok_list(
         page.data.iter().map(WebhookDeliveryObject::from).collect(),
         page.has_more,
@@ -190,28 +139,15 @@ pub async fn deliveries(
 #[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "Webhooks", operation_id = "retryWebhookDelivery",
     params(crate::openapi::params::WebhookDeliveryPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
-    responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The delivery, scheduled now.", body = WebhookDeliveryObject)),
     security(("bearer" = [])))]
-pub async fn retry(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    let delivery_id = req.match_info().query("delivery_id").to_owned();
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_delivery(),
-        |finish| async {
-            parse_json::<EmptyRequest>(&req, &body)?;
-            match state
-                .passmint
-                .retry_delivery(&who, &id, &delivery_id, finish)
+pub async fn retry(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render_delivery(), async |c, _: EmptyRequest, finish| {
+            let delivery_id = c.path("delivery_id");
+            match c
+                .passmint()
+                .retry_delivery(&c.who, c.id(), delivery_id, finish)
                 .await
             {
                 Ok(d) => Ok(d),
@@ -223,9 +159,8 @@ pub async fn retry(
                 ) => Err(ApiError::from(e).param("delivery_id")),
                 Err(e) => Err(e.into()),
             }
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Rotate the secret
@@ -237,29 +172,14 @@ pub async fn retry(
 #[utoipa::path(post, path = "/v1/webhooks/{id}/rotate_secret", tag = "Webhooks", operation_id = "rotateWebhookSecret",
     params(crate::openapi::params::WebhookIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = EmptyRequest, description = "Nothing, or an empty object."),
-    responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject), (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope), (status = 500, body = ErrorEnvelope)),
+    responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
-pub async fn rotate_secret(
-    Authenticated(who): Authenticated,
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.max_body_bytes).await?;
-    let id = id(&req);
-    idempotency::run(
-        &req,
-        &state,
-        &who,
-        &body,
-        render_with_secret(),
-        |finish| async {
-            parse_json::<EmptyRequest>(&req, &body)?;
-            Ok(state
-                .passmint
-                .rotate_webhook_secret(&who, &id, finish)
-                .await?)
-        },
-    )
-    .await
+pub async fn rotate_secret(write: Write) -> Result<HttpResponse, ApiError> {
+    write
+        .json(render_with_secret(), async |c, _: EmptyRequest, finish| {
+            c.passmint()
+                .rotate_webhook_secret(&c.who, c.id(), finish)
+                .await
+        })
+        .await
 }
