@@ -50,7 +50,7 @@ impl TestDatabase {
     pub async fn create_account_with_limit(&self, name: &str, limit: Option<i64>) -> Value {
         match self {
             TestDatabase::Memory(store) => {
-                let pm = passmint_server::cli::passmint_over(store.clone());
+                let pm = passmint_server::compose::passmint_over(store.clone());
                 let (account, test, live) = pm.create_account(name, limit).await.unwrap();
                 serde_json::json!({
                     "account_id": account.id.as_str(),
@@ -71,7 +71,7 @@ impl TestDatabase {
         let files = live_identity();
         match self {
             TestDatabase::Memory(store) => {
-                let pm = passmint_server::cli::passmint_over(store.clone());
+                let pm = passmint_server::compose::passmint_over(store.clone());
                 let creds =
                     passmint_server::pkpass::identity::to_credentials(&files.identity).unwrap();
                 let account = passmint_domain::ids::AccountId::parse(account_id).unwrap();
@@ -115,7 +115,7 @@ impl TestDatabase {
     pub async fn revoke_key(&self, key: &str) {
         match self {
             TestDatabase::Memory(store) => {
-                passmint_server::cli::passmint_over(store.clone())
+                passmint_server::compose::passmint_over(store.clone())
                     .revoke_key(key)
                     .await
                     .unwrap();
@@ -305,8 +305,8 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let bound = match memory {
-                    Some(store) => passmint_server::cli::bind_with_store(&thread_cfg, store),
-                    None => passmint_server::cli::bind(&thread_cfg).await,
+                    Some(store) => passmint_server::compose::bind_with_store(&thread_cfg, store),
+                    None => passmint_server::compose::bind(&thread_cfg).await,
                 };
                 match bound {
                     Ok((server, addrs)) => {
@@ -347,11 +347,11 @@ impl TestServer {
     pub async fn other_process(&self) -> passmint_domain::service::Passmint {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::cli::open_store(self.db.url(), 2)
+            _ => passmint_server::compose::open_store(self.db.url(), 2)
                 .await
                 .unwrap(),
         };
-        passmint_server::cli::passmint_over(store)
+        passmint_server::compose::passmint_over(store)
     }
 
     /// The CA certificate (PEM) of the server's development identity, which signs
@@ -359,7 +359,7 @@ impl TestServer {
     pub async fn dev_ca_pem(&self) -> String {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::cli::open_store(self.db.url(), 1)
+            _ => passmint_server::compose::open_store(self.db.url(), 1)
                 .await
                 .unwrap(),
         };

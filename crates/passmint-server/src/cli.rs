@@ -2,20 +2,12 @@
 //! `keys revoke` (docs/api.md §9). Commands that mint keys print JSON on stdout;
 //! logs go to stderr.
 
-use crate::app;
+pub use crate::compose::CliError;
+use crate::compose::{self, open_store, passmint_over};
 use crate::config::{DbConfig, ServeConfig, database_url};
-use crate::http::metrics::Metrics;
-use crate::state::{AppState, system_parts};
-use actix_web::{HttpServer, web};
 use clap::{Parser, Subcommand};
 use passmint_domain::Mode;
 use passmint_domain::ids::AccountId;
-use passmint_domain::ports::Store;
-use passmint_domain::service::Passmint;
-use passmint_store_postgres::PgStore;
-use passmint_store_sqlite::SqliteStore;
-use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -135,54 +127,6 @@ pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     guard
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error("{0}")]
-    Store(String),
-    #[error("{0}")]
-    Domain(#[from] passmint_domain::DomainError),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Usage(String),
-}
-
-/// Opens and migrates the database a URL names: PostgreSQL for `postgres://` and
-/// `postgresql://`, the embedded SQLite for `sqlite://PATH` (and plain paths).
-pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliError> {
-    let store_err = |e: &dyn std::fmt::Display| CliError::Store(e.to_string());
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        if passmint_store_postgres::create_database_if_missing(url)
-            .await
-            .map_err(|e| store_err(&e))?
-        {
-            tracing::info!(url = %passmint_store_postgres::redact_url(url), "created the database");
-        }
-        let store = PgStore::connect(url, pool)
-            .await
-            .map_err(|e| store_err(&e))?;
-        store.migrate().await.map_err(|e| store_err(&e))?;
-        Ok(Arc::new(store))
-    } else {
-        let store = SqliteStore::open_with_readers(url, pool.clamp(1, 8))
-            .await
-            .map_err(|e| store_err(&e))?;
-        store.migrate().await.map_err(|e| store_err(&e))?;
-        Ok(Arc::new(store))
-    }
-}
-
-/// The use cases over a store, with the system clock and the CSPRNG.
-pub fn passmint_over(store: Arc<dyn Store>) -> Passmint {
-    let (clock, ids) = system_parts();
-    Passmint::new(store, clock, ids)
-}
-
 fn print_json(v: serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
 }
@@ -268,121 +212,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-/// Opens the database, applies migrations, builds the app and binds it; the caller
-/// awaits the returned server. Used by `serve` and by the end-to-end tests.
-pub async fn bind(
-    cfg: &ServeConfig,
-) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
-    let url = database_url(&cfg.database_url);
-    let store = open_store(&url, cfg.db_pool_size).await?;
-    bind_with_store(cfg, store)
-}
-
-/// [`bind`] over a store that is already open (the tests' in-memory fake).
-///
-/// Starts the webhook delivery worker (and the hourly purge of idempotency
-/// records) on the current actix runtime: they stop with it.
-pub fn bind_with_store(
-    cfg: &ServeConfig,
-    store: Arc<dyn Store>,
-) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
-    // Bind first, so that the default public URL names the port really bound
-    // (`PASSMINT_ADDR=127.0.0.1:0` picks a free one).
-    let listener = std::net::TcpListener::bind(&cfg.addr).map_err(|source| CliError::Bind {
-        addr: cfg.addr.clone(),
-        source,
-    })?;
-    let bound = listener.local_addr().map_err(|source| CliError::Bind {
-        addr: cfg.addr.clone(),
-        source,
-    })?;
-    let public_url = match &cfg.public_url {
-        Some(u) => u.trim_end_matches('/').to_owned(),
-        None => format!("http://{bound}"),
-    };
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let push_wake = Arc::new(tokio::sync::Notify::new());
-    let passmint = passmint_over(store)
-        .with_waker(Arc::new(crate::delivery::NotifyWaker(wake.clone())))
-        .with_push_waker(Arc::new(crate::delivery::NotifyWaker(push_wake.clone())));
-    let metrics = Arc::new(Metrics::default());
-    let worker = crate::delivery::Worker::new(
-        passmint.clone(),
-        wake,
-        &cfg.webhooks,
-        public_url.clone(),
-        metrics.clone(),
-    )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    tracing::info!(
-        retry_schedule = %cfg.webhooks.schedule(),
-        timeout_ms = cfg.webhooks.timeout.as_millis() as u64,
-        concurrency = cfg.webhooks.concurrency,
-        allow_private = cfg.webhooks.allow_private,
-        "webhook delivery worker started"
-    );
-    actix_web::rt::spawn(worker.run());
-    let pkpasses = Arc::new(crate::pkpass::Pkpasses::new(
-        passmint.clone(),
-        public_url.clone(),
-    ));
-    let pusher = crate::push::PushWorker::new(
-        passmint.clone(),
-        pkpasses.clone(),
-        push_wake,
-        &cfg.apns,
-        metrics.clone(),
-    )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    tracing::info!(
-        apns_url = %cfg.apns.apns_url,
-        concurrency = cfg.apns.apns_concurrency,
-        "APNs push worker started"
-    );
-    actix_web::rt::spawn(pusher.run());
-    let state = web::Data::new(AppState {
-        passmint: passmint.clone(),
-        public_url: public_url.clone(),
-        max_body_bytes: cfg.max_body_bytes,
-        metrics,
-        key_cache: crate::http::key_cache::KeyCache::new(
-            Duration::from_secs(cfg.key_cache_seconds),
-            100_000,
-        ),
-        pkpasses,
-    });
-    let metrics = web::Data::from(state.metrics.clone());
-    crate::pkpass::warnings::startup_warnings(&public_url, &passmint);
-
-    // Expired idempotency records are purged hourly.
-    let purger = passmint.clone();
-    actix_web::rt::spawn(async move {
-        loop {
-            match purger.purge_expired_idempotent().await {
-                Ok(n) if n > 0 => tracing::info!(purged = n, "expired idempotency records purged"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "idempotency purge failed"),
-            }
-            actix_web::rt::time::sleep(Duration::from_secs(3600)).await;
-        }
-    });
-
-    let workers = cfg
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let server = HttpServer::new(move || app::build(state.clone(), metrics.clone()))
-        .workers(workers)
-        .listen(listener)
-        .map_err(|source| CliError::Bind {
-            addr: cfg.addr.clone(),
-            source,
-        })?;
-    let addrs = server.addrs();
-    Ok((server.run(), addrs))
-}
-
 pub async fn serve(cfg: ServeConfig) -> Result<(), CliError> {
-    let (server, addrs) = bind(&cfg).await?;
+    let (server, addrs) = compose::bind(&cfg).await?;
     for addr in addrs {
         let public_url = cfg
             .public_url

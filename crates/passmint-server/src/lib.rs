@@ -4,12 +4,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod compose;
 pub mod config;
-pub mod delivery;
 pub mod dto;
 pub mod http;
 pub mod openapi;
 pub mod pkpass;
-pub mod push;
 pub mod routes;
 pub mod state;
+pub mod workers;

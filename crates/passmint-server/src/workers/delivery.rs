@@ -34,16 +34,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
-/// Wakes the worker of this process (the domain calls it after a write that
-/// enqueued deliveries).
-pub struct NotifyWaker(pub Arc<Notify>);
-
-impl DeliveryWaker for NotifyWaker {
-    fn wake(&self) {
-        self.0.notify_one();
-    }
-}
-
 /// Why the worker cannot start.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start the webhook worker: {0}")]

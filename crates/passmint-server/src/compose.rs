@@ -1,0 +1,168 @@
+//! The composition root: opens the store a `DATABASE_URL` names, builds the use
+//! cases over it with the system clock and ids, starts the workers (webhook
+//! deliveries, APNs pushes, the idempotency purge) and binds the HTTP app. `serve`
+//! and the end-to-end tests start the server through [`bind`] and
+//! [`bind_with_store`]; nothing else wires parts together.
+
+use crate::app;
+use crate::config::ServeConfig;
+use crate::http::metrics::Metrics;
+use crate::state::{AppState, system_parts};
+use crate::workers::{self, NotifyWaker};
+use actix_web::{HttpServer, web};
+use passmint_domain::ports::Store;
+use passmint_domain::service::Passmint;
+use passmint_store_postgres::PgStore;
+use passmint_store_sqlite::SqliteStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(String),
+    #[error("{0}")]
+    Domain(#[from] passmint_domain::DomainError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Opens and migrates the database a URL names: PostgreSQL for `postgres://` and
+/// `postgresql://`, the embedded SQLite for `sqlite://PATH` (and plain paths).
+pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliError> {
+    let store_err = |e: &dyn std::fmt::Display| CliError::Store(e.to_string());
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if passmint_store_postgres::create_database_if_missing(url)
+            .await
+            .map_err(|e| store_err(&e))?
+        {
+            tracing::info!(url = %passmint_store_postgres::redact_url(url), "created the database");
+        }
+        let store = PgStore::connect(url, pool)
+            .await
+            .map_err(|e| store_err(&e))?;
+        store.migrate().await.map_err(|e| store_err(&e))?;
+        Ok(Arc::new(store))
+    } else {
+        let store = SqliteStore::open_with_readers(url, pool.clamp(1, 8))
+            .await
+            .map_err(|e| store_err(&e))?;
+        store.migrate().await.map_err(|e| store_err(&e))?;
+        Ok(Arc::new(store))
+    }
+}
+
+/// The use cases over a store, with the system clock and the CSPRNG.
+pub fn passmint_over(store: Arc<dyn Store>) -> Passmint {
+    let (clock, ids) = system_parts();
+    Passmint::new(store, clock, ids)
+}
+
+/// Opens the database, applies migrations, builds the app and binds it; the caller
+/// awaits the returned server. Used by `serve` and by the end-to-end tests.
+pub async fn bind(
+    cfg: &ServeConfig,
+) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
+    let url = database_url(&cfg.database_url);
+    let store = open_store(&url, cfg.db_pool_size).await?;
+    bind_with_store(cfg, store)
+}
+
+/// [`bind`] over a store that is already open (the tests' in-memory fake).
+///
+/// Starts the webhook delivery worker (and the hourly purge of idempotency
+/// records) on the current actix runtime: they stop with it.
+pub fn bind_with_store(
+    cfg: &ServeConfig,
+    store: Arc<dyn Store>,
+) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
+    // Bind first, so that the default public URL names the port really bound
+    // (`PASSMINT_ADDR=127.0.0.1:0` picks a free one).
+    let listener = std::net::TcpListener::bind(&cfg.addr).map_err(|source| CliError::Bind {
+        addr: cfg.addr.clone(),
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(|source| CliError::Bind {
+        addr: cfg.addr.clone(),
+        source,
+    })?;
+    let public_url = match &cfg.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => format!("http://{bound}"),
+    };
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let push_wake = Arc::new(tokio::sync::Notify::new());
+    let passmint = passmint_over(store)
+        .with_waker(Arc::new(NotifyWaker(wake.clone())))
+        .with_push_waker(Arc::new(NotifyWaker(push_wake.clone())));
+    let metrics = Arc::new(Metrics::default());
+    let worker = workers::delivery::Worker::new(
+        passmint.clone(),
+        wake,
+        &cfg.webhooks,
+        public_url.clone(),
+        metrics.clone(),
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    tracing::info!(
+        retry_schedule = %cfg.webhooks.schedule(),
+        timeout_ms = cfg.webhooks.timeout.as_millis() as u64,
+        concurrency = cfg.webhooks.concurrency,
+        allow_private = cfg.webhooks.allow_private,
+        "webhook delivery worker started"
+    );
+    actix_web::rt::spawn(worker.run());
+    let pkpasses = Arc::new(crate::pkpass::Pkpasses::new(
+        passmint.clone(),
+        public_url.clone(),
+    ));
+    let pusher = workers::push::PushWorker::new(
+        passmint.clone(),
+        pkpasses.clone(),
+        push_wake,
+        &cfg.apns,
+        metrics.clone(),
+    )
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    tracing::info!(
+        apns_url = %cfg.apns.apns_url,
+        concurrency = cfg.apns.apns_concurrency,
+        "APNs push worker started"
+    );
+    actix_web::rt::spawn(pusher.run());
+    let state = web::Data::new(AppState {
+        passmint: passmint.clone(),
+        public_url: public_url.clone(),
+        max_body_bytes: cfg.max_body_bytes,
+        metrics,
+        key_cache: crate::http::key_cache::KeyCache::new(
+            Duration::from_secs(cfg.key_cache_seconds),
+            100_000,
+        ),
+        pkpasses,
+    });
+    let metrics = web::Data::from(state.metrics.clone());
+    crate::pkpass::warnings::startup_warnings(&public_url, &passmint);
+
+    actix_web::rt::spawn(workers::purge::run(passmint.clone()));
+
+    let workers = cfg
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let server = HttpServer::new(move || app::build(state.clone(), metrics.clone()))
+        .workers(workers)
+        .listen(listener)
+        .map_err(|source| CliError::Bind {
+            addr: cfg.addr.clone(),
+            source,
+        })?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}

@@ -1,0 +1,22 @@
+//! The background work of `passmint serve`, each on the server's runtime and
+//! stopping with it: webhook deliveries ([`delivery`]), APNs pushes ([`push`]) and
+//! the hourly purge of expired idempotency records ([`purge`]). The composition
+//! root (`compose.rs`) starts them.
+
+use passmint_domain::ports::DeliveryWaker;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+pub mod delivery;
+pub mod purge;
+pub mod push;
+
+/// Wakes a worker of this process (the domain calls it after a write that
+/// enqueued deliveries or pushes).
+pub struct NotifyWaker(pub Arc<Notify>);
+
+impl DeliveryWaker for NotifyWaker {
+    fn wake(&self) {
+        self.0.notify_one();
+    }
+}
