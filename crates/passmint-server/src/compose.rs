@@ -5,7 +5,7 @@
 //! [`bind_with_store`]; nothing else wires parts together.
 
 use crate::app;
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, database_url};
 use crate::http::metrics::Metrics;
 use crate::state::{AppState, system_parts};
 use crate::workers::{self, NotifyWaker};

@@ -17,7 +17,7 @@
 //!    at `next_attempt_at`, or `dead` after the last attempt).
 //!
 //! When to look: at once when a write of this process enqueued deliveries (the
-//! domain's [`DeliveryWaker`], a [`Notify`]); when a claim filled every free slot
+//! domain's `DeliveryWaker`, a [`Notify`]); when a claim filled every free slot
 //! (more may be due) as soon as a slot frees; when an attempt failed with a retry
 //! due before the next poll, at that time; otherwise every
 //! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
@@ -26,7 +26,6 @@
 use crate::config::WebhookConfig;
 use crate::dto::WebhookEventObject;
 use crate::http::metrics::Metrics;
-use passmint_domain::ports::DeliveryWaker;
 use passmint_domain::service::Passmint;
 use passmint_domain::webhook::{AttemptResponse, ClaimedDelivery, DeliveryDecision};
 use passmint_webhooks::{Deliverer, DelivererConfig, Next, RetrySchedule, Secret};
