@@ -2,13 +2,13 @@
 
 use crate::PgStore;
 use crate::error::store_error;
-use crate::rows::{ACCOUNT_COLUMNS, API_KEY_COLUMNS, AccountRow, ApiKeyRow};
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel_async::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
+use passmint_store_sql::{ACCOUNT_COLUMNS, API_KEY_COLUMNS};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -45,10 +45,8 @@ impl AccountStore for PgStore {
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
         let mut conn = self.conn().await?;
         Stmt::new(GET_ACCOUNT.as_str(), vec![Bind::Text(id.as_str())])
-            .get_result::<AccountRow>(&mut conn)
+            .one::<Account>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
@@ -77,10 +75,8 @@ impl AccountStore for PgStore {
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
         let mut conn = self.conn().await?;
         Stmt::new(FIND_API_KEY.as_str(), vec![Bind::Text(key_hash)])
-            .get_result::<ApiKeyRow>(&mut conn)
+            .one::<ApiKey>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
@@ -89,9 +85,7 @@ impl AccountStore for PgStore {
             REVOKE_API_KEY.as_str(),
             vec![Bind::Text(key_hash), Bind::Timestamptz(at)],
         )
-        .get_result::<ApiKeyRow>(&mut conn)
+        .one::<ApiKey>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 }

@@ -31,8 +31,8 @@
 use crate::PgStore;
 use crate::error::{TxError, store_error};
 use crate::idempotency::{completion_binds, completion_cte, key_lost};
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow, UpdateOutcome};
+use crate::list::fetch;
+use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{push_jobs_cte, tick};
 use crate::webhooks::fan_out_cte;
@@ -48,6 +48,7 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, event_binds, pass_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -298,43 +299,6 @@ static UPDATE: [LazyLock<String>; 8] = [
     LazyLock::new(|| update_sql(true, true, true)),
 ];
 
-fn json_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("cannot encode JSON: {e}"))
-}
-
-fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind<'_>>> {
-    Ok(vec![
-        Bind::Text(p.id.as_str()),
-        Bind::Text(p.account_id.as_str()),
-        Bind::Text(p.mode.as_str()),
-        Bind::Text(p.template_id.as_str()),
-        Bind::Text(&p.short_id),
-        Bind::Text(&p.serial_number),
-        Bind::Text(&p.auth_token),
-        Bind::NullableText(p.holder_email.as_deref()),
-        Bind::NullableText(p.holder_name.as_deref()),
-        Bind::json(&p.field_values).map_err(json_error)?,
-        Bind::json(&p.metadata).map_err(json_error)?,
-        Bind::NullableTimestamptz(p.voided_at),
-        Bind::Bool(p.created_via_api),
-        Bind::Timestamptz(p.created_at),
-        Bind::Timestamptz(p.updated_at),
-        Bind::BigInt(p.version),
-    ])
-}
-
-fn event_binds(e: &PassEvent) -> StoreResult<[Bind<'_>; 7]> {
-    Ok([
-        Bind::Text(e.id.as_str()),
-        Bind::Text(e.account_id.as_str()),
-        Bind::Text(e.mode.as_str()),
-        Bind::Text(e.pass_id.as_str()),
-        Bind::Text(e.kind.as_str()),
-        Bind::json(&e.metadata).map_err(json_error)?,
-        Bind::Timestamptz(e.created_at),
-    ])
-}
-
 /// The conflict of an update whose expectation no longer holds.
 const CHANGED: &str = "the pass version moved since it was read";
 
@@ -433,10 +397,8 @@ impl PassStore for PgStore {
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
         let mut conn = self.conn().await?;
         Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
-            .get_result::<PassRow>(&mut conn)
+            .one::<Pass>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
@@ -449,10 +411,8 @@ impl PassStore for PgStore {
                 Bind::Text(scope.mode.as_str()),
             ],
         )
-        .get_result::<PassRow>(&mut conn)
+        .one::<Pass>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 
     async fn list_passes(
@@ -469,7 +429,7 @@ impl PassStore for PgStore {
             filters.push(("holder_email", Bind::Text(email)));
         }
         let mut conn = self.conn().await?;
-        List {
+        let list = List {
             table: "passes",
             columns: PASS_COLUMNS,
             scope: vec![
@@ -478,9 +438,8 @@ impl PassStore for PgStore {
             ],
             filters,
             condition: None,
-        }
-        .fetch::<PassRow, Pass>(&mut conn, page)
-        .await
+        };
+        fetch::<Pass>(list, &mut conn, page).await
     }
 
     async fn update_pass(
@@ -531,7 +490,7 @@ impl PassStore for PgStore {
         // An event of a missing pass is a foreign-key violation, mapped to `NotFound`.
         let binds = event_binds(event)?;
         let mut conn = self.conn().await?;
-        let written = Stmt::new(INSERT_EVENT.as_str(), binds.into())
+        let written = Stmt::new(INSERT_EVENT.as_str(), binds)
             .get_result::<Enqueued>(&mut conn)
             .await
             .map_err(store_error)?;
@@ -547,7 +506,7 @@ impl PassStore for PgStore {
         conn.transaction::<u64, TxError, _>(async move |conn| {
             let mut enqueued = 0;
             for b in binds {
-                let written = Stmt::new(INSERT_EVENT.as_str(), b.into())
+                let written = Stmt::new(INSERT_EVENT.as_str(), b)
                     .get_result::<Enqueued>(conn)
                     .await?;
                 enqueued += to_u64(written.enqueued);
@@ -565,7 +524,7 @@ impl PassStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>> {
         let mut conn = self.conn().await?;
-        List {
+        let list = List {
             table: "pass_events",
             columns: EVENT_COLUMNS,
             scope: vec![
@@ -577,8 +536,7 @@ impl PassStore for PgStore {
                 .into_iter()
                 .collect(),
             condition: None,
-        }
-        .fetch::<EventRow, PassEvent>(&mut conn, page)
-        .await
+        };
+        fetch::<PassEvent>(list, &mut conn, page).await
     }
 }

@@ -18,6 +18,7 @@ use diesel::serialize::{IsNull, Output, ToSql};
 use diesel::sql_types::{
     Array, BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
 };
+use passmint_store_sql::SqlBind;
 use std::borrow::Cow;
 use std::io::Write;
 use time::OffsetDateTime;
@@ -64,12 +65,40 @@ pub(crate) enum Bind<'a> {
     BigIntArray(&'a [i64]),
 }
 
-impl<'a> Bind<'a> {
-    /// A JSON document, serialised once here and sent as `jsonb`.
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        Ok(Bind::Jsonb(JsonText(serde_json::to_string(value)?)))
+/// PostgreSQL's side of the shared builders' binds: timestamps as `timestamptz`,
+/// JSON as `jsonb`.
+impl<'a> SqlBind<'a> for Bind<'a> {
+    fn text(s: &'a str) -> Self {
+        Bind::Text(s)
     }
 
+    fn opt_text(s: Option<&'a str>) -> Self {
+        Bind::NullableText(s)
+    }
+
+    fn big_int(n: i64) -> Self {
+        Bind::BigInt(n)
+    }
+
+    fn bool(b: bool) -> Self {
+        Bind::Bool(b)
+    }
+
+    fn time(t: OffsetDateTime) -> Self {
+        Bind::Timestamptz(t)
+    }
+
+    fn opt_time(t: Option<OffsetDateTime>) -> Self {
+        Bind::NullableTimestamptz(t)
+    }
+
+    /// Serialised once here and sent as `jsonb`.
+    fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Jsonb(JsonText(serde_json::to_string(value)?)))
+    }
+}
+
+impl<'a> Bind<'a> {
     fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
         match self {
             Bind::Text(v) => out.push_bind_param::<Text, str>(v),

@@ -12,8 +12,8 @@
 use crate::PgStore;
 use crate::error::{TxError, store_error};
 use crate::idempotency::{completion_binds, completion_cte, key_lost};
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, TEMPLATE_COLUMNS, TemplateRow, UpdateOutcome};
+use crate::list::fetch;
+use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{push_jobs_cte, tick};
 use crate::webhooks::fan_out_each_cte;
@@ -27,18 +27,18 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
+use passmint_store_sql::{EVENT_COLUMNS, List, SqlBind, TEMPLATE_COLUMNS, template_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
-const INSERT_COLUMNS: &str =
-    "id, account_id, name, kind, apple_style, design, archived, created_at, updated_at";
 const INSERT_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9";
 
-static INSERT: LazyLock<String> =
-    LazyLock::new(|| format!("INSERT INTO templates ({INSERT_COLUMNS}) VALUES ({INSERT_VALUES})"));
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ({INSERT_VALUES})")
+});
 static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH {} INSERT INTO templates ({INSERT_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
+        "WITH {} INSERT INTO templates ({TEMPLATE_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
         completion_cte(10)
     )
 });
@@ -98,20 +98,6 @@ struct Enqueued {
     enqueued: i64,
 }
 
-fn template_binds(t: &Template) -> StoreResult<Vec<Bind<'_>>> {
-    Ok(vec![
-        Bind::Text(t.id.as_str()),
-        Bind::Text(t.account_id.as_str()),
-        Bind::Text(&t.name),
-        Bind::Text(t.kind.as_str()),
-        Bind::Text(t.apple_style.as_str()),
-        Bind::json(&t.design).map_err(|e| StoreError::Backend(format!("design: {e}")))?,
-        Bind::Bool(t.archived),
-        Bind::Timestamptz(t.created_at),
-        Bind::Timestamptz(t.updated_at),
-    ])
-}
-
 /// The conflict of an update whose expectation no longer holds.
 const CHANGED: &str = "the template changed since it was read";
 
@@ -147,10 +133,8 @@ impl TemplateStore for PgStore {
             GET.as_str(),
             vec![Bind::Text(id.as_str()), Bind::Text(account.as_str())],
         )
-        .get_result::<TemplateRow>(&mut conn)
+        .one::<Template>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 
     async fn list_templates(
@@ -159,15 +143,14 @@ impl TemplateStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Template>> {
         let mut conn = self.conn().await?;
-        List {
+        let list = List {
             table: "templates",
             columns: TEMPLATE_COLUMNS,
             scope: vec![("account_id", Bind::Text(account.as_str()))],
             filters: Vec::new(),
             condition: Some("NOT archived"),
-        }
-        .fetch::<TemplateRow, Template>(&mut conn, page)
-        .await
+        };
+        fetch::<Template>(list, &mut conn, page).await
     }
 
     async fn update_template(

@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, PASS_COLUMNS, TEMPLATE_COLUMNS};
 use crate::sql::{Bind, Stmt};
 use crate::{PgStore, testing};
 use diesel::QueryableByName;
@@ -22,6 +20,7 @@ use passmint_domain::ports::{
 };
 use passmint_domain::wallet::{RegisterOutcome, Registration, TemplateCascade};
 use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
+use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, TEMPLATE_COLUMNS};
 use passmint_testkit::fixtures;
 use serde_json::Value;
 use std::future::Future;
@@ -648,8 +647,8 @@ async fn a_page_5000_rows_deep_reads_only_its_rows() {
                 cursor: Cursor::Before((*cursor).clone()),
             },
         ] {
-            let plan: Plan = list
-                .statement(&page)
+            let (sql, binds) = list.statement(&page);
+            let plan: Plan = Stmt::new(sql, binds)
                 .explain_analyze()
                 .get_result(&mut conn)
                 .await

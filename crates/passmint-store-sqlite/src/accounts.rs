@@ -2,13 +2,13 @@
 
 use crate::SqliteStore;
 use crate::error::store_error;
-use crate::rows::{ACCOUNT_COLUMNS, API_KEY_COLUMNS, AccountRow, ApiKeyRow};
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
+use passmint_store_sql::{ACCOUNT_COLUMNS, API_KEY_COLUMNS};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -46,12 +46,7 @@ impl AccountStore for SqliteStore {
 
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
         let stmt = Stmt::new(GET_ACCOUNT.as_str(), vec![Bind::text(id.as_str())]);
-        self.read(move |conn| {
-            stmt.get_result::<AccountRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Account>(conn)).await
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
@@ -74,12 +69,7 @@ impl AccountStore for SqliteStore {
 
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
         let stmt = Stmt::new(FIND_API_KEY.as_str(), vec![Bind::text(key_hash)]);
-        self.read(move |conn| {
-            stmt.get_result::<ApiKeyRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<ApiKey>(conn)).await
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
@@ -87,11 +77,6 @@ impl AccountStore for SqliteStore {
             REVOKE_API_KEY.as_str(),
             vec![Bind::text(key_hash), Bind::time(at)],
         );
-        self.write(move |conn| {
-            stmt.get_result::<ApiKeyRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.write(move |conn| stmt.one::<ApiKey>(conn)).await
     }
 }

@@ -22,11 +22,10 @@
 //! push jobs after its event ([`crate::wallet`]).
 
 use crate::SqliteStore;
-use crate::error::{json_error, store_error};
+use crate::error::store_error;
 use crate::events::insert_event;
 use crate::idempotency::{claim_completed, complete, completion};
-use crate::list::{List, exists};
-use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
+use crate::list::{exists, fetch};
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{enqueue_pushes, next_tag};
 use crate::webhooks::fan_out;
@@ -40,6 +39,7 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, pass_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -67,28 +67,6 @@ const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_
      metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
      updated_at = $15, version = $16, wallet_tag = coalesce($18, wallet_tag) \
      WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
-
-/// `$1..$16`, in [`PASS_COLUMNS`] order.
-fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
-    Ok(vec![
-        Bind::text(p.id.as_str()),
-        Bind::text(p.account_id.as_str()),
-        Bind::text(p.mode.as_str()),
-        Bind::text(p.template_id.as_str()),
-        Bind::text(&p.short_id),
-        Bind::text(&p.serial_number),
-        Bind::text(&p.auth_token),
-        Bind::nullable_text(p.holder_email.as_deref()),
-        Bind::nullable_text(p.holder_name.as_deref()),
-        Bind::json(&p.field_values).map_err(json_error)?,
-        Bind::json(&p.metadata).map_err(json_error)?,
-        Bind::nullable_time(p.voided_at),
-        Bind::Bool(p.created_via_api),
-        Bind::time(p.created_at),
-        Bind::time(p.updated_at),
-        Bind::BigInt(p.version),
-    ])
-}
 
 fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {
     vec![
@@ -185,22 +163,12 @@ impl PassStore for SqliteStore {
                 Bind::text(scope.mode.as_str()),
             ],
         );
-        self.read(move |conn| {
-            stmt.get_result::<PassRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
         let stmt = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::text(short_id)]);
-        self.read(move |conn| {
-            stmt.get_result::<PassRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
     async fn list_passes(
@@ -224,7 +192,7 @@ impl PassStore for SqliteStore {
             condition: None,
         };
         let page = page.clone();
-        self.read(move |conn| list.fetch::<PassRow, Pass>(conn, &page))
+        self.read(move |conn| fetch::<Pass>(list, conn, &page))
             .await
     }
 
@@ -319,7 +287,7 @@ impl PassStore for SqliteStore {
             condition: None,
         };
         let page = page.clone();
-        self.read(move |conn| list.fetch::<EventRow, PassEvent>(conn, &page))
+        self.read(move |conn| fetch::<PassEvent>(list, conn, &page))
             .await
     }
 }

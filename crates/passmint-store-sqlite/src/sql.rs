@@ -15,6 +15,7 @@ use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
+use passmint_store_sql::SqlBind;
 use std::borrow::Cow;
 use time::OffsetDateTime;
 
@@ -61,6 +62,39 @@ pub(crate) enum Bind {
     Blob(Vec<u8>),
 }
 
+/// SQLite's side of the shared builders' binds: owned values, timestamps as the
+/// integer microseconds the schema stores, JSON as text.
+impl<'a> SqlBind<'a> for Bind {
+    fn text(s: &'a str) -> Self {
+        Bind::text(s)
+    }
+
+    fn opt_text(s: Option<&'a str>) -> Self {
+        Bind::nullable_text(s)
+    }
+
+    fn big_int(n: i64) -> Self {
+        Bind::BigInt(n)
+    }
+
+    fn bool(b: bool) -> Self {
+        Bind::Bool(b)
+    }
+
+    fn time(t: OffsetDateTime) -> Self {
+        Bind::time(t)
+    }
+
+    fn opt_time(t: Option<OffsetDateTime>) -> Self {
+        Bind::nullable_time(t)
+    }
+
+    /// Serialised here and stored as TEXT.
+    fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Text(serde_json::to_string(value)?))
+    }
+}
+
 impl Bind {
     pub(crate) fn text(s: &str) -> Self {
         Bind::Text(s.to_owned())
@@ -77,11 +111,6 @@ impl Bind {
 
     pub(crate) fn nullable_time(t: Option<OffsetDateTime>) -> Self {
         Bind::NullableBigInt(t.map(micros))
-    }
-
-    /// A JSON document, serialised here and stored as TEXT.
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        Ok(Bind::Text(serde_json::to_string(value)?))
     }
 
     fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {

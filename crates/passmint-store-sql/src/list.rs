@@ -1,0 +1,89 @@
+//! Keyset pagination over `seq`, newest first.
+//!
+//! A page is one statement: the scope's index is read from the cursor's `seq`
+//! (looked up by id in a subquery) for `limit + 1` rows, so a page 5,000 pages
+//! deep costs what the first does. Only an empty cursor page needs a second
+//! statement, [`exists`], to tell "nothing beyond the cursor" from "no such
+//! cursor" (`NotFound`). Both are SQL text with `$n` placeholders and their binds.
+
+use crate::dialect::SqlBind;
+use passmint_domain::page::{Cursor, PageRequest};
+use std::fmt::Write;
+
+/// What a list reads.
+pub struct List<B> {
+    pub table: &'static str,
+    pub columns: &'static str,
+    /// `column = value` conditions that a cursor must satisfy too (the owner).
+    pub scope: Vec<(&'static str, B)>,
+    /// `column = value` conditions on the listed rows only.
+    pub filters: Vec<(&'static str, B)>,
+    /// A constant condition on the listed rows only (matching a partial index).
+    pub condition: Option<&'static str>,
+}
+
+impl<B: Clone> List<B> {
+    /// The page's statement: `limit + 1` rows in the direction of travel. The
+    /// cursor's subquery reuses the scope's placeholders.
+    pub fn statement<'a>(&self, page: &'a PageRequest) -> (String, Vec<B>)
+    where
+        B: SqlBind<'a>,
+    {
+        let mut binds = Vec::with_capacity(self.scope.len() + self.filters.len() + 2);
+        let mut scope_sql = String::new();
+        for (column, value) in &self.scope {
+            binds.push(value.clone());
+            if binds.len() > 1 {
+                scope_sql.push_str(" AND ");
+            }
+            let _ = write!(scope_sql, "{column} = ${}", binds.len());
+        }
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE {scope_sql}",
+            self.columns, self.table
+        );
+        for (column, value) in &self.filters {
+            binds.push(value.clone());
+            let _ = write!(sql, " AND {column} = ${}", binds.len());
+        }
+        if let Some(condition) = self.condition {
+            let _ = write!(sql, " AND {condition}");
+        }
+        let seek = match &page.cursor {
+            Cursor::First => None,
+            Cursor::After(id) => Some((id, "<", "DESC")),
+            Cursor::Before(id) => Some((id, ">", "ASC")),
+        };
+        let mut order = "DESC";
+        if let Some((id, op, direction)) = seek {
+            binds.push(B::text(id));
+            let _ = write!(
+                sql,
+                " AND seq {op} (SELECT seq FROM {} WHERE id = ${} AND {scope_sql})",
+                self.table,
+                binds.len()
+            );
+            order = direction;
+        }
+        binds.push(B::big_int(i64::from(page.limit) + 1));
+        let _ = write!(sql, " ORDER BY seq {order} LIMIT ${}", binds.len());
+        (sql, binds)
+    }
+}
+
+/// Whether `id` names a row of `table` within the scope (`column = value` pairs),
+/// as `SELECT EXISTS (…) AS found`.
+pub fn exists<'a, B: SqlBind<'a>>(
+    table: &str,
+    id: &'a str,
+    scope: Vec<(&'static str, B)>,
+) -> (String, Vec<B>) {
+    let mut sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1");
+    let mut binds = vec![B::text(id)];
+    for (column, value) in scope {
+        binds.push(value);
+        let _ = write!(sql, " AND {column} = ${}", binds.len());
+    }
+    sql.push_str(") AS found");
+    (sql, binds)
+}
