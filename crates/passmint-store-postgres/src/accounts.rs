@@ -8,27 +8,17 @@ use diesel_async::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
-use passmint_store_sql::{ACCOUNT_COLUMNS, API_KEY_COLUMNS};
-use std::sync::LazyLock;
+use passmint_store_sql::statements::{
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+};
 use time::OffsetDateTime;
-
-static GET_ACCOUNT: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
-static FIND_API_KEY: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
-static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
-         RETURNING {API_KEY_COLUMNS}"
-    )
-});
 
 #[async_trait]
 impl AccountStore for PgStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)",
+            INSERT_ACCOUNT,
             vec![
                 Bind::Text(account.id.as_str()),
                 Bind::Text(&account.name),
@@ -53,9 +43,7 @@ impl AccountStore for PgStore {
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
         Stmt::new(
-            "INSERT INTO api_keys \
-             (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            INSERT_API_KEY,
             vec![
                 Bind::Text(key.id.as_str()),
                 Bind::Text(key.account_id.as_str()),

@@ -48,6 +48,7 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
 use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, event_binds, pass_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -218,8 +219,6 @@ impl PassUpdated {
 fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
-static FIND_BY_SHORT_ID: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit: `counted` is 1 when there was
 /// room (the row stays locked until the transaction ends, so concurrent issuers
 /// queue), `found` whether the account exists.
@@ -236,10 +235,6 @@ struct Counted {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     found: bool,
 }
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
-});
 
 /// `updated`, `completed`, `found`, `enqueued`. `$1..$16` are the pass, `$17` the
 /// expected version, then the event's 7 values if any, then the completion's 6 if
@@ -404,7 +399,7 @@ impl PassStore for PgStore {
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            GET.as_str(),
+            GET_PASS.as_str(),
             vec![
                 Bind::Text(id.as_str()),
                 Bind::Text(scope.account_id.as_str()),

@@ -9,40 +9,9 @@ use diesel_async::RunQueryDsl;
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{SigningStore, StoreResult};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
-use passmint_store_sql::{EXPIRY_COLUMNS, SIGNING_COLUMNS, signing_binds};
-use std::sync::LazyLock;
+use passmint_store_sql::signing_binds;
+use passmint_store_sql::statements::{EXPIRING, GET_DEV, GET_SIGNING, INSERT_DEV, SET_SIGNING};
 use time::OffsetDateTime;
-
-static SET: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "INSERT INTO signing_identities (account_id, {SIGNING_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (account_id) DO UPDATE SET \
-         pass_type_identifier = EXCLUDED.pass_type_identifier, \
-         team_identifier = EXCLUDED.team_identifier, \
-         certificate_pem = EXCLUDED.certificate_pem, \
-         private_key_pem = EXCLUDED.private_key_pem, wwdr_pem = EXCLUDED.wwdr_pem, \
-         not_after = EXCLUDED.not_after, updated_at = EXCLUDED.updated_at"
-    )
-});
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {SIGNING_COLUMNS} FROM signing_identities WHERE account_id = $1")
-});
-static GET_DEV: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {SIGNING_COLUMNS} FROM dev_identity WHERE id = 1"));
-static INSERT_DEV: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "INSERT INTO dev_identity (id, {SIGNING_COLUMNS}) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO NOTHING"
-    )
-});
-
-static EXPIRING: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {EXPIRY_COLUMNS} FROM signing_identities WHERE not_after < $1 \
-         ORDER BY not_after, account_id"
-    )
-});
 
 #[async_trait]
 impl SigningStore for PgStore {
@@ -55,7 +24,7 @@ impl SigningStore for PgStore {
         all.extend(signing_binds(identity));
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
-        Stmt::new(SET.as_str(), all)
+        Stmt::new(SET_SIGNING.as_str(), all)
             .execute(&mut conn)
             .await
             .map_err(store_error)?;
@@ -64,7 +33,7 @@ impl SigningStore for PgStore {
 
     async fn get_signing_identity(&self, account: &AccountId) -> StoreResult<SigningCredentials> {
         let mut conn = self.conn().await?;
-        Stmt::new(GET.as_str(), vec![Bind::Text(account.as_str())])
+        Stmt::new(GET_SIGNING.as_str(), vec![Bind::Text(account.as_str())])
             .one::<SigningCredentials>(&mut conn)
             .await
     }

@@ -27,6 +27,7 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
+use passmint_store_sql::statements::GET_TEMPLATE;
 use passmint_store_sql::{EVENT_COLUMNS, List, SqlBind, TEMPLATE_COLUMNS, template_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -41,10 +42,6 @@ static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
         "WITH {} INSERT INTO templates ({TEMPLATE_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
         completion_cte(10)
     )
-});
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
 });
 
 /// `updated`, `completed`, `found`; `$1..$9` are the template and `$10` the expected
@@ -130,7 +127,7 @@ impl TemplateStore for PgStore {
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            GET.as_str(),
+            GET_TEMPLATE.as_str(),
             vec![Bind::Text(id.as_str()), Bind::Text(account.as_str())],
         )
         .one::<Template>(&mut conn)

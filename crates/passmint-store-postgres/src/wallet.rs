@@ -41,9 +41,8 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
-use passmint_store_sql::{
-    EVENT_COLUMNS, PASS_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, event_binds,
-};
+use passmint_store_sql::statements::FIND_BY_SERIAL;
+use passmint_store_sql::{EVENT_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, event_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -76,9 +75,6 @@ pub(crate) fn push_jobs_cte(pass: &str, at: &str) -> String {
          FROM {pass} JOIN device_registrations r ON r.pass_id = {pass}.id)"
     )
 }
-
-static FIND_BY_SERIAL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
 
 /// `$1..$7` the registration, `$8..$14` its event: `created` (0 when the pair
 /// existed, and then nothing was written) and `enqueued`.

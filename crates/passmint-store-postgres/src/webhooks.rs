@@ -31,9 +31,10 @@ use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
-use passmint_store_sql::{
-    Claimed, DELIVERY_COLUMNS, WEBHOOK_COLUMNS, claim_select, scope_binds, webhook_binds,
+use passmint_store_sql::statements::{
+    DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
 };
+use passmint_store_sql::{Claimed, WEBHOOK_COLUMNS, claim_select, scope_binds, webhook_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -77,17 +78,6 @@ static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
         completion_cte(13)
     )
 });
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3"
-    )
-});
-static LIST: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1 AND mode = $2 \
-         ORDER BY seq DESC"
-    )
-});
 
 /// `updated`, `completed`, `found`; `$1..$12` are the webhook, `$13` the expected
 /// `updated_at`, then the completion's 6 values if any.
@@ -113,24 +103,8 @@ fn update_sql(completing: bool) -> String {
 static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
 static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 
-const DELETE: &str = "DELETE FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3";
-
-static LIST_DELIVERIES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-         WHERE webhook_id = $1 AND account_id = $2 AND mode = $3 ORDER BY seq DESC LIMIT $4"
-    )
-});
 const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
      WHERE id = $1 AND account_id = $2 AND mode = $3) AS found";
-
-static RETRY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE webhook_deliveries SET next_attempt_at = $5, due_at = $5, lease_token = NULL \
-         WHERE id = $1 AND webhook_id = $2 AND account_id = $3 AND mode = $4 \
-         RETURNING {DELIVERY_COLUMNS}"
-    )
-});
 
 /// `$1` now, `$2` the limit, `$3` the token, `$4` the lease's end.
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
@@ -191,14 +165,14 @@ impl WebhookStore for PgStore {
         let mut binds = vec![Bind::Text(id.as_str())];
         binds.extend(scope_binds(scope));
         let mut conn = self.conn().await?;
-        Stmt::new(GET.as_str(), binds)
+        Stmt::new(GET_WEBHOOK.as_str(), binds)
             .one::<Webhook>(&mut conn)
             .await
     }
 
     async fn list_webhooks(&self, scope: &Scope) -> StoreResult<Vec<Webhook>> {
         let mut conn = self.conn().await?;
-        Stmt::new(LIST.as_str(), scope_binds(scope))
+        Stmt::new(LIST_WEBHOOKS.as_str(), scope_binds(scope))
             .all::<Webhook>(&mut conn)
             .await
     }
@@ -235,7 +209,7 @@ impl WebhookStore for PgStore {
         binds.extend(scope_binds(scope));
         let mut conn = self.conn().await?;
         // The deliveries go with it (ON DELETE CASCADE), in this statement.
-        let deleted = Stmt::new(DELETE, binds)
+        let deleted = Stmt::new(DELETE_WEBHOOK, binds)
             .execute(&mut conn)
             .await
             .map_err(store_error)?;
@@ -283,7 +257,7 @@ impl WebhookStore for PgStore {
         binds.extend(scope_binds(scope));
         binds.push(Bind::Timestamptz(at));
         let mut conn = self.conn().await?;
-        Stmt::new(RETRY.as_str(), binds)
+        Stmt::new(RETRY_DELIVERY.as_str(), binds)
             .one::<WebhookDelivery>(&mut conn)
             .await
     }

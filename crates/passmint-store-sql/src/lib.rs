@@ -3,7 +3,9 @@
 mod binds;
 mod dialect;
 mod list;
+pub mod placeholders;
 mod rows;
+pub mod statements;
 mod webhooks;
 
 pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};

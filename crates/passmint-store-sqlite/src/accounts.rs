@@ -8,25 +8,10 @@ use diesel::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
-use passmint_store_sql::{ACCOUNT_COLUMNS, API_KEY_COLUMNS};
-use std::sync::LazyLock;
+use passmint_store_sql::statements::{
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+};
 use time::OffsetDateTime;
-
-const INSERT_ACCOUNT: &str =
-    "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)";
-const INSERT_API_KEY: &str = "INSERT INTO api_keys \
-     (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
-static GET_ACCOUNT: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
-static FIND_API_KEY: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
-static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
-         RETURNING {API_KEY_COLUMNS}"
-    )
-});
 
 #[async_trait]
 impl AccountStore for SqliteStore {

@@ -39,6 +39,7 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
 use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, pass_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -49,16 +50,10 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )
 });
-static FIND_BY_SHORT_ID: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit (one row changed when there was
 /// room).
 const COUNT_LIVE: &str = "UPDATE accounts SET live_pass_count = live_pass_count + 1 \
      WHERE id = $1 AND (live_pass_limit IS NULL OR live_pass_count < live_pass_limit)";
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
-});
 
 /// `$1..$16` are the pass, `$17` the expected version, `$18` the new wallet tag
 /// (NULL keeps the tag).
@@ -156,7 +151,7 @@ impl PassStore for SqliteStore {
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
         let stmt = Stmt::new(
-            GET.as_str(),
+            GET_PASS.as_str(),
             vec![
                 Bind::text(id.as_str()),
                 Bind::text(scope.account_id.as_str()),

@@ -16,6 +16,7 @@ use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 use passmint_store_sql::SqlBind;
+use passmint_store_sql::placeholders::{Piece, bind_at, pieces};
 use std::borrow::Cow;
 use time::OffsetDateTime;
 
@@ -140,25 +141,14 @@ pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime, time::error::Co
 
 impl QueryFragment<Sqlite> for Stmt {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        let mut rest: &str = &self.sql;
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            let after = &rest[at + 1..];
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            let bind = after[..digits]
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|i| self.binds.get(i))
-                .ok_or_else(|| {
-                    DieselError::QueryBuilderError(
-                        format!("placeholder ${} has no bind", &after[..digits]).into(),
-                    )
-                })?;
-            bind.push(&mut out)?;
-            rest = &after[digits..];
+        for piece in pieces(&self.sql) {
+            match piece {
+                Piece::Sql(text) => out.push_sql(text),
+                Piece::Placeholder(digits) => bind_at(&self.binds, digits)
+                    .map_err(|e| DieselError::QueryBuilderError(e.into()))?
+                    .push(&mut out)?,
+            }
         }
-        out.push_sql(rest);
         Ok(())
     }
 }

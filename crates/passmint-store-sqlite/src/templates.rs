@@ -27,6 +27,7 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
+use passmint_store_sql::statements::GET_TEMPLATE;
 use passmint_store_sql::{List, PASS_COLUMNS, TEMPLATE_COLUMNS, template_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -35,10 +36,6 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
-});
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
 });
 
 /// `$1..$9` are the template and `$10` the expected `updated_at`.
@@ -131,7 +128,7 @@ impl TemplateStore for SqliteStore {
 
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
         let stmt = Stmt::new(
-            GET.as_str(),
+            GET_TEMPLATE.as_str(),
             vec![Bind::text(id.as_str()), Bind::text(account.as_str())],
         );
         self.read(move |conn| stmt.one::<Template>(conn)).await

@@ -32,7 +32,8 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
-use passmint_store_sql::{PASS_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, SqlBind};
+use passmint_store_sql::statements::FIND_BY_SERIAL;
+use passmint_store_sql::{PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, SqlBind};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -49,9 +50,6 @@ const ENQUEUE: &str = "INSERT INTO push_jobs (account_id, mode, pass_id, device_
      push_token, pass_type_id, next_attempt_at, created_at) \
      SELECT account_id, mode, pass_id, device_library_id, push_token, pass_type_id, $2, $2 \
      FROM device_registrations WHERE pass_id = $1";
-
-static FIND_BY_SERIAL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
 
 /// `$1` device, `$2` pass, `$3` pass type, `$4` push token, `$5` now. The account
 /// and mode are the pass's; no row when the pass is missing or the pair exists.

@@ -34,9 +34,12 @@ use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
+use passmint_store_sql::statements::{
+    DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
+};
 use passmint_store_sql::{
-    Claimed, DELIVERY_COLUMNS, PASS_COLUMNS, PassSnapshot, SqlBind, WEBHOOK_COLUMNS, claim_select,
-    scope_binds, webhook_binds,
+    Claimed, PASS_COLUMNS, PassSnapshot, SqlBind, WEBHOOK_COLUMNS, claim_select, scope_binds,
+    webhook_binds,
 };
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -118,39 +121,14 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
 });
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3"
-    )
-});
-static LIST: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1 AND mode = $2 \
-         ORDER BY seq DESC"
-    )
-});
 /// `$1..$12` are the webhook and `$13` the expected `updated_at`.
 const UPDATE: &str = "UPDATE webhooks SET url = $4, events = $5, description = $6, \
      enabled = $7, secret = $8, previous_secret = $9, previous_secret_expires_at = $10, \
      created_at = $11, updated_at = $12 \
      WHERE id = $1 AND account_id = $2 AND mode = $3 AND updated_at = $13";
-const DELETE: &str = "DELETE FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3";
 
 // ----- deliveries ---------------------------------------------------------------
 
-static LIST_DELIVERIES: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
-         WHERE webhook_id = $1 AND account_id = $2 AND mode = $3 ORDER BY seq DESC LIMIT $4"
-    )
-});
-static RETRY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE webhook_deliveries SET next_attempt_at = $5, due_at = $5, lease_token = NULL \
-         WHERE id = $1 AND webhook_id = $2 AND account_id = $3 AND mode = $4 \
-         RETURNING {DELIVERY_COLUMNS}"
-    )
-});
 /// The due deliveries, longest due first: `$1` now, `$2` the limit.
 const DUE: &str = "SELECT d.id FROM webhook_deliveries d \
      WHERE d.due_at <= $1 \
@@ -202,12 +180,12 @@ impl WebhookStore for SqliteStore {
     async fn get_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<Webhook> {
         let mut binds = vec![Bind::text(id.as_str())];
         binds.extend(scope_binds(scope));
-        let stmt = Stmt::new(GET.as_str(), binds);
+        let stmt = Stmt::new(GET_WEBHOOK.as_str(), binds);
         self.read(move |conn| stmt.one::<Webhook>(conn)).await
     }
 
     async fn list_webhooks(&self, scope: &Scope) -> StoreResult<Vec<Webhook>> {
-        let stmt = Stmt::new(LIST.as_str(), scope_binds(scope));
+        let stmt = Stmt::new(LIST_WEBHOOKS.as_str(), scope_binds(scope));
         self.read(move |conn| stmt.all::<Webhook>(conn)).await
     }
 
@@ -245,7 +223,7 @@ impl WebhookStore for SqliteStore {
     async fn delete_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<()> {
         let mut binds = vec![Bind::text(id.as_str())];
         binds.extend(scope_binds(scope));
-        let delete = Stmt::new(DELETE, binds);
+        let delete = Stmt::new(DELETE_WEBHOOK, binds);
         // The deliveries go with it (ON DELETE CASCADE), in this statement.
         self.write(
             move |conn| match delete.execute(conn).map_err(store_error)? {
@@ -293,7 +271,7 @@ impl WebhookStore for SqliteStore {
         let mut binds = vec![Bind::text(delivery.as_str()), Bind::text(webhook.as_str())];
         binds.extend(scope_binds(scope));
         binds.push(Bind::time(at));
-        let stmt = Stmt::new(RETRY.as_str(), binds);
+        let stmt = Stmt::new(RETRY_DELIVERY.as_str(), binds);
         self.write(move |conn| stmt.one::<WebhookDelivery>(conn))
             .await
     }
@@ -369,7 +347,7 @@ pub(crate) fn indexed_statements() -> Vec<(&'static str, Stmt)> {
         ),
         (
             "webhooks_scope_idx",
-            Stmt::new(LIST.as_str(), vec![text(), text()]),
+            Stmt::new(LIST_WEBHOOKS.as_str(), vec![text(), text()]),
         ),
         (
             "webhook_deliveries_log_idx",
