@@ -49,7 +49,9 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
-use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, event_binds, pass_binds};
+use passmint_store_sql::{
+    EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
+};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -416,25 +418,8 @@ impl PassStore for PgStore {
         filter: &PassFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Pass>> {
-        let mut filters = Vec::new();
-        if let Some(t) = &filter.template_id {
-            filters.push(("template_id", Bind::Text(t.as_str())));
-        }
-        if let Some(email) = &filter.holder_email {
-            filters.push(("holder_email", Bind::Text(email)));
-        }
         let mut conn = self.conn().await?;
-        let list = List {
-            table: "passes",
-            columns: PASS_COLUMNS,
-            scope: vec![
-                ("account_id", Bind::Text(scope.account_id.as_str())),
-                ("mode", Bind::Text(scope.mode.as_str())),
-            ],
-            filters,
-            condition: None,
-        };
-        fetch::<Pass>(list, &mut conn, page).await
+        fetch::<Pass>(pass_list(scope, filter), &mut conn, page).await
     }
 
     async fn update_pass(
@@ -519,19 +504,7 @@ impl PassStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>> {
         let mut conn = self.conn().await?;
-        let list = List {
-            table: "pass_events",
-            columns: EVENT_COLUMNS,
-            scope: vec![
-                ("account_id", Bind::Text(scope.account_id.as_str())),
-                ("mode", Bind::Text(scope.mode.as_str())),
-            ],
-            filters: pass
-                .map(|p| ("pass_id", Bind::Text(p.as_str())))
-                .into_iter()
-                .collect(),
-            condition: None,
-        };
+        let list = event_list(scope, pass);
         fetch::<PassEvent>(list, &mut conn, page).await
     }
 }

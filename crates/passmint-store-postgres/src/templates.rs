@@ -28,7 +28,7 @@ use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
 use passmint_store_sql::statements::GET_TEMPLATE;
-use passmint_store_sql::{EVENT_COLUMNS, List, SqlBind, TEMPLATE_COLUMNS, template_binds};
+use passmint_store_sql::{EVENT_COLUMNS, SqlBind, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -140,13 +140,7 @@ impl TemplateStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Template>> {
         let mut conn = self.conn().await?;
-        let list = List {
-            table: "templates",
-            columns: TEMPLATE_COLUMNS,
-            scope: vec![("account_id", Bind::Text(account.as_str()))],
-            filters: Vec::new(),
-            condition: Some("NOT archived"),
-        };
+        let list = template_list(account, "NOT archived");
         fetch::<Template>(list, &mut conn, page).await
     }
 

@@ -10,7 +10,7 @@ mod webhooks;
 
 pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};
 pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
-pub use list::{List, exists};
+pub use list::{List, event_list, exists, pass_list, template_list};
 pub use rows::{
     ACCOUNT_COLUMNS, API_KEY_COLUMNS, Decode, EVENT_COLUMNS, EXPIRY_COLUMNS, PASS_COLUMNS,
     PUSH_JOB_COLUMNS, PassSnapshot, REGISTRATION_COLUMNS, SIGNING_COLUMNS, SnapshotTime,

@@ -7,7 +7,11 @@
 //! cursor" (`NotFound`). Both are SQL text with `$n` placeholders and their binds.
 
 use crate::dialect::SqlBind;
+use crate::rows::{EVENT_COLUMNS, PASS_COLUMNS, TEMPLATE_COLUMNS};
+use passmint_domain::ids::{AccountId, PassId};
+use passmint_domain::mode::Scope;
 use passmint_domain::page::{Cursor, PageRequest};
+use passmint_domain::pass::PassFilter;
 use std::fmt::Write;
 
 /// What a list reads.
@@ -86,4 +90,59 @@ pub fn exists<'a, B: SqlBind<'a>>(
     }
     sql.push_str(") AS found");
     (sql, binds)
+}
+
+/// The owner's `account_id` and `mode`, as a list's scope.
+fn owner<'a, B: SqlBind<'a>>(scope: &'a Scope) -> Vec<(&'static str, B)> {
+    vec![
+        ("account_id", B::text(scope.account_id.as_str())),
+        ("mode", B::text(scope.mode.as_str())),
+    ]
+}
+
+/// The passes of `scope`, narrowed by `filter`.
+pub fn pass_list<'a, B: SqlBind<'a>>(scope: &'a Scope, filter: &'a PassFilter) -> List<B> {
+    let mut filters = Vec::new();
+    if let Some(t) = &filter.template_id {
+        filters.push(("template_id", B::text(t.as_str())));
+    }
+    if let Some(email) = &filter.holder_email {
+        filters.push(("holder_email", B::text(email)));
+    }
+    List {
+        table: "passes",
+        columns: PASS_COLUMNS,
+        scope: owner(scope),
+        filters,
+        condition: None,
+    }
+}
+
+/// The events of `scope`, of one pass or of all.
+pub fn event_list<'a, B: SqlBind<'a>>(scope: &'a Scope, pass: Option<&'a PassId>) -> List<B> {
+    List {
+        table: "pass_events",
+        columns: EVENT_COLUMNS,
+        scope: owner(scope),
+        filters: pass
+            .map(|p| ("pass_id", B::text(p.as_str())))
+            .into_iter()
+            .collect(),
+        condition: None,
+    }
+}
+
+/// The templates of `account` that are not archived, `not_archived` saying so in
+/// the engine's words (the condition of `templates_list_idx`).
+pub fn template_list<'a, B: SqlBind<'a>>(
+    account: &'a AccountId,
+    not_archived: &'static str,
+) -> List<B> {
+    List {
+        table: "templates",
+        columns: TEMPLATE_COLUMNS,
+        scope: vec![("account_id", B::text(account.as_str()))],
+        filters: Vec::new(),
+        condition: Some(not_archived),
+    }
 }

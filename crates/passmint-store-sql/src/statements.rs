@@ -95,3 +95,18 @@ pub static RETRY_DELIVERY: LazyLock<String> = LazyLock::new(|| {
          RETURNING {DELIVERY_COLUMNS}"
     )
 });
+
+/// `$1`, `$2` the scope, `$3` the key.
+pub const READ_KEY: &str = "SELECT fingerprint, locked_until, expires_at, response_status, \
+     response_body FROM idempotency_keys WHERE account_id = $1 AND mode = $2 AND key = $3";
+/// `$1`, `$2` the response, `$3..$5` the key, `$6` the ticket's lock token.
+pub const COMPLETE_KEY: &str = "UPDATE idempotency_keys SET response_status = $1, \
+     response_body = $2 \
+     WHERE account_id = $3 AND mode = $4 AND key = $5 AND lock_token = $6 \
+     AND response_status IS NULL";
+/// `$1..$3` the key, `$4` the ticket's lock token.
+pub const RELEASE_KEY: &str = "DELETE FROM idempotency_keys \
+     WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
+     AND response_status IS NULL";
+/// `$1` now.
+pub const PURGE_KEYS: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";

@@ -40,7 +40,7 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
-use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, pass_binds};
+use passmint_store_sql::{PASS_COLUMNS, event_list, pass_binds, pass_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -172,20 +172,7 @@ impl PassStore for SqliteStore {
         filter: &PassFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Pass>> {
-        let mut filters = Vec::new();
-        if let Some(t) = &filter.template_id {
-            filters.push(("template_id", Bind::text(t.as_str())));
-        }
-        if let Some(email) = &filter.holder_email {
-            filters.push(("holder_email", Bind::text(email)));
-        }
-        let list = List {
-            table: "passes",
-            columns: PASS_COLUMNS,
-            scope: scope_binds(scope),
-            filters,
-            condition: None,
-        };
+        let list = pass_list(scope, filter);
         let page = page.clone();
         self.read(move |conn| fetch::<Pass>(list, conn, &page))
             .await
@@ -271,16 +258,7 @@ impl PassStore for SqliteStore {
         pass: Option<&PassId>,
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>> {
-        let list = List {
-            table: "pass_events",
-            columns: EVENT_COLUMNS,
-            scope: scope_binds(scope),
-            filters: pass
-                .map(|p| ("pass_id", Bind::text(p.as_str())))
-                .into_iter()
-                .collect(),
-            condition: None,
-        };
+        let list = event_list(scope, pass);
         let page = page.clone();
         self.read(move |conn| fetch::<PassEvent>(list, conn, &page))
             .await

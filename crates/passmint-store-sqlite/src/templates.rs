@@ -28,7 +28,7 @@ use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
 use passmint_store_sql::statements::GET_TEMPLATE;
-use passmint_store_sql::{List, PASS_COLUMNS, TEMPLATE_COLUMNS, template_binds};
+use passmint_store_sql::{PASS_COLUMNS, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -139,13 +139,7 @@ impl TemplateStore for SqliteStore {
         account: &AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Template>> {
-        let list = List {
-            table: "templates",
-            columns: TEMPLATE_COLUMNS,
-            scope: vec![("account_id", Bind::text(account.as_str()))],
-            filters: Vec::new(),
-            condition: Some("archived = 0"),
-        };
+        let list = template_list(account, "archived = 0");
         let page = page.clone();
         self.read(move |conn| fetch::<Template>(list, conn, &page))
             .await
