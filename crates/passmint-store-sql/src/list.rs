@@ -146,3 +146,94 @@ pub fn template_list<'a, B: SqlBind<'a>>(
         condition: Some(not_archived),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bind that shows what it was made from.
+    #[derive(Clone, Debug, PartialEq)]
+    enum B {
+        Text(String),
+        Int(i64),
+        Other,
+    }
+
+    impl<'a> SqlBind<'a> for B {
+        fn text(s: &'a str) -> Self {
+            B::Text(s.to_owned())
+        }
+        fn opt_text(_: Option<&'a str>) -> Self {
+            B::Other
+        }
+        fn big_int(n: i64) -> Self {
+            B::Int(n)
+        }
+        fn bool(_: bool) -> Self {
+            B::Other
+        }
+        fn time(_: time::OffsetDateTime) -> Self {
+            B::Other
+        }
+        fn opt_time(_: Option<time::OffsetDateTime>) -> Self {
+            B::Other
+        }
+        fn json<T: serde::Serialize + ?Sized>(_: &T) -> Result<Self, serde_json::Error> {
+            Ok(B::Other)
+        }
+    }
+
+    fn list() -> List<B> {
+        List {
+            table: "t",
+            columns: "id, x",
+            scope: vec![("account_id", B::text("a")), ("mode", B::text("m"))],
+            filters: vec![("f", B::text("v"))],
+            condition: Some("c"),
+        }
+    }
+
+    #[test]
+    fn a_first_page_reads_limit_plus_one_newest_first() {
+        let (sql, binds) = list().statement(&PageRequest::first(10));
+        assert_eq!(
+            sql,
+            "SELECT id, x FROM t WHERE account_id = $1 AND mode = $2 AND f = $3 AND c \
+             ORDER BY seq DESC LIMIT $4"
+        );
+        assert_eq!(
+            binds,
+            [B::text("a"), B::text("m"), B::text("v"), B::Int(11)]
+        );
+    }
+
+    #[test]
+    fn a_cursor_seeks_from_its_seq_within_the_scope() {
+        for (cursor, op, order) in [
+            (Cursor::After("x".into()), "<", "DESC"),
+            (Cursor::Before("x".into()), ">", "ASC"),
+        ] {
+            let page = PageRequest { limit: 5, cursor };
+            let (sql, binds) = list().statement(&page);
+            assert_eq!(
+                sql,
+                format!(
+                    "SELECT id, x FROM t WHERE account_id = $1 AND mode = $2 AND f = $3 AND c \
+                     AND seq {op} (SELECT seq FROM t WHERE id = $4 AND account_id = $1 \
+                     AND mode = $2) ORDER BY seq {order} LIMIT $5"
+                )
+            );
+            assert_eq!(binds[3..], [B::text("x"), B::Int(6)]);
+        }
+    }
+
+    #[test]
+    fn exists_names_the_id_then_the_scope() {
+        let (sql, binds) = exists("t", "x", vec![("account_id", B::text("a"))]);
+        assert_eq!(
+            sql,
+            "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1 AND account_id = $2) AS found"
+        );
+        assert_eq!(binds, [B::text("x"), B::text("a")]);
+    }
+}

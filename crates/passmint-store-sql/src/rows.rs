@@ -277,3 +277,115 @@ impl<T: SnapshotTime> TryFrom<PassSnapshot<T>> for Pass {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Prefixed;
+    use passmint_domain::StoreError;
+    use std::collections::HashMap;
+
+    /// Columns from text values (timestamps in Unix seconds).
+    struct Texts(HashMap<&'static str, Option<&'static str>>);
+
+    impl Texts {
+        fn get(&self, name: &str) -> StoreResult<Option<String>> {
+            self.0
+                .get(name)
+                .map(|v| v.map(str::to_owned))
+                .ok_or_else(|| StoreError::Backend(format!("no column {name}")))
+        }
+        fn number(&self, name: &str) -> StoreResult<Option<i64>> {
+            self.get(name)?
+                .map(|v| v.parse().map_err(|e| decode_error(name, e)))
+                .transpose()
+        }
+    }
+
+    impl Columns for Texts {
+        fn text(&self, name: &str) -> StoreResult<String> {
+            Ok(self.get(name)?.unwrap_or_default())
+        }
+        fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
+            self.get(name)
+        }
+        fn big_int(&self, name: &str) -> StoreResult<i64> {
+            Ok(self.number(name)?.unwrap_or_default())
+        }
+        fn opt_big_int(&self, name: &str) -> StoreResult<Option<i64>> {
+            self.number(name)
+        }
+        fn int(&self, name: &str) -> StoreResult<i32> {
+            Ok(self.big_int(name)? as i32)
+        }
+        fn opt_int(&self, name: &str) -> StoreResult<Option<i32>> {
+            Ok(self.number(name)?.map(|n| n as i32))
+        }
+        fn bool(&self, name: &str) -> StoreResult<bool> {
+            Ok(self.text(name)? == "true")
+        }
+        fn time(&self, name: &str) -> StoreResult<OffsetDateTime> {
+            OffsetDateTime::from_unix_timestamp(self.big_int(name)?)
+                .map_err(|e| decode_error(name, e))
+        }
+        fn opt_time(&self, name: &str) -> StoreResult<Option<OffsetDateTime>> {
+            self.opt_big_int(name)?
+                .map(|s| OffsetDateTime::from_unix_timestamp(s).map_err(|e| decode_error(name, e)))
+                .transpose()
+        }
+        fn json<T: serde::de::DeserializeOwned>(&self, name: &str, what: &str) -> StoreResult<T> {
+            serde_json::from_str(&self.text(name)?).map_err(|e| decode_error(what, e))
+        }
+        fn pass_snapshot(&self, _: &str) -> StoreResult<Pass> {
+            Err(StoreError::Backend("no snapshots here".into()))
+        }
+    }
+
+    fn account(id: &'static str) -> Texts {
+        Texts(HashMap::from([
+            ("a_id", Some(id)),
+            ("a_name", Some("Acme")),
+            ("a_live_pass_limit", None),
+            ("a_created_at", Some("86400")),
+        ]))
+    }
+
+    #[test]
+    fn an_account_decodes_through_a_prefix() {
+        let id = "acct_000000000000000000000001";
+        let row = account(id);
+        let got = Account::decode(&Prefixed {
+            inner: &row,
+            prefix: "a_",
+        });
+        assert_eq!(
+            got.map(|a| (
+                a.id.as_str().to_owned(),
+                a.name,
+                a.live_pass_limit,
+                a.created_at
+            )),
+            Ok((
+                id.to_owned(),
+                "Acme".to_owned(),
+                None,
+                OffsetDateTime::UNIX_EPOCH + time::Duration::DAY
+            ))
+        );
+    }
+
+    #[test]
+    fn a_bad_id_is_a_decode_error_naming_it() {
+        let row = account("not-an-id");
+        let got = Account::decode(&Prefixed {
+            inner: &row,
+            prefix: "a_",
+        });
+        assert_eq!(
+            got.map(|a| a.id),
+            Err(StoreError::Backend(
+                "cannot decode stored AccountId: not-an-id".into()
+            ))
+        );
+    }
+}
