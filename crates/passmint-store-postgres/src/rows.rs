@@ -70,7 +70,7 @@ impl<'a, R: NamedRow<'a, Pg>> Columns for PgColumns<'_, R> {
     fn json<T: DeserializeOwned>(&self, name: &str, what: &str) -> StoreResult<T> {
         serde_json::from_value(self.get::<Jsonb, Value>(name)?).map_err(|e| decode_error(what, e))
     }
-    /// The pass row as `to_jsonb` wrote it (see [`crate::webhooks`]).
+    /// The pass row as `to_jsonb` wrote it in the outbox's fan-out.
     fn pass_snapshot(&self, name: &str) -> StoreResult<Pass> {
         let snapshot: PassSnapshot<Rfc3339> = self.json(name, "pass snapshot")?;
         Pass::try_from(snapshot)

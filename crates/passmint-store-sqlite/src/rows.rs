@@ -70,7 +70,7 @@ impl<'a, R: NamedRow<'a, Sqlite>> Columns for SqliteColumns<'_, R> {
     fn json<T: DeserializeOwned>(&self, name: &str, what: &str) -> StoreResult<T> {
         serde_json::from_str(&self.text(name)?).map_err(|e| decode_error(what, e))
     }
-    /// The snapshot as [`crate::webhooks::fan_out`] wrote it.
+    /// The snapshot as the outbox's fan-out wrote it.
     fn pass_snapshot(&self, name: &str) -> StoreResult<Pass> {
         let snapshot: PassSnapshot<Micros> = self.json(name, "pass snapshot")?;
         Pass::try_from(snapshot)
