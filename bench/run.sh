@@ -250,9 +250,9 @@ if [ "$ROWS" -gt 0 ]; then
   fi
   say "cursor: the pass at position $DEPTH newest first: $CURSOR"
 
-  # The statements of the store's list_passes (crates/passmint-store-postgres/src/list.rs):
+  # The statements of the store's list_passes (crates/passmint-store-sql/src/list.rs):
   # limit + 1 rows, newest first; a cursor page seeks below the cursor's seq.
-  COLS=$(python3 - "$ROOT/crates/passmint-store-postgres/src/rows.rs" <<'PY'
+  COLS=$(python3 - "$ROOT/crates/passmint-store-sql/src/rows.rs" <<'PY'
 import re, sys
 src = open(sys.argv[1]).read()
 m = re.search(r'PASS_COLUMNS:\s*&str\s*=\s*"((?:[^"\\]|\\.)*)"', src, re.S)

@@ -2,33 +2,23 @@
 
 use crate::PgStore;
 use crate::error::store_error;
-use crate::rows::{ACCOUNT_COLUMNS, API_KEY_COLUMNS, AccountRow, ApiKeyRow};
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel_async::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
-use std::sync::LazyLock;
+use passmint_store_sql::statements::{
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+};
 use time::OffsetDateTime;
-
-static GET_ACCOUNT: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
-static FIND_API_KEY: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
-static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
-         RETURNING {API_KEY_COLUMNS}"
-    )
-});
 
 #[async_trait]
 impl AccountStore for PgStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)",
+            INSERT_ACCOUNT,
             vec![
                 Bind::Text(account.id.as_str()),
                 Bind::Text(&account.name),
@@ -45,19 +35,15 @@ impl AccountStore for PgStore {
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
         let mut conn = self.conn().await?;
         Stmt::new(GET_ACCOUNT.as_str(), vec![Bind::Text(id.as_str())])
-            .get_result::<AccountRow>(&mut conn)
+            .one::<Account>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
         Stmt::new(
-            "INSERT INTO api_keys \
-             (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            INSERT_API_KEY,
             vec![
                 Bind::Text(key.id.as_str()),
                 Bind::Text(key.account_id.as_str()),
@@ -77,10 +63,8 @@ impl AccountStore for PgStore {
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
         let mut conn = self.conn().await?;
         Stmt::new(FIND_API_KEY.as_str(), vec![Bind::Text(key_hash)])
-            .get_result::<ApiKeyRow>(&mut conn)
+            .one::<ApiKey>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
@@ -89,9 +73,7 @@ impl AccountStore for PgStore {
             REVOKE_API_KEY.as_str(),
             vec![Bind::Text(key_hash), Bind::Timestamptz(at)],
         )
-        .get_result::<ApiKeyRow>(&mut conn)
+        .one::<ApiKey>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 }

@@ -106,9 +106,7 @@ pub(crate) fn pool_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("connection pool: {e}"))
 }
 
-pub(crate) fn decode_error(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("cannot decode stored {what}: {e}"))
-}
+pub(crate) use passmint_store_sql::decode_error;
 
 #[cfg(test)]
 mod tests {

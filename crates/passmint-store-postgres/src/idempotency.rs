@@ -19,6 +19,7 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ports::{IdempotencyStore, StoreResult};
+use passmint_store_sql::statements::{COMPLETE_KEY, PURGE_KEYS, READ_KEY, RELEASE_KEY};
 use time::OffsetDateTime;
 
 /// Takes the key when it is new, expired, or held by a dead request with the same
@@ -42,19 +43,6 @@ const BEGIN: &str = "INSERT INTO idempotency_keys AS k \
      OR (k.response_status IS NULL AND k.locked_until <= EXCLUDED.created_at \
      AND k.fingerprint = EXCLUDED.fingerprint) \
      RETURNING k.fingerprint, k.locked_until, k.expires_at, k.response_status, k.response_body";
-
-const READ: &str = "SELECT fingerprint, locked_until, expires_at, response_status, response_body \
-     FROM idempotency_keys WHERE account_id = $1 AND mode = $2 AND key = $3";
-
-const COMPLETE: &str = "UPDATE idempotency_keys SET response_status = $1, response_body = $2 \
-     WHERE account_id = $3 AND mode = $4 AND key = $5 AND lock_token = $6 \
-     AND response_status IS NULL";
-
-const RELEASE: &str = "DELETE FROM idempotency_keys \
-     WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
-     AND response_status IS NULL";
-
-const PURGE: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
 
 /// A begin that lost its race retries this many times when the row it lost to
 /// vanished (released or purged) before it could be read.
@@ -145,7 +133,7 @@ impl IdempotencyStore for PgStore {
                 }));
             }
             let current = Stmt::new(
-                READ,
+                READ_KEY,
                 vec![
                     Bind::Text(req.scope.account_id.as_str()),
                     Bind::Text(req.scope.mode.as_str()),
@@ -167,7 +155,7 @@ impl IdempotencyStore for PgStore {
 
     async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()> {
         let mut conn = self.conn().await?;
-        let updated = Stmt::new(COMPLETE, completion_binds(completion).into())
+        let updated = Stmt::new(COMPLETE_KEY, completion_binds(completion).into())
             .execute(&mut conn)
             .await
             .map_err(store_error)?;
@@ -180,7 +168,7 @@ impl IdempotencyStore for PgStore {
     async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            RELEASE,
+            RELEASE_KEY,
             vec![
                 Bind::Text(ticket.scope.account_id.as_str()),
                 Bind::Text(ticket.scope.mode.as_str()),
@@ -196,7 +184,7 @@ impl IdempotencyStore for PgStore {
 
     async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
         let mut conn = self.conn().await?;
-        let purged = Stmt::new(PURGE, vec![Bind::Timestamptz(now)])
+        let purged = Stmt::new(PURGE_KEYS, vec![Bind::Timestamptz(now)])
             .execute(&mut conn)
             .await
             .map_err(store_error)?;

@@ -31,8 +31,8 @@
 use crate::PgStore;
 use crate::error::{TxError, store_error};
 use crate::idempotency::{completion_binds, completion_cte, key_lost};
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow, UpdateOutcome};
+use crate::list::fetch;
+use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{push_jobs_cte, tick};
 use crate::webhooks::fan_out_cte;
@@ -48,6 +48,10 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
+use passmint_store_sql::{
+    EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
+};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -217,8 +221,6 @@ impl PassUpdated {
 fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
-static FIND_BY_SHORT_ID: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit: `counted` is 1 when there was
 /// room (the row stays locked until the transaction ends, so concurrent issuers
 /// queue), `found` whether the account exists.
@@ -235,10 +237,6 @@ struct Counted {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     found: bool,
 }
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
-});
 
 /// `updated`, `completed`, `found`, `enqueued`. `$1..$16` are the pass, `$17` the
 /// expected version, then the event's 7 values if any, then the completion's 6 if
@@ -297,43 +295,6 @@ static UPDATE: [LazyLock<String>; 8] = [
     LazyLock::new(|| update_sql(false, true, true)),
     LazyLock::new(|| update_sql(true, true, true)),
 ];
-
-fn json_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("cannot encode JSON: {e}"))
-}
-
-fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind<'_>>> {
-    Ok(vec![
-        Bind::Text(p.id.as_str()),
-        Bind::Text(p.account_id.as_str()),
-        Bind::Text(p.mode.as_str()),
-        Bind::Text(p.template_id.as_str()),
-        Bind::Text(&p.short_id),
-        Bind::Text(&p.serial_number),
-        Bind::Text(&p.auth_token),
-        Bind::NullableText(p.holder_email.as_deref()),
-        Bind::NullableText(p.holder_name.as_deref()),
-        Bind::json(&p.field_values).map_err(json_error)?,
-        Bind::json(&p.metadata).map_err(json_error)?,
-        Bind::NullableTimestamptz(p.voided_at),
-        Bind::Bool(p.created_via_api),
-        Bind::Timestamptz(p.created_at),
-        Bind::Timestamptz(p.updated_at),
-        Bind::BigInt(p.version),
-    ])
-}
-
-fn event_binds(e: &PassEvent) -> StoreResult<[Bind<'_>; 7]> {
-    Ok([
-        Bind::Text(e.id.as_str()),
-        Bind::Text(e.account_id.as_str()),
-        Bind::Text(e.mode.as_str()),
-        Bind::Text(e.pass_id.as_str()),
-        Bind::Text(e.kind.as_str()),
-        Bind::json(&e.metadata).map_err(json_error)?,
-        Bind::Timestamptz(e.created_at),
-    ])
-}
 
 #[async_trait]
 impl PassStore for PgStore {
@@ -430,26 +391,22 @@ impl PassStore for PgStore {
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
         let mut conn = self.conn().await?;
         Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
-            .get_result::<PassRow>(&mut conn)
+            .one::<Pass>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            GET.as_str(),
+            GET_PASS.as_str(),
             vec![
                 Bind::Text(id.as_str()),
                 Bind::Text(scope.account_id.as_str()),
                 Bind::Text(scope.mode.as_str()),
             ],
         )
-        .get_result::<PassRow>(&mut conn)
+        .one::<Pass>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 
     async fn list_passes(
@@ -458,26 +415,8 @@ impl PassStore for PgStore {
         filter: &PassFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Pass>> {
-        let mut filters = Vec::new();
-        if let Some(t) = &filter.template_id {
-            filters.push(("template_id", Bind::Text(t.as_str())));
-        }
-        if let Some(email) = &filter.holder_email {
-            filters.push(("holder_email", Bind::Text(email)));
-        }
         let mut conn = self.conn().await?;
-        List {
-            table: "passes",
-            columns: PASS_COLUMNS,
-            scope: vec![
-                ("account_id", Bind::Text(scope.account_id.as_str())),
-                ("mode", Bind::Text(scope.mode.as_str())),
-            ],
-            filters,
-            condition: None,
-        }
-        .fetch::<PassRow, Pass>(&mut conn, page)
-        .await
+        fetch::<Pass>(pass_list(scope, filter), &mut conn, page).await
     }
 
     async fn update_pass(
@@ -528,7 +467,7 @@ impl PassStore for PgStore {
         // An event of a missing pass is a foreign-key violation, mapped to `NotFound`.
         let binds = event_binds(event)?;
         let mut conn = self.conn().await?;
-        let written = Stmt::new(INSERT_EVENT.as_str(), binds.into())
+        let written = Stmt::new(INSERT_EVENT.as_str(), binds)
             .get_result::<Enqueued>(&mut conn)
             .await
             .map_err(store_error)?;
@@ -544,7 +483,7 @@ impl PassStore for PgStore {
         conn.transaction::<u64, TxError, _>(async move |conn| {
             let mut enqueued = 0;
             for b in binds {
-                let written = Stmt::new(INSERT_EVENT.as_str(), b.into())
+                let written = Stmt::new(INSERT_EVENT.as_str(), b)
                     .get_result::<Enqueued>(conn)
                     .await?;
                 enqueued += to_u64(written.enqueued);
@@ -562,20 +501,7 @@ impl PassStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>> {
         let mut conn = self.conn().await?;
-        List {
-            table: "pass_events",
-            columns: EVENT_COLUMNS,
-            scope: vec![
-                ("account_id", Bind::Text(scope.account_id.as_str())),
-                ("mode", Bind::Text(scope.mode.as_str())),
-            ],
-            filters: pass
-                .map(|p| ("pass_id", Bind::Text(p.as_str())))
-                .into_iter()
-                .collect(),
-            condition: None,
-        }
-        .fetch::<EventRow, PassEvent>(&mut conn, page)
-        .await
+        let list = event_list(scope, pass);
+        fetch::<PassEvent>(list, &mut conn, page).await
     }
 }

@@ -18,6 +18,8 @@ use diesel::serialize::{IsNull, Output, ToSql};
 use diesel::sql_types::{
     Array, BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
 };
+use passmint_store_sql::SqlBind;
+use passmint_store_sql::placeholders::{Piece, bind_at, pieces};
 use std::borrow::Cow;
 use std::io::Write;
 use time::OffsetDateTime;
@@ -64,12 +66,40 @@ pub(crate) enum Bind<'a> {
     BigIntArray(&'a [i64]),
 }
 
-impl<'a> Bind<'a> {
-    /// A JSON document, serialised once here and sent as `jsonb`.
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        Ok(Bind::Jsonb(JsonText(serde_json::to_string(value)?)))
+/// PostgreSQL's side of the shared builders' binds: timestamps as `timestamptz`,
+/// JSON as `jsonb`.
+impl<'a> SqlBind<'a> for Bind<'a> {
+    fn text(s: &'a str) -> Self {
+        Bind::Text(s)
     }
 
+    fn opt_text(s: Option<&'a str>) -> Self {
+        Bind::NullableText(s)
+    }
+
+    fn big_int(n: i64) -> Self {
+        Bind::BigInt(n)
+    }
+
+    fn bool(b: bool) -> Self {
+        Bind::Bool(b)
+    }
+
+    fn time(t: OffsetDateTime) -> Self {
+        Bind::Timestamptz(t)
+    }
+
+    fn opt_time(t: Option<OffsetDateTime>) -> Self {
+        Bind::NullableTimestamptz(t)
+    }
+
+    /// Serialised once here and sent as `jsonb`.
+    fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Jsonb(JsonText(serde_json::to_string(value)?)))
+    }
+}
+
+impl<'a> Bind<'a> {
     fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
         match self {
             Bind::Text(v) => out.push_bind_param::<Text, str>(v),
@@ -103,25 +133,14 @@ impl ToSql<Jsonb, Pg> for JsonText {
 
 impl QueryFragment<Pg> for Stmt<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
-        let mut rest: &str = &self.sql;
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            let after = &rest[at + 1..];
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            let bind = after[..digits]
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|i| self.binds.get(i))
-                .ok_or_else(|| {
-                    DieselError::QueryBuilderError(
-                        format!("placeholder ${} has no bind", &after[..digits]).into(),
-                    )
-                })?;
-            bind.push(&mut out)?;
-            rest = &after[digits..];
+        for piece in pieces(&self.sql) {
+            match piece {
+                Piece::Sql(text) => out.push_sql(text),
+                Piece::Placeholder(digits) => bind_at(&self.binds, digits)
+                    .map_err(|e| DieselError::QueryBuilderError(e.into()))?
+                    .push(&mut out)?,
+            }
         }
-        out.push_sql(rest);
         Ok(())
     }
 }

@@ -12,8 +12,8 @@
 use crate::PgStore;
 use crate::error::{TxError, store_error};
 use crate::idempotency::{completion_binds, completion_cte, key_lost};
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, TEMPLATE_COLUMNS, TemplateRow, UpdateOutcome};
+use crate::list::fetch;
+use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{push_jobs_cte, tick};
 use crate::webhooks::fan_out_each_cte;
@@ -27,24 +27,21 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
+use passmint_store_sql::statements::GET_TEMPLATE;
+use passmint_store_sql::{EVENT_COLUMNS, SqlBind, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
-const INSERT_COLUMNS: &str =
-    "id, account_id, name, kind, apple_style, design, archived, created_at, updated_at";
 const INSERT_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9";
 
-static INSERT: LazyLock<String> =
-    LazyLock::new(|| format!("INSERT INTO templates ({INSERT_COLUMNS}) VALUES ({INSERT_VALUES})"));
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!("INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ({INSERT_VALUES})")
+});
 static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH {} INSERT INTO templates ({INSERT_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
+        "WITH {} INSERT INTO templates ({TEMPLATE_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
         completion_cte(10)
     )
-});
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
 });
 
 /// `updated`, `completed`, `found`; `$1..$9` are the template and `$10` the expected
@@ -98,20 +95,6 @@ struct Enqueued {
     enqueued: i64,
 }
 
-fn template_binds(t: &Template) -> StoreResult<Vec<Bind<'_>>> {
-    Ok(vec![
-        Bind::Text(t.id.as_str()),
-        Bind::Text(t.account_id.as_str()),
-        Bind::Text(&t.name),
-        Bind::Text(t.kind.as_str()),
-        Bind::Text(t.apple_style.as_str()),
-        Bind::json(&t.design).map_err(|e| StoreError::Backend(format!("design: {e}")))?,
-        Bind::Bool(t.archived),
-        Bind::Timestamptz(t.created_at),
-        Bind::Timestamptz(t.updated_at),
-    ])
-}
-
 #[async_trait]
 impl TemplateStore for PgStore {
     async fn insert_template(
@@ -141,13 +124,11 @@ impl TemplateStore for PgStore {
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
         let mut conn = self.conn().await?;
         Stmt::new(
-            GET.as_str(),
+            GET_TEMPLATE.as_str(),
             vec![Bind::Text(id.as_str()), Bind::Text(account.as_str())],
         )
-        .get_result::<TemplateRow>(&mut conn)
+        .one::<Template>(&mut conn)
         .await
-        .map_err(store_error)?
-        .try_into()
     }
 
     async fn list_templates(
@@ -156,15 +137,8 @@ impl TemplateStore for PgStore {
         page: &PageRequest,
     ) -> StoreResult<Page<Template>> {
         let mut conn = self.conn().await?;
-        List {
-            table: "templates",
-            columns: TEMPLATE_COLUMNS,
-            scope: vec![("account_id", Bind::Text(account.as_str()))],
-            filters: Vec::new(),
-            condition: Some("NOT archived"),
-        }
-        .fetch::<TemplateRow, Template>(&mut conn, page)
-        .await
+        let list = template_list(account, "NOT archived");
+        fetch::<Template>(list, &mut conn, page).await
     }
 
     async fn update_template(

@@ -26,10 +26,7 @@
 //!   registrations of one pair, the unique index lets exactly one insert.
 
 use crate::error::store_error;
-use crate::rows::{
-    EVENT_COLUMNS, PASS_COLUMNS, PUSH_JOB_COLUMNS, PassRow, PushJobRow, REGISTRATION_COLUMNS,
-    RegistrationRow, UpdateOutcome,
-};
+use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::webhooks::fan_out_cte;
 use crate::{Conn, PgStore};
@@ -44,6 +41,8 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
+use passmint_store_sql::statements::FIND_BY_SERIAL;
+use passmint_store_sql::{EVENT_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, event_binds};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -76,9 +75,6 @@ pub(crate) fn push_jobs_cte(pass: &str, at: &str) -> String {
          FROM {pass} JOIN device_registrations r ON r.pass_id = {pass}.id)"
     )
 }
-
-static FIND_BY_SERIAL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
 
 /// `$1..$7` the registration, `$8..$14` its event: `created` (0 when the pair
 /// existed, and then nothing was written) and `enqueued`.
@@ -199,31 +195,13 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-fn json_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("cannot encode JSON: {e}"))
-}
-
-fn event_binds(e: &PassEvent) -> StoreResult<[Bind<'_>; 7]> {
-    Ok([
-        Bind::Text(e.id.as_str()),
-        Bind::Text(e.account_id.as_str()),
-        Bind::Text(e.mode.as_str()),
-        Bind::Text(e.pass_id.as_str()),
-        Bind::Text(e.kind.as_str()),
-        Bind::json(&e.metadata).map_err(json_error)?,
-        Bind::Timestamptz(e.created_at),
-    ])
-}
-
 #[async_trait]
 impl WalletStore for PgStore {
     async fn find_pass_by_serial(&self, serial_number: &str) -> StoreResult<Pass> {
         let mut conn = self.conn().await?;
         Stmt::new(FIND_BY_SERIAL.as_str(), vec![Bind::Text(serial_number)])
-            .get_result::<PassRow>(&mut conn)
+            .one::<Pass>(&mut conn)
             .await
-            .map_err(store_error)?
-            .try_into()
     }
 
     async fn register_device(
@@ -326,12 +304,8 @@ impl WalletStore for PgStore {
     async fn registrations_of(&self, pass: &PassId) -> StoreResult<Vec<Registration>> {
         let mut conn = self.conn().await?;
         Stmt::new(REGISTRATIONS_OF.as_str(), vec![Bind::Text(pass.as_str())])
-            .load::<RegistrationRow>(&mut conn)
+            .all::<Registration>(&mut conn)
             .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(Registration::try_from)
-            .collect()
     }
 
     async fn claim_pushes(&self, claim: &ClaimRequest) -> StoreResult<Vec<PushJob>> {
@@ -343,12 +317,8 @@ impl WalletStore for PgStore {
         ];
         let mut conn = self.conn().await?;
         Stmt::new(CLAIM.as_str(), binds)
-            .load::<PushJobRow>(&mut conn)
+            .all::<PushJob>(&mut conn)
             .await
-            .map_err(store_error)?
-            .into_iter()
-            .map(PushJob::try_from)
-            .collect()
     }
 
     async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64> {

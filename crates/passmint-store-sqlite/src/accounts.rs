@@ -2,31 +2,16 @@
 
 use crate::SqliteStore;
 use crate::error::store_error;
-use crate::rows::{ACCOUNT_COLUMNS, API_KEY_COLUMNS, AccountRow, ApiKeyRow};
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
-use std::sync::LazyLock;
+use passmint_store_sql::statements::{
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+};
 use time::OffsetDateTime;
-
-const INSERT_ACCOUNT: &str =
-    "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)";
-const INSERT_API_KEY: &str = "INSERT INTO api_keys \
-     (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
-static GET_ACCOUNT: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
-static FIND_API_KEY: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
-static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
-         RETURNING {API_KEY_COLUMNS}"
-    )
-});
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -46,12 +31,7 @@ impl AccountStore for SqliteStore {
 
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
         let stmt = Stmt::new(GET_ACCOUNT.as_str(), vec![Bind::text(id.as_str())]);
-        self.read(move |conn| {
-            stmt.get_result::<AccountRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Account>(conn)).await
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
@@ -74,12 +54,7 @@ impl AccountStore for SqliteStore {
 
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
         let stmt = Stmt::new(FIND_API_KEY.as_str(), vec![Bind::text(key_hash)]);
-        self.read(move |conn| {
-            stmt.get_result::<ApiKeyRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<ApiKey>(conn)).await
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
@@ -87,11 +62,6 @@ impl AccountStore for SqliteStore {
             REVOKE_API_KEY.as_str(),
             vec![Bind::text(key_hash), Bind::time(at)],
         );
-        self.write(move |conn| {
-            stmt.get_result::<ApiKeyRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.write(move |conn| stmt.one::<ApiKey>(conn)).await
     }
 }

@@ -67,14 +67,7 @@ impl From<DieselError> for TxError {
     }
 }
 
-pub(crate) fn decode_error(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("cannot decode stored {what}: {e}"))
-}
-
-/// A JSON value that cannot be encoded for a statement.
-pub(crate) fn json_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("cannot encode JSON: {e}"))
-}
+pub(crate) use passmint_store_sql::decode_error;
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ports::{IdempotencyStore, StoreResult};
+use passmint_store_sql::statements::{COMPLETE_KEY, PURGE_KEYS, READ_KEY, RELEASE_KEY};
 use time::OffsetDateTime;
 
 /// `$1..$8`: account, mode, key, fingerprint, lock token, locked until, now,
@@ -61,24 +62,11 @@ const TAKE_OVER: &str = "UPDATE idempotency_keys SET fingerprint = $4, lock_toke
      response_status = NULL, response_body = NULL \
      WHERE account_id = $1 AND mode = $2 AND key = $3";
 
-const READ: &str = "SELECT fingerprint, locked_until, expires_at, response_status, response_body \
-     FROM idempotency_keys WHERE account_id = $1 AND mode = $2 AND key = $3";
-
-const COMPLETE: &str = "UPDATE idempotency_keys SET response_status = $1, response_body = $2 \
-     WHERE account_id = $3 AND mode = $4 AND key = $5 AND lock_token = $6 \
-     AND response_status IS NULL";
-
-const RELEASE: &str = "DELETE FROM idempotency_keys \
-     WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
-     AND response_status IS NULL";
-
-const PURGE: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
-
 /// The statement that records `c`'s response, changing one row only while the
 /// ticket still holds its key.
 pub(crate) fn completion(c: &IdemCompletion) -> Stmt {
     Stmt::new(
-        COMPLETE,
+        COMPLETE_KEY,
         vec![
             Bind::Integer(i32::from(c.response.status)),
             Bind::Blob(c.response.body.clone()),
@@ -139,7 +127,7 @@ impl IdempotencyStore for SqliteStore {
             Bind::BigInt(now),
             Bind::time(expires_at),
         ];
-        let read = Stmt::new(READ, binds[..3].to_vec());
+        let read = Stmt::new(READ_KEY, binds[..3].to_vec());
         let insert = Stmt::new(INSERT, binds);
         let fingerprint = req.fingerprint.clone();
         let ticket = IdemTicket {
@@ -176,7 +164,7 @@ impl IdempotencyStore for SqliteStore {
 
     async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()> {
         let stmt = Stmt::new(
-            RELEASE,
+            RELEASE_KEY,
             vec![
                 Bind::text(ticket.scope.account_id.as_str()),
                 Bind::text(ticket.scope.mode.as_str()),
@@ -189,7 +177,7 @@ impl IdempotencyStore for SqliteStore {
     }
 
     async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let stmt = Stmt::new(PURGE, vec![Bind::time(now)]);
+        let stmt = Stmt::new(PURGE_KEYS, vec![Bind::time(now)]);
         self.write(move |conn| stmt.execute(conn).map(|n| n as u64).map_err(store_error))
             .await
     }

@@ -22,11 +22,10 @@
 //! push jobs after its event ([`crate::wallet`]).
 
 use crate::SqliteStore;
-use crate::error::{json_error, store_error};
+use crate::error::store_error;
 use crate::events::insert_event;
 use crate::idempotency::{claim_completed, complete, completion};
-use crate::list::{List, exists};
-use crate::rows::{EVENT_COLUMNS, EventRow, PASS_COLUMNS, PassRow};
+use crate::list::{exists, fetch};
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{enqueue_pushes, next_tag};
 use crate::webhooks::fan_out;
@@ -40,6 +39,8 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
+use passmint_store_sql::{PASS_COLUMNS, event_list, pass_binds, pass_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -49,16 +50,10 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )
 });
-static FIND_BY_SHORT_ID: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 /// Counts a live pass against the account's limit (one row changed when there was
 /// room).
 const COUNT_LIVE: &str = "UPDATE accounts SET live_pass_count = live_pass_count + 1 \
      WHERE id = $1 AND (live_pass_limit IS NULL OR live_pass_count < live_pass_limit)";
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
-});
 
 /// `$1..$16` are the pass, `$17` the expected version, `$18` the new wallet tag
 /// (NULL keeps the tag).
@@ -67,28 +62,6 @@ const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_
      metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
      updated_at = $15, version = $16, wallet_tag = coalesce($18, wallet_tag) \
      WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
-
-/// `$1..$16`, in [`PASS_COLUMNS`] order.
-fn pass_binds(p: &Pass) -> StoreResult<Vec<Bind>> {
-    Ok(vec![
-        Bind::text(p.id.as_str()),
-        Bind::text(p.account_id.as_str()),
-        Bind::text(p.mode.as_str()),
-        Bind::text(p.template_id.as_str()),
-        Bind::text(&p.short_id),
-        Bind::text(&p.serial_number),
-        Bind::text(&p.auth_token),
-        Bind::nullable_text(p.holder_email.as_deref()),
-        Bind::nullable_text(p.holder_name.as_deref()),
-        Bind::json(&p.field_values).map_err(json_error)?,
-        Bind::json(&p.metadata).map_err(json_error)?,
-        Bind::nullable_time(p.voided_at),
-        Bind::Bool(p.created_via_api),
-        Bind::time(p.created_at),
-        Bind::time(p.updated_at),
-        Bind::BigInt(p.version),
-    ])
-}
 
 fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {
     vec![
@@ -175,29 +148,19 @@ impl PassStore for SqliteStore {
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {
         let stmt = Stmt::new(
-            GET.as_str(),
+            GET_PASS.as_str(),
             vec![
                 Bind::text(id.as_str()),
                 Bind::text(scope.account_id.as_str()),
                 Bind::text(scope.mode.as_str()),
             ],
         );
-        self.read(move |conn| {
-            stmt.get_result::<PassRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
     async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
         let stmt = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::text(short_id)]);
-        self.read(move |conn| {
-            stmt.get_result::<PassRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
     async fn list_passes(
@@ -206,22 +169,9 @@ impl PassStore for SqliteStore {
         filter: &PassFilter,
         page: &PageRequest,
     ) -> StoreResult<Page<Pass>> {
-        let mut filters = Vec::new();
-        if let Some(t) = &filter.template_id {
-            filters.push(("template_id", Bind::text(t.as_str())));
-        }
-        if let Some(email) = &filter.holder_email {
-            filters.push(("holder_email", Bind::text(email)));
-        }
-        let list = List {
-            table: "passes",
-            columns: PASS_COLUMNS,
-            scope: scope_binds(scope),
-            filters,
-            condition: None,
-        };
+        let list = pass_list(scope, filter);
         let page = page.clone();
-        self.read(move |conn| list.fetch::<PassRow, Pass>(conn, &page))
+        self.read(move |conn| fetch::<Pass>(list, conn, &page))
             .await
     }
 
@@ -305,18 +255,9 @@ impl PassStore for SqliteStore {
         pass: Option<&PassId>,
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>> {
-        let list = List {
-            table: "pass_events",
-            columns: EVENT_COLUMNS,
-            scope: scope_binds(scope),
-            filters: pass
-                .map(|p| ("pass_id", Bind::text(p.as_str())))
-                .into_iter()
-                .collect(),
-            condition: None,
-        };
+        let list = event_list(scope, pass);
         let page = page.clone();
-        self.read(move |conn| list.fetch::<EventRow, PassEvent>(conn, &page))
+        self.read(move |conn| fetch::<PassEvent>(list, conn, &page))
             .await
     }
 }

@@ -1,330 +1,113 @@
-//! Row types: what the statements return, and their conversion to domain models.
-//! Column lists live next to the types so every `SELECT` and `RETURNING` reads the
-//! same columns. Timestamps arrive as integer microseconds, JSON as text.
+//! Row types: [`Row`] reads any model the shared crate decodes (SQLite's side of its
+//! [`Columns`] seam: timestamps as integer microseconds, JSON as text), and the
+//! one-row answers of this adapter's own statements.
 
-use crate::error::decode_error;
-use crate::sql::from_micros;
-use diesel::QueryableByName;
+use crate::error::{decode_error, store_error};
+use crate::sql::{Stmt, from_micros, micros};
+use diesel::deserialize::FromSql;
+use diesel::row::NamedRow;
 use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
 use passmint_domain::StoreError;
-use passmint_domain::account::{Account, ApiKey};
-use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::ids::{AccountId, ApiKeyId, EventId, PassId, TemplateId};
-use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
-use passmint_domain::template::{AppleStyle, Template, TemplateType};
-use passmint_domain::wallet::{PushJob, Registration};
+use passmint_domain::ports::StoreResult;
+use passmint_store_sql::{Columns, Decode, PassSnapshot, SnapshotTime};
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-fn mode(s: &str) -> Result<Mode, StoreError> {
-    Mode::parse(s).ok_or_else(|| decode_error("mode", s))
+/// A row decoded as `T`. Reading never fails the statement: a row that does not
+/// decode is the `Err` it holds, reported once the rows are read.
+pub(crate) struct Row<T>(pub(crate) StoreResult<T>);
+
+impl<T: Decode> QueryableByName<Sqlite> for Row<T> {
+    fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> diesel::deserialize::Result<Self> {
+        Ok(Row(T::decode(&SqliteColumns(row))))
+    }
 }
 
-fn time(what: &str, micros: i64) -> Result<OffsetDateTime, StoreError> {
+/// The columns of a SQLite row.
+struct SqliteColumns<'r, R>(&'r R);
+
+impl<'a, R: NamedRow<'a, Sqlite>> SqliteColumns<'_, R> {
+    fn get<ST, T: FromSql<ST, Sqlite>>(&self, name: &str) -> StoreResult<T> {
+        NamedRow::get::<ST, T>(self.0, name).map_err(|e| StoreError::Backend(e.to_string()))
+    }
+}
+
+fn time(what: &str, micros: i64) -> StoreResult<OffsetDateTime> {
     from_micros(micros).map_err(|e| decode_error(what, e))
 }
 
-fn opt_time(what: &str, micros: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
-    micros.map(|m| time(what, m)).transpose()
-}
-
-fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| decode_error(what, e))
-}
-
-macro_rules! parse_id {
-    ($ty:ty, $s:expr) => {
-        <$ty>::parse(&$s).ok_or_else(|| decode_error(stringify!($ty), &$s))
-    };
-}
-
-pub(crate) const ACCOUNT_COLUMNS: &str = "id, name, live_pass_limit, created_at";
-
-#[derive(QueryableByName)]
-pub(crate) struct AccountRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    live_pass_limit: Option<i64>,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-}
-
-impl TryFrom<AccountRow> for Account {
-    type Error = StoreError;
-
-    fn try_from(r: AccountRow) -> Result<Self, StoreError> {
-        Ok(Account {
-            id: parse_id!(AccountId, r.id)?,
-            name: r.name,
-            live_pass_limit: r.live_pass_limit,
-            created_at: time("created_at", r.created_at)?,
-        })
+impl<'a, R: NamedRow<'a, Sqlite>> Columns for SqliteColumns<'_, R> {
+    fn text(&self, name: &str) -> StoreResult<String> {
+        self.get::<Text, _>(name)
+    }
+    fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
+        self.get::<Nullable<Text>, _>(name)
+    }
+    fn big_int(&self, name: &str) -> StoreResult<i64> {
+        self.get::<BigInt, _>(name)
+    }
+    fn opt_big_int(&self, name: &str) -> StoreResult<Option<i64>> {
+        self.get::<Nullable<BigInt>, _>(name)
+    }
+    fn int(&self, name: &str) -> StoreResult<i32> {
+        self.get::<Integer, _>(name)
+    }
+    fn opt_int(&self, name: &str) -> StoreResult<Option<i32>> {
+        self.get::<Nullable<Integer>, _>(name)
+    }
+    fn bool(&self, name: &str) -> StoreResult<bool> {
+        self.get::<Bool, _>(name)
+    }
+    fn time(&self, name: &str) -> StoreResult<OffsetDateTime> {
+        time(name, self.big_int(name)?)
+    }
+    fn opt_time(&self, name: &str) -> StoreResult<Option<OffsetDateTime>> {
+        self.opt_big_int(name)?.map(|m| time(name, m)).transpose()
+    }
+    fn json<T: DeserializeOwned>(&self, name: &str, what: &str) -> StoreResult<T> {
+        serde_json::from_str(&self.text(name)?).map_err(|e| decode_error(what, e))
+    }
+    /// The snapshot as the outbox's fan-out wrote it.
+    fn pass_snapshot(&self, name: &str) -> StoreResult<Pass> {
+        let snapshot: PassSnapshot<Micros> = self.json(name, "pass snapshot")?;
+        Pass::try_from(snapshot)
     }
 }
 
-pub(crate) const API_KEY_COLUMNS: &str =
-    "id, account_id, mode, key_hash, display_prefix, created_at, revoked_at";
+/// A snapshot's timestamp: integer microseconds, as stored.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Micros(i64);
 
-#[derive(QueryableByName)]
-pub(crate) struct ApiKeyRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    mode: String,
-    #[diesel(sql_type = Text)]
-    key_hash: String,
-    #[diesel(sql_type = Text)]
-    display_prefix: String,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    revoked_at: Option<i64>,
-}
+impl SnapshotTime for Micros {
+    fn from_time(t: OffsetDateTime) -> Self {
+        Micros(micros(t))
+    }
 
-impl TryFrom<ApiKeyRow> for ApiKey {
-    type Error = StoreError;
-
-    fn try_from(r: ApiKeyRow) -> Result<Self, StoreError> {
-        Ok(ApiKey {
-            id: parse_id!(ApiKeyId, r.id)?,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            mode: mode(&r.mode)?,
-            key_hash: r.key_hash,
-            display_prefix: r.display_prefix,
-            created_at: time("created_at", r.created_at)?,
-            revoked_at: opt_time("revoked_at", r.revoked_at)?,
-        })
+    fn into_time(self, what: &str) -> StoreResult<OffsetDateTime> {
+        time(what, self.0)
     }
 }
 
-pub(crate) const TEMPLATE_COLUMNS: &str =
-    "id, account_id, name, kind, apple_style, design, archived, created_at, updated_at";
-
-#[derive(QueryableByName)]
-pub(crate) struct TemplateRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    apple_style: String,
-    #[diesel(sql_type = Text)]
-    design: String,
-    #[diesel(sql_type = Bool)]
-    archived: bool,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-    #[diesel(sql_type = BigInt)]
-    updated_at: i64,
-}
-
-impl TryFrom<TemplateRow> for Template {
-    type Error = StoreError;
-
-    fn try_from(r: TemplateRow) -> Result<Self, StoreError> {
-        Ok(Template {
-            id: parse_id!(TemplateId, r.id)?,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            name: r.name,
-            kind: TemplateType::parse(&r.kind)
-                .ok_or_else(|| decode_error("template kind", &r.kind))?,
-            apple_style: AppleStyle::parse(&r.apple_style)
-                .ok_or_else(|| decode_error("apple_style", &r.apple_style))?,
-            design: json("design", &r.design)?,
-            archived: r.archived,
-            created_at: time("created_at", r.created_at)?,
-            updated_at: time("updated_at", r.updated_at)?,
-        })
+impl Stmt {
+    /// The one row the statement returns, decoded.
+    pub(crate) fn one<T: Decode + 'static>(&self, conn: &mut SqliteConnection) -> StoreResult<T> {
+        self.get_result::<Row<T>>(conn).map_err(store_error)?.0
     }
-}
 
-pub(crate) const PASS_COLUMNS: &str = "id, account_id, mode, template_id, short_id, \
-     serial_number, auth_token, holder_email, holder_name, field_values, metadata, voided_at, \
-     created_via_api, created_at, updated_at, version";
-
-#[derive(QueryableByName)]
-pub(crate) struct PassRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    mode: String,
-    #[diesel(sql_type = Text)]
-    template_id: String,
-    #[diesel(sql_type = Text)]
-    short_id: String,
-    #[diesel(sql_type = Text)]
-    serial_number: String,
-    #[diesel(sql_type = Text)]
-    auth_token: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    holder_email: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    holder_name: Option<String>,
-    #[diesel(sql_type = Text)]
-    field_values: String,
-    #[diesel(sql_type = Text)]
-    metadata: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    voided_at: Option<i64>,
-    #[diesel(sql_type = Bool)]
-    created_via_api: bool,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-    #[diesel(sql_type = BigInt)]
-    updated_at: i64,
-    #[diesel(sql_type = BigInt)]
-    version: i64,
-}
-
-impl TryFrom<PassRow> for Pass {
-    type Error = StoreError;
-
-    fn try_from(r: PassRow) -> Result<Self, StoreError> {
-        Ok(Pass {
-            id: parse_id!(PassId, r.id)?,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            mode: mode(&r.mode)?,
-            template_id: parse_id!(TemplateId, r.template_id)?,
-            short_id: r.short_id,
-            serial_number: r.serial_number,
-            auth_token: r.auth_token,
-            holder_email: r.holder_email,
-            holder_name: r.holder_name,
-            field_values: json("field_values", &r.field_values)?,
-            metadata: json("pass metadata", &r.metadata)?,
-            voided_at: opt_time("voided_at", r.voided_at)?,
-            created_via_api: r.created_via_api,
-            created_at: time("created_at", r.created_at)?,
-            updated_at: time("updated_at", r.updated_at)?,
-            version: r.version,
-        })
-    }
-}
-
-pub(crate) const EVENT_COLUMNS: &str = "id, account_id, mode, pass_id, kind, metadata, created_at";
-
-#[derive(QueryableByName)]
-pub(crate) struct EventRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    mode: String,
-    #[diesel(sql_type = Text)]
-    pass_id: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    metadata: String,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-}
-
-impl TryFrom<EventRow> for PassEvent {
-    type Error = StoreError;
-
-    fn try_from(r: EventRow) -> Result<Self, StoreError> {
-        Ok(PassEvent {
-            id: parse_id!(EventId, r.id)?,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            mode: mode(&r.mode)?,
-            pass_id: parse_id!(PassId, r.pass_id)?,
-            kind: EventType::parse(&r.kind).ok_or_else(|| decode_error("event type", &r.kind))?,
-            metadata: json("event metadata", &r.metadata)?,
-            created_at: time("created_at", r.created_at)?,
-        })
-    }
-}
-
-pub(crate) const REGISTRATION_COLUMNS: &str =
-    "device_library_id, pass_id, account_id, mode, pass_type_id, push_token, created_at";
-
-#[derive(QueryableByName)]
-pub(crate) struct RegistrationRow {
-    #[diesel(sql_type = Text)]
-    device_library_id: String,
-    #[diesel(sql_type = Text)]
-    pass_id: String,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    mode: String,
-    #[diesel(sql_type = Text)]
-    pass_type_id: String,
-    #[diesel(sql_type = Text)]
-    push_token: String,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-}
-
-impl TryFrom<RegistrationRow> for Registration {
-    type Error = StoreError;
-
-    fn try_from(r: RegistrationRow) -> Result<Self, StoreError> {
-        Ok(Registration {
-            device_library_id: r.device_library_id,
-            pass_id: parse_id!(PassId, r.pass_id)?,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            mode: mode(&r.mode)?,
-            pass_type_id: r.pass_type_id,
-            push_token: r.push_token,
-            created_at: time("created_at", r.created_at)?,
-        })
-    }
-}
-
-pub(crate) const PUSH_JOB_COLUMNS: &str = "id, account_id, mode, pass_id, device_library_id, \
-     push_token, pass_type_id, attempts, created_at";
-
-#[derive(QueryableByName)]
-pub(crate) struct PushJobRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    account_id: String,
-    #[diesel(sql_type = Text)]
-    mode: String,
-    #[diesel(sql_type = Text)]
-    pass_id: String,
-    #[diesel(sql_type = Text)]
-    device_library_id: String,
-    #[diesel(sql_type = Text)]
-    push_token: String,
-    #[diesel(sql_type = Text)]
-    pass_type_id: String,
-    #[diesel(sql_type = BigInt)]
-    attempts: i64,
-    #[diesel(sql_type = BigInt)]
-    created_at: i64,
-}
-
-impl TryFrom<PushJobRow> for PushJob {
-    type Error = StoreError;
-
-    fn try_from(r: PushJobRow) -> Result<Self, StoreError> {
-        Ok(PushJob {
-            id: r.id,
-            account_id: parse_id!(AccountId, r.account_id)?,
-            mode: mode(&r.mode)?,
-            pass_id: parse_id!(PassId, r.pass_id)?,
-            device_library_id: r.device_library_id,
-            push_token: r.push_token,
-            pass_type_id: r.pass_type_id,
-            attempts: u32::try_from(r.attempts).map_err(|e| decode_error("attempts", e))?,
-            created_at: time("created_at", r.created_at)?,
-        })
+    /// Every row the statement returns, decoded.
+    pub(crate) fn all<T: Decode + 'static>(
+        &self,
+        conn: &mut SqliteConnection,
+    ) -> StoreResult<Vec<T>> {
+        self.load::<Row<T>>(conn)
+            .map_err(store_error)?
+            .into_iter()
+            .map(|r| r.0)
+            .collect()
     }
 }
 

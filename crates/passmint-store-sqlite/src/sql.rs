@@ -15,6 +15,8 @@ use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Untyped};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
+use passmint_store_sql::SqlBind;
+use passmint_store_sql::placeholders::{Piece, bind_at, pieces};
 use std::borrow::Cow;
 use time::OffsetDateTime;
 
@@ -61,6 +63,39 @@ pub(crate) enum Bind {
     Blob(Vec<u8>),
 }
 
+/// SQLite's side of the shared builders' binds: owned values, timestamps as the
+/// integer microseconds the schema stores, JSON as text.
+impl<'a> SqlBind<'a> for Bind {
+    fn text(s: &'a str) -> Self {
+        Bind::text(s)
+    }
+
+    fn opt_text(s: Option<&'a str>) -> Self {
+        Bind::nullable_text(s)
+    }
+
+    fn big_int(n: i64) -> Self {
+        Bind::BigInt(n)
+    }
+
+    fn bool(b: bool) -> Self {
+        Bind::Bool(b)
+    }
+
+    fn time(t: OffsetDateTime) -> Self {
+        Bind::time(t)
+    }
+
+    fn opt_time(t: Option<OffsetDateTime>) -> Self {
+        Bind::nullable_time(t)
+    }
+
+    /// Serialised here and stored as TEXT.
+    fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        Ok(Bind::Text(serde_json::to_string(value)?))
+    }
+}
+
 impl Bind {
     pub(crate) fn text(s: &str) -> Self {
         Bind::Text(s.to_owned())
@@ -77,11 +112,6 @@ impl Bind {
 
     pub(crate) fn nullable_time(t: Option<OffsetDateTime>) -> Self {
         Bind::NullableBigInt(t.map(micros))
-    }
-
-    /// A JSON document, serialised here and stored as TEXT.
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        Ok(Bind::Text(serde_json::to_string(value)?))
     }
 
     fn push<'b>(&'b self, out: &mut AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
@@ -111,25 +141,14 @@ pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime, time::error::Co
 
 impl QueryFragment<Sqlite> for Stmt {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        let mut rest: &str = &self.sql;
-        while let Some(at) = rest.find('$') {
-            out.push_sql(&rest[..at]);
-            let after = &rest[at + 1..];
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            let bind = after[..digits]
-                .parse::<usize>()
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|i| self.binds.get(i))
-                .ok_or_else(|| {
-                    DieselError::QueryBuilderError(
-                        format!("placeholder ${} has no bind", &after[..digits]).into(),
-                    )
-                })?;
-            bind.push(&mut out)?;
-            rest = &after[digits..];
+        for piece in pieces(&self.sql) {
+            match piece {
+                Piece::Sql(text) => out.push_sql(text),
+                Piece::Placeholder(digits) => bind_at(&self.binds, digits)
+                    .map_err(|e| DieselError::QueryBuilderError(e.into()))?
+                    .push(&mut out)?,
+            }
         }
-        out.push_sql(rest);
         Ok(())
     }
 }

@@ -12,8 +12,7 @@ use crate::SqliteStore;
 use crate::error::store_error;
 use crate::events::insert_event;
 use crate::idempotency::{complete, completion};
-use crate::list::{List, exists};
-use crate::rows::{PASS_COLUMNS, PassRow, TEMPLATE_COLUMNS, TemplateRow};
+use crate::list::{exists, fetch};
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{enqueue_pushes, next_tag};
 use crate::webhooks::fan_out;
@@ -28,6 +27,8 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
+use passmint_store_sql::statements::GET_TEMPLATE;
+use passmint_store_sql::{PASS_COLUMNS, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -35,10 +36,6 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
-});
-
-static GET: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
 });
 
 /// `$1..$9` are the template and `$10` the expected `updated_at`.
@@ -84,11 +81,9 @@ fn run_cascade(
         cascade.at,
         tag,
     )
-    .load::<PassRow>(conn)
-    .map_err(store_error)?;
+    .all::<Pass>(conn)?;
     let mut enqueued = 0;
-    for row in passes {
-        let pass = Pass::try_from(row)?;
+    for pass in passes {
         let event = PassEvent {
             id: cascade.event_id(&template.id, &pass.id),
             account_id: pass.account_id.clone(),
@@ -103,21 +98,6 @@ fn run_cascade(
         enqueue_pushes(conn, pass.id.as_str(), cascade.at)?;
     }
     Ok(enqueued)
-}
-
-/// `$1..$9`, in [`TEMPLATE_COLUMNS`] order.
-fn template_binds(t: &Template) -> StoreResult<Vec<Bind>> {
-    Ok(vec![
-        Bind::text(t.id.as_str()),
-        Bind::text(t.account_id.as_str()),
-        Bind::text(&t.name),
-        Bind::text(t.kind.as_str()),
-        Bind::text(t.apple_style.as_str()),
-        Bind::json(&t.design).map_err(|e| StoreError::Backend(format!("design: {e}")))?,
-        Bind::Bool(t.archived),
-        Bind::time(t.created_at),
-        Bind::time(t.updated_at),
-    ])
 }
 
 #[async_trait]
@@ -145,15 +125,10 @@ impl TemplateStore for SqliteStore {
 
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
         let stmt = Stmt::new(
-            GET.as_str(),
+            GET_TEMPLATE.as_str(),
             vec![Bind::text(id.as_str()), Bind::text(account.as_str())],
         );
-        self.read(move |conn| {
-            stmt.get_result::<TemplateRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Template>(conn)).await
     }
 
     async fn list_templates(
@@ -161,15 +136,9 @@ impl TemplateStore for SqliteStore {
         account: &AccountId,
         page: &PageRequest,
     ) -> StoreResult<Page<Template>> {
-        let list = List {
-            table: "templates",
-            columns: TEMPLATE_COLUMNS,
-            scope: vec![("account_id", Bind::text(account.as_str()))],
-            filters: Vec::new(),
-            condition: Some("archived = 0"),
-        };
+        let list = template_list(account, "archived = 0");
         let page = page.clone();
-        self.read(move |conn| list.fetch::<TemplateRow, Template>(conn, &page))
+        self.read(move |conn| fetch::<Template>(list, conn, &page))
             .await
     }
 

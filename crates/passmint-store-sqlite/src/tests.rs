@@ -3,13 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::list::List;
-use crate::rows::{EVENT_COLUMNS, PASS_COLUMNS, TEMPLATE_COLUMNS};
-use crate::sql::Bind;
+use crate::sql::{Bind, Stmt};
 use crate::testing;
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl};
 use passmint_domain::page::{Cursor, PageRequest};
+use passmint_store_sql::{EVENT_COLUMNS, List, PASS_COLUMNS, TEMPLATE_COLUMNS};
 
 #[derive(QueryableByName, Debug)]
 struct PlanRow {
@@ -40,7 +39,7 @@ fn scope() -> Vec<(&'static str, Bind)> {
 }
 
 /// Every list the ports run, with the index each must seek.
-fn lists() -> Vec<(&'static str, List)> {
+fn lists() -> Vec<(&'static str, List<Bind>)> {
     let list = |table, columns, scope, filters, condition| List {
         table,
         columns,
@@ -118,7 +117,8 @@ async fn every_list_page_seeks_an_index_without_sorting() {
     let store = testing::fresh_store().await;
     for (index, list) in lists() {
         for page in pages() {
-            let stmt = list.statement(&page).explain();
+            let (sql, binds) = list.statement(&page);
+            let stmt = Stmt::new(sql, binds).explain();
             let plan = store
                 .read(move |conn| {
                     stmt.load::<PlanRow>(conn)

@@ -20,10 +20,7 @@
 use crate::SqliteStore;
 use crate::error::{TxError, store_error};
 use crate::events::insert_event;
-use crate::rows::{
-    Found, Number, PASS_COLUMNS, PUSH_JOB_COLUMNS, PassRow, PushJobRow, REGISTRATION_COLUMNS,
-    RegistrationRow, TextRow,
-};
+use crate::rows::{Found, Number, TextRow};
 use crate::sql::{Bind, Stmt};
 use crate::webhooks::fan_out;
 use async_trait::async_trait;
@@ -35,6 +32,8 @@ use passmint_domain::pass::Pass;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
+use passmint_store_sql::statements::FIND_BY_SERIAL;
+use passmint_store_sql::{PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, SqlBind};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -51,9 +50,6 @@ const ENQUEUE: &str = "INSERT INTO push_jobs (account_id, mode, pass_id, device_
      push_token, pass_type_id, next_attempt_at, created_at) \
      SELECT account_id, mode, pass_id, device_library_id, push_token, pass_type_id, $2, $2 \
      FROM device_registrations WHERE pass_id = $1";
-
-static FIND_BY_SERIAL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
 
 /// `$1` device, `$2` pass, `$3` pass type, `$4` push token, `$5` now. The account
 /// and mode are the pass's; no row when the pass is missing or the pair exists.
@@ -132,12 +128,7 @@ fn id_array(ids: &[i64]) -> StoreResult<Bind> {
 impl WalletStore for SqliteStore {
     async fn find_pass_by_serial(&self, serial_number: &str) -> StoreResult<Pass> {
         let stmt = Stmt::new(FIND_BY_SERIAL.as_str(), vec![Bind::text(serial_number)]);
-        self.read(move |conn| {
-            stmt.get_result::<PassRow>(conn)
-                .map_err(store_error)?
-                .try_into()
-        })
-        .await
+        self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
     async fn register_device(
@@ -234,14 +225,7 @@ impl WalletStore for SqliteStore {
 
     async fn registrations_of(&self, pass: &PassId) -> StoreResult<Vec<Registration>> {
         let stmt = Stmt::new(REGISTRATIONS.as_str(), vec![Bind::text(pass.as_str())]);
-        self.read(move |conn| {
-            stmt.load::<RegistrationRow>(conn)
-                .map_err(store_error)?
-                .into_iter()
-                .map(Registration::try_from)
-                .collect()
-        })
-        .await
+        self.read(move |conn| stmt.all::<Registration>(conn)).await
     }
 
     async fn claim_pushes(&self, claim: &ClaimRequest) -> StoreResult<Vec<PushJob>> {
@@ -255,12 +239,7 @@ impl WalletStore for SqliteStore {
         let token = claim.token.clone();
         let lease_until = claim.lease_until;
         self.write_tx(move |conn| {
-            let jobs = due
-                .load::<PushJobRow>(conn)
-                .map_err(store_error)?
-                .into_iter()
-                .map(PushJob::try_from)
-                .collect::<StoreResult<Vec<_>>>()?;
+            let jobs = due.all::<PushJob>(conn)?;
             if jobs.is_empty() {
                 return Ok(jobs);
             }

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod binds;
+mod dialect;
+mod list;
+pub mod placeholders;
+mod rows;
+pub mod statements;
+mod webhooks;
+
+pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};
+pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
+pub use list::{List, event_list, exists, pass_list, template_list};
+pub use rows::{
+    ACCOUNT_COLUMNS, API_KEY_COLUMNS, Decode, EVENT_COLUMNS, EXPIRY_COLUMNS, PASS_COLUMNS,
+    PUSH_JOB_COLUMNS, PassSnapshot, REGISTRATION_COLUMNS, SIGNING_COLUMNS, SnapshotTime,
+    TEMPLATE_COLUMNS,
+};
+pub use webhooks::{Claimed, DELIVERY_COLUMNS, WEBHOOK_COLUMNS, claim_select, webhook_binds};

@@ -1,0 +1,112 @@
+//! The statements both engines run with the same text: reads by key, the simple
+//! inserts and upserts, and the webhook log. Each adapter keeps those that differ.
+
+use crate::rows::{
+    ACCOUNT_COLUMNS, API_KEY_COLUMNS, EXPIRY_COLUMNS, PASS_COLUMNS, SIGNING_COLUMNS,
+    TEMPLATE_COLUMNS,
+};
+use crate::webhooks::{DELIVERY_COLUMNS, WEBHOOK_COLUMNS};
+use std::sync::LazyLock;
+
+pub const INSERT_ACCOUNT: &str =
+    "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)";
+pub const INSERT_API_KEY: &str = "INSERT INTO api_keys \
+     (id, account_id, mode, key_hash, display_prefix, created_at, revoked_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub static GET_ACCOUNT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"));
+pub static FIND_API_KEY: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"));
+pub static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1 \
+         RETURNING {API_KEY_COLUMNS}"
+    )
+});
+
+/// `$1` the account, `$2..$8` the identity.
+pub static SET_SIGNING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO signing_identities (account_id, {SIGNING_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (account_id) DO UPDATE SET \
+         pass_type_identifier = excluded.pass_type_identifier, \
+         team_identifier = excluded.team_identifier, \
+         certificate_pem = excluded.certificate_pem, \
+         private_key_pem = excluded.private_key_pem, wwdr_pem = excluded.wwdr_pem, \
+         not_after = excluded.not_after, updated_at = excluded.updated_at"
+    )
+});
+pub static GET_SIGNING: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {SIGNING_COLUMNS} FROM signing_identities WHERE account_id = $1")
+});
+pub static GET_DEV: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {SIGNING_COLUMNS} FROM dev_identity WHERE id = 1"));
+pub static INSERT_DEV: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO dev_identity (id, {SIGNING_COLUMNS}) VALUES (1, $1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO NOTHING"
+    )
+});
+pub static EXPIRING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EXPIRY_COLUMNS} FROM signing_identities WHERE not_after < $1 \
+         ORDER BY not_after, account_id"
+    )
+});
+
+pub static GET_TEMPLATE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
+});
+
+pub static GET_PASS: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
+});
+pub static FIND_BY_SHORT_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
+pub static FIND_BY_SERIAL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
+
+pub static GET_WEBHOOK: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3"
+    )
+});
+pub static LIST_WEBHOOKS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1 AND mode = $2 \
+         ORDER BY seq DESC"
+    )
+});
+pub const DELETE_WEBHOOK: &str =
+    "DELETE FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3";
+/// `$1` the webhook, `$2`, `$3` its scope, `$4` the limit.
+pub static LIST_DELIVERIES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries \
+         WHERE webhook_id = $1 AND account_id = $2 AND mode = $3 ORDER BY seq DESC LIMIT $4"
+    )
+});
+/// `$1` the delivery, `$2` its webhook, `$3`, `$4` their scope, `$5` when it is due.
+pub static RETRY_DELIVERY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE webhook_deliveries SET next_attempt_at = $5, due_at = $5, lease_token = NULL \
+         WHERE id = $1 AND webhook_id = $2 AND account_id = $3 AND mode = $4 \
+         RETURNING {DELIVERY_COLUMNS}"
+    )
+});
+
+/// `$1`, `$2` the scope, `$3` the key.
+pub const READ_KEY: &str = "SELECT fingerprint, locked_until, expires_at, response_status, \
+     response_body FROM idempotency_keys WHERE account_id = $1 AND mode = $2 AND key = $3";
+/// `$1`, `$2` the response, `$3..$5` the key, `$6` the ticket's lock token.
+pub const COMPLETE_KEY: &str = "UPDATE idempotency_keys SET response_status = $1, \
+     response_body = $2 \
+     WHERE account_id = $3 AND mode = $4 AND key = $5 AND lock_token = $6 \
+     AND response_status IS NULL";
+/// `$1..$3` the key, `$4` the ticket's lock token.
+pub const RELEASE_KEY: &str = "DELETE FROM idempotency_keys \
+     WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
+     AND response_status IS NULL";
+/// `$1` now.
+pub const PURGE_KEYS: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
