@@ -6,7 +6,7 @@ use passmint_store_postgres::testing::{empty_database, fresh_database};
 use serde_json::Value;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn passmint(db: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_passmint"))
@@ -26,13 +26,10 @@ fn json_stdout(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../../../tests/src/process.rs"]
+mod process;
+
+use process::{HEALTHZ, Wait, free_port, serve_command};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_and_keys_commands_print_json() {
@@ -118,10 +115,7 @@ async fn serve_creates_its_database_and_never_logs_keys() {
     let key = account["test_key"].as_str().unwrap().to_owned();
 
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
+    let mut child = serve_command(env!("CARGO_BIN_EXE_passmint"), &url, port)
         .env("RUST_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -129,14 +123,12 @@ async fn serve_creates_its_database_and_never_logs_keys() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let start = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    Wait {
+        every: Duration::from_millis(100),
+        ..HEALTHZ
     }
+    .until_up(&base)
+    .await;
     let ok = client
         .get(format!("{base}/v1/passes"))
         .bearer_auth(&key)
@@ -246,13 +238,10 @@ async fn serve_on_port_zero_builds_urls_with_the_bound_port() {
     let db = format!("sqlite://{}/p.db", dir.display());
     let account = json_stdout(&passmint(&db, &["accounts", "create", "--name", "Port"]));
     let key = account["test_key"].as_str().unwrap().to_owned();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .arg("serve")
-        .env("DATABASE_URL", &db)
-        .env("PASSMINT_ADDR", "127.0.0.1:0")
+    // Port 0: the address is `127.0.0.1:0`.
+    let mut child = serve_command(env!("CARGO_BIN_EXE_passmint"), &db, 0)
         .env_remove("PASSMINT_PUBLIC_URL")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
