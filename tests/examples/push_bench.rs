@@ -18,36 +18,18 @@
 use futures::StreamExt;
 use passmint_apns::fake::FakeApns;
 use passmint_apns::{ApnsClient, ClientIdentity};
+use passmint_e2e::bench::{Report, env_num};
 use passmint_e2e::process::{
-    READYZ, Server, create_account, free_port, pass_json, post_json, serve_command,
+    READYZ, Server, create_account, download, free_port, pass_json, post_json, serve_command,
 };
 use serde_json::{Value, json};
-use std::io::Write;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const CONCURRENCY: usize = 256;
 
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn token(i: usize) -> String {
     format!("{:064x}", 0xC0FFEE_u64 as usize * 1_000_003 + i)
-}
-
-struct Report {
-    file: std::fs::File,
-}
-
-impl Report {
-    fn say(&mut self, line: &str) {
-        println!("{line}");
-        let _ = writeln!(self.file, "{line}");
-    }
 }
 
 async fn wait_for(apns: &FakeApns, n: usize, within: Duration) -> Option<Instant> {
@@ -114,14 +96,7 @@ async fn main() {
         json!({"template_id": template["id"], "field_values": {"points": "1"}}),
     )
     .await;
-    let pkpass = client
-        .get(pass["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let pkpass = download(&client, pass["download_url"].as_str().unwrap()).await;
     let pj = pass_json(&pkpass);
     let auth = format!("ApplePass {}", pj["authenticationToken"].as_str().unwrap());
     let ptid = pj["passTypeIdentifier"].as_str().unwrap().to_owned();

@@ -27,20 +27,13 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use futures::StreamExt;
+use passmint_e2e::bench::{Report, env_num};
 use passmint_e2e::process::{READYZ, Server, create_account, free_port, post_json, serve_command};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Arrival time by pass id (`data.object.id`), and how many requests came.
 #[derive(Default)]
@@ -208,17 +201,6 @@ fn latencies(issued: &[(String, Instant)], arrivals: &Shared) -> Vec<f64> {
         .collect();
     ms.sort_by(f64::total_cmp);
     ms
-}
-
-struct Report {
-    file: std::fs::File,
-}
-
-impl Report {
-    fn say(&mut self, line: &str) {
-        println!("{line}");
-        let _ = writeln!(self.file, "{line}");
-    }
 }
 
 async fn create_setup(client: &reqwest::Client, base: &str, key: &str, hook: &str) -> String {

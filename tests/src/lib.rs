@@ -4,6 +4,7 @@
 //! and live keys, and a small HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bench;
 pub mod process;
 pub mod receiver;
 pub mod verify;

@@ -136,3 +136,16 @@ pub fn pass_json(pkpass: &[u8]) -> Value {
         .unwrap();
     serde_json::from_str(&text).unwrap()
 }
+
+/// The body of a GET of `url` (a pass download), whatever its status.
+pub async fn download(client: &reqwest::Client, url: &str) -> Vec<u8> {
+    client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}

@@ -7,6 +7,7 @@
 //! private key.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use passmint_e2e::process::download;
 use passmint_e2e::verify::verify_pkpass;
 use passmint_e2e::{
     Engine, LIVE_PASS_TYPE_ID, LIVE_TEAM_ID, PUBLIC_URL, TestServer, engine_tests, live_identity,
@@ -323,30 +324,14 @@ async fn http_public_url_drops_the_live_web_service(engine: Engine) {
         )
     };
     let live = issue(&s, &s.live_key.clone(), tid).await;
-    let bytes = s
-        .client
-        .get(local(live["download_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = download(&s.client, &local(live["download_url"].as_str().unwrap())).await;
     let ca = String::from_utf8(live_identity().identity.wwdr().to_pem().unwrap()).unwrap();
     let v = verify_pkpass(&bytes, &ca);
     assert!(v.pass_json.get("webServiceURL").is_none());
     assert!(v.pass_json.get("authenticationToken").is_none());
 
     let test = issue(&s, &s.test_key.clone(), tid).await;
-    let bytes = s
-        .client
-        .get(local(test["download_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = download(&s.client, &local(test["download_url"].as_str().unwrap())).await;
     let v = verify_pkpass(&bytes, &s.dev_ca_pem().await);
     assert_eq!(
         v.pass_json["webServiceURL"],

@@ -14,7 +14,7 @@ const DEVICES: usize = 40;
 #[path = "../../../tests/src/process.rs"]
 mod process;
 
-use process::{HEALTHZ, Server, create_account, free_port, pass_json, serve_command};
+use process::{HEALTHZ, Server, create_account, download, free_port, pass_json, serve_command};
 
 async fn serve(url: &str, env: &[(&str, String)]) -> Server {
     let port = free_port();
@@ -80,14 +80,7 @@ async fn kill_with_failing_pushes_loses_none(url: &str) {
             .json(&json!({"template_id": template["id"]})),
     )
     .await;
-    let pkpass = client
-        .get(pass["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let pkpass = download(&client, pass["download_url"].as_str().unwrap()).await;
     let pj = pass_json(&pkpass);
     let auth = format!("ApplePass {}", pj["authenticationToken"].as_str().unwrap());
     let (ptid, serial) = (
