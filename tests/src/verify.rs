@@ -2,6 +2,9 @@
 //! verify the detached CMS signature with the `openssl` command line against a CA
 //! certificate, and read pass.json against Apple's documented keys.
 
+#[path = "../../crates/passmint-pkpass/tests/common/cms.rs"]
+mod cms;
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -129,26 +132,7 @@ pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
     std::fs::write(dir.0.join("signature"), &files["signature"]).unwrap();
     std::fs::write(dir.0.join("manifest.json"), &files["manifest.json"]).unwrap();
     std::fs::write(dir.0.join("ca.pem"), ca_pem).unwrap();
-    let out = openssl(
-        &[
-            "cms",
-            "-verify",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-binary",
-            "-content",
-            "manifest.json",
-            "-CAfile",
-            "ca.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "verified",
-        ],
-        &dir.0,
-    );
+    let out = openssl(&cms::cms_verify_args("verified"), &dir.0);
     assert!(
         out.status.success(),
         "openssl cms -verify refused the signature: {}",

@@ -8,7 +8,11 @@
 #[path = "../../examples/support/png.rs"]
 mod png_support;
 
-pub use png_support::png;
+pub use png_support::{icons_and_logos, png};
+
+mod cms;
+
+pub use cms::cms_verify_args;
 
 use passmint_pkpass::{
     Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
@@ -82,16 +86,9 @@ pub fn sample_spec(style: PassStyle) -> PassSpec {
     spec.colors.background = Some(Rgb::new(10, 20, 30));
     spec.colors.foreground = Some(Rgb::new(255, 255, 255));
     spec.colors.label = Some((200, 201, 202).into());
-    spec.images
-        .insert("icon.png".to_owned(), png(29, 29, 1).into());
-    spec.images
-        .insert("icon@2x.png".to_owned(), png(58, 58, 2).into());
-    spec.images
-        .insert("icon@3x.png".to_owned(), png(87, 87, 3).into());
-    spec.images
-        .insert("logo.png".to_owned(), png(160, 50, 4).into());
-    spec.images
-        .insert("logo@2x.png".to_owned(), png(320, 100, 5).into());
+    for (name, bytes) in icons_and_logos() {
+        spec.images.insert(name.to_owned(), bytes.into());
+    }
     match style {
         PassStyle::EventTicket => {
             spec.images
@@ -229,26 +226,7 @@ pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
     dir.write("signature", &files["signature"]);
     dir.write("manifest.json", &files["manifest.json"]);
     dir.write("ca.pem", &identity.wwdr().to_pem().unwrap());
-    let output = openssl(
-        &[
-            "cms",
-            "-verify",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-binary",
-            "-content",
-            "manifest.json",
-            "-CAfile",
-            "ca.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "verified-content",
-        ],
-        dir.path(),
-    );
+    let output = openssl(&cms_verify_args("verified-content"), dir.path());
     assert!(
         output.status.success(),
         "openssl cms -verify refused the signature: {}",
