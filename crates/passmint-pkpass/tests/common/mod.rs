@@ -10,16 +10,15 @@ mod png_support;
 
 pub use png_support::{icons_and_logos, png};
 
-mod cms;
+mod check;
 
-pub use cms::cms_verify_args;
+pub use check::{check_manifest, cms_verify_args, unzip};
 
 use passmint_pkpass::{
     Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
     SigningIdentity, TextAlignment, TransitType,
 };
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -196,31 +195,7 @@ pub struct Verified {
 /// `ca` (the WWDR / development CA), then extracts the signature's details.
 pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
     let files = unzip(pkpass);
-    for required in ["pass.json", "manifest.json", "signature", "icon.png"] {
-        assert!(
-            files.contains_key(required),
-            "{required} missing from the pass"
-        );
-    }
-
-    let manifest: BTreeMap<String, String> =
-        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json is a JSON object");
-    let listed: Vec<&String> = manifest.keys().collect();
-    let expected: Vec<&String> = files
-        .keys()
-        .filter(|n| *n != "manifest.json" && *n != "signature")
-        .collect();
-    assert_eq!(
-        listed, expected,
-        "manifest.json must list exactly the other files"
-    );
-    for (name, hash) in &manifest {
-        let actual: String = openssl::sha::sha1(&files[name])
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hash, &actual, "SHA-1 of {name} in manifest.json");
-    }
+    check_manifest(&files);
 
     let dir = TempDir::new("verify");
     dir.write("signature", &files["signature"]);
@@ -276,24 +251,6 @@ pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
         cms_print,
         embedded_subjects,
     }
-}
-
-/// Every entry of the zip, by name (duplicate names refused).
-pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip archive");
-    let mut files = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().expect("a UTF-8 entry name").into_owned();
-        assert!(entry.is_file(), "{name} is not a file");
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        assert!(
-            files.insert(name.clone(), bytes).is_none(),
-            "{name} twice in the zip"
-        );
-    }
-    files
 }
 
 /// The JSON type of a value, for the key tables.
