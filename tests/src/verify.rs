@@ -100,49 +100,14 @@ pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
     std::fs::write(dir.0.join("manifest.json"), &files["manifest.json"]).unwrap();
     std::fs::write(dir.0.join("ca.pem"), ca_pem).unwrap();
     let out = openssl(&check::cms_verify_args("verified"), &dir.0);
-    assert!(
-        out.status.success(),
-        "openssl cms -verify refused the signature: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read(dir.0.join("verified")).unwrap(),
-        files["manifest.json"],
-        "the signed content is manifest.json"
-    );
-    let printed = openssl(
-        &[
-            "cms",
-            "-cmsout",
-            "-print",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-        ],
-        &dir.0,
-    );
+    check::assert_cms_verified(&out, &dir.0, "verified", &files);
+    let printed = openssl(&check::CMS_PRINT_ARGS, &dir.0);
     assert!(
         String::from_utf8_lossy(&printed.stdout).contains("signingTime"),
         "the signature carries a signing time"
     );
-    let certs = openssl(
-        &[
-            "pkcs7",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-print_certs",
-            "-noout",
-        ],
-        &dir.0,
-    );
-    let embedded_subjects = String::from_utf8_lossy(&certs.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("subject="))
-        .map(|s| s.trim().to_owned())
-        .collect();
+    let certs = openssl(&check::PRINT_CERTS_ARGS, &dir.0);
+    let embedded_subjects = check::subjects(&String::from_utf8_lossy(&certs.stdout));
 
     let pass_json: serde_json::Value =
         serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::path::Path;
+use std::process::Output;
 
 /// Every entry of the zip by name; each must be a file, and appear once.
 pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
@@ -74,4 +76,55 @@ pub fn cms_verify_args(out: &str) -> [&str; 15] {
         "-out",
         out,
     ]
+}
+
+/// `output` (of `openssl cms_verify_args(out)` run in `dir`) accepted the
+/// signature, and the content it wrote to `out` is manifest.json.
+pub fn assert_cms_verified(
+    output: &Output,
+    dir: &Path,
+    out: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+) {
+    assert!(
+        output.status.success(),
+        "openssl cms -verify refused the signature: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read(dir.join(out)).unwrap(),
+        files["manifest.json"],
+        "the signed content is manifest.json"
+    );
+}
+
+/// `openssl cms -cmsout -print` of `signature`.
+pub const CMS_PRINT_ARGS: [&str; 7] = [
+    "cms",
+    "-cmsout",
+    "-print",
+    "-inform",
+    "DER",
+    "-in",
+    "signature",
+];
+
+/// `openssl pkcs7 -print_certs` of `signature`.
+pub const PRINT_CERTS_ARGS: [&str; 7] = [
+    "pkcs7",
+    "-inform",
+    "DER",
+    "-in",
+    "signature",
+    "-print_certs",
+    "-noout",
+];
+
+/// The subjects in the output of [`PRINT_CERTS_ARGS`].
+pub fn subjects(print_certs: &str) -> Vec<String> {
+    print_certs
+        .lines()
+        .filter_map(|l| l.strip_prefix("subject="))
+        .map(|s| s.trim().to_owned())
+        .collect()
 }

@@ -12,7 +12,10 @@ pub use png_support::{icons_and_logos, png};
 
 mod check;
 
-pub use check::{check_manifest, cms_verify_args, unzip};
+pub use check::{
+    CMS_PRINT_ARGS, PRINT_CERTS_ARGS, assert_cms_verified, check_manifest, cms_verify_args,
+    subjects, unzip,
+};
 
 use passmint_pkpass::{
     Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
@@ -202,47 +205,11 @@ pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
     dir.write("manifest.json", &files["manifest.json"]);
     dir.write("ca.pem", &identity.wwdr().to_pem().unwrap());
     let output = openssl(&cms_verify_args("verified-content"), dir.path());
-    assert!(
-        output.status.success(),
-        "openssl cms -verify refused the signature: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_cms_verified(&output, dir.path(), "verified-content", &files);
     assert!(String::from_utf8_lossy(&output.stderr).contains("Verification successful"));
-    assert_eq!(
-        std::fs::read(dir.path().join("verified-content")).unwrap(),
-        files["manifest.json"],
-        "the signed content is manifest.json"
-    );
 
-    let cms_print = openssl_ok(
-        &[
-            "cms",
-            "-cmsout",
-            "-print",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-        ],
-        dir.path(),
-    );
-    let certs = openssl_ok(
-        &[
-            "pkcs7",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-print_certs",
-            "-noout",
-        ],
-        dir.path(),
-    );
-    let embedded_subjects = certs
-        .lines()
-        .filter_map(|l| l.strip_prefix("subject="))
-        .map(|s| s.trim().to_owned())
-        .collect();
+    let cms_print = openssl_ok(&CMS_PRINT_ARGS, dir.path());
+    let embedded_subjects = subjects(&openssl_ok(&PRINT_CERTS_ARGS, dir.path()));
 
     let pass_json = serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");
     Verified {
