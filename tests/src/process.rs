@@ -6,7 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A port free on 127.0.0.1 right now.
@@ -148,4 +148,24 @@ pub async fn download(client: &reqwest::Client, url: &str) -> Vec<u8> {
         .await
         .unwrap()
         .to_vec()
+}
+
+/// `bin args…` on `DATABASE_URL=db` with `RUST_LOG=debug`, to completion.
+pub fn run_cli(bin: &str, db: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap()
+}
+
+/// The JSON a CLI command printed; it must have succeeded (else its stderr shows).
+pub fn ok_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

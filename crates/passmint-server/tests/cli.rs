@@ -8,28 +8,14 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn passmint(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "debug")
-        .output()
-        .unwrap()
-}
-
-fn json_stdout(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[path = "../../../tests/src/process.rs"]
 mod process;
 
-use process::{HEALTHZ, Wait, free_port, serve_command};
+use process::{HEALTHZ, Wait, free_port, ok_json as json_stdout, serve_command};
+
+fn passmint(db: &str, args: &[&str]) -> std::process::Output {
+    process::run_cli(env!("CARGO_BIN_EXE_passmint"), db, args)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_and_keys_commands_print_json() {
