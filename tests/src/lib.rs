@@ -444,6 +444,11 @@ impl TestServer {
         }
     }
 
+    /// `method path` with `key` and no body or extra header.
+    pub async fn send_as(&self, method: Method, path: &str, key: &str) -> Reply {
+        self.send(method, path, Some(key), None, &[]).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, Some(&self.test_key.clone()), None, &[])
             .await

@@ -36,13 +36,7 @@ async fn issue(s: &TestServer, key: &str, template_id: &str) -> Value {
 
 async fn event_kinds(s: &TestServer, key: &str, pass_id: &str) -> Vec<String> {
     let r = s
-        .send(
-            Method::GET,
-            &format!("/v1/passes/{pass_id}/events"),
-            Some(key),
-            None,
-            &[],
-        )
+        .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["data"]
@@ -270,9 +264,7 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
     for _ in 0..2 {
         issue(&s, l_test, l_tid).await;
     }
-    let r = s
-        .send(Method::GET, "/v1/passes", Some(l_live), None, &[])
-        .await;
+    let r = s.send_as(Method::GET, "/v1/passes", l_live).await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
 
     // No endpoint's answer carries a private key.
@@ -285,7 +277,7 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
         "/healthz",
         "/readyz",
     ] {
-        let r = s.send(Method::GET, path, Some(&live_key), None, &[]).await;
+        let r = s.send_as(Method::GET, path, &live_key).await;
         seen.push(r.text);
     }
     let page = s.fetch_public(pass["url"].as_str().unwrap(), &[]).await;
