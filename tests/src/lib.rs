@@ -449,6 +449,25 @@ impl TestServer {
         self.send(method, path, Some(key), None, &[]).await
     }
 
+    /// `method path` with `key`, a JSON `body` and the `Idempotency-Key` header.
+    pub async fn send_idempotent(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: &Value,
+        idempotency_key: &str,
+    ) -> Reply {
+        self.send(
+            method,
+            path,
+            Some(key),
+            Some(body),
+            &[("Idempotency-Key", idempotency_key)],
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, Some(&self.test_key.clone()), None, &[])
             .await

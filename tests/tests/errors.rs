@@ -612,12 +612,12 @@ async fn malformed_requests_never_5xx(engine: Engine) {
     // Idempotency key too long.
     let long = "k".repeat(256);
     let r = s
-        .send(
+        .send_idempotent(
             Method::POST,
             "/v1/templates",
-            Some(&key),
-            Some(&passmint_e2e::template_body()),
-            &[("Idempotency-Key", &long)],
+            &key,
+            &passmint_e2e::template_body(),
+            &long,
         )
         .await;
     r.assert_error(400, "invalid_request_error", Some("Idempotency-Key"));

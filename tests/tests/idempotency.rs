@@ -79,23 +79,11 @@ async fn replays_conflicts_and_scopes(engine: Engine) {
     // 4xx answers are stored and replayed too.
     let bad = json!({"template_id": "tmpl_000000000000000000000000"});
     let r1 = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&bad),
-            &[("Idempotency-Key", "bad-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &bad, "bad-1")
         .await;
     r1.assert_error(400, "invalid_request_error", Some("template_id"));
     let r2 = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&bad),
-            &[("Idempotency-Key", "bad-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &bad, "bad-1")
         .await;
     assert_eq!(r2.header("idempotent-replayed"), Some("true"));
     assert_eq!(r2.text, r1.text);
@@ -124,21 +112,21 @@ async fn patch_is_idempotent(engine: Engine) {
         .len();
     assert_eq!(events, 2, "created + one updated");
     let t = s
-        .send(
+        .send_idempotent(
             Method::PATCH,
             &format!("/v1/templates/{tid}"),
-            Some(&key),
-            Some(&json!({"name": "N"})),
-            &[("Idempotency-Key", "tp-1")],
+            &key,
+            &json!({"name": "N"}),
+            "tp-1",
         )
         .await;
     let t2 = s
-        .send(
+        .send_idempotent(
             Method::PATCH,
             &format!("/v1/templates/{tid}"),
-            Some(&key),
-            Some(&json!({"name": "N"})),
-            &[("Idempotency-Key", "tp-1")],
+            &key,
+            &json!({"name": "N"}),
+            "tp-1",
         )
         .await;
     assert_eq!(t.text, t2.text);
@@ -150,15 +138,9 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine)
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let body = json!({"template_id": tid, "holder_email": "race@example.com"});
-    let replies = futures::future::join_all((0..20).map(|_| {
-        s.send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&body),
-            &[("Idempotency-Key", "race-1")],
-        )
-    }))
+    let replies = futures::future::join_all(
+        (0..20).map(|_| s.send_idempotent(Method::POST, "/v1/passes", &key, &body, "race-1")),
+    )
     .await;
     let mut ids = std::collections::BTreeSet::new();
     for r in &replies {
@@ -181,13 +163,7 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine)
     assert_eq!(listed, 1);
     // After the dust settles, the key replays.
     let r = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&body),
-            &[("Idempotency-Key", "race-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &body, "race-1")
         .await;
     assert_eq!(r.header("idempotent-replayed"), Some("true"));
     assert_eq!(r.body["id"].as_str().unwrap(), ids.iter().next().unwrap());
@@ -260,14 +236,8 @@ async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let issue = async |idem: &str, body: &serde_json::Value| {
-        s.send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(body),
-            &[("Idempotency-Key", idem)],
-        )
-        .await
+        s.send_idempotent(Method::POST, "/v1/passes", &key, body, idem)
+            .await
     };
     let plain = json!({"template_id": tid, "holder_name": "Ann"});
     assert_eq!(issue("first", &plain).await.status, 200);

@@ -241,23 +241,23 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
     let l_tid = l_template["id"].as_str().unwrap();
     issue(&s, l_live, l_tid).await;
     let r = s
-        .send(
+        .send_idempotent(
             Method::POST,
             "/v1/passes",
-            Some(l_live),
-            Some(&json!({"template_id": l_tid})),
-            &[("Idempotency-Key", "over-the-limit")],
+            l_live,
+            &json!({"template_id": l_tid}),
+            "over-the-limit",
         )
         .await;
     let err = r.assert_error(402, "billing_error", None);
     assert_eq!(err["code"], "pass_limit_reached");
     let replay = s
-        .send(
+        .send_idempotent(
             Method::POST,
             "/v1/passes",
-            Some(l_live),
-            Some(&json!({"template_id": l_tid})),
-            &[("Idempotency-Key", "over-the-limit")],
+            l_live,
+            &json!({"template_id": l_tid}),
+            "over-the-limit",
         )
         .await;
     assert_eq!(replay.status, 402, "a 402 is replayed like any 4xx");
