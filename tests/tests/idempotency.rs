@@ -1,9 +1,9 @@
 //! Idempotency-Key on POST and PATCH (SPEC section 2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, Reply, TestServer, engine_tests};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn replays_conflicts_and_scopes(engine: Engine) {
     let s = TestServer::start(engine).await;
@@ -89,6 +89,24 @@ async fn replays_conflicts_and_scopes(engine: Engine) {
     assert_eq!(r2.text, r1.text);
 }
 
+/// The same request sent twice with one Idempotency-Key: (first, second).
+async fn twice(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: &Value,
+    idempotency_key: &str,
+) -> (Reply, Reply) {
+    let first = s
+        .send_idempotent(method.clone(), path, key, body, idempotency_key)
+        .await;
+    let second = s
+        .send_idempotent(method, path, key, body, idempotency_key)
+        .await;
+    (first, second)
+}
+
 async fn patch_is_idempotent(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
@@ -96,13 +114,7 @@ async fn patch_is_idempotent(engine: Engine) {
     let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
     let path = format!("/v1/passes/{pid}");
     let body = json!({"field_values": {"seatNumber": "C3"}});
-    let idem = [("Idempotency-Key", "patch-1")];
-    let a = s
-        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
-        .await;
-    let b = s
-        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
-        .await;
+    let (a, b) = twice(&s, Method::PATCH, &path, &key, &body, "patch-1").await;
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);
@@ -111,24 +123,16 @@ async fn patch_is_idempotent(engine: Engine) {
         .unwrap()
         .len();
     assert_eq!(events, 2, "created + one updated");
-    let t = s
-        .send_idempotent(
-            Method::PATCH,
-            &format!("/v1/templates/{tid}"),
-            &key,
-            &json!({"name": "N"}),
-            "tp-1",
-        )
-        .await;
-    let t2 = s
-        .send_idempotent(
-            Method::PATCH,
-            &format!("/v1/templates/{tid}"),
-            &key,
-            &json!({"name": "N"}),
-            "tp-1",
-        )
-        .await;
+    let template = format!("/v1/templates/{tid}");
+    let (t, t2) = twice(
+        &s,
+        Method::PATCH,
+        &template,
+        &key,
+        &json!({"name": "N"}),
+        "tp-1",
+    )
+    .await;
     assert_eq!(t.text, t2.text);
     assert_eq!(t2.header("idempotent-replayed"), Some("true"));
 }
