@@ -473,6 +473,11 @@ impl TestServer {
             .await
     }
 
+    /// How many items the list at `path` (GET with the test key) holds on its page.
+    pub async fn data_len(&self, path: &str) -> usize {
+        self.get(path).await.body["data"].as_array().unwrap().len()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(
             Method::POST,

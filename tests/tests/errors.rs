@@ -313,16 +313,10 @@ async fn pass_update_validation(engine: Engine) {
     assert_eq!(r.body["field_values"], json!({}));
     assert_eq!(r.body["metadata"], json!({"b": 2}));
     // A no-op records no event.
-    let before = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let before = s.data_len(&format!("{path}/events")).await;
     let r = s.patch(&path, json!({"metadata": {"b": 2}})).await;
     assert_eq!(r.status, 200);
-    let after = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let after = s.data_len(&format!("{path}/events")).await;
     assert_eq!(before, after);
     // Voided passes cannot change; voiding again is a no-op 200.
     let v = s.delete(&path).await;
@@ -478,13 +472,7 @@ async fn template_validation(engine: Engine) {
         .patch(&format!("/v1/templates/{tid}"), json!({"archived": false}))
         .await;
     assert_eq!(r.body["archived"], false);
-    assert_eq!(
-        s.get("/v1/templates").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/templates").await, 1);
 }
 
 async fn malformed_requests_never_5xx(engine: Engine) {

@@ -36,18 +36,9 @@ async fn replays_conflicts_and_scopes(engine: Engine) {
     assert_eq!(replay.status, 200);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.text, first.text);
+    assert_eq!(s.data_len("/v1/passes").await, 1);
     assert_eq!(
-        s.get("/v1/passes").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        s.get("/v1/events").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
+        s.data_len("/v1/events").await,
         1,
         "a replay has no side effect"
     );
@@ -118,10 +109,7 @@ async fn patch_is_idempotent(engine: Engine) {
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);
-    let events = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let events = s.data_len(&format!("{path}/events")).await;
     assert_eq!(events, 2, "created + one updated");
     let template = format!("/v1/templates/{tid}");
     let (t, t2) = twice(
@@ -160,10 +148,7 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine)
         }
     }
     assert_eq!(ids.len(), 1, "every success names the same pass");
-    let listed = s.get("/v1/passes").await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let listed = s.data_len("/v1/passes").await;
     assert_eq!(listed, 1);
     // After the dust settles, the key replays.
     let r = s
@@ -199,13 +184,7 @@ async fn template_creation_is_idempotent(engine: Engine) {
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);
-    assert_eq!(
-        s.get("/v1/templates").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/templates").await, 1);
     let mut other = body.clone();
     other["name"] = json!("Another name");
     s.send(
@@ -284,13 +263,7 @@ async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
     let replay = issue("gated", &gated).await;
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.text, issued.text);
-    assert_eq!(
-        s.get("/v1/passes").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(s.data_len("/v1/passes").await, 3);
 }
 
 engine_tests!(

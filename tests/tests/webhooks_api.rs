@@ -493,13 +493,7 @@ async fn creation_is_idempotent(engine: Engine) {
         again.text, first.text,
         "the replay is the first answer, secret included"
     );
-    assert_eq!(
-        s.get("/v1/webhooks").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/webhooks").await, 1);
     let other = json!({"url": NOWHERE, "events": ["pass.created"]});
     s.send(
         Method::POST,
