@@ -163,24 +163,7 @@ async fn template_creation_is_idempotent(engine: Engine) {
     let key = s.test_key.clone();
     let body = passmint_e2e::template_body();
     let idem = [("Idempotency-Key", "tmpl-1")];
-    let a = s
-        .send(
-            Method::POST,
-            "/v1/templates",
-            Some(&key),
-            Some(&body),
-            &idem,
-        )
-        .await;
-    let b = s
-        .send(
-            Method::POST,
-            "/v1/templates",
-            Some(&key),
-            Some(&body),
-            &idem,
-        )
-        .await;
+    let (a, b) = twice(&s, Method::POST, "/v1/templates", &key, &body, "tmpl-1").await;
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);

@@ -240,26 +240,20 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
     let l_template = s.template(l_test).await;
     let l_tid = l_template["id"].as_str().unwrap();
     issue(&s, l_live, l_tid).await;
-    let r = s
-        .send_idempotent(
+    let over_body = json!({"template_id": l_tid});
+    let over = |idempotency_key| {
+        s.send_idempotent(
             Method::POST,
             "/v1/passes",
             l_live,
-            &json!({"template_id": l_tid}),
-            "over-the-limit",
+            &over_body,
+            idempotency_key,
         )
-        .await;
+    };
+    let r = over("over-the-limit").await;
     let err = r.assert_error(402, "billing_error", None);
     assert_eq!(err["code"], "pass_limit_reached");
-    let replay = s
-        .send_idempotent(
-            Method::POST,
-            "/v1/passes",
-            l_live,
-            &json!({"template_id": l_tid}),
-            "over-the-limit",
-        )
-        .await;
+    let replay = over("over-the-limit").await;
     assert_eq!(replay.status, 402, "a 402 is replayed like any 4xx");
     for _ in 0..2 {
         issue(&s, l_test, l_tid).await;
