@@ -169,3 +169,16 @@ pub fn ok_json(out: &Output) -> Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The JSON of a GET of `url` with `key`, whatever its status.
+pub async fn get_json(client: &reqwest::Client, url: String, key: &str) -> Value {
+    client
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

@@ -106,15 +106,8 @@ async fn sigkill_during_a_burst_loses_no_acknowledged_pass() {
             .await
             .unwrap();
         assert_eq!(pass.status(), 200, "acknowledged pass {id} was lost");
-        let events: Value = client
-            .get(format!("{base}/v1/passes/{id}/events"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let events: Value =
+            process::get_json(&client, format!("{base}/v1/passes/{id}/events"), &key).await;
         let types: Vec<&str> = events["data"]
             .as_array()
             .unwrap()

@@ -176,15 +176,7 @@ async fn issue(
         if let Some(c) = &cursor {
             url.push_str(&format!("&starting_after={c}"));
         }
-        let page: Value = client
-            .get(url)
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = process::get_json(client, url, key).await;
         let data = page["data"].as_array().unwrap();
         for e in data {
             if e["type"] == "created" && passes.contains(e["pass_id"].as_str().unwrap()) {
@@ -261,15 +253,8 @@ async fn sigkill_with_pending_deliveries_loses_none(url: &str) {
 
     // Every delivery ends `delivered` in the store, the ones in flight at the kill
     // too, once their lease has ended (they are sent again then).
-    let hooks: Value = client
-        .get(format!("{}/v1/webhooks", server.base))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks: Value =
+        process::get_json(&client, format!("{}/v1/webhooks", server.base), &key).await;
     let hook = WebhookId::parse(hooks["data"][0]["id"].as_str().unwrap()).unwrap();
     let scope = Scope::new(AccountId::parse(&account).unwrap(), Mode::Test);
     let store = passmint_server::cli::open_store(url, 1).await.unwrap();
