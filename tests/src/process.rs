@@ -104,12 +104,17 @@ pub fn create_account(bin: &str, url: &str, name: &str) -> Value {
         .env("DATABASE_URL", url)
         .output()
         .unwrap();
+    assert_success(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A command that must have succeeded; its stderr shows when it did not.
+pub fn assert_success(out: &Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// POSTs `body` to `url` with `key`; the answer must be 2xx, its JSON is returned.

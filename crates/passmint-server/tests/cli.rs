@@ -92,11 +92,7 @@ async fn serve_creates_its_database_and_never_logs_keys() {
         .env("DATABASE_URL", &url)
         .output()
         .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    process::assert_success(&created);
     let account = json_stdout(&passmint(&url, &["accounts", "create", "--name", "Logs"]));
     let key = account["test_key"].as_str().unwrap().to_owned();
 
