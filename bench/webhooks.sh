@@ -12,19 +12,6 @@
 # Traffic goes to 127.0.0.1 only; every wait is bounded.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-OUT=${BENCH_OUT:-$ROOT/bench-out}
-mkdir -p "$OUT"
-PGURL=postgres://postgres@127.0.0.1:5432
-DB=passmint_bench_webhooks
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres)
-
-echo "== webhook benchmarks ($(nproc) cores, PostgreSQL $("${PSQL[@]}" -Atc 'SHOW server_version'))"
-cargo build --release -q -p passmint-server --bin passmint
-cargo build --release -q -p passmint-e2e --example webhook_bench
-"${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-trap '"${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
-
-PASSMINT_BIN=$ROOT/target/release/passmint DATABASE_URL=$PGURL/$DB BENCH_OUT=$OUT \
-  timeout 900 "$ROOT/target/release/examples/webhook_bench"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_example webhook webhook_bench passmint_bench_webhooks 900

@@ -18,60 +18,18 @@
 use futures::StreamExt;
 use passmint_apns::fake::FakeApns;
 use passmint_apns::{ApnsClient, ClientIdentity};
+use passmint_e2e::bench::{Report, env_num};
+use passmint_e2e::process::{
+    READYZ, Server, create_account, download, free_port, pass_json, post_json, serve_command,
+};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const CONCURRENCY: usize = 256;
 
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn token(i: usize) -> String {
     format!("{:064x}", 0xC0FFEE_u64 as usize * 1_000_003 + i)
-}
-
-struct Report {
-    file: std::fs::File,
-}
-
-impl Report {
-    fn say(&mut self, line: &str) {
-        println!("{line}");
-        let _ = writeln!(self.file, "{line}");
-    }
-}
-
-fn pass_json(pkpass: &[u8]) -> Value {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).unwrap();
-    let mut f = zip.by_name("pass.json").unwrap();
-    let mut s = String::new();
-    f.read_to_string(&mut s).unwrap();
-    serde_json::from_str(&s).unwrap()
 }
 
 async fn wait_for(apns: &FakeApns, n: usize, within: Duration) -> Option<Instant> {
@@ -100,67 +58,31 @@ async fn main() {
     let ca = format!("{out}/fake-apns-ca.pem");
     std::fs::write(&ca, apns.ca_pem()).unwrap();
 
-    let account = Command::new(&bin)
-        .args(["accounts", "create", "--name", "Push bench"])
-        .env("DATABASE_URL", &db)
-        .output()
-        .unwrap();
-    assert!(
-        account.status.success(),
-        "{}",
-        String::from_utf8_lossy(&account.stderr)
-    );
-    let key = serde_json::from_slice::<Value>(&account.stdout).unwrap()["test_key"]
+    let key = create_account(&bin, &db, "Push bench")["test_key"]
         .as_str()
         .unwrap()
         .to_owned();
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let _server = Server {
-        child: Command::new(&bin)
-            .arg("serve")
-            .env("DATABASE_URL", &db)
-            .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
-            .env("PASSMINT_PUBLIC_URL", &base)
-            .env("PASSMINT_APNS_URL", apns.base_url())
-            .env("PASSMINT_APNS_CA_FILE", &ca)
-            .env("PASSMINT_APNS_CONCURRENCY", CONCURRENCY.to_string())
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(
-                std::fs::File::create(format!("{out}/push-server.log"))
-                    .map_or(Stdio::null(), Stdio::from),
-            )
-            .spawn()
-            .expect("spawn passmint serve"),
-    };
+    let mut cmd = serve_command(&bin, &db, port);
+    cmd.env("PASSMINT_PUBLIC_URL", &base)
+        .env("PASSMINT_APNS_URL", apns.base_url())
+        .env("PASSMINT_APNS_CA_FILE", &ca)
+        .env("PASSMINT_APNS_CONCURRENCY", CONCURRENCY.to_string())
+        .stderr(
+            std::fs::File::create(format!("{out}/push-server.log"))
+                .map_or(Stdio::null(), Stdio::from),
+        );
+    let _server = Server::spawn(cmd, port, &READYZ).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()
         .unwrap();
-    let started = Instant::now();
-    while client.get(format!("{base}/readyz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     let post = |path: &str, body: Value| {
         let (client, url, key) = (client.clone(), format!("{base}{path}"), key.clone());
-        async move {
-            let res = client
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(res.status().is_success(), "{}", res.status());
-            res.json::<Value>().await.unwrap()
-        }
+        async move { post_json(&client, url, &key, body).await }
     };
     let template = post(
         "/v1/templates",
@@ -174,14 +96,7 @@ async fn main() {
         json!({"template_id": template["id"], "field_values": {"points": "1"}}),
     )
     .await;
-    let pkpass = client
-        .get(pass["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let pkpass = download(&client, pass["download_url"].as_str().unwrap()).await;
     let pj = pass_json(&pkpass);
     let auth = format!("ApplePass {}", pj["authenticationToken"].as_str().unwrap());
     let ptid = pj["passTypeIdentifier"].as_str().unwrap().to_owned();

@@ -27,27 +27,13 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use futures::StreamExt;
+use passmint_e2e::bench::{Report, env_num};
+use passmint_e2e::process::{READYZ, Server, create_account, free_port, post_json, serve_command};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Arrival time by pass id (`data.object.id`), and how many requests came.
 #[derive(Default)]
@@ -92,38 +78,24 @@ fn start_receiver(port: u16, arrivals: Shared) -> actix_web::dev::ServerHandle {
     rx.recv().unwrap()
 }
 
-struct Server {
-    child: Child,
-    base: String,
+/// Starts `passmint serve` with `env`, its stderr to `log`, and waits until ready.
+async fn start_server(bin: &str, db: &str, env: &[(&str, String)], log: &str) -> Server {
+    let port = free_port();
+    let mut cmd = serve_command(bin, db, port);
+    cmd.stderr(std::fs::File::create(log).map_or(Stdio::null(), Stdio::from));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Server::spawn(cmd, port, &READYZ).await
 }
 
-impl Server {
-    async fn start(bin: &str, db: &str, env: &[(&str, String)], log: &str) -> Server {
-        let port = free_port();
-        let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .env("DATABASE_URL", db)
-            .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).map_or(Stdio::null(), Stdio::from));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd.spawn().expect("spawn passmint serve");
-        let base = format!("http://127.0.0.1:{port}");
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        while client.get(format!("{base}/readyz")).send().await.is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Server { child, base }
-    }
+/// Peak RSS of the server, and a clean stop.
+trait Measured {
+    fn peak_rss_kib(&self) -> Option<u64>;
+    fn stop(self);
+}
 
+impl Measured for Server {
     fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         status
@@ -143,13 +115,6 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -238,31 +203,10 @@ fn latencies(issued: &[(String, Instant)], arrivals: &Shared) -> Vec<f64> {
     ms
 }
 
-struct Report {
-    file: std::fs::File,
-}
-
-impl Report {
-    fn say(&mut self, line: &str) {
-        println!("{line}");
-        let _ = writeln!(self.file, "{line}");
-    }
-}
-
 async fn create_setup(client: &reqwest::Client, base: &str, key: &str, hook: &str) -> String {
     let post = |path: &str, body: Value| {
         let (client, url, key) = (client.clone(), format!("{base}{path}"), key.to_owned());
-        async move {
-            let res = client
-                .post(url)
-                .bearer_auth(key)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(res.status().is_success(), "{}", res.status());
-            res.json::<Value>().await.unwrap()
-        }
+        async move { post_json(&client, url, &key, body).await }
     };
     let template = post(
         "/v1/templates",
@@ -303,23 +247,13 @@ async fn main() {
         .unwrap();
 
     // The account, with the CLI.
-    let account = Command::new(&bin)
-        .args(["accounts", "create", "--name", "Webhook bench"])
-        .env("DATABASE_URL", &db)
-        .output()
-        .unwrap();
-    assert!(
-        account.status.success(),
-        "{}",
-        String::from_utf8_lossy(&account.stderr)
-    );
-    let key = serde_json::from_slice::<Value>(&account.stdout).unwrap()["test_key"]
+    let key = create_account(&bin, &db, "Webhook bench")["test_key"]
         .as_str()
         .unwrap()
         .to_owned();
 
     // 1. The backlog, written by a server that cannot reach the receiver.
-    let filler = Server::start(
+    let filler = start_server(
         &bin,
         &db,
         &[
@@ -343,7 +277,7 @@ async fn main() {
         backlog as f64 / fill_secs
     ));
 
-    let server = Server::start(
+    let server = start_server(
         &bin,
         &db,
         &[("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "true".into())],

@@ -4,6 +4,8 @@
 //! and live keys, and a small HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bench;
+pub mod process;
 pub mod receiver;
 pub mod verify;
 
@@ -442,9 +444,38 @@ impl TestServer {
         }
     }
 
+    /// `method path` with `key` and no body or extra header.
+    pub async fn send_as(&self, method: Method, path: &str, key: &str) -> Reply {
+        self.send(method, path, Some(key), None, &[]).await
+    }
+
+    /// `method path` with `key`, a JSON `body` and the `Idempotency-Key` header.
+    pub async fn send_idempotent(
+        &self,
+        method: Method,
+        path: &str,
+        key: &str,
+        body: &Value,
+        idempotency_key: &str,
+    ) -> Reply {
+        self.send(
+            method,
+            path,
+            Some(key),
+            Some(body),
+            &[("Idempotency-Key", idempotency_key)],
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, Some(&self.test_key.clone()), None, &[])
             .await
+    }
+
+    /// How many items the list at `path` (GET with the test key) holds on its page.
+    pub async fn data_len(&self, path: &str) -> usize {
+        self.get(path).await.body["data"].as_array().unwrap().len()
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {

@@ -2,8 +2,12 @@
 //! verify the detached CMS signature with the `openssl` command line against a CA
 //! certificate, and read pass.json against Apple's documented keys.
 
+#[path = "../../crates/passmint-pkpass/tests/common/check.rs"]
+mod check;
+
+pub use check::unzip;
+
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -85,113 +89,25 @@ fn openssl(args: &[&str], dir: &Path) -> std::process::Output {
         })
 }
 
-/// Every entry of the zip by name (duplicates refused).
-pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip archive");
-    let mut files = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().unwrap().into_owned();
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        assert!(files.insert(name.clone(), bytes).is_none(), "{name} twice");
-    }
-    files
-}
-
 /// Verifies `pkpass` against `ca_pem` (the WWDR or development CA) and returns
 /// its contents. Panics with the reason when anything is off.
 pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
     let files = unzip(pkpass);
-    for required in ["pass.json", "manifest.json", "signature", "icon.png"] {
-        assert!(
-            files.contains_key(required),
-            "{required} missing from the pass"
-        );
-    }
-    let manifest: BTreeMap<String, String> =
-        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json is an object");
-    let expected: Vec<&String> = files
-        .keys()
-        .filter(|n| *n != "manifest.json" && *n != "signature")
-        .collect();
-    assert_eq!(
-        manifest.keys().collect::<Vec<_>>(),
-        expected,
-        "manifest.json lists exactly the other files"
-    );
-    for (name, hash) in &manifest {
-        let actual = hex(&openssl::sha::sha1(&files[name]));
-        assert_eq!(hash, &actual, "SHA-1 of {name} in manifest.json");
-    }
+    check::check_manifest(&files);
 
     let dir = TempDir::new();
     std::fs::write(dir.0.join("signature"), &files["signature"]).unwrap();
     std::fs::write(dir.0.join("manifest.json"), &files["manifest.json"]).unwrap();
     std::fs::write(dir.0.join("ca.pem"), ca_pem).unwrap();
-    let out = openssl(
-        &[
-            "cms",
-            "-verify",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-binary",
-            "-content",
-            "manifest.json",
-            "-CAfile",
-            "ca.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "verified",
-        ],
-        &dir.0,
-    );
-    assert!(
-        out.status.success(),
-        "openssl cms -verify refused the signature: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        std::fs::read(dir.0.join("verified")).unwrap(),
-        files["manifest.json"],
-        "the signed content is manifest.json"
-    );
-    let printed = openssl(
-        &[
-            "cms",
-            "-cmsout",
-            "-print",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-        ],
-        &dir.0,
-    );
+    let out = openssl(&check::cms_verify_args("verified"), &dir.0);
+    check::assert_cms_verified(&out, &dir.0, "verified", &files);
+    let printed = openssl(&check::CMS_PRINT_ARGS, &dir.0);
     assert!(
         String::from_utf8_lossy(&printed.stdout).contains("signingTime"),
         "the signature carries a signing time"
     );
-    let certs = openssl(
-        &[
-            "pkcs7",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-print_certs",
-            "-noout",
-        ],
-        &dir.0,
-    );
-    let embedded_subjects = String::from_utf8_lossy(&certs.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("subject="))
-        .map(|s| s.trim().to_owned())
-        .collect();
+    let certs = openssl(&check::PRINT_CERTS_ARGS, &dir.0);
+    let embedded_subjects = check::subjects(&String::from_utf8_lossy(&certs.stdout));
 
     let pass_json: serde_json::Value =
         serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");
@@ -220,8 +136,4 @@ pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
         pass_json,
         embedded_subjects,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -91,23 +91,11 @@ async fn unknown_objects_and_invalid_ids_are_404(engine: Engine) {
     let r = s.get("/v1/nothing-here").await;
     r.assert_error(404, "not_found_error", None);
     let r = s
-        .send(
-            Method::PUT,
-            "/v1/passes",
-            Some(&s.test_key.clone()),
-            None,
-            &[],
-        )
+        .send_as(Method::PUT, "/v1/passes", &s.test_key.clone())
         .await;
     r.assert_error(405, "invalid_request_error", None);
     let r = s
-        .send(
-            Method::POST,
-            "/v1/events",
-            Some(&s.test_key.clone()),
-            None,
-            &[],
-        )
+        .send_as(Method::POST, "/v1/events", &s.test_key.clone())
         .await;
     r.assert_error(405, "invalid_request_error", None);
 }
@@ -125,59 +113,29 @@ async fn other_accounts_and_modes_see_404(engine: Engine) {
 
     for k in [other_key, live.as_str()] {
         let r = s
-            .send(
-                Method::GET,
-                &format!("/v1/passes/{pid}"),
-                Some(k),
-                None,
-                &[],
-            )
+            .send_as(Method::GET, &format!("/v1/passes/{pid}"), k)
             .await;
         r.assert_error(404, "not_found_error", Some("id"));
         let r = s
-            .send(
-                Method::DELETE,
-                &format!("/v1/passes/{pid}"),
-                Some(k),
-                None,
-                &[],
-            )
+            .send_as(Method::DELETE, &format!("/v1/passes/{pid}"), k)
             .await;
         r.assert_error(404, "not_found_error", Some("id"));
         let r = s
-            .send(
-                Method::GET,
-                &format!("/v1/passes/{pid}/events"),
-                Some(k),
-                None,
-                &[],
-            )
+            .send_as(Method::GET, &format!("/v1/passes/{pid}/events"), k)
             .await;
         r.assert_error(404, "not_found_error", Some("id"));
-        let r = s.send(Method::GET, "/v1/passes", Some(k), None, &[]).await;
+        let r = s.send_as(Method::GET, "/v1/passes", k).await;
         assert_eq!(r.body["data"], json!([]));
-        let r = s.send(Method::GET, "/v1/events", Some(k), None, &[]).await;
+        let r = s.send_as(Method::GET, "/v1/events", k).await;
         assert_eq!(r.body["data"], json!([]));
     }
     // Templates are shared by the modes of one account, not across accounts.
     let r = s
-        .send(
-            Method::GET,
-            &format!("/v1/templates/{tid}"),
-            Some(&live),
-            None,
-            &[],
-        )
+        .send_as(Method::GET, &format!("/v1/templates/{tid}"), &live)
         .await;
     assert_eq!(r.status, 200);
     let r = s
-        .send(
-            Method::GET,
-            &format!("/v1/templates/{tid}"),
-            Some(other_key),
-            None,
-            &[],
-        )
+        .send_as(Method::GET, &format!("/v1/templates/{tid}"), other_key)
         .await;
     r.assert_error(404, "not_found_error", Some("id"));
     let r = s
@@ -210,15 +168,11 @@ async fn revocation_takes_effect_within_the_cache_ttl(engine: Engine) {
     let s = TestServer::start_with(engine, |c| c.key_cache_seconds = 1).await;
     let account = s.db.create_account("Cached").await;
     let key = account["test_key"].as_str().unwrap().to_owned();
-    let r = s
-        .send(Method::GET, "/v1/passes", Some(&key), None, &[])
-        .await;
+    let r = s.send_as(Method::GET, "/v1/passes", &key).await;
     assert_eq!(r.status, 200);
     s.db.revoke_key(&key).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let r = s
-        .send(Method::GET, "/v1/passes", Some(&key), None, &[])
-        .await;
+    let r = s.send_as(Method::GET, "/v1/passes", &key).await;
     r.assert_error(401, "authentication_error", None);
 }
 
@@ -359,16 +313,10 @@ async fn pass_update_validation(engine: Engine) {
     assert_eq!(r.body["field_values"], json!({}));
     assert_eq!(r.body["metadata"], json!({"b": 2}));
     // A no-op records no event.
-    let before = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let before = s.data_len(&format!("{path}/events")).await;
     let r = s.patch(&path, json!({"metadata": {"b": 2}})).await;
     assert_eq!(r.status, 200);
-    let after = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let after = s.data_len(&format!("{path}/events")).await;
     assert_eq!(before, after);
     // Voided passes cannot change; voiding again is a no-op 200.
     let v = s.delete(&path).await;
@@ -524,13 +472,7 @@ async fn template_validation(engine: Engine) {
         .patch(&format!("/v1/templates/{tid}"), json!({"archived": false}))
         .await;
     assert_eq!(r.body["archived"], false);
-    assert_eq!(
-        s.get("/v1/templates").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/templates").await, 1);
 }
 
 async fn malformed_requests_never_5xx(engine: Engine) {
@@ -658,12 +600,12 @@ async fn malformed_requests_never_5xx(engine: Engine) {
     // Idempotency key too long.
     let long = "k".repeat(256);
     let r = s
-        .send(
+        .send_idempotent(
             Method::POST,
             "/v1/templates",
-            Some(&key),
-            Some(&passmint_e2e::template_body()),
-            &[("Idempotency-Key", &long)],
+            &key,
+            &passmint_e2e::template_body(),
+            &long,
         )
         .await;
     r.assert_error(400, "invalid_request_error", Some("Idempotency-Key"));

@@ -1,9 +1,9 @@
 //! Idempotency-Key on POST and PATCH (SPEC section 2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, Reply, TestServer, engine_tests};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn replays_conflicts_and_scopes(engine: Engine) {
     let s = TestServer::start(engine).await;
@@ -36,18 +36,9 @@ async fn replays_conflicts_and_scopes(engine: Engine) {
     assert_eq!(replay.status, 200);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.text, first.text);
+    assert_eq!(s.data_len("/v1/passes").await, 1);
     assert_eq!(
-        s.get("/v1/passes").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        s.get("/v1/events").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
+        s.data_len("/v1/events").await,
         1,
         "a replay has no side effect"
     );
@@ -79,26 +70,32 @@ async fn replays_conflicts_and_scopes(engine: Engine) {
     // 4xx answers are stored and replayed too.
     let bad = json!({"template_id": "tmpl_000000000000000000000000"});
     let r1 = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&bad),
-            &[("Idempotency-Key", "bad-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &bad, "bad-1")
         .await;
     r1.assert_error(400, "invalid_request_error", Some("template_id"));
     let r2 = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&bad),
-            &[("Idempotency-Key", "bad-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &bad, "bad-1")
         .await;
     assert_eq!(r2.header("idempotent-replayed"), Some("true"));
     assert_eq!(r2.text, r1.text);
+}
+
+/// The same request sent twice with one Idempotency-Key: (first, second).
+async fn twice(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    key: &str,
+    body: &Value,
+    idempotency_key: &str,
+) -> (Reply, Reply) {
+    let first = s
+        .send_idempotent(method.clone(), path, key, body, idempotency_key)
+        .await;
+    let second = s
+        .send_idempotent(method, path, key, body, idempotency_key)
+        .await;
+    (first, second)
 }
 
 async fn patch_is_idempotent(engine: Engine) {
@@ -108,39 +105,22 @@ async fn patch_is_idempotent(engine: Engine) {
     let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
     let path = format!("/v1/passes/{pid}");
     let body = json!({"field_values": {"seatNumber": "C3"}});
-    let idem = [("Idempotency-Key", "patch-1")];
-    let a = s
-        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
-        .await;
-    let b = s
-        .send(Method::PATCH, &path, Some(&key), Some(&body), &idem)
-        .await;
+    let (a, b) = twice(&s, Method::PATCH, &path, &key, &body, "patch-1").await;
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);
-    let events = s.get(&format!("{path}/events")).await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let events = s.data_len(&format!("{path}/events")).await;
     assert_eq!(events, 2, "created + one updated");
-    let t = s
-        .send(
-            Method::PATCH,
-            &format!("/v1/templates/{tid}"),
-            Some(&key),
-            Some(&json!({"name": "N"})),
-            &[("Idempotency-Key", "tp-1")],
-        )
-        .await;
-    let t2 = s
-        .send(
-            Method::PATCH,
-            &format!("/v1/templates/{tid}"),
-            Some(&key),
-            Some(&json!({"name": "N"})),
-            &[("Idempotency-Key", "tp-1")],
-        )
-        .await;
+    let template = format!("/v1/templates/{tid}");
+    let (t, t2) = twice(
+        &s,
+        Method::PATCH,
+        &template,
+        &key,
+        &json!({"name": "N"}),
+        "tp-1",
+    )
+    .await;
     assert_eq!(t.text, t2.text);
     assert_eq!(t2.header("idempotent-replayed"), Some("true"));
 }
@@ -150,15 +130,9 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine)
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let body = json!({"template_id": tid, "holder_email": "race@example.com"});
-    let replies = futures::future::join_all((0..20).map(|_| {
-        s.send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&body),
-            &[("Idempotency-Key", "race-1")],
-        )
-    }))
+    let replies = futures::future::join_all(
+        (0..20).map(|_| s.send_idempotent(Method::POST, "/v1/passes", &key, &body, "race-1")),
+    )
     .await;
     let mut ids = std::collections::BTreeSet::new();
     for r in &replies {
@@ -174,20 +148,11 @@ async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine)
         }
     }
     assert_eq!(ids.len(), 1, "every success names the same pass");
-    let listed = s.get("/v1/passes").await.body["data"]
-        .as_array()
-        .unwrap()
-        .len();
+    let listed = s.data_len("/v1/passes").await;
     assert_eq!(listed, 1);
     // After the dust settles, the key replays.
     let r = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(&body),
-            &[("Idempotency-Key", "race-1")],
-        )
+        .send_idempotent(Method::POST, "/v1/passes", &key, &body, "race-1")
         .await;
     assert_eq!(r.header("idempotent-replayed"), Some("true"));
     assert_eq!(r.body["id"].as_str().unwrap(), ids.iter().next().unwrap());
@@ -198,34 +163,11 @@ async fn template_creation_is_idempotent(engine: Engine) {
     let key = s.test_key.clone();
     let body = passmint_e2e::template_body();
     let idem = [("Idempotency-Key", "tmpl-1")];
-    let a = s
-        .send(
-            Method::POST,
-            "/v1/templates",
-            Some(&key),
-            Some(&body),
-            &idem,
-        )
-        .await;
-    let b = s
-        .send(
-            Method::POST,
-            "/v1/templates",
-            Some(&key),
-            Some(&body),
-            &idem,
-        )
-        .await;
+    let (a, b) = twice(&s, Method::POST, "/v1/templates", &key, &body, "tmpl-1").await;
     assert_eq!(a.status, 200);
     assert_eq!(b.header("idempotent-replayed"), Some("true"));
     assert_eq!(a.text, b.text);
-    assert_eq!(
-        s.get("/v1/templates").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/templates").await, 1);
     let mut other = body.clone();
     other["name"] = json!("Another name");
     s.send(
@@ -260,14 +202,8 @@ async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
     let key = s.test_key.clone();
     let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
     let issue = async |idem: &str, body: &serde_json::Value| {
-        s.send(
-            Method::POST,
-            "/v1/passes",
-            Some(&key),
-            Some(body),
-            &[("Idempotency-Key", idem)],
-        )
-        .await
+        s.send_idempotent(Method::POST, "/v1/passes", &key, body, idem)
+            .await
     };
     let plain = json!({"template_id": tid, "holder_name": "Ann"});
     assert_eq!(issue("first", &plain).await.status, 200);
@@ -310,13 +246,7 @@ async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
     let replay = issue("gated", &gated).await;
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.text, issued.text);
-    assert_eq!(
-        s.get("/v1/passes").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    assert_eq!(s.data_len("/v1/passes").await, 3);
 }
 
 engine_tests!(

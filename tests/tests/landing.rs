@@ -57,12 +57,10 @@ async fn landing_page_over_http(engine: Engine) {
     assert!(html.contains("<svg"), "the QR code");
     assert!(!html.contains("voided-notice"));
     let r = s
-        .send(
+        .send_as(
             Method::GET,
             &format!("/v1/passes/{}/events", pass["id"].as_str().unwrap()),
-            Some(&s.test_key.clone()),
-            None,
-            &[],
+            &s.test_key.clone(),
         )
         .await;
     assert_eq!(r.body["data"][0]["type"], "url_viewed");

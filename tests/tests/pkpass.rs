@@ -7,6 +7,7 @@
 //! private key.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use passmint_e2e::process::download;
 use passmint_e2e::verify::verify_pkpass;
 use passmint_e2e::{
     Engine, LIVE_PASS_TYPE_ID, LIVE_TEAM_ID, PUBLIC_URL, TestServer, engine_tests, live_identity,
@@ -35,13 +36,7 @@ async fn issue(s: &TestServer, key: &str, template_id: &str) -> Value {
 
 async fn event_kinds(s: &TestServer, key: &str, pass_id: &str) -> Vec<String> {
     let r = s
-        .send(
-            Method::GET,
-            &format!("/v1/passes/{pass_id}/events"),
-            Some(key),
-            None,
-            &[],
-        )
+        .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.body["data"]
@@ -245,33 +240,25 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
     let l_template = s.template(l_test).await;
     let l_tid = l_template["id"].as_str().unwrap();
     issue(&s, l_live, l_tid).await;
-    let r = s
-        .send(
+    let over_body = json!({"template_id": l_tid});
+    let over = |idempotency_key| {
+        s.send_idempotent(
             Method::POST,
             "/v1/passes",
-            Some(l_live),
-            Some(&json!({"template_id": l_tid})),
-            &[("Idempotency-Key", "over-the-limit")],
+            l_live,
+            &over_body,
+            idempotency_key,
         )
-        .await;
+    };
+    let r = over("over-the-limit").await;
     let err = r.assert_error(402, "billing_error", None);
     assert_eq!(err["code"], "pass_limit_reached");
-    let replay = s
-        .send(
-            Method::POST,
-            "/v1/passes",
-            Some(l_live),
-            Some(&json!({"template_id": l_tid})),
-            &[("Idempotency-Key", "over-the-limit")],
-        )
-        .await;
+    let replay = over("over-the-limit").await;
     assert_eq!(replay.status, 402, "a 402 is replayed like any 4xx");
     for _ in 0..2 {
         issue(&s, l_test, l_tid).await;
     }
-    let r = s
-        .send(Method::GET, "/v1/passes", Some(l_live), None, &[])
-        .await;
+    let r = s.send_as(Method::GET, "/v1/passes", l_live).await;
     assert_eq!(r.body["data"].as_array().unwrap().len(), 1);
 
     // No endpoint's answer carries a private key.
@@ -284,7 +271,7 @@ async fn live_passes_identity_limit_and_secrets(engine: Engine) {
         "/healthz",
         "/readyz",
     ] {
-        let r = s.send(Method::GET, path, Some(&live_key), None, &[]).await;
+        let r = s.send_as(Method::GET, path, &live_key).await;
         seen.push(r.text);
     }
     let page = s.fetch_public(pass["url"].as_str().unwrap(), &[]).await;
@@ -323,30 +310,14 @@ async fn http_public_url_drops_the_live_web_service(engine: Engine) {
         )
     };
     let live = issue(&s, &s.live_key.clone(), tid).await;
-    let bytes = s
-        .client
-        .get(local(live["download_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = download(&s.client, &local(live["download_url"].as_str().unwrap())).await;
     let ca = String::from_utf8(live_identity().identity.wwdr().to_pem().unwrap()).unwrap();
     let v = verify_pkpass(&bytes, &ca);
     assert!(v.pass_json.get("webServiceURL").is_none());
     assert!(v.pass_json.get("authenticationToken").is_none());
 
     let test = issue(&s, &s.test_key.clone(), tid).await;
-    let bytes = s
-        .client
-        .get(local(test["download_url"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = download(&s.client, &local(test["download_url"].as_str().unwrap())).await;
     let v = verify_pkpass(&bytes, &s.dev_ca_pem().await);
     assert_eq!(
         v.pass_json["webServiceURL"],

@@ -8,7 +8,7 @@
 
 use passmint_apns::fake::{FakeApns, Script};
 use passmint_e2e::verify::unzip;
-use passmint_e2e::{Engine, PUBLIC_URL, TestServer, engine_tests};
+use passmint_e2e::{Engine, PUBLIC_URL, Reply, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -95,6 +95,18 @@ impl Device {
             "/wallet/v1/devices/{}/registrations/{}/{}",
             self.dli, self.ptid, self.serial
         )
+    }
+
+    /// DELETE of the registration with this `authorization` header.
+    async fn unregister(&self, s: &TestServer, authorization: &str) -> Reply {
+        s.send(
+            Method::DELETE,
+            &self.registration_path(),
+            None,
+            None,
+            &[("authorization", authorization)],
+        )
+        .await
     }
 
     fn apple_pass(&self) -> String {
@@ -340,35 +352,11 @@ async fn device_plays_the_web_service(engine: Engine) {
     assert_eq!(d.updated_since(&s, Some(&tag2)).await.0, 204);
 
     // Unregister: 200 with a removed event; again 200 without one.
-    let r = s
-        .send(
-            Method::DELETE,
-            &d.registration_path(),
-            None,
-            None,
-            &[("authorization", &d.apple_pass())],
-        )
-        .await;
+    let r = d.unregister(&s, &d.apple_pass()).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = s
-        .send(
-            Method::DELETE,
-            &d.registration_path(),
-            None,
-            None,
-            &[("authorization", "ApplePass wrong-wrong-wrong-wrong")],
-        )
-        .await;
+    let r = d.unregister(&s, "ApplePass wrong-wrong-wrong-wrong").await;
     assert_eq!(r.status, 401);
-    let r = s
-        .send(
-            Method::DELETE,
-            &d.registration_path(),
-            None,
-            None,
-            &[("authorization", &d.apple_pass())],
-        )
-        .await;
+    let r = d.unregister(&s, &d.apple_pass()).await;
     assert_eq!(r.status, 200);
     let removed: Vec<Value> = event_kinds(&s, pass_id)
         .await

@@ -118,12 +118,10 @@ async fn crud_and_secret_shown_once(engine: Engine) {
     assert_ne!(new_secret, secret);
     assert!(new_secret.starts_with("whsec_"));
     let rotated_again = s
-        .send(
+        .send_as(
             Method::POST,
             &format!("{path}/rotate_secret"),
-            Some(&s.test_key.clone()),
-            None,
-            &[],
+            &s.test_key.clone(),
         )
         .await;
     assert_eq!(rotated_again.status, 200, "an empty body is fine");
@@ -242,7 +240,7 @@ async fn validation_names_the_param(engine: Engine) {
     TestServer::reply(r)
         .await
         .assert_error(415, "invalid_request_error", None);
-    s.send(Method::PUT, &path, Some(&s.test_key.clone()), None, &[])
+    s.send_as(Method::PUT, &path, &s.test_key.clone())
         .await
         .assert_error(405, "invalid_request_error", None);
     s.send(Method::GET, "/v1/webhooks", None, None, &[])
@@ -289,13 +287,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     let list = s.get("/v1/webhooks").await.body;
     assert_eq!(ids(&list), [test["id"].as_str().unwrap()]);
     let live_list = s
-        .send(
-            Method::GET,
-            "/v1/webhooks",
-            Some(&s.live_key.clone()),
-            None,
-            &[],
-        )
+        .send_as(Method::GET, "/v1/webhooks", &s.live_key.clone())
         .await
         .body;
     assert_eq!(ids(&live_list), [live["id"].as_str().unwrap()]);
@@ -319,12 +311,10 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     }
     // Untouched by those attempts.
     let r = s
-        .send(
+        .send_as(
             Method::GET,
             &format!("/v1/webhooks/{}", theirs["id"].as_str().unwrap()),
-            Some(other_key),
-            None,
-            &[],
+            other_key,
         )
         .await;
     assert_eq!(r.status, 200);
@@ -340,7 +330,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
         let path = format!("/v1/webhooks/{}/deliveries", w["id"].as_str().unwrap());
         let s = &s;
         async move {
-            s.send(Method::GET, &path, Some(&key), None, &[]).await.body["data"]
+            s.send_as(Method::GET, &path, &key).await.body["data"]
                 .as_array()
                 .unwrap()
                 .len()
@@ -503,13 +493,7 @@ async fn creation_is_idempotent(engine: Engine) {
         again.text, first.text,
         "the replay is the first answer, secret included"
     );
-    assert_eq!(
-        s.get("/v1/webhooks").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(s.data_len("/v1/webhooks").await, 1);
     let other = json!({"url": NOWHERE, "events": ["pass.created"]});
     s.send(
         Method::POST,

@@ -32,7 +32,7 @@ use passmint_pkpass::{
     Barcode, BarcodeFormat, DateStyle, Location, PassField, PassImage, PassSpec, PassStyle, Rgb,
     SigningIdentity, TextAlignment, build_pkpass,
 };
-use png_support::png;
+use png_support::icons_and_logos;
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -118,16 +118,9 @@ fn realistic_spec() -> PassSpec {
     spec.colors.background = Some(Rgb::new(24, 40, 72));
     spec.colors.foreground = Some(Rgb::new(255, 255, 255));
     spec.colors.label = Some(Rgb::new(180, 200, 230));
-    spec.images
-        .insert("icon.png".to_owned(), png(29, 29, 1).into());
-    spec.images
-        .insert("icon@2x.png".to_owned(), png(58, 58, 2).into());
-    spec.images
-        .insert("icon@3x.png".to_owned(), png(87, 87, 3).into());
-    spec.images
-        .insert("logo.png".to_owned(), png(160, 50, 4).into());
-    spec.images
-        .insert("logo@2x.png".to_owned(), png(320, 100, 5).into());
+    for (name, bytes) in icons_and_logos() {
+        spec.images.insert(name.to_owned(), bytes.into());
+    }
     spec.locations = vec![Location {
         relevant_text: Some("Welcome to the Philharmonie".to_owned()),
         ..Location::new(52.5097, 13.3699)

@@ -534,23 +534,7 @@ fn the_verifier_catches_tampering() {
     manifest[5] ^= 1;
     dir.write("manifest.json", &manifest);
     dir.write("ca.pem", &identity().wwdr().to_pem().unwrap());
-    let args = [
-        "cms",
-        "-verify",
-        "-inform",
-        "DER",
-        "-in",
-        "signature",
-        "-binary",
-        "-content",
-        "manifest.json",
-        "-CAfile",
-        "ca.pem",
-        "-purpose",
-        "any",
-        "-out",
-        "/dev/null",
-    ];
+    let args = common::cms_verify_args("/dev/null");
     assert!(!common::openssl(&args, dir.path()).status.success());
 
     // A signature checked against another CA fails too.

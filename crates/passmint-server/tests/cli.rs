@@ -6,32 +6,15 @@ use passmint_store_postgres::testing::{empty_database, fresh_database};
 use serde_json::Value;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+#[path = "../../../tests/src/process.rs"]
+mod process;
+
+use process::{HEALTHZ, Wait, free_port, ok_json as json_stdout, serve_command};
 
 fn passmint(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "debug")
-        .output()
-        .unwrap()
-}
-
-fn json_stdout(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    process::run_cli(env!("CARGO_BIN_EXE_passmint"), db, args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,19 +92,12 @@ async fn serve_creates_its_database_and_never_logs_keys() {
         .env("DATABASE_URL", &url)
         .output()
         .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        String::from_utf8_lossy(&created.stderr)
-    );
+    process::assert_success(&created);
     let account = json_stdout(&passmint(&url, &["accounts", "create", "--name", "Logs"]));
     let key = account["test_key"].as_str().unwrap().to_owned();
 
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
+    let mut child = serve_command(env!("CARGO_BIN_EXE_passmint"), &url, port)
         .env("RUST_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -129,29 +105,22 @@ async fn serve_creates_its_database_and_never_logs_keys() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let start = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    Wait {
+        every: Duration::from_millis(100),
+        ..HEALTHZ
     }
-    let ok = client
-        .get(format!("{base}/v1/passes"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
+    .until_up(&base)
+    .await;
     let wrong = format!("{key}x");
-    let bad = client
-        .get(format!("{base}/v1/passes"))
-        .bearer_auth(&wrong)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 401);
+    for (case, bearer, status) in [("the key", &key, 200), ("a wrong key", &wrong, 401)] {
+        let res = client
+            .get(format!("{base}/v1/passes"))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "GET /v1/passes with {case}");
+    }
     let _ = client
         .post(format!("{base}/v1/passes"))
         .bearer_auth(&key)
@@ -246,13 +215,10 @@ async fn serve_on_port_zero_builds_urls_with_the_bound_port() {
     let db = format!("sqlite://{}/p.db", dir.display());
     let account = json_stdout(&passmint(&db, &["accounts", "create", "--name", "Port"]));
     let key = account["test_key"].as_str().unwrap().to_owned();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .arg("serve")
-        .env("DATABASE_URL", &db)
-        .env("PASSMINT_ADDR", "127.0.0.1:0")
+    // Port 0: the address is `127.0.0.1:0`.
+    let mut child = serve_command(env!("CARGO_BIN_EXE_passmint"), &db, 0)
         .env_remove("PASSMINT_PUBLIC_URL")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -5,43 +5,22 @@
 
 use passmint_store_sqlite::testing::fresh_database;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../../../tests/src/process.rs"]
+mod process;
 
+use process::{HEALTHZ, create_account, free_port, serve_command};
+
+/// `passmint serve` on `url` and `port`, up; the test kills it itself.
 async fn start(url: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    let child = serve_command(env!("CARGO_BIN_EXE_passmint"), url, port)
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
-    let start = Instant::now();
-    while client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    HEALTHZ.until_up(&format!("http://127.0.0.1:{port}")).await;
     child
 }
 
@@ -49,13 +28,7 @@ async fn start(url: &str, port: u16) -> Child {
 async fn sigkill_during_a_burst_loses_no_acknowledged_pass() {
     let db = fresh_database().await;
     let url = db.url().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(["accounts", "create", "--name", "Crash"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let account = create_account(env!("CARGO_BIN_EXE_passmint"), &url, "Crash");
     let key = account["test_key"].as_str().unwrap().to_owned();
 
     let port = free_port();
@@ -133,15 +106,8 @@ async fn sigkill_during_a_burst_loses_no_acknowledged_pass() {
             .await
             .unwrap();
         assert_eq!(pass.status(), 200, "acknowledged pass {id} was lost");
-        let events: Value = client
-            .get(format!("{base}/v1/passes/{id}/events"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let events: Value =
+            process::get_json(&client, format!("{base}/v1/passes/{id}/events"), &key).await;
         let types: Vec<&str> = events["data"]
             .as_array()
             .unwrap()

@@ -7,72 +7,30 @@ use futures::StreamExt;
 use passmint_apns::fake::FakeApns;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DEVICES: usize = 40;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../../../tests/src/process.rs"]
+mod process;
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use process::{HEALTHZ, Server, create_account, download, free_port, pass_json, serve_command};
 
 async fn serve(url: &str, env: &[(&str, String)]) -> Server {
     let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passmint"));
-    cmd.arg("serve")
-        .env("DATABASE_URL", url)
-        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
-        .env_remove("PASSMINT_PUBLIC_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut cmd = serve_command(env!("CARGO_BIN_EXE_passmint"), url, port);
+    cmd.env_remove("PASSMINT_PUBLIC_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let start = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, base }
+    Server::spawn(cmd, port, &HEALTHZ).await
 }
 
 fn test_key(url: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(["accounts", "create", "--name", "Pushes"])
-        .env("DATABASE_URL", url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
-    account["test_key"].as_str().unwrap().to_owned()
+    create_account(env!("CARGO_BIN_EXE_passmint"), url, "Pushes")["test_key"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn send(rb: reqwest::RequestBuilder) -> Value {
@@ -122,21 +80,8 @@ async fn kill_with_failing_pushes_loses_none(url: &str) {
             .json(&json!({"template_id": template["id"]})),
     )
     .await;
-    let pkpass = client
-        .get(pass["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkpass.to_vec())).unwrap();
-    let mut text = String::new();
-    zip.by_name("pass.json")
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    let pj: Value = serde_json::from_str(&text).unwrap();
+    let pkpass = download(&client, pass["download_url"].as_str().unwrap()).await;
+    let pj = pass_json(&pkpass);
     let auth = format!("ApplePass {}", pj["authenticationToken"].as_str().unwrap());
     let (ptid, serial) = (
         pj["passTypeIdentifier"].as_str().unwrap().to_owned(),

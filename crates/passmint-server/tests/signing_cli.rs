@@ -33,22 +33,21 @@ impl Drop for Dir {
     }
 }
 
+#[path = "../../../tests/src/process.rs"]
+mod process;
+
+use process::ok_json;
+
 fn passmint(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "debug")
-        .output()
-        .unwrap()
+    process::run_cli(env!("CARGO_BIN_EXE_passmint"), db, args)
 }
 
-fn ok_json(out: &std::process::Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+/// `accounts set-signing-identity --account account` followed by `files` (the
+/// `--cert`, `--key`, `--wwdr`, `--p12`… options).
+fn set_identity(db: &str, account: &str, files: &[&str]) -> std::process::Output {
+    let mut args = vec!["accounts", "set-signing-identity", "--account", account];
+    args.extend_from_slice(files);
+    passmint(db, &args)
 }
 
 fn everything(out: &std::process::Output) -> String {
@@ -94,20 +93,10 @@ fn set_signing_identity_checks_stores_and_never_shows_the_key() {
     let shown = ok_json(&passmint(&db, &["accounts", "show", "--account", &account]));
     assert_eq!(shown["signing_identity"], Value::Null);
 
-    let out = passmint(
+    let out = set_identity(
         &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--wwdr",
-            &wwdr,
-        ],
+        &account,
+        &["--cert", &cert, "--key", &key, "--wwdr", &wwdr],
     );
     let set = ok_json(&out);
     assert_eq!(set["account_id"], account.as_str());
@@ -145,13 +134,10 @@ fn set_signing_identity_checks_stores_and_never_shows_the_key() {
         ],
         &dir.0,
     );
-    let out = passmint(
+    let out = set_identity(
         &db,
+        &account,
         &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
             "--cert",
             &cert,
             "--key",
@@ -180,38 +166,18 @@ fn set_signing_identity_checks_stores_and_never_shows_the_key() {
         &dir.0,
     );
     let p12 = dir.0.join("legacy.p12").display().to_string();
-    let out = passmint(
+    let out = set_identity(
         &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
-            "--p12",
-            &p12,
-            "--p12-password",
-            "p12pw",
-            "--wwdr",
-            &wwdr,
-        ],
+        &account,
+        &["--p12", &p12, "--p12-password", "p12pw", "--wwdr", &wwdr],
     );
     assert_eq!(ok_json(&out)["team_identifier"], "CLITEAM001");
 
     // Mistakes are refused, naming the fix, and store nothing.
-    let out = passmint(
+    let out = set_identity(
         &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
-            "--p12",
-            &p12,
-            "--p12-password",
-            "wrong",
-            "--wwdr",
-            &wwdr,
-        ],
+        &account,
+        &["--p12", &p12, "--p12-password", "wrong", "--wwdr", &wwdr],
     );
     assert!(!out.status.success());
     assert!(
@@ -221,50 +187,20 @@ fn set_signing_identity_checks_stores_and_never_shows_the_key() {
     );
     let other = SigningIdentity::generate_development("pass.other", "OTHERTEAM1").unwrap();
     let other_wwdr = dir.write("other-wwdr.pem", &other.wwdr().to_pem().unwrap());
-    let out = passmint(
+    let out = set_identity(
         &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--wwdr",
-            &other_wwdr,
-        ],
+        &account,
+        &["--cert", &cert, "--key", &key, "--wwdr", &other_wwdr],
     );
     assert!(!out.status.success());
     assert!(everything(&out).contains("WWDR"), "{}", everything(&out));
-    let out = passmint(
+    let out = set_identity(
         &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            "acct_nope",
-            "--cert",
-            &cert,
-            "--key",
-            &key,
-            "--wwdr",
-            &wwdr,
-        ],
+        "acct_nope",
+        &["--cert", &cert, "--key", &key, "--wwdr", &wwdr],
     );
     assert!(!out.status.success());
-    let out = passmint(
-        &db,
-        &[
-            "accounts",
-            "set-signing-identity",
-            "--account",
-            &account,
-            "--wwdr",
-            &wwdr,
-        ],
-    );
+    let out = set_identity(&db, &account, &["--wwdr", &wwdr]);
     assert!(!out.status.success(), "a source is required");
 }
 

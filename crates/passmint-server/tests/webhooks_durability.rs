@@ -10,17 +10,13 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::webhook::DeliveryStatus;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+#[path = "../../../tests/src/process.rs"]
+mod process;
+
+use process::{HEALTHZ, Server, free_port, post_json as post, serve_command};
 
 /// What the receiver got: (webhook-id header, the body's `id`), in arrival order.
 type Log = Arc<Mutex<Vec<(String, String)>>>;
@@ -106,75 +102,21 @@ impl Drop for Receiver {
     }
 }
 
-/// A `passmint serve` process; killed (SIGKILL) when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn serve(url: &str, env: &[(&str, &str)]) -> Server {
     let port = free_port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passmint"));
-    cmd.arg("serve")
-        .env("DATABASE_URL", url)
-        .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
-        .env("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "true")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let child = cmd.spawn().unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let start = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, base }
+    let mut cmd = serve_command(env!("CARGO_BIN_EXE_passmint"), url, port);
+    cmd.env("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "true")
+        .envs(env.iter().copied());
+    Server::spawn(cmd, port, &HEALTHZ).await
 }
 
 /// The account's id and test key.
 fn create_account(url: &str) -> (String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
-        .args(["accounts", "create", "--name", "Durable"])
-        .env("DATABASE_URL", url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let account: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let account = process::create_account(env!("CARGO_BIN_EXE_passmint"), url, "Durable");
     (
         account["account_id"].as_str().unwrap().to_owned(),
         account["test_key"].as_str().unwrap().to_owned(),
     )
-}
-
-async fn post(client: &reqwest::Client, url: String, key: &str, body: Value) -> Value {
-    let res = client
-        .post(url)
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
-    res.json().await.unwrap()
 }
 
 /// A template and a webhook of `pass.created` to `hook`.
@@ -234,15 +176,7 @@ async fn issue(
         if let Some(c) = &cursor {
             url.push_str(&format!("&starting_after={c}"));
         }
-        let page: Value = client
-            .get(url)
-            .bearer_auth(key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = process::get_json(client, url, key).await;
         let data = page["data"].as_array().unwrap();
         for e in data {
             if e["type"] == "created" && passes.contains(e["pass_id"].as_str().unwrap()) {
@@ -319,15 +253,8 @@ async fn sigkill_with_pending_deliveries_loses_none(url: &str) {
 
     // Every delivery ends `delivered` in the store, the ones in flight at the kill
     // too, once their lease has ended (they are sent again then).
-    let hooks: Value = client
-        .get(format!("{}/v1/webhooks", server.base))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks: Value =
+        process::get_json(&client, format!("{}/v1/webhooks", server.base), &key).await;
     let hook = WebhookId::parse(hooks["data"][0]["id"].as_str().unwrap()).unwrap();
     let scope = Scope::new(AccountId::parse(&account).unwrap(), Mode::Test);
     let store = passmint_server::compose::open_store(url, 1).await.unwrap();

@@ -6,6 +6,17 @@
 //! per pixel: the size of a real compressed logo of the same dimensions, not of a
 //! flat colour that compresses to nothing.
 
+/// The icons (1x to 3x) and logos (1x, 2x) every sample pass carries, by file name.
+pub fn icons_and_logos() -> [(&'static str, Vec<u8>); 5] {
+    [
+        ("icon.png", png(29, 29, 1)),
+        ("icon@2x.png", png(58, 58, 2)),
+        ("icon@3x.png", png(87, 87, 3)),
+        ("logo.png", png(160, 50, 4)),
+        ("logo@2x.png", png(320, 100, 5)),
+    ]
+}
+
 /// A `width` x `height` PNG whose pixels depend on `seed`.
 pub fn png(width: u32, height: u32, seed: u32) -> Vec<u8> {
     let mut state = seed.wrapping_mul(2_654_435_761).max(1);

@@ -8,14 +8,20 @@
 #[path = "../../examples/support/png.rs"]
 mod png_support;
 
-pub use png_support::png;
+pub use png_support::{icons_and_logos, png};
+
+mod check;
+
+pub use check::{
+    CMS_PRINT_ARGS, PRINT_CERTS_ARGS, assert_cms_verified, check_manifest, cms_verify_args,
+    subjects, unzip,
+};
 
 use passmint_pkpass::{
     Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
     SigningIdentity, TextAlignment, TransitType,
 };
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -82,16 +88,9 @@ pub fn sample_spec(style: PassStyle) -> PassSpec {
     spec.colors.background = Some(Rgb::new(10, 20, 30));
     spec.colors.foreground = Some(Rgb::new(255, 255, 255));
     spec.colors.label = Some((200, 201, 202).into());
-    spec.images
-        .insert("icon.png".to_owned(), png(29, 29, 1).into());
-    spec.images
-        .insert("icon@2x.png".to_owned(), png(58, 58, 2).into());
-    spec.images
-        .insert("icon@3x.png".to_owned(), png(87, 87, 3).into());
-    spec.images
-        .insert("logo.png".to_owned(), png(160, 50, 4).into());
-    spec.images
-        .insert("logo@2x.png".to_owned(), png(320, 100, 5).into());
+    for (name, bytes) in icons_and_logos() {
+        spec.images.insert(name.to_owned(), bytes.into());
+    }
     match style {
         PassStyle::EventTicket => {
             spec.images
@@ -199,97 +198,18 @@ pub struct Verified {
 /// `ca` (the WWDR / development CA), then extracts the signature's details.
 pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
     let files = unzip(pkpass);
-    for required in ["pass.json", "manifest.json", "signature", "icon.png"] {
-        assert!(
-            files.contains_key(required),
-            "{required} missing from the pass"
-        );
-    }
-
-    let manifest: BTreeMap<String, String> =
-        serde_json::from_slice(&files["manifest.json"]).expect("manifest.json is a JSON object");
-    let listed: Vec<&String> = manifest.keys().collect();
-    let expected: Vec<&String> = files
-        .keys()
-        .filter(|n| *n != "manifest.json" && *n != "signature")
-        .collect();
-    assert_eq!(
-        listed, expected,
-        "manifest.json must list exactly the other files"
-    );
-    for (name, hash) in &manifest {
-        let actual: String = openssl::sha::sha1(&files[name])
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hash, &actual, "SHA-1 of {name} in manifest.json");
-    }
+    check_manifest(&files);
 
     let dir = TempDir::new("verify");
     dir.write("signature", &files["signature"]);
     dir.write("manifest.json", &files["manifest.json"]);
     dir.write("ca.pem", &identity.wwdr().to_pem().unwrap());
-    let output = openssl(
-        &[
-            "cms",
-            "-verify",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-binary",
-            "-content",
-            "manifest.json",
-            "-CAfile",
-            "ca.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "verified-content",
-        ],
-        dir.path(),
-    );
-    assert!(
-        output.status.success(),
-        "openssl cms -verify refused the signature: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = openssl(&cms_verify_args("verified-content"), dir.path());
+    assert_cms_verified(&output, dir.path(), "verified-content", &files);
     assert!(String::from_utf8_lossy(&output.stderr).contains("Verification successful"));
-    assert_eq!(
-        std::fs::read(dir.path().join("verified-content")).unwrap(),
-        files["manifest.json"],
-        "the signed content is manifest.json"
-    );
 
-    let cms_print = openssl_ok(
-        &[
-            "cms",
-            "-cmsout",
-            "-print",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-        ],
-        dir.path(),
-    );
-    let certs = openssl_ok(
-        &[
-            "pkcs7",
-            "-inform",
-            "DER",
-            "-in",
-            "signature",
-            "-print_certs",
-            "-noout",
-        ],
-        dir.path(),
-    );
-    let embedded_subjects = certs
-        .lines()
-        .filter_map(|l| l.strip_prefix("subject="))
-        .map(|s| s.trim().to_owned())
-        .collect();
+    let cms_print = openssl_ok(&CMS_PRINT_ARGS, dir.path());
+    let embedded_subjects = subjects(&openssl_ok(&PRINT_CERTS_ARGS, dir.path()));
 
     let pass_json = serde_json::from_slice(&files["pass.json"]).expect("pass.json is JSON");
     Verified {
@@ -298,24 +218,6 @@ pub fn verify_pkpass(pkpass: &[u8], identity: &SigningIdentity) -> Verified {
         cms_print,
         embedded_subjects,
     }
-}
-
-/// Every entry of the zip, by name (duplicate names refused).
-pub fn unzip(pkpass: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(pkpass)).expect("a zip archive");
-    let mut files = BTreeMap::new();
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).unwrap();
-        let name = entry.name().expect("a UTF-8 entry name").into_owned();
-        assert!(entry.is_file(), "{name} is not a file");
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        assert!(
-            files.insert(name.clone(), bytes).is_none(),
-            "{name} twice in the zip"
-        );
-    }
-    files
 }
 
 /// The JSON type of a value, for the key tables.
