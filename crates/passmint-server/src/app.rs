@@ -1,6 +1,7 @@
 //! The actix-web application: every route, the middleware, and the error envelope
 //! for anything no route answers.
 
+use crate::http::endpoint::endpoint;
 use crate::http::{metrics, request_id};
 use crate::routes::{events, meta, passes, public, templates, wallet, webhooks};
 use crate::state::AppState;
@@ -9,75 +10,62 @@ use actix_web::web;
 
 /// Registers every route on a service config (used by the server and the tests).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let resource =
-        |path: &str| web::resource(path).default_service(web::to(meta::method_not_allowed));
-    cfg.service(resource("/healthz").route(web::get().to(meta::healthz)))
-        .service(resource("/readyz").route(web::get().to(meta::readyz)))
-        .service(resource("/metrics").route(web::get().to(meta::metrics)))
-        .service(resource("/v1/openapi.json").route(web::get().to(meta::openapi)))
+    cfg.service(endpoint("/healthz").get(meta::healthz))
+        .service(endpoint("/readyz").get(meta::readyz))
+        .service(endpoint("/metrics").get(meta::metrics))
+        .service(endpoint("/v1/openapi.json").get(meta::openapi))
         .service(
-            resource("/v1/templates")
-                .route(web::post().to(templates::create))
-                .route(web::get().to(templates::list)),
+            endpoint("/v1/templates")
+                .post(templates::create)
+                .get(templates::list),
         )
         .service(
-            resource("/v1/templates/{id}")
-                .route(web::get().to(templates::retrieve))
-                .route(web::patch().to(templates::update))
-                .route(web::delete().to(templates::archive)),
+            endpoint("/v1/templates/{id}")
+                .get(templates::retrieve)
+                .patch(templates::update)
+                .delete(templates::archive),
         )
         .service(
-            resource("/v1/passes")
-                .route(web::post().to(passes::create))
-                .route(web::get().to(passes::list)),
+            endpoint("/v1/passes")
+                .post(passes::create)
+                .get(passes::list),
         )
         .service(
-            resource("/v1/passes/{id}")
-                .route(web::get().to(passes::retrieve))
-                .route(web::patch().to(passes::update))
-                .route(web::delete().to(passes::void)),
+            endpoint("/v1/passes/{id}")
+                .get(passes::retrieve)
+                .patch(passes::update)
+                .delete(passes::void),
         )
-        .service(resource("/v1/passes/{id}/events").route(web::get().to(events::list_for_pass)))
-        .service(resource("/v1/events").route(web::get().to(events::list)))
+        .service(endpoint("/v1/passes/{id}/events").get(events::list_for_pass))
+        .service(endpoint("/v1/events").get(events::list))
         .service(
-            resource("/v1/webhooks")
-                .route(web::post().to(webhooks::create))
-                .route(web::get().to(webhooks::list)),
-        )
-        .service(
-            resource("/v1/webhooks/{id}")
-                .route(web::get().to(webhooks::retrieve))
-                .route(web::patch().to(webhooks::update))
-                .route(web::delete().to(webhooks::delete)),
+            endpoint("/v1/webhooks")
+                .post(webhooks::create)
+                .get(webhooks::list),
         )
         .service(
-            resource("/v1/webhooks/{id}/deliveries").route(web::get().to(webhooks::deliveries)),
+            endpoint("/v1/webhooks/{id}")
+                .get(webhooks::retrieve)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
         )
+        .service(endpoint("/v1/webhooks/{id}/deliveries").get(webhooks::deliveries))
+        .service(endpoint("/v1/webhooks/{id}/deliveries/{delivery_id}/retry").post(webhooks::retry))
+        .service(endpoint("/v1/webhooks/{id}/rotate_secret").post(webhooks::rotate_secret))
+        .service(endpoint("/p/{short_id}").get(public::landing))
+        .service(endpoint("/p/{short_id}/download").get(public::download))
         .service(
-            resource("/v1/webhooks/{id}/deliveries/{delivery_id}/retry")
-                .route(web::post().to(webhooks::retry)),
+            endpoint("/wallet/v1/devices/{dli}/registrations/{ptid}/{serial}")
+                .post(wallet::register)
+                .delete(wallet::unregister),
         )
+        .service(endpoint("/wallet/v1/devices/{dli}/registrations/{ptid}").get(wallet::updated))
         .service(
-            resource("/v1/webhooks/{id}/rotate_secret")
-                .route(web::post().to(webhooks::rotate_secret)),
+            endpoint("/wallet/v1/passes/{ptid}/{serial}")
+                .get(wallet::pass)
+                .head(wallet::pass),
         )
-        .service(resource("/p/{short_id}").route(web::get().to(public::landing)))
-        .service(resource("/p/{short_id}/download").route(web::get().to(public::download)))
-        .service(
-            resource("/wallet/v1/devices/{dli}/registrations/{ptid}/{serial}")
-                .route(web::post().to(wallet::register))
-                .route(web::delete().to(wallet::unregister)),
-        )
-        .service(
-            resource("/wallet/v1/devices/{dli}/registrations/{ptid}")
-                .route(web::get().to(wallet::updated)),
-        )
-        .service(
-            resource("/wallet/v1/passes/{ptid}/{serial}")
-                .route(web::get().to(wallet::pass))
-                .route(web::head().to(wallet::pass)),
-        )
-        .service(resource("/wallet/v1/log").route(web::post().to(wallet::log)))
+        .service(endpoint("/wallet/v1/log").post(wallet::log))
         .default_service(web::to(meta::not_found));
 }
 

@@ -156,14 +156,20 @@ pub fn component_responses() -> Vec<(&'static str, Response)> {
                     )])
                     .build(),
             )
-            .build()
     };
+    let allow = HeaderBuilder::new()
+        .schema(string().pattern(Some("^[A-Z]+(, [A-Z]+)*$")))
+        .description(Some(
+            "The methods this path has, `OPTIONS` included (e.g. `GET, POST, OPTIONS`). \
+             `OPTIONS` on the path answers 204 with the same header.",
+        ))
+        .build();
     vec![
         (
             "MethodNotAllowed",
             one(
                 "Any path of the API answers a method it does not have with 405 \
-                 (`invalid_request_error`).",
+                 (`invalid_request_error`) and an `Allow` header.",
                 "method_not_allowed",
                 "PUT on /v1/passes",
                 ApiError::new(
@@ -171,7 +177,9 @@ pub fn component_responses() -> Vec<(&'static str, Response)> {
                     ErrorType::InvalidRequestError,
                     "Method PUT is not allowed on /v1/passes",
                 ),
-            ),
+            )
+            .header("Allow", allow)
+            .build(),
         ),
         (
             "UnknownRoute",
@@ -185,7 +193,8 @@ pub fn component_responses() -> Vec<(&'static str, Response)> {
                     ErrorType::NotFoundError,
                     "Unrecognized request URL (GET /v1/nowhere)",
                 ),
-            ),
+            )
+            .build(),
         ),
     ]
 }

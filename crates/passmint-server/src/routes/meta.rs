@@ -1,5 +1,5 @@
 //! Health, readiness, metrics, the OpenAPI document, and the envelope for unknown
-//! routes and wrong methods.
+//! routes (wrong methods are answered by `http::endpoint`).
 
 use crate::http::JSON;
 use crate::http::error::{ApiError, ErrorType};
@@ -46,16 +46,6 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         StatusCode::NOT_FOUND,
         ErrorType::NotFoundError,
         format!("Unrecognized request URL ({} {})", req.method(), req.path()),
-    )
-    .error_response()
-}
-
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    use actix_web::ResponseError;
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        ErrorType::InvalidRequestError,
-        format!("Method {} is not allowed on {}", req.method(), req.path()),
     )
     .error_response()
 }
