@@ -1,5 +1,5 @@
 //! Client mistakes answer the error envelope with the right status and `param`,
-//! never a 5xx (SPEC section 2).
+//! never a 5xx (docs/api.md §1).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_e2e::{Engine, TestServer, engine_tests};

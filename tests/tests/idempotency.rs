@@ -1,4 +1,4 @@
-//! Idempotency-Key on POST and PATCH (SPEC section 2).
+//! Idempotency-Key on POST and PATCH (docs/api.md §2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_e2e::{Engine, Reply, TestServer, engine_tests};

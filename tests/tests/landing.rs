@@ -1,4 +1,4 @@
-//! The landing page `GET /p/{short_id}` (SPEC section 6): over HTTP on every
+//! The landing page `GET /p/{short_id}` (docs/api.md §6): over HTTP on every
 //! engine, and in a real headless Chromium (Debian's package) that renders it:
 //! the preview shows the pass, the button links to the download, the QR code in
 //! the screenshot decodes to the page URL, a voided pass shows the notice. The

@@ -1,4 +1,4 @@
-//! The signed .pkpass over HTTP (SPEC section 6): issue a pass through the API,
+//! The signed .pkpass over HTTP (docs/api.md §6): issue a pass through the API,
 //! download it from its `download_url`, verify it independently (`openssl cms
 //! -verify` against the signing CA, every manifest SHA-1, pass.json's keys), void
 //! it and download it again; caching headers and 304s; `downloaded` events; the

@@ -1,4 +1,4 @@
-//! Apple's PassKit web service and APNs pushes (SPEC section 7), played by a test
+//! Apple's PassKit web service and APNs pushes (docs/api.md §7), played by a test
 //! device against the real server on every engine: the device reads the token and
 //! the web service URL from the downloaded pass.json, registers, lists the serials
 //! changed since a tag, fetches the pass (Last-Modified, 304), sees a PATCH arrive
