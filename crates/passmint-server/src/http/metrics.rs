@@ -164,14 +164,36 @@ impl Metrics {
     }
 }
 
+/// The `method` label: one of the standard methods, anything else `OTHER`, so a
+/// client cannot add series by inventing methods (docs/api.md §9).
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    KNOWN
+        .iter()
+        .find(|m| *m == method)
+        .map_or("OTHER", |m| m.as_str())
+}
+
 /// Records every request under its route pattern (never its raw path, so ids do
-/// not explode the label space).
+/// not explode the label space; a path no route matches is `unmatched`) and its
+/// method's label from a closed set.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let start = Instant::now();
     let res = next.call(req).await?;
     if let Some(m) = metrics {
@@ -181,10 +203,26 @@ pub async fn middleware(
             .unwrap_or_else(|| "unmatched".to_owned());
         m.observe(
             &route,
-            &method,
+            method,
             res.status().as_u16(),
             start.elapsed().as_secs_f64(),
         );
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_label;
+    use actix_web::http::Method;
+
+    #[test]
+    fn methods_outside_the_standard_ones_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        for invented in ["FOO", "get", "PROPFIND", "X-1"] {
+            let m = Method::from_bytes(invented.as_bytes()).expect("a method token");
+            assert_eq!(method_label(&m), "OTHER", "{invented}");
+        }
+    }
 }
