@@ -213,6 +213,7 @@ pub async fn middleware(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::method_label;
     use actix_web::http::Method;
 
