@@ -4,6 +4,7 @@
 
 use passmint_domain::DomainError;
 use passmint_domain::account::{self, Account};
+use passmint_domain::design::Design;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::idempotency::{IdemBegin, IdemFinish, Renderer, StoredResponse};
 use passmint_domain::mode::Mode;
@@ -102,6 +103,28 @@ fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, DomainError>, wh
         matches!(result, Err(DomainError::Unauthenticated(_))),
         "{what}: expected Unauthenticated, got {result:?}"
     );
+}
+
+/// `pm` gives the world's template `design`, as the test principal.
+async fn redesign_template(pm: &Passmint, w: &World, design: Design) -> Template {
+    let patch = TemplatePatch {
+        design: Some(design),
+        ..Default::default()
+    };
+    pm.update_template(&w.test, w.template.id.as_str(), patch, None)
+        .await
+        .unwrap()
+}
+
+/// `pm` renames the world's template "Renamed", as the test principal.
+async fn rename_template(pm: &Passmint, w: &World) -> Template {
+    let patch = TemplatePatch {
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    pm.update_template(&w.test, w.template.id.as_str(), patch, None)
+        .await
+        .unwrap()
 }
 
 async fn events_of(w: &World, who: &Principal, pass: &Pass) -> Vec<PassEvent> {
@@ -499,18 +522,7 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
             ..Default::default()
         });
     w.clock.advance(Duration::seconds(1));
-    other
-        .update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                design: Some(design),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    redesign_template(&other, &w, design).await;
     let with_gate = || {
         let mut new = new_pass(&w.template);
         new.field_values.insert("gate".into(), "B".into());
@@ -529,18 +541,7 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
     // Another process renames it (the request still validates against the stale
     // entry): the conditional write refuses and the entry is forgotten.
     w.clock.advance(Duration::seconds(1));
-    other
-        .update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                name: Some("Renamed".into()),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    rename_template(&other, &w).await;
     assert_fallback(
         &claiming(&w, &w.test, new_pass(&w.template), "d").await,
         "a template changed by another process",
@@ -1141,33 +1142,29 @@ async fn only_changes_devices_show_are_pushed() {
         field_values: fields.map(|v| serde_json::from_value(v).unwrap()),
         metadata: meta.map(map),
     };
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(None, Some(json!({"crm": "1"}))),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 0, "metadata only: no push");
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(Some(json!({"seat": "1A"})), None),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 0, "no change: no push");
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(Some(json!({"seat": "9Z"})), None),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 1, "a new field value: one push");
+    let updates = [
+        (
+            patch(None, Some(json!({"crm": "1"}))),
+            0,
+            "metadata only: no push",
+        ),
+        (
+            patch(Some(json!({"seat": "1A"})), None),
+            0,
+            "no change: no push",
+        ),
+        (
+            patch(Some(json!({"seat": "9Z"})), None),
+            1,
+            "a new field value: one push",
+        ),
+    ];
+    for (update, pushes, what) in updates {
+        w.pm.update_pass(&w.test, pass.id.as_str(), update, None)
+            .await
+            .unwrap();
+        assert_eq!(pending(&w).await, pushes, "{what}");
+    }
     w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
     assert_eq!(pending(&w).await, 2, "a void: one more");
     w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
@@ -1176,35 +1173,13 @@ async fn only_changes_devices_show_are_pushed() {
 
 #[tokio::test]
 async fn a_new_design_updates_and_pushes_the_templates_passes() {
-    use passmint_domain::service::TemplatePatch;
     let w = world().await;
     let pass = registered_pass(&w).await;
-    w.pm.update_template(
-        &w.test,
-        w.template.id.as_str(),
-        TemplatePatch {
-            name: Some("Renamed".into()),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    rename_template(&w.pm, &w).await;
     assert_eq!(pending(&w).await, 0, "a new name alters no pass");
     let mut design = fixtures::design();
     design.description = "New description".into();
-    let t =
-        w.pm.update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                design: Some(design),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let t = redesign_template(&w.pm, &w, design).await;
     assert_eq!(pending(&w).await, 1, "a new design: one push per device");
     let after = w.pm.get_pass(&w.test, pass.id.as_str()).await.unwrap();
     assert_eq!(after.version, pass.version + 1);
