@@ -33,16 +33,22 @@ struct World {
 }
 
 async fn world() -> World {
+    let w = unsigned_world("Acme", None).await;
+    // Live passes need a signing identity.
+    w.pm.set_signing_identity(&w.account.id, fixtures::signing_credentials())
+        .await
+        .unwrap();
+    w
+}
+
+/// A world whose account, named `name` with `live_pass_limit`, has no signing identity yet.
+async fn unsigned_world(name: &str, live_pass_limit: Option<i64>) -> World {
     let (pm, store, clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Acme", None).await.unwrap();
+    let (account, test, live) = pm.create_account(name, live_pass_limit).await.unwrap();
     let test_p = pm.authenticate(&test.key).await.unwrap();
     let live_p = pm.authenticate(&live.key).await.unwrap();
     let template = pm
         .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
-    // Live passes need a signing identity.
-    pm.set_signing_identity(&account.id, fixtures::signing_credentials())
         .await
         .unwrap();
     World {
@@ -577,14 +583,15 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
 
 #[tokio::test]
 async fn issue_pass_claiming_leaves_the_limit_and_the_identity_to_the_usual_way() {
-    let (pm, store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
+    let World {
+        pm,
+        store,
+        account,
+        test: test_p,
+        live: live_p,
+        template,
+        ..
+    } = unsigned_world("Small", Some(1)).await;
     let claim = async |who: &Principal, key: &str| {
         pm.issue_pass_claiming(who, new_pass(&template), key, key.into(), &id_renderer())
             .await
@@ -919,14 +926,14 @@ async fn list_passes_pages_with_cursors() {
 
 #[tokio::test]
 async fn live_pass_without_signing_identity_is_refused() {
-    let (pm, _store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("NoCert", None).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
+    let World {
+        pm,
+        account,
+        test: test_p,
+        live: live_p,
+        template,
+        ..
+    } = unsigned_world("NoCert", None).await;
     let refused = pm.issue_pass(&live_p, new_pass(&template), None).await;
     match refused {
         Err(DomainError::Invalid {
@@ -954,15 +961,15 @@ async fn live_pass_without_signing_identity_is_refused() {
 
 #[tokio::test]
 async fn live_passes_beyond_the_limit_are_a_billing_error() {
-    let (pm, _store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
+    let World {
+        pm,
+        account,
+        test: test_p,
+        live: live_p,
+        template,
+        ..
+    } = unsigned_world("Small", Some(1)).await;
     pm.set_signing_identity(&account.id, fixtures::signing_credentials())
-        .await
-        .unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
         .await
         .unwrap();
     pm.issue_pass(&live_p, new_pass(&template), None)
