@@ -103,6 +103,25 @@ fn assert_invalid<T: std::fmt::Debug>(
     }
 }
 
+/// Issuing `new` as `who` is refused as invalid `param` (`code`), writing no pass and no event.
+async fn assert_issue_refused(
+    w: &World,
+    who: &Principal,
+    new: NewPass,
+    param: &str,
+    code: Option<&str>,
+) {
+    assert_invalid(w.pm.issue_pass(who, new, None).await, param, code);
+    assert!(
+        w.store.all_passes().is_empty(),
+        "a refused issue writes no pass"
+    );
+    assert!(
+        w.store.all_events().is_empty(),
+        "a refused issue writes no event"
+    );
+}
+
 #[track_caller]
 fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, DomainError>, what: &str) {
     assert!(
@@ -295,14 +314,8 @@ async fn issue_pass_from_missing_template_is_resource_missing() {
     ] {
         let mut new = new_pass(&w.template);
         new.template_id = template_id;
-        assert_invalid(
-            w.pm.issue_pass(&w.test, new, None).await,
-            "template_id",
-            Some("resource_missing"),
-        );
+        assert_issue_refused(&w, &w.test, new, "template_id", Some("resource_missing")).await;
     }
-    assert!(w.store.all_passes().is_empty());
-    assert!(w.store.all_events().is_empty());
 }
 
 #[tokio::test]
@@ -323,12 +336,14 @@ async fn issue_pass_from_archived_template_is_refused() {
         Ok(archived),
         "archived templates still resolve, in both modes"
     );
-    assert_invalid(
-        w.pm.issue_pass(&w.live, new_pass(&w.template), None).await,
+    assert_issue_refused(
+        &w,
+        &w.live,
+        new_pass(&w.template),
         "template_id",
         Some("template_archived"),
-    );
-    assert!(w.store.all_passes().is_empty());
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -336,13 +351,7 @@ async fn issue_pass_with_unknown_field_key_names_it() {
     let w = world().await;
     let mut new = new_pass(&w.template);
     new.field_values.insert("gate".into(), "B".into());
-    assert_invalid(
-        w.pm.issue_pass(&w.test, new, None).await,
-        "field_values.gate",
-        None,
-    );
-    assert!(w.store.all_passes().is_empty());
-    assert!(w.store.all_events().is_empty());
+    assert_issue_refused(&w, &w.test, new, "field_values.gate", None).await;
 }
 
 #[tokio::test]
