@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use passmint_domain::DomainError;
 use passmint_domain::account::{self, Account};
 use passmint_domain::design::Design;
@@ -11,13 +13,14 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::service::{
-    ClaimedIssue, NewPass, NewTemplate, PassPatch, Passmint, Principal, TemplatePatch,
+    ClaimedIssue, NewPass, PassPatch, Passmint, Principal, TemplatePatch,
 };
-use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::template::Template;
 use passmint_testkit::{FixedClock, MemoryStore, SeqIdGen, fixtures, memory_passmint};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use support::new_template;
 use time::Duration;
 
 struct World {
@@ -61,15 +64,6 @@ async fn unsigned_world(name: &str, live_pass_limit: Option<i64>) -> World {
         test: test_p,
         live: live_p,
         template,
-    }
-}
-
-fn new_template() -> NewTemplate {
-    NewTemplate {
-        name: "Concert".into(),
-        kind: TemplateType::Event,
-        apple_style: AppleStyle::Generic,
-        design: fixtures::design(),
     }
 }
 
