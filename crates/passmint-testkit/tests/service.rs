@@ -929,15 +929,8 @@ async fn list_passes_pages_with_cursors() {
 
 #[tokio::test]
 async fn live_pass_without_signing_identity_is_refused() {
-    let World {
-        pm,
-        account,
-        test: test_p,
-        live: live_p,
-        template,
-        ..
-    } = unsigned_world("NoCert", None).await;
-    let refused = pm.issue_pass(&live_p, new_pass(&template), None).await;
+    let w = unsigned_world("NoCert", None).await;
+    let refused = w.pm.issue_pass(&w.live, new_pass(&w.template), None).await;
     match refused {
         Err(DomainError::Invalid {
             param: None,
@@ -946,18 +939,18 @@ async fn live_pass_without_signing_identity_is_refused() {
         }) => {}
         other => panic!("expected signing_identity_missing, got {other:?}"),
     }
-    pm.issue_pass(&test_p, new_pass(&template), None)
+    w.pm.issue_pass(&w.test, new_pass(&w.template), None)
         .await
         .expect("test passes use the development identity");
-    assert_eq!(pm.signing_identity(&account.id).await, Ok(None));
+    assert_eq!(w.pm.signing_identity(&w.account.id).await, Ok(None));
     let creds = fixtures::signing_credentials();
-    let stored = pm
-        .set_signing_identity(&account.id, creds.clone())
-        .await
-        .unwrap();
+    let stored =
+        w.pm.set_signing_identity(&w.account.id, creds.clone())
+            .await
+            .unwrap();
     assert_eq!(stored.private_key_pem, creds.private_key_pem);
-    assert_eq!(pm.signing_identity(&account.id).await, Ok(Some(stored)));
-    pm.issue_pass(&live_p, new_pass(&template), None)
+    assert_eq!(w.pm.signing_identity(&w.account.id).await, Ok(Some(stored)));
+    w.pm.issue_pass(&w.live, new_pass(&w.template), None)
         .await
         .expect("a live pass once the identity is set");
 }
