@@ -174,6 +174,18 @@ pub(crate) fn fresh_request(scope: &Scope) -> IdemRequest {
     )
 }
 
+/// Seeds an account with this `live_pass_limit` and a template.
+pub(crate) async fn limited_account(store: &dyn Store, limit: Option<i64>) -> (Account, Template) {
+    let mut account = fixtures::account();
+    account.live_pass_limit = limit;
+    store
+        .insert_account(&account)
+        .await
+        .expect("insert_account with a live pass limit");
+    let template = seed_template(store, &account).await;
+    (account, template)
+}
+
 /// Begins `req`, which must start, and returns its ticket.
 pub(crate) async fn begin_started(store: &dyn Store, req: &IdemRequest) -> IdemTicket {
     match store.begin_idempotent(req).await {

@@ -1,9 +1,10 @@
 //! The live pass limit.
 
-use super::support::{all_events, all_passes, assert_limit_reached, limited_account, try_insert};
+use super::support::{all_events, all_passes, assert_limit_reached, try_insert};
 
 use crate::contract::{
-    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, fresh_request, stale,
+    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, fresh_request,
+    limited_account, stale,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
