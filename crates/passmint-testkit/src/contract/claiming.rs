@@ -477,13 +477,7 @@ pub async fn concurrent_claiming_inserts_respect_live_limit(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let mut account = fixtures::account();
-    account.live_pass_limit = Some(3);
-    store
-        .insert_account(&account)
-        .await
-        .expect("insert_account");
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = limited_account(&*store, Some(3)).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(10));
     let mut tasks = Vec::new();
     for _ in 0..10 {
