@@ -2,15 +2,18 @@
 //! surfaces as an internal error, writes nothing, and the idempotency key taken
 //! for the request can be released and taken again.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
 use passmint_domain::DomainError;
 use passmint_domain::idempotency::{IdemBegin, IdemFinish, StoredResponse};
 use passmint_domain::pass::Pass;
-use passmint_domain::service::{NewPass, NewTemplate, Passmint};
-use passmint_domain::template::{AppleStyle, TemplateType};
+use passmint_domain::service::{NewPass, Passmint};
 use passmint_testkit::{FailingStore, FixedClock, MemoryStore, SeqIdGen, fixtures};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use support::new_template;
 
 fn passmint() -> (Passmint, Arc<FailingStore>, Arc<MemoryStore>) {
     let memory = Arc::new(MemoryStore::new());
@@ -29,16 +32,7 @@ async fn a_failure_mid_request_is_internal_and_the_key_can_be_released() {
     let (_, test, _) = pm.create_account("Acme", None).await.unwrap();
     let who = pm.authenticate(&test.key).await.unwrap();
     let template = pm
-        .create_template(
-            &who,
-            NewTemplate {
-                name: "Concert".into(),
-                kind: TemplateType::Event,
-                apple_style: AppleStyle::Generic,
-                design: fixtures::design(),
-            },
-            None,
-        )
+        .create_template(&who, new_template(), None)
         .await
         .unwrap();
     let fingerprint = "POST /v1/passes {}".to_owned();

@@ -2,21 +2,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use passmint_domain::DomainError;
 use passmint_domain::account::{self, Account};
+use passmint_domain::design::Design;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::idempotency::{IdemBegin, IdemFinish, Renderer, StoredResponse};
 use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::service::{
-    ClaimedIssue, NewPass, NewTemplate, PassPatch, Passmint, Principal, TemplatePatch,
+    ClaimedIssue, NewPass, PassPatch, Passmint, Principal, TemplatePatch,
 };
-use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::template::Template;
 use passmint_testkit::{FixedClock, MemoryStore, SeqIdGen, fixtures, memory_passmint};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use support::new_template;
 use time::Duration;
 
 struct World {
@@ -32,16 +36,22 @@ struct World {
 }
 
 async fn world() -> World {
+    let w = unsigned_world("Acme", None).await;
+    // Live passes need a signing identity.
+    w.pm.set_signing_identity(&w.account.id, fixtures::signing_credentials())
+        .await
+        .unwrap();
+    w
+}
+
+/// A world whose account, named `name` with `live_pass_limit`, has no signing identity yet.
+async fn unsigned_world(name: &str, live_pass_limit: Option<i64>) -> World {
     let (pm, store, clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Acme", None).await.unwrap();
+    let (account, test, live) = pm.create_account(name, live_pass_limit).await.unwrap();
     let test_p = pm.authenticate(&test.key).await.unwrap();
     let live_p = pm.authenticate(&live.key).await.unwrap();
     let template = pm
         .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
-    // Live passes need a signing identity.
-    pm.set_signing_identity(&account.id, fixtures::signing_credentials())
         .await
         .unwrap();
     World {
@@ -54,15 +64,6 @@ async fn world() -> World {
         test: test_p,
         live: live_p,
         template,
-    }
-}
-
-fn new_template() -> NewTemplate {
-    NewTemplate {
-        name: "Concert".into(),
-        kind: TemplateType::Event,
-        apple_style: AppleStyle::Generic,
-        design: fixtures::design(),
     }
 }
 
@@ -96,12 +97,53 @@ fn assert_invalid<T: std::fmt::Debug>(
     }
 }
 
+/// Issuing `new` as `who` is refused as invalid `param` (`code`), writing no pass and no event.
+async fn assert_issue_refused(
+    w: &World,
+    who: &Principal,
+    new: NewPass,
+    param: &str,
+    code: Option<&str>,
+) {
+    assert_invalid(w.pm.issue_pass(who, new, None).await, param, code);
+    assert!(
+        w.store.all_passes().is_empty(),
+        "a refused issue writes no pass"
+    );
+    assert!(
+        w.store.all_events().is_empty(),
+        "a refused issue writes no event"
+    );
+}
+
 #[track_caller]
 fn assert_unauthenticated<T: std::fmt::Debug>(result: Result<T, DomainError>, what: &str) {
     assert!(
         matches!(result, Err(DomainError::Unauthenticated(_))),
         "{what}: expected Unauthenticated, got {result:?}"
     );
+}
+
+/// `pm` gives the world's template `design`, as the test principal.
+async fn redesign_template(pm: &Passmint, w: &World, design: Design) -> Template {
+    let patch = TemplatePatch {
+        design: Some(design),
+        ..Default::default()
+    };
+    pm.update_template(&w.test, w.template.id.as_str(), patch, None)
+        .await
+        .unwrap()
+}
+
+/// `pm` renames the world's template "Renamed", as the test principal.
+async fn rename_template(pm: &Passmint, w: &World) -> Template {
+    let patch = TemplatePatch {
+        name: Some("Renamed".into()),
+        ..Default::default()
+    };
+    pm.update_template(&w.test, w.template.id.as_str(), patch, None)
+        .await
+        .unwrap()
 }
 
 async fn events_of(w: &World, who: &Principal, pass: &Pass) -> Vec<PassEvent> {
@@ -266,14 +308,8 @@ async fn issue_pass_from_missing_template_is_resource_missing() {
     ] {
         let mut new = new_pass(&w.template);
         new.template_id = template_id;
-        assert_invalid(
-            w.pm.issue_pass(&w.test, new, None).await,
-            "template_id",
-            Some("resource_missing"),
-        );
+        assert_issue_refused(&w, &w.test, new, "template_id", Some("resource_missing")).await;
     }
-    assert!(w.store.all_passes().is_empty());
-    assert!(w.store.all_events().is_empty());
 }
 
 #[tokio::test]
@@ -294,12 +330,14 @@ async fn issue_pass_from_archived_template_is_refused() {
         Ok(archived),
         "archived templates still resolve, in both modes"
     );
-    assert_invalid(
-        w.pm.issue_pass(&w.live, new_pass(&w.template), None).await,
+    assert_issue_refused(
+        &w,
+        &w.live,
+        new_pass(&w.template),
         "template_id",
         Some("template_archived"),
-    );
-    assert!(w.store.all_passes().is_empty());
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -307,13 +345,7 @@ async fn issue_pass_with_unknown_field_key_names_it() {
     let w = world().await;
     let mut new = new_pass(&w.template);
     new.field_values.insert("gate".into(), "B".into());
-    assert_invalid(
-        w.pm.issue_pass(&w.test, new, None).await,
-        "field_values.gate",
-        None,
-    );
-    assert!(w.store.all_passes().is_empty());
-    assert!(w.store.all_events().is_empty());
+    assert_issue_refused(&w, &w.test, new, "field_values.gate", None).await;
 }
 
 #[tokio::test]
@@ -499,18 +531,7 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
             ..Default::default()
         });
     w.clock.advance(Duration::seconds(1));
-    other
-        .update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                design: Some(design),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    redesign_template(&other, &w, design).await;
     let with_gate = || {
         let mut new = new_pass(&w.template);
         new.field_values.insert("gate".into(), "B".into());
@@ -529,18 +550,7 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
     // Another process renames it (the request still validates against the stale
     // entry): the conditional write refuses and the entry is forgotten.
     w.clock.advance(Duration::seconds(1));
-    other
-        .update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                name: Some("Renamed".into()),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    rename_template(&other, &w).await;
     assert_fallback(
         &claiming(&w, &w.test, new_pass(&w.template), "d").await,
         "a template changed by another process",
@@ -576,14 +586,15 @@ async fn issue_pass_claiming_sees_template_changes_of_other_processes() {
 
 #[tokio::test]
 async fn issue_pass_claiming_leaves_the_limit_and_the_identity_to_the_usual_way() {
-    let (pm, store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
+    let World {
+        pm,
+        store,
+        account,
+        test: test_p,
+        live: live_p,
+        template,
+        ..
+    } = unsigned_world("Small", Some(1)).await;
     let claim = async |who: &Principal, key: &str| {
         pm.issue_pass_claiming(who, new_pass(&template), key, key.into(), &id_renderer())
             .await
@@ -918,15 +929,8 @@ async fn list_passes_pages_with_cursors() {
 
 #[tokio::test]
 async fn live_pass_without_signing_identity_is_refused() {
-    let (pm, _store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("NoCert", None).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
-    let refused = pm.issue_pass(&live_p, new_pass(&template), None).await;
+    let w = unsigned_world("NoCert", None).await;
+    let refused = w.pm.issue_pass(&w.live, new_pass(&w.template), None).await;
     match refused {
         Err(DomainError::Invalid {
             param: None,
@@ -935,33 +939,33 @@ async fn live_pass_without_signing_identity_is_refused() {
         }) => {}
         other => panic!("expected signing_identity_missing, got {other:?}"),
     }
-    pm.issue_pass(&test_p, new_pass(&template), None)
+    w.pm.issue_pass(&w.test, new_pass(&w.template), None)
         .await
         .expect("test passes use the development identity");
-    assert_eq!(pm.signing_identity(&account.id).await, Ok(None));
+    assert_eq!(w.pm.signing_identity(&w.account.id).await, Ok(None));
     let creds = fixtures::signing_credentials();
-    let stored = pm
-        .set_signing_identity(&account.id, creds.clone())
-        .await
-        .unwrap();
+    let stored =
+        w.pm.set_signing_identity(&w.account.id, creds.clone())
+            .await
+            .unwrap();
     assert_eq!(stored.private_key_pem, creds.private_key_pem);
-    assert_eq!(pm.signing_identity(&account.id).await, Ok(Some(stored)));
-    pm.issue_pass(&live_p, new_pass(&template), None)
+    assert_eq!(w.pm.signing_identity(&w.account.id).await, Ok(Some(stored)));
+    w.pm.issue_pass(&w.live, new_pass(&w.template), None)
         .await
         .expect("a live pass once the identity is set");
 }
 
 #[tokio::test]
 async fn live_passes_beyond_the_limit_are_a_billing_error() {
-    let (pm, _store, _clock) = memory_passmint();
-    let (account, test, live) = pm.create_account("Small", Some(1)).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
+    let World {
+        pm,
+        account,
+        test: test_p,
+        live: live_p,
+        template,
+        ..
+    } = unsigned_world("Small", Some(1)).await;
     pm.set_signing_identity(&account.id, fixtures::signing_credentials())
-        .await
-        .unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
         .await
         .unwrap();
     pm.issue_pass(&live_p, new_pass(&template), None)
@@ -1141,33 +1145,29 @@ async fn only_changes_devices_show_are_pushed() {
         field_values: fields.map(|v| serde_json::from_value(v).unwrap()),
         metadata: meta.map(map),
     };
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(None, Some(json!({"crm": "1"}))),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 0, "metadata only: no push");
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(Some(json!({"seat": "1A"})), None),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 0, "no change: no push");
-    w.pm.update_pass(
-        &w.test,
-        pass.id.as_str(),
-        patch(Some(json!({"seat": "9Z"})), None),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(pending(&w).await, 1, "a new field value: one push");
+    let updates = [
+        (
+            patch(None, Some(json!({"crm": "1"}))),
+            0,
+            "metadata only: no push",
+        ),
+        (
+            patch(Some(json!({"seat": "1A"})), None),
+            0,
+            "no change: no push",
+        ),
+        (
+            patch(Some(json!({"seat": "9Z"})), None),
+            1,
+            "a new field value: one push",
+        ),
+    ];
+    for (update, pushes, what) in updates {
+        w.pm.update_pass(&w.test, pass.id.as_str(), update, None)
+            .await
+            .unwrap();
+        assert_eq!(pending(&w).await, pushes, "{what}");
+    }
     w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
     assert_eq!(pending(&w).await, 2, "a void: one more");
     w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
@@ -1176,35 +1176,13 @@ async fn only_changes_devices_show_are_pushed() {
 
 #[tokio::test]
 async fn a_new_design_updates_and_pushes_the_templates_passes() {
-    use passmint_domain::service::TemplatePatch;
     let w = world().await;
     let pass = registered_pass(&w).await;
-    w.pm.update_template(
-        &w.test,
-        w.template.id.as_str(),
-        TemplatePatch {
-            name: Some("Renamed".into()),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .unwrap();
+    rename_template(&w.pm, &w).await;
     assert_eq!(pending(&w).await, 0, "a new name alters no pass");
     let mut design = fixtures::design();
     design.description = "New description".into();
-    let t =
-        w.pm.update_template(
-            &w.test,
-            w.template.id.as_str(),
-            TemplatePatch {
-                design: Some(design),
-                ..Default::default()
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let t = redesign_template(&w.pm, &w, design).await;
     assert_eq!(pending(&w).await, 1, "a new design: one push per device");
     let after = w.pm.get_pass(&w.test, pass.id.as_str()).await.unwrap();
     assert_eq!(after.version, pass.version + 1);

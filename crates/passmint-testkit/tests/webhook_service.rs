@@ -3,15 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use passmint_domain::DomainError;
 use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::{Clock, DeliveryWaker};
-use passmint_domain::service::{
-    NewPass, NewTemplate, NewWebhook, Passmint, Principal, WebhookPatch,
-};
-use passmint_domain::template::{AppleStyle, Template, TemplateType};
+use passmint_domain::service::{NewPass, NewWebhook, Passmint, Principal, WebhookPatch};
+use passmint_domain::template::Template;
 use passmint_domain::webhook::{
     AttemptResponse, DeliveryDecision, DeliveryStatus, MAX_RESPONSE_BODY, MAX_WEBHOOKS_PER_MODE,
     Subscription, WebhookSecret,
@@ -20,6 +20,7 @@ use passmint_testkit::{FixedClock, fixtures, memory_passmint};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::new_template;
 use time::Duration;
 
 #[derive(Default)]
@@ -54,16 +55,7 @@ async fn world() -> World {
     let test = pm.authenticate(&test.key).await.unwrap();
     let live = pm.authenticate(&live.key).await.unwrap();
     let template = pm
-        .create_template(
-            &test,
-            NewTemplate {
-                name: "Concert".into(),
-                kind: TemplateType::Event,
-                apple_style: AppleStyle::Generic,
-                design: fixtures::design(),
-            },
-            None,
-        )
+        .create_template(&test, new_template(), None)
         .await
         .unwrap();
     World {

@@ -2,7 +2,7 @@
 //! taking its new idempotency key, completed, in one write; and writing nothing at
 //! all when the template changed, the key exists, or the insert is refused.
 
-use super::{assert_duplicate, begin, begin_started, seed_account, seed_template};
+use super::{assert_duplicate, begin, begin_started, limited_account, seed_account, seed_template};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
@@ -367,13 +367,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
 /// `LimitReached`) writes nothing: the key stays free, the limit unconsumed.
 pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let mut account = fixtures::account();
-    account.live_pass_limit = Some(2);
-    store
-        .insert_account(&account)
-        .await
-        .expect("insert_account");
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = limited_account(&*store, Some(2)).await;
     let webhook = seed_webhook(&*store, &account, Mode::Live).await;
     let first = issue(&account, Mode::Live, &template, &fixtures::idem_key());
     assert!(matches!(
@@ -483,13 +477,7 @@ pub async fn concurrent_claiming_inserts_respect_live_limit(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let mut account = fixtures::account();
-    account.live_pass_limit = Some(3);
-    store
-        .insert_account(&account)
-        .await
-        .expect("insert_account");
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = limited_account(&*store, Some(3)).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(10));
     let mut tasks = Vec::new();
     for _ in 0..10 {

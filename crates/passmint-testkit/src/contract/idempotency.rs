@@ -1,7 +1,7 @@
 //! [`passmint_domain::ports::IdempotencyStore`]: taking, completing, releasing,
 //! replaying and purging keys.
 
-use super::{assert_key_lost, begin, begin_started, seed_account, stale};
+use super::{assert_key_lost, begin, begin_started, fresh_request, seed_account, stale};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::idempotency::{IdemBegin, IdemRequest, LOCK_TTL, RETENTION};
@@ -12,12 +12,7 @@ use time::Duration;
 
 async fn request(store: &dyn Store, mode: Mode) -> IdemRequest {
     let account = seed_account(store).await;
-    fixtures::idem_request(
-        &fixtures::scope(&account, mode),
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    )
+    fresh_request(&fixtures::scope(&account, mode))
 }
 
 /// `req` with another fingerprint and a fresh lock token.

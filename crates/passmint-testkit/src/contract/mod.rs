@@ -29,7 +29,7 @@ use passmint_domain::account::Account;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket};
-use passmint_domain::mode::Mode;
+use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::{Store, StoreResult};
@@ -162,6 +162,28 @@ pub(crate) async fn seed_pass(
         .await
         .expect("insert_pass of a fresh pass");
     (pass, event)
+}
+
+/// A `begin` request in `scope` with a fresh key and fingerprint, made now.
+pub(crate) fn fresh_request(scope: &Scope) -> IdemRequest {
+    fixtures::idem_request(
+        scope,
+        &fixtures::idem_key(),
+        &fixtures::fingerprint(),
+        fixtures::timestamp(),
+    )
+}
+
+/// Seeds an account with this `live_pass_limit` and a template.
+pub(crate) async fn limited_account(store: &dyn Store, limit: Option<i64>) -> (Account, Template) {
+    let mut account = fixtures::account();
+    account.live_pass_limit = limit;
+    store
+        .insert_account(&account)
+        .await
+        .expect("insert_account with a live pass limit");
+    let template = seed_template(store, &account).await;
+    (account, template)
 }
 
 /// Begins `req`, which must start, and returns its ticket.

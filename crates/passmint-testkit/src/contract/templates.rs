@@ -3,7 +3,7 @@
 
 use super::{
     after, assert_changed, assert_duplicate, assert_key_lost, assert_not_found, before, begin,
-    begin_started, first, pick, seed_account, seed_template, stale, summary,
+    begin_started, first, fresh_request, pick, seed_account, seed_template, stale, summary,
 };
 use crate::fixtures;
 use passmint_domain::account::Account;
@@ -384,12 +384,7 @@ pub async fn insert_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     let store = factory().await;
     let account = seed_account(&*store).await;
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let template = fixtures::template(&account);
     let completion = fixtures::completion(&ticket, 200);
@@ -416,12 +411,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
     let store = factory().await;
     let account = seed_account(&*store).await;
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let template = fixtures::template(&account);
     assert_key_lost(
@@ -440,12 +430,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
         "the key is still held by its first request"
     );
 
-    let never_begun = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let never_begun = fresh_request(&scope);
     let ticket = passmint_domain::idempotency::IdemTicket {
         scope: scope.clone(),
         key: never_begun.key.clone(),
@@ -468,12 +453,7 @@ pub async fn update_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     let store = factory().await;
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
-    let req = fixtures::idem_request(
-        &fixtures::scope(&account, Mode::Test),
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&fixtures::scope(&account, Mode::Test));
     let ticket = begin_started(&*store, &req).await;
     let completion = fixtures::completion(&ticket, 200);
     let next = changed(&template);
@@ -499,12 +479,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
     let store = factory().await;
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
-    let req = fixtures::idem_request(
-        &fixtures::scope(&account, Mode::Test),
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&fixtures::scope(&account, Mode::Test));
     let ticket = begin_started(&*store, &req).await;
     assert_key_lost(
         store

@@ -14,7 +14,9 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::PageRequest;
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::Store;
-use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, TemplateCascade};
+use passmint_domain::wallet::{
+    PushJob, RegisterOutcome, Registration, TemplateCascade, UpdatedSerials,
+};
 use passmint_domain::webhook::ClaimRequest;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -85,6 +87,14 @@ async fn update(store: &dyn Store, pass: &Pass, push: bool) -> Pass {
         .await
         .expect("update_pass");
     next
+}
+
+/// The serials of `dev` under `PTID` changed since the tag `since`.
+async fn serials_since(store: &dyn Store, dev: &str, since: Option<i64>) -> UpdatedSerials {
+    store
+        .updated_serials(dev, PTID, since)
+        .await
+        .expect("updated_serials")
 }
 
 async fn events_of(store: &dyn Store, pass: &Pass) -> Vec<PassEvent> {
@@ -252,10 +262,7 @@ pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn S
         .await
         .expect("register_device under another pass type");
 
-    let all = store
-        .updated_serials(&dev, PTID, None)
-        .await
-        .expect("updated_serials");
+    let all = serials_since(&*store, &dev, None).await;
     let got: HashSet<String> = all.serial_numbers.iter().cloned().collect();
     assert_eq!(
         got,
@@ -263,17 +270,11 @@ pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn S
         "without a tag: every pass of the device under the pass type"
     );
     let t0 = all.last_updated;
-    let none = store
-        .updated_serials(&dev, PTID, Some(t0))
-        .await
-        .expect("updated_serials");
+    let none = serials_since(&*store, &dev, Some(t0)).await;
     assert!(none.serial_numbers.is_empty(), "nothing changed since {t0}");
 
     let p1b = update(&*store, &p1, true).await;
-    let after = store
-        .updated_serials(&dev, PTID, Some(t0))
-        .await
-        .expect("updated_serials");
+    let after = serials_since(&*store, &dev, Some(t0)).await;
     assert_eq!(
         after.serial_numbers,
         vec![p1.serial_number.clone()],
@@ -282,10 +283,8 @@ pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn S
     assert!(after.last_updated > t0, "last_updated moves forward");
     let t1 = after.last_updated;
     assert!(
-        store
-            .updated_serials(&dev, PTID, Some(t1))
+        serials_since(&*store, &dev, Some(t1))
             .await
-            .expect("updated_serials")
             .serial_numbers
             .is_empty(),
         "nothing since the new tag"
@@ -293,20 +292,16 @@ pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn S
 
     update(&*store, &p1b, false).await;
     assert!(
-        store
-            .updated_serials(&dev, PTID, Some(t1))
+        serials_since(&*store, &dev, Some(t1))
             .await
-            .expect("updated_serials")
             .serial_numbers
             .is_empty(),
         "a change without push moves no tag"
     );
     update(&*store, &p3, true).await;
     assert!(
-        store
-            .updated_serials(&dev, PTID, Some(t1))
+        serials_since(&*store, &dev, Some(t1))
             .await
-            .expect("updated_serials")
             .serial_numbers
             .is_empty(),
         "a pass under another pass type is not listed"
@@ -412,11 +407,7 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
     for p in [&a, &b, &v, &other] {
         register(&*store, p, &dev, &push_token()).await;
     }
-    let t0 = store
-        .updated_serials(&dev, PTID, None)
-        .await
-        .expect("updated_serials")
-        .last_updated;
+    let t0 = serials_since(&*store, &dev, None).await.last_updated;
 
     let mut renamed = template.clone();
     renamed.name = "renamed".into();
@@ -461,10 +452,7 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
     let pushed: HashSet<PassId> = jobs.iter().map(|j| j.pass_id.clone()).collect();
     assert_eq!(pushed, HashSet::from([a.id.clone(), b.id.clone()]));
     assert_eq!(jobs.len(), 2, "one job per registration");
-    let since = store
-        .updated_serials(&dev, PTID, Some(t0))
-        .await
-        .expect("updated_serials");
+    let since = serials_since(&*store, &dev, Some(t0)).await;
     let got: HashSet<String> = since.serial_numbers.into_iter().collect();
     assert_eq!(
         got,

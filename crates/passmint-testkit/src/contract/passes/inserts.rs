@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes, assert_insert_refused};
 
 use crate::contract::{
-    assert_key_lost, assert_not_found, begin, begin_started, first, seed_account, seed_pass,
-    seed_template, stale,
+    assert_key_lost, assert_not_found, begin, begin_started, first, fresh_request, seed_account,
+    seed_pass, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -154,12 +154,7 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let pass = fixtures::pass(&account, Mode::Test, &template);
     let event = fixtures::event(&pass, EventType::Created);
@@ -209,12 +204,7 @@ pub async fn insert_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let pass = fixtures::pass(&account, Mode::Live, &template);
     let event = fixtures::event(&pass, EventType::Created);

@@ -1,9 +1,10 @@
 //! The live pass limit.
 
-use super::support::{all_events, all_passes, assert_limit_reached, limited_account, try_insert};
+use super::support::{all_events, all_passes, assert_limit_reached, try_insert};
 
 use crate::contract::{
-    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, stale,
+    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, fresh_request,
+    limited_account, stale,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -86,12 +87,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
         "a live pass with a duplicate serial",
     );
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let stale_pass = fixtures::pass(&account, Mode::Live, &template);
     assert_key_lost(
@@ -122,12 +118,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
         "a third live pass, limit 2",
     );
     // A ticket-completing insert over the limit completes nothing.
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&scope);
     let ticket = begin_started(&*store, &req).await;
     let over = fixtures::pass(&account, Mode::Live, &template);
     assert_limit_reached(

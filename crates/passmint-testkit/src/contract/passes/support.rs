@@ -1,6 +1,6 @@
 //! Helpers shared by the cases of this group.
 
-use crate::contract::{assert_duplicate, assert_not_found, first, ids, seed_template};
+use crate::contract::{assert_duplicate, assert_not_found, first, ids};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
@@ -74,24 +74,6 @@ pub(super) async fn assert_insert_refused(
             );
         }
     }
-}
-
-/// Seeds an account with this `live_pass_limit` and a template.
-pub(super) async fn limited_account(
-    store: &dyn Store,
-    limit: Option<i64>,
-) -> (
-    passmint_domain::account::Account,
-    passmint_domain::template::Template,
-) {
-    let mut account = fixtures::account();
-    account.live_pass_limit = limit;
-    store
-        .insert_account(&account)
-        .await
-        .expect("insert_account with a live pass limit");
-    let template = seed_template(store, &account).await;
-    (account, template)
 }
 
 pub(super) async fn try_insert(store: &dyn Store, pass: &Pass) -> Result<u64, StoreError> {

@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes};
 
 use crate::contract::{
-    assert_changed, assert_key_lost, assert_not_found, begin, begin_started, seed_account,
-    seed_pass, seed_template, stale,
+    assert_changed, assert_key_lost, assert_not_found, begin, begin_started, fresh_request,
+    seed_account, seed_pass, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -164,12 +164,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let req = fixtures::idem_request(
-        &pass.scope(),
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&pass.scope());
     let ticket = begin_started(&*store, &req).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
@@ -222,12 +217,7 @@ pub async fn update_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
     let account = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let (pass, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
-    let req = fixtures::idem_request(
-        &pass.scope(),
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fresh_request(&pass.scope());
     let ticket = begin_started(&*store, &req).await;
     let completion = fixtures::completion(&ticket, 200);
     let next = fixtures::next_version(&pass);
