@@ -389,6 +389,23 @@ async fn device_plays_the_web_service(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+
+    // Bodies that need no API key are capped at 64 KiB, well below the API's limit.
+    let big = json!({"logs": ["x".repeat(70 * 1024)]});
+    let r = s
+        .send(Method::POST, "/wallet/v1/log", None, Some(&big), &[])
+        .await;
+    r.assert_error(413, "invalid_request_error", None);
+    let r = s
+        .send(
+            Method::POST,
+            &d.registration_path(),
+            None,
+            Some(&big),
+            &[("authorization", &d.apple_pass())],
+        )
+        .await;
+    r.assert_error(413, "invalid_request_error", None);
 }
 
 async fn apns_answers_remove_and_retry(engine: Engine) {
