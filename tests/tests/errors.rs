@@ -241,6 +241,50 @@ fn bad_pass_bodies(tid: &str) -> Vec<(Value, Option<&'static str>)> {
     ]
 }
 
+/// docs/api.md §1: a test key may not redesign or archive a template that has live
+/// passes; a live key may.
+async fn live_templates_need_a_live_key(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let (test, live) = (s.test_key.clone(), s.live_key.clone());
+    let template = s.template(&test).await;
+    let path = format!("/v1/templates/{}", template["id"].as_str().unwrap());
+    let mut design = template["design"].clone();
+    design["description"] = json!("Redesigned");
+    let redesign = json!({ "design": design });
+    let as_key = |m: Method, key: &str, body: Option<Value>| {
+        let (path, key) = (path.clone(), key.to_owned());
+        let s = &s;
+        async move { s.send(m, &path, Some(&key), body.as_ref(), &[]).await }
+    };
+
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/passes",
+            Some(&live),
+            Some(&json!({"template_id": template["id"]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = as_key(Method::PATCH, &test, Some(redesign.clone())).await;
+    let e = r.assert_error(400, "invalid_request_error", Some("design"));
+    assert_eq!(e["code"], "live_template_requires_live_key");
+    let r = as_key(Method::DELETE, &test, None).await;
+    let e = r.assert_error(400, "invalid_request_error", Some("archived"));
+    assert_eq!(e["code"], "live_template_requires_live_key");
+    let r = as_key(Method::PATCH, &test, Some(json!({"archived": true}))).await;
+    r.assert_error(400, "invalid_request_error", Some("archived"));
+    let r = as_key(Method::PATCH, &test, Some(json!({"name": "Renamed"}))).await;
+    assert_eq!(r.status, 200, "a test key may still rename it: {}", r.text);
+
+    let r = as_key(Method::PATCH, &live, Some(redesign)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["description"], "Redesigned");
+    let r = as_key(Method::DELETE, &live, None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
 async fn pass_creation_validation(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
@@ -612,6 +656,7 @@ async fn malformed_requests_never_5xx(engine: Engine) {
 }
 
 engine_tests!(
+    live_templates_need_a_live_key,
     revocation_takes_effect_within_the_cache_ttl,
     every_endpoint_requires_a_valid_key,
     unknown_objects_and_invalid_ids_are_404,

@@ -340,6 +340,78 @@ async fn issue_pass_from_archived_template_is_refused() {
     .await;
 }
 
+/// docs/api.md §1: once a template has live passes, only a live key may change
+/// its design or archive it; a test key may still rename it.
+#[tokio::test]
+async fn test_key_cannot_alter_template_with_live_passes() {
+    let w = world().await;
+    let redesign = |text: &str| {
+        let mut design = w.template.design.clone();
+        design.description = text.into();
+        TemplatePatch {
+            design: Some(design),
+            ..Default::default()
+        }
+    };
+    let id = w.template.id.as_str();
+    // Without live passes, a test key may.
+    let t =
+        w.pm.update_template(&w.test, id, redesign("New"), None)
+            .await;
+    assert_eq!(t.unwrap().design.description, "New");
+
+    w.pm.issue_pass(&w.live, new_pass(&w.template), None)
+        .await
+        .unwrap();
+    let before = w.pm.get_template(&w.test, id).await.unwrap();
+    let passes = w.store.all_passes();
+    assert_invalid(
+        w.pm.update_template(&w.test, id, redesign("Newer"), None)
+            .await,
+        "design",
+        Some("live_template_requires_live_key"),
+    );
+    assert_invalid(
+        w.pm.archive_template(&w.test, id).await,
+        "archived",
+        Some("live_template_requires_live_key"),
+    );
+    let archive = || TemplatePatch {
+        archived: Some(true),
+        ..Default::default()
+    };
+    assert_invalid(
+        w.pm.update_template(&w.test, id, archive(), None).await,
+        "archived",
+        Some("live_template_requires_live_key"),
+    );
+    assert_eq!(w.pm.get_template(&w.test, id).await, Ok(before.clone()));
+    assert_eq!(w.store.all_passes(), passes, "no pass was re-versioned");
+
+    // Renaming, or sending the design it already has, is no change to live passes.
+    let same = TemplatePatch {
+        design: Some(before.design.clone()),
+        ..Default::default()
+    };
+    w.pm.update_template(&w.test, id, same, None).await.unwrap();
+    let renamed = rename_template(&w.pm, &w).await;
+    assert_eq!(renamed.name, "Renamed");
+
+    // A live key may do both.
+    let t =
+        w.pm.update_template(&w.live, id, redesign("Newer"), None)
+            .await;
+    assert_eq!(t.unwrap().design.description, "Newer");
+    assert!(
+        w.pm.update_template(&w.live, id, archive(), None)
+            .await
+            .unwrap()
+            .archived
+    );
+    // Archiving an archived template changes nothing, whoever asks.
+    w.pm.archive_template(&w.test, id).await.unwrap();
+}
+
 #[tokio::test]
 async fn issue_pass_with_unknown_field_key_names_it() {
     let w = world().await;

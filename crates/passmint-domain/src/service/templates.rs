@@ -8,8 +8,9 @@ use crate::design::validate::validate_design;
 use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::TemplateId;
+use crate::mode::{Mode, Scope};
 use crate::page::{Page, PageRequest};
-use crate::pass::Pass;
+use crate::pass::{Pass, PassFilter};
 use crate::template::{MAX_NAME_LEN, Template};
 use crate::wallet::TemplateCascade;
 use serde_json::{Map, Value};
@@ -115,6 +116,12 @@ impl Passmint {
                 }
                 return Ok(Some(current));
             }
+            if next.design != current.design {
+                self.check_live_passes(who, &current, "design").await?;
+            }
+            if next.archived && !current.archived {
+                self.check_live_passes(who, &current, "archived").await?;
+            }
             next.updated_at = self
                 .clock
                 .now()
@@ -153,6 +160,44 @@ impl Passmint {
             Ok(Some(next))
         })
         .await
+    }
+
+    /// docs/api.md §1: a test key may not change what the template's live passes
+    /// show, nor archive a template that has any; a live key may.
+    async fn check_live_passes(
+        &self,
+        who: &Principal,
+        template: &Template,
+        param: &'static str,
+    ) -> Result<(), DomainError> {
+        if who.mode == Mode::Live {
+            return Ok(());
+        }
+        let live = Scope::new(who.account_id.clone(), Mode::Live);
+        let filter = PassFilter {
+            template_id: Some(template.id.clone()),
+            holder_email: None,
+        };
+        let page = self
+            .store
+            .list_passes(&live, &filter, &PageRequest::first(1))
+            .await?;
+        if page.data.is_empty() {
+            return Ok(());
+        }
+        let what = if param == "design" {
+            "change its design"
+        } else {
+            "archive it"
+        };
+        Err(DomainError::invalid_code(
+            param,
+            "live_template_requires_live_key",
+            format!(
+                "Template '{}' has live passes; only a live key may {what}",
+                template.id
+            ),
+        ))
     }
 
     /// Archives the template (idempotent).

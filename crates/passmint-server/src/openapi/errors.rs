@@ -55,6 +55,31 @@ pub fn ex(name: &'static str, summary: &'static str, error: impl Into<ApiError>)
     }
 }
 
+/// A test key changing what a template's live passes show (docs/api.md §1).
+fn live_template(param: &'static str) -> ErrorExample {
+    let (summary, what) = if param == "design" {
+        (
+            "A test key redesigning a template with live passes",
+            "change its design",
+        )
+    } else {
+        (
+            "A test key archiving a template with live passes",
+            "archive it",
+        )
+    };
+    let tmpl = example_id(TemplateId::PREFIX);
+    ex(
+        "live_template_requires_live_key",
+        summary,
+        DomainError::invalid_code(
+            param,
+            "live_template_requires_live_key",
+            format!("Template '{tmpl}' has live passes; only a live key may {what}"),
+        ),
+    )
+}
+
 /// The 400 the body parser answers for this JSON.
 fn body_error<T: DeserializeOwned>(body: Value) -> ApiError {
     match serde_path_to_error::deserialize::<_, T>(body) {
@@ -379,6 +404,7 @@ pub fn error_examples(operation_id: &str) -> Vec<ErrorExample> {
                 ));
             } else {
                 list.push(not_found("template", TemplateId::PREFIX));
+                list.push(live_template("design"));
             }
             list.extend([
                 ex(
@@ -499,8 +525,10 @@ pub fn error_examples(operation_id: &str) -> Vec<ErrorExample> {
             list.push(not_found("webhook", WebhookId::PREFIX));
             list.extend(common_body_errors());
         }
-        "retrieveTemplate" | "archiveTemplate" => {
+        "retrieveTemplate" => list.push(not_found("template", TemplateId::PREFIX)),
+        "archiveTemplate" => {
             list.push(not_found("template", TemplateId::PREFIX));
+            list.push(live_template("archived"));
         }
         _ => {}
     }

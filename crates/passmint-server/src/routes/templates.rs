@@ -69,7 +69,9 @@ pub async fn retrieve(c: Caller) -> Result<HttpResponse, ApiError> {
 ///
 /// Changes the name, the design or the archived status; every key is optional. A
 /// new design changes the rendering of the template's existing passes, which are
-/// re-signed and pushed like an update. Supports idempotency.
+/// re-signed and pushed like an update. Once the template has live passes, only a
+/// live key may change its design or archive it (400, code
+/// `live_template_requires_live_key`). Supports idempotency.
 #[utoipa::path(patch, path = "/v1/templates/{id}", tag = "Templates", operation_id = "updateTemplate",
     params(crate::openapi::params::TemplateIdPath, crate::openapi::params::IdempotencyKeyHeader),
     request_body(content = UpdateTemplateRequest, description = "What to change; an empty body changes nothing."),
@@ -89,7 +91,8 @@ pub async fn update(write: Write) -> Result<HttpResponse, ApiError> {
 ///
 /// Existing passes remain valid, but no new pass can be issued from an archived
 /// template (400, code `template_archived`). Archiving an archived template succeeds
-/// again.
+/// again. A template with live passes is archived with a live key only (400, code
+/// `live_template_requires_live_key`, param `archived`).
 #[utoipa::path(delete, path = "/v1/templates/{id}", tag = "Templates", operation_id = "archiveTemplate",
     params(crate::openapi::params::TemplateIdPath),
     responses((status = 200, description = "The template is archived.", body = DeletedObject)),

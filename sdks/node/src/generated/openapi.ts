@@ -1295,7 +1295,9 @@ export interface operations {
    *
    * Changes the name, the design or the archived status; every key is optional. A
    * new design changes the rendering of the template's existing passes, which are
-   * re-signed and pushed like an update. Supports idempotency.
+   * re-signed and pushed like an update. Once the template has live passes, only a
+   * live key may change its design or archive it (400, code
+   * `live_template_requires_live_key`). Supports idempotency.
    *
    * `PATCH /v1/templates/{id}`
    */
@@ -1318,7 +1320,8 @@ export interface operations {
    *
    * Existing passes remain valid, but no new pass can be issued from an archived
    * template (400, code `template_archived`). Archiving an archived template succeeds
-   * again.
+   * again. A template with live passes is archived with a live key only (400, code
+   * `live_template_requires_live_key`, param `archived`).
    *
    * `DELETE /v1/templates/{id}`
    */
