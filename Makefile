@@ -1,6 +1,6 @@
 # Passmint: the README's commands.
 
-.PHONY: run test lint fmt deny bench db
+.PHONY: run test lint fmt deny bench db fuzz
 
 ## Run the server (release build). Without DATABASE_URL it keeps its data in
 ## ./passmint.db (embedded SQLite); set DATABASE_URL=postgres://... for PostgreSQL.
@@ -35,6 +35,12 @@ bench: db
 	bash bench/pkpass.sh
 	bash bench/webhooks.sh
 	bash bench/push.sh
+
+## Schema-driven fuzzing (schemathesis against /v1/openapi.json, stateful phase
+## on) on SQLite and PostgreSQL; fails on any 5xx or undocumented status. See
+## scripts/fuzz.sh (runs as root: the server gets a network namespace of its own).
+fuzz:
+	bash scripts/fuzz.sh
 
 ## Make sure PostgreSQL is up.
 db:
