@@ -74,6 +74,10 @@ fn establish(path: &Path) -> Result<SqliteConnection, String> {
 /// Creates the file when missing and checks it can be read and written, so that the
 /// error names the operating system's reason (no such directory, permission denied,
 /// is a directory) rather than SQLite's "unable to open database file".
+///
+/// A new file is created readable and writable by its owner only (0600, whatever the
+/// umask): it holds every account's credentials. SQLite gives the `-wal` and `-shm`
+/// files it creates the mode of the database file (docs/api.md §9).
 fn check_file(path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent() {
         if !dir.exists() {
@@ -83,14 +87,11 @@ fn check_file(path: &Path) -> Result<(), String> {
             return Err(format!("{} is not a directory", dir.display()));
         }
     }
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map(drop)
-        .map_err(one_line)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop).map_err(one_line)
 }
 
 /// Opens the writer connection of a store: the file is created if missing, must be

@@ -208,6 +208,23 @@ async fn data_survives_dropping_and_reopening_the_store() {
     );
 }
 
+/// docs/api.md §9: the database file and the `-wal` and `-shm` files beside it are
+/// readable and writable by their owner only, whatever the process's umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = testing::empty_database();
+    let store = SqliteStore::open(&db.url()).await.unwrap();
+    store.migrate().await.unwrap();
+    seed(&store).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", db.path().display());
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+}
+
 /// Where [`child_issues_passes_until_killed`] finds its database.
 const CHILD_DB_ENV: &str = "PASSMINT_SQLITE_TEST_CHILD_DB";
 
