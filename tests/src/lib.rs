@@ -283,6 +283,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         max_body_bytes: 1024 * 1024,
         db_pool_size: 8,
         key_cache_seconds: 0,
+        revocation_poll_interval: std::time::Duration::from_millis(250),
         workers: Some(2),
         webhooks: Default::default(),
         apns: Default::default(),

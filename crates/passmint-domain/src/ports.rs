@@ -70,6 +70,10 @@ pub trait AccountStore: Send + Sync {
     /// Marks the key revoked at `at` (keeping the first revocation time) and returns
     /// it; `NotFound` when none.
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey>;
+    /// A number that changes each time a key becomes revoked, through any process
+    /// sharing the store, and only then (revoking a revoked key leaves it). Serving
+    /// processes poll it to forget the keys they remember (docs/api.md §1).
+    async fn revocation_generation(&self) -> StoreResult<i64>;
 }
 
 /// Templates. Lists are newest first and exclude archived templates.

@@ -152,6 +152,10 @@ pub fn bind_with_store(
     crate::pkpass::warnings::startup_warnings(&public_url, &passmint);
 
     actix_web::rt::spawn(workers::purge::run(passmint.clone()));
+    actix_web::rt::spawn(workers::revocations::run(
+        state.clone(),
+        cfg.revocation_poll_interval,
+    ));
 
     let workers = cfg
         .workers

@@ -26,6 +26,15 @@ pub struct ServeConfig {
     /// within this time (0 disables the cache).
     #[arg(long, env = "PASSMINT_KEY_CACHE_SECONDS", default_value_t = 5)]
     pub key_cache_seconds: u64,
+    /// How often this process checks whether any process revoked a key; a revoked
+    /// key is refused everywhere within about this interval, cache or not.
+    #[arg(
+        long = "revocation-poll-interval",
+        env = "PASSMINT_REVOCATION_POLL_INTERVAL",
+        default_value = "250ms",
+        value_parser = parse_duration
+    )]
+    pub revocation_poll_interval: Duration,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "PASSMINT_WORKERS")]
     pub workers: Option<usize>,

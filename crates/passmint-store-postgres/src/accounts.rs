@@ -3,13 +3,15 @@
 use crate::PgStore;
 use crate::error::store_error;
 use crate::sql::{Bind, Stmt};
+use crate::wallet::Count;
 use async_trait::async_trait;
 use diesel_async::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
 use passmint_store_sql::statements::{
-    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOCATION_GENERATION,
+    REVOKE_API_KEY,
 };
 use time::OffsetDateTime;
 
@@ -75,5 +77,14 @@ impl AccountStore for PgStore {
         )
         .one::<ApiKey>(&mut conn)
         .await
+    }
+
+    async fn revocation_generation(&self) -> StoreResult<i64> {
+        let mut conn = self.conn().await?;
+        let row = Stmt::new(REVOCATION_GENERATION, Vec::new())
+            .get_result::<Count>(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(row.n)
     }
 }

@@ -185,10 +185,11 @@ const RESCHEDULE: &str = "WITH u AS (UPDATE push_jobs SET attempts = attempts + 
 
 const PENDING: &str = "SELECT count(*) AS n FROM push_jobs";
 
+/// A one-row answer to `SELECT … AS n` (a count, a counter).
 #[derive(QueryableByName)]
-struct Count {
+pub(crate) struct Count {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 fn to_u64(n: i64) -> u64 {

@@ -24,6 +24,9 @@ pub static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Moved by a trigger on `api_keys.revoked_at` (the `key_revocations` migration).
+pub const REVOCATION_GENERATION: &str = "SELECT generation AS n FROM key_revocations WHERE id = 1";
+
 /// `$1` the account, `$2..$8` the identity.
 pub static SET_SIGNING: LazyLock<String> = LazyLock::new(|| {
     format!(

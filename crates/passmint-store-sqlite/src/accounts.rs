@@ -2,6 +2,7 @@
 
 use crate::SqliteStore;
 use crate::error::store_error;
+use crate::rows::Number;
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
@@ -9,7 +10,8 @@ use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{AccountStore, StoreResult};
 use passmint_store_sql::statements::{
-    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOKE_API_KEY,
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOCATION_GENERATION,
+    REVOKE_API_KEY,
 };
 use time::OffsetDateTime;
 
@@ -63,5 +65,12 @@ impl AccountStore for SqliteStore {
             vec![Bind::text(key_hash), Bind::time(at)],
         );
         self.write(move |conn| stmt.one::<ApiKey>(conn)).await
+    }
+
+    async fn revocation_generation(&self) -> StoreResult<i64> {
+        let stmt = Stmt::new(REVOCATION_GENERATION, Vec::new());
+        self.read(move |conn| stmt.get_result::<Number>(conn).map_err(store_error))
+            .await
+            .map(|row| row.n)
     }
 }

@@ -111,6 +111,7 @@ failing_ports! {
         fn insert_api_key(key: &ApiKey) -> StoreResult<()>;
         fn find_api_key(key_hash: &str) -> StoreResult<ApiKey>;
         fn revoke_api_key(key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey>;
+        fn revocation_generation() -> StoreResult<i64>;
     }
     TemplateStore {
         fn insert_template(template: &Template, idem: Option<&IdemCompletion>) -> StoreResult<()>;

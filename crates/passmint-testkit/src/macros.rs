@@ -61,6 +61,7 @@ macro_rules! store_contract_tests {
                 api_key_for_missing_account_not_found,
                 revoke_api_key_keeps_first_time,
                 revoke_unknown_api_key_not_found,
+                revocation_generation_moves_with_revocations,
             ]; []);
 
             $crate::__store_contract_group!($factory; templates; [

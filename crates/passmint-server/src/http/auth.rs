@@ -3,8 +3,9 @@
 //!
 //! Successful look-ups are remembered for a few seconds ([`super::key_cache::KeyCache`]), so a busy
 //! client costs one database query per key per TTL instead of one per request. A
-//! revocation (made by `passmint keys revoke`, possibly in another process) therefore
-//! takes effect within that TTL. Failed look-ups are never cached.
+//! revocation (made by `passmint keys revoke`, possibly in another process) empties
+//! that memory in every process within the revocation poll interval
+//! (docs/api.md §1). Failed look-ups are never cached.
 
 use super::error::ApiError;
 use crate::state::AppState;
@@ -43,8 +44,9 @@ pub async fn authenticate(
     if let Some(p) = state.key_cache.get(&hash) {
         return Ok(p);
     }
+    let epoch = state.key_cache.epoch();
     let principal = state.passmint.authenticate(key).await?;
-    state.key_cache.put(hash, principal.clone());
+    state.key_cache.put(hash, principal.clone(), epoch);
     Ok(principal)
 }
 

@@ -1,6 +1,7 @@
 //! The background work of `passmint serve`, each on the server's runtime and
 //! stopping with it: webhook deliveries ([`delivery`]), APNs pushes ([`push`]) and
-//! the hourly purge of expired idempotency records ([`purge`]). The composition
+//! the hourly purge of expired idempotency records ([`purge`]), and the watcher that
+//! makes the key cache forget revoked keys ([`revocations`]). The composition
 //! root (`compose.rs`) starts them.
 
 use passmint_domain::ports::DeliveryWaker;
@@ -10,6 +11,7 @@ use tokio::sync::Notify;
 pub mod delivery;
 pub mod purge;
 pub mod push;
+pub mod revocations;
 
 /// Wakes a worker of this process (the domain calls it after a write that
 /// enqueued deliveries or pushes).

@@ -154,3 +154,39 @@ pub async fn revoke_unknown_api_key_not_found(factory: impl AsyncFn() -> Arc<dyn
         "revoke_api_key of an unknown hash",
     );
 }
+
+/// `revocation_generation` moves when a key becomes revoked, and only then: not
+/// when a key is created, nor when a revoked key is revoked again.
+pub async fn revocation_generation_moves_with_revocations(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let generation = async || {
+        store
+            .revocation_generation()
+            .await
+            .expect("revocation_generation")
+    };
+    let start = generation().await;
+    let keys = [
+        fixtures::api_key(&account, Mode::Live),
+        fixtures::api_key(&account, Mode::Test),
+    ];
+    for key in &keys {
+        store.insert_api_key(key).await.expect("insert_api_key");
+    }
+    assert_eq!(generation().await, start, "creating keys revokes nothing");
+    let at = fixtures::timestamp();
+    store.revoke_api_key(&keys[0].key_hash, at).await.unwrap();
+    let first = generation().await;
+    assert_ne!(first, start, "a revocation moves the generation");
+    store.revoke_api_key(&keys[0].key_hash, at).await.unwrap();
+    assert_eq!(generation().await, first, "revoking again is no revocation");
+    store.revoke_api_key(&keys[1].key_hash, at).await.unwrap();
+    let second = generation().await;
+    assert!(
+        second != first && second != start,
+        "each revocation moves it"
+    );
+}

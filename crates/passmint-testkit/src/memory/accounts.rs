@@ -53,7 +53,16 @@ impl AccountStore for MemoryStore {
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
         let mut s = self.state();
         let key = s.api_keys.get_mut(key_hash).ok_or(StoreError::NotFound)?;
+        let newly = key.revoked_at.is_none();
         key.revoked_at.get_or_insert(at);
-        Ok(key.clone())
+        let key = key.clone();
+        if newly {
+            s.revocations += 1;
+        }
+        Ok(key)
+    }
+
+    async fn revocation_generation(&self) -> StoreResult<i64> {
+        Ok(self.state().revocations)
     }
 }

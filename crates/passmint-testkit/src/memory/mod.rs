@@ -152,6 +152,8 @@ struct State {
     accounts: HashMap<AccountId, Account>,
     /// By key hash.
     api_keys: HashMap<String, ApiKey>,
+    /// How many keys became revoked ([`AccountStore::revocation_generation`]).
+    revocations: i64,
     templates: Table<Template>,
     passes: Table<Pass>,
     /// Short id and serial number -> pass id, for the unique constraints.

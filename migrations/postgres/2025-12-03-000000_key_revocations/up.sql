@@ -1,0 +1,21 @@
+-- A counter that moves with every revocation of an API key, so that each serving
+-- process can notice a revocation by reading one row (docs/api.md §1).
+CREATE TABLE key_revocations (
+    id         SMALLINT PRIMARY KEY CHECK (id = 1),
+    generation BIGINT   NOT NULL
+);
+
+INSERT INTO key_revocations (id, generation) VALUES (1, 0);
+
+CREATE FUNCTION key_revocations_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE key_revocations SET generation = generation + 1 WHERE id = 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER api_keys_revoked
+    AFTER UPDATE OF revoked_at ON api_keys
+    FOR EACH ROW
+    WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at)
+    EXECUTE FUNCTION key_revocations_bump();

@@ -1,0 +1,2 @@
+DROP TRIGGER api_keys_revoked;
+DROP TABLE key_revocations;
