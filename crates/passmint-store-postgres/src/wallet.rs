@@ -42,7 +42,9 @@ use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
 use passmint_store_sql::statements::FIND_BY_SERIAL;
-use passmint_store_sql::{EVENT_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, event_binds};
+use passmint_store_sql::{
+    EVENT_COLUMNS, Lenient, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, decoded, event_binds,
+};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -316,9 +318,11 @@ impl WalletStore for PgStore {
             Bind::Timestamptz(claim.lease_until),
         ];
         let mut conn = self.conn().await?;
-        Stmt::new(CLAIM.as_str(), binds)
-            .all::<PushJob>(&mut conn)
-            .await
+        // A row that does not decode is logged and skipped, never failing the rest.
+        let rows = Stmt::new(CLAIM.as_str(), binds)
+            .all::<Lenient<PushJob>>(&mut conn)
+            .await?;
+        Ok(decoded(rows))
     }
 
     async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64> {
