@@ -151,6 +151,18 @@ async fn nul_is_refused_with_the_param_of_its_field(engine: Engine) {
         assert_eq!(again.text, first.text);
         assert_eq!(again.header("Idempotent-Replayed"), Some("true"), "{path}");
     }
+    // NUL in a path or a query is a client's mistake too.
+    for path in [
+        format!("/v1/passes/{pid}%00"),
+        format!("/v1/passes?template_id={tid}%00"),
+        "/v1/passes?starting_after=pass_%00".to_owned(),
+        format!("/v1/events?pass_id={pid}%00"),
+        format!("/v1/templates/{tid}%00"),
+        format!("/v1/webhooks/{wid}%00/deliveries"),
+    ] {
+        let r = s.get(&path).await;
+        assert!(r.status.is_client_error(), "{path}: {}", r.text);
+    }
     // Nothing was written.
     assert_eq!(s.data_len("/v1/templates").await, 1);
     assert_eq!(s.data_len("/v1/passes").await, 1);
