@@ -4,7 +4,7 @@
 //! were answered (retrieve, list, events, webhook payload).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::receiver::Receiver;
+use passmint_e2e::receiver::server_delivering;
 use passmint_e2e::{Engine, Reply, TestServer, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -227,23 +227,7 @@ async fn lone_surrogates_and_invalid_utf8_are_refused_with_their_param(engine: E
 
 /// Numbers at the edges: what is answered is what every engine reads back.
 async fn edge_numbers_read_back_as_answered(engine: Engine) {
-    let receiver = Receiver::start();
-    let s = TestServer::start_with(engine, |c| {
-        c.webhooks.allow_private = true;
-        c.webhooks.poll_interval = Duration::from_millis(100);
-    })
-    .await;
-    let hook = s
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["*"]}),
-        )
-        .await;
-    assert_eq!(hook.status, 200, "{}", hook.text);
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (receiver, s, tid) = server_delivering(engine).await;
     let mut deep = "1".to_owned();
     for _ in 0..passmint_domain::storable::MAX_JSON_DEPTH {
         deep = format!("[{deep}]");

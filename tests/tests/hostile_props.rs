@@ -7,7 +7,7 @@
 //! (docs/api.md §1, §4, §10). Never a 5xx.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::receiver::Receiver;
+use passmint_e2e::receiver::server_delivering;
 use passmint_e2e::{Engine, Reply, TestServer, engine_tests, template_body};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -358,23 +358,7 @@ async fn run_case(
 }
 
 async fn hostile_input_reads_back_as_answered(engine: Engine) {
-    let receiver = Receiver::start();
-    let s = TestServer::start_with(engine, |c| {
-        c.webhooks.allow_private = true;
-        c.webhooks.poll_interval = Duration::from_millis(100);
-    })
-    .await;
-    let hook = s
-        .post(
-            "/v1/webhooks",
-            json!({"url": receiver.url, "events": ["*"]}),
-        )
-        .await;
-    assert_eq!(hook.status, 200, "{}", hook.text);
-    let fallback = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (receiver, s, fallback) = server_delivering(engine).await;
     let mut runner = TestRunner::new(Config {
         cases: CASES,
         failure_persistence: None,

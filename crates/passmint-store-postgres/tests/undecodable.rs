@@ -9,38 +9,25 @@ use passmint_store_postgres::testing;
 use passmint_testkit::contract;
 use std::sync::Arc;
 
-async fn raw(url: &str, sql: &str) {
-    let mut conn = AsyncPgConnection::establish(url).await.unwrap();
-    conn.batch_execute(sql).await.unwrap();
-}
-
-/// A fresh store and the URL its raw SQL goes to.
-async fn store() -> (Arc<dyn Store>, String) {
+/// A fresh store, and the raw SQL `sql` run on its database with `$1` replaced.
+async fn store_and_corrupter(sql: &'static str) -> (Arc<dyn Store>, impl AsyncFn(&str)) {
     let db = testing::fresh_database().await;
     let url = db.url().to_owned();
-    (Arc::new(db.store().await), url)
+    let corrupt = async move |key: &str| {
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        conn.batch_execute(&sql.replace("$1", key)).await.unwrap();
+    };
+    (Arc::new(db.store().await), corrupt)
 }
 
 #[tokio::test]
 async fn undecodable_deliveries_are_skipped() {
-    let (store, url) = store().await;
-    contract::webhooks::undecodable_deliveries_are_skipped(store, async |id: &str| {
-        let sql = format!(
-            "UPDATE webhook_deliveries SET pass_snapshot = '{{\"id\": 1}}' WHERE id = '{id}'"
-        );
-        raw(&url, &sql).await;
-    })
-    .await;
+    let (store, corrupt) = store_and_corrupter(contract::webhooks::CORRUPT_DELIVERY_SQL).await;
+    contract::webhooks::undecodable_deliveries_are_skipped(store, corrupt).await;
 }
 
 #[tokio::test]
 async fn undecodable_push_jobs_are_skipped() {
-    let (store, url) = store().await;
-    contract::wallet::undecodable_push_jobs_are_skipped(store, async |device: &str| {
-        let sql = format!(
-            "UPDATE push_jobs SET pass_id = 'not a pass id' WHERE device_library_id = '{device}'"
-        );
-        raw(&url, &sql).await;
-    })
-    .await;
+    let (store, corrupt) = store_and_corrupter(contract::wallet::CORRUPT_PUSH_SQL).await;
+    contract::wallet::undecodable_push_jobs_are_skipped(store, corrupt).await;
 }

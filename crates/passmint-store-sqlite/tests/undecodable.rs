@@ -8,46 +8,28 @@ use diesel::{Connection, SqliteConnection};
 use passmint_domain::ports::Store;
 use passmint_store_sqlite::testing;
 use passmint_testkit::contract;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn raw(path: &Path, sql: &str) {
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    conn.batch_execute(&format!("PRAGMA busy_timeout = 5000; {sql}"))
-        .unwrap();
-}
-
-/// A fresh store and the file its raw SQL goes to.
-async fn store() -> (Arc<dyn Store>, PathBuf) {
+/// A fresh store, and the raw SQL `sql` run on its file with `$1` replaced.
+async fn store_and_corrupter(sql: &'static str) -> (Arc<dyn Store>, impl AsyncFn(&str)) {
     let db = testing::fresh_database().await;
-    let path = db.path().to_owned();
-    (Arc::new(db.store().await), path)
+    let path = db.path().to_str().unwrap().to_owned();
+    let corrupt = async move |key: &str| {
+        let mut conn = SqliteConnection::establish(&path).unwrap();
+        let sql = format!("PRAGMA busy_timeout = 5000; {}", sql.replace("$1", key));
+        conn.batch_execute(&sql).unwrap();
+    };
+    (Arc::new(db.store().await), corrupt)
 }
 
 #[tokio::test]
 async fn undecodable_deliveries_are_skipped() {
-    let (store, path) = store().await;
-    contract::webhooks::undecodable_deliveries_are_skipped(store, async |id: &str| {
-        raw(
-            &path,
-            &format!(
-                "UPDATE webhook_deliveries SET pass_snapshot = '{{\"id\": 1}}' WHERE id = '{id}'"
-            ),
-        );
-    })
-    .await;
+    let (store, corrupt) = store_and_corrupter(contract::webhooks::CORRUPT_DELIVERY_SQL).await;
+    contract::webhooks::undecodable_deliveries_are_skipped(store, corrupt).await;
 }
 
 #[tokio::test]
 async fn undecodable_push_jobs_are_skipped() {
-    let (store, path) = store().await;
-    contract::wallet::undecodable_push_jobs_are_skipped(store, async |device: &str| {
-        raw(
-            &path,
-            &format!(
-                "UPDATE push_jobs SET pass_id = 'not a pass id' WHERE device_library_id = '{device}'"
-            ),
-        );
-    })
-    .await;
+    let (store, corrupt) = store_and_corrupter(contract::wallet::CORRUPT_PUSH_SQL).await;
+    contract::wallet::undecodable_push_jobs_are_skipped(store, corrupt).await;
 }

@@ -340,8 +340,12 @@ pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() ->
     assert_eq!(seen, expected, "every delivery was claimed once");
 }
 
-/// A delivery that no longer decodes (`corrupt` breaks, with raw SQL, the delivery
-/// whose id it is given) is skipped by the claim, never blocking the deliveries due
+/// SQL that breaks the pass snapshot of the delivery `$1`, on both SQL engines.
+pub const CORRUPT_DELIVERY_SQL: &str =
+    "UPDATE webhook_deliveries SET pass_snapshot = '{\"id\": 1}' WHERE id = '$1'";
+
+/// A delivery that no longer decodes (`corrupt` breaks, with raw SQL such as
+/// [`CORRUPT_DELIVERY_SQL`], the delivery whose id it is given) is skipped by the claim, never blocking the deliveries due
 /// after it; it stays leased like the others. Run by the SQL adapters, which can
 /// corrupt a row.
 pub async fn undecodable_deliveries_are_skipped(
