@@ -163,6 +163,42 @@ async fn nul_is_refused_with_the_param_of_its_field(engine: Engine) {
         let r = s.get(&path).await;
         assert!(r.status.is_client_error(), "{path}: {}", r.text);
     }
+    // Nor in the public pages and Apple's web service (no registration has NUL:
+    // an empty list is 204).
+    let serial = pass["serial_number"].as_str().unwrap_or(pid);
+    for (method, path) in [
+        (Method::GET, "/p/abc%00".to_owned()),
+        (Method::GET, "/p/abc%00/download".to_owned()),
+        (Method::GET, format!("/wallet/v1/passes/pass.x%00/{serial}")),
+        (Method::GET, "/wallet/v1/passes/pass.x/ser%00ial".to_owned()),
+        (
+            Method::GET,
+            "/wallet/v1/devices/dev1/registrations/pass.x%00".to_owned(),
+        ),
+        (
+            Method::POST,
+            format!("/wallet/v1/devices/dev1/registrations/pass.x%00/{serial}"),
+        ),
+        (
+            Method::DELETE,
+            "/wallet/v1/devices/dev1/registrations/pass.x/ser%00ial".to_owned(),
+        ),
+    ] {
+        let r = s
+            .client
+            .request(method.clone(), s.url(&path))
+            .header("authorization", "ApplePass abcdef")
+            .header("content-type", "application/json")
+            .body(r#"{"pushToken":"ab"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !r.status().is_server_error(),
+            "{method} {path}: {}",
+            r.status()
+        );
+    }
     // Nothing was written.
     assert_eq!(s.data_len("/v1/templates").await, 1);
     assert_eq!(s.data_len("/v1/passes").await, 1);
