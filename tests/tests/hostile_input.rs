@@ -253,6 +253,15 @@ async fn lone_surrogates_and_invalid_utf8_are_refused_with_their_param(engine: E
         let r = raw(&s, Method::POST, "/v1/passes", &body, &[]).await;
         r.assert_error(400, "invalid_request_error", param);
     }
+    // Nesting beyond the parser's bound is malformed JSON, refused as such.
+    let deep = format!(
+        r#"{{"template_id":"{tid}","metadata":{{"k":{}1{}}}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    raw(&s, Method::POST, "/v1/passes", deep.as_bytes(), &[])
+        .await
+        .assert_error(400, "invalid_request_error", None);
     // A surrogate pair is text like any other.
     let ok = format!(r#"{{"template_id":"{tid}","holder_name":"\ud83d\ude00"}}"#);
     let r = raw(&s, Method::POST, "/v1/passes", ok.as_bytes(), &[]).await;
