@@ -7,7 +7,6 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, SqliteConnection};
 use passmint_domain::ports::Store;
 use passmint_store_sqlite::testing;
-use passmint_testkit::contract;
 use std::sync::Arc;
 
 /// A fresh store, and the raw SQL `sql` run on its file with `$1` replaced.
@@ -22,14 +21,4 @@ async fn store_and_corrupter(sql: &'static str) -> (Arc<dyn Store>, impl AsyncFn
     (Arc::new(db.store().await), corrupt)
 }
 
-#[tokio::test]
-async fn undecodable_deliveries_are_skipped() {
-    let (store, corrupt) = store_and_corrupter(contract::webhooks::CORRUPT_DELIVERY_SQL).await;
-    contract::webhooks::undecodable_deliveries_are_skipped(store, corrupt).await;
-}
-
-#[tokio::test]
-async fn undecodable_push_jobs_are_skipped() {
-    let (store, corrupt) = store_and_corrupter(contract::wallet::CORRUPT_PUSH_SQL).await;
-    contract::wallet::undecodable_push_jobs_are_skipped(store, corrupt).await;
-}
+passmint_testkit::undecodable_claim_tests!(store_and_corrupter);
