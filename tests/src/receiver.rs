@@ -202,3 +202,27 @@ impl Drop for Receiver {
         }
     }
 }
+
+/// A test server whose deliveries go at once to a new receiver (one webhook for
+/// every event, private addresses allowed, polled every 100 ms), and the id of a
+/// template of [`crate::template_body`] on it.
+pub async fn server_delivering(engine: crate::Engine) -> (Receiver, crate::TestServer, String) {
+    let receiver = Receiver::start();
+    let s = crate::TestServer::start_with(engine, |c| {
+        c.webhooks.allow_private = true;
+        c.webhooks.poll_interval = Duration::from_millis(100);
+    })
+    .await;
+    let hook = s
+        .post(
+            "/v1/webhooks",
+            serde_json::json!({"url": receiver.url, "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(hook.status, 200, "{}", hook.text);
+    let template = s.template(&s.test_key).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (receiver, s, template)
+}

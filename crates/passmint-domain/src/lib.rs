@@ -18,6 +18,7 @@ pub mod pass;
 pub mod ports;
 pub mod service;
 pub mod signing;
+pub mod storable;
 pub mod template;
 pub mod validate;
 pub mod wallet;

@@ -2,6 +2,7 @@
 
 use crate::design::{Design, Fields};
 use crate::error::DomainError;
+use crate::storable::{check_depth, check_json_text, check_text};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -13,7 +14,8 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_FIELD_VALUE_LEN: usize = 2000;
 
 /// docs/api.md §4: at most 50 keys, keys of 1 to 40 characters, string values of at
-/// most 500 characters.
+/// most 500 characters, no NUL anywhere, values nested at most
+/// [`crate::storable::MAX_JSON_DEPTH`] deep.
 pub fn check_metadata(metadata: &Map<String, Value>) -> Result<(), DomainError> {
     if metadata.len() > MAX_METADATA_KEYS {
         return Err(DomainError::invalid(
@@ -21,7 +23,9 @@ pub fn check_metadata(metadata: &Map<String, Value>) -> Result<(), DomainError> 
             format!("metadata may have at most {MAX_METADATA_KEYS} keys"),
         ));
     }
+    check_json_text("metadata", &Value::Object(metadata.clone()))?;
     for (k, v) in metadata {
+        check_depth(&format!("metadata.{k}"), v)?;
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY_LEN {
             return Err(DomainError::invalid(
                 format!("metadata.{k}"),
@@ -60,6 +64,7 @@ pub fn check_email(param: &str, email: &str) -> Result<(), DomainError> {
 }
 
 pub fn check_holder_name(name: &str) -> Result<(), DomainError> {
+    check_text("holder_name", name)?;
     if name.chars().count() > MAX_HOLDER_NAME_LEN {
         return Err(DomainError::invalid(
             "holder_name",
@@ -109,6 +114,9 @@ pub fn check_field_value_in(
             format!("'{key}' is not a field of this template's design"),
         ));
     }
+    if let Some(v) = value {
+        check_text(&param, v)?;
+    }
     if let Some(v) = value
         && v.chars().count() > MAX_FIELD_VALUE_LEN
     {
@@ -147,6 +155,34 @@ mod tests {
         let mut m = Map::new();
         m.insert("k".into(), json!("v".repeat(500)));
         assert!(check_metadata(&m).is_ok());
+    }
+
+    #[test]
+    fn stored_text_holds_no_nul_and_metadata_nests_boundedly() {
+        let param = |r: Result<(), DomainError>| match r {
+            Err(DomainError::Invalid { param, .. }) => param,
+            other => panic!("not refused: {other:?}"),
+        };
+        let mut m = Map::new();
+        m.insert("k".into(), json!({"deep": ["a\u{0}"]}));
+        assert_eq!(
+            param(check_metadata(&m)).as_deref(),
+            Some("metadata.k.deep[0]")
+        );
+        let mut m = Map::new();
+        m.insert("k\u{0}".into(), json!(1));
+        assert_eq!(param(check_metadata(&m)).as_deref(), Some("metadata"));
+        let mut deep = json!(1);
+        for _ in 0..=crate::storable::MAX_JSON_DEPTH {
+            deep = json!([deep]);
+        }
+        let mut m = Map::new();
+        m.insert("k".into(), deep);
+        assert_eq!(param(check_metadata(&m)).as_deref(), Some("metadata.k"));
+        assert_eq!(
+            param(check_holder_name("a\u{0}b")).as_deref(),
+            Some("holder_name")
+        );
     }
 
     #[test]

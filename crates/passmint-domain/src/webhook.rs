@@ -112,6 +112,7 @@ pub fn parse_subscriptions(values: &[String]) -> Result<Vec<Subscription>, Domai
 /// [`MAX_URL_LEN`] bytes, no white space. Where it may point is checked at
 /// delivery time (after DNS resolution), not here.
 pub fn check_url(url: &str) -> Result<(), DomainError> {
+    crate::storable::check_text("url", url)?;
     let bad = |why: &str| {
         DomainError::invalid(
             "url",
@@ -176,6 +177,7 @@ pub fn check_url(url: &str) -> Result<(), DomainError> {
 
 /// A description is at most [`MAX_DESCRIPTION_LEN`] characters.
 pub fn check_description(description: &str) -> Result<(), DomainError> {
+    crate::storable::check_text("description", description)?;
     if description.chars().count() > MAX_DESCRIPTION_LEN {
         return Err(DomainError::invalid(
             "description",
@@ -483,6 +485,11 @@ mod tests {
             assert_eq!(param(err), "url", "{bad}");
         }
         assert!(check_url(&format!("https://e.com/{}", "a".repeat(MAX_URL_LEN))).is_err());
+        assert_eq!(param(check_url("https://e.com/a\u{0}").unwrap_err()), "url");
+        assert_eq!(
+            param(check_description("a\u{0}").unwrap_err()),
+            "description"
+        );
     }
 
     #[test]

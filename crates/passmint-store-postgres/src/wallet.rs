@@ -42,7 +42,9 @@ use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
 use passmint_store_sql::statements::FIND_BY_SERIAL;
-use passmint_store_sql::{EVENT_COLUMNS, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, event_binds};
+use passmint_store_sql::{
+    EVENT_COLUMNS, Lenient, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, decoded, event_binds,
+};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -199,6 +201,10 @@ fn to_u64(n: i64) -> u64 {
 #[async_trait]
 impl WalletStore for PgStore {
     async fn find_pass_by_serial(&self, serial_number: &str) -> StoreResult<Pass> {
+        // PostgreSQL text cannot hold NUL (it refuses the bind): no pass has it.
+        if serial_number.contains('\0') {
+            return Err(StoreError::NotFound);
+        }
         let mut conn = self.conn().await?;
         Stmt::new(FIND_BY_SERIAL.as_str(), vec![Bind::Text(serial_number)])
             .one::<Pass>(&mut conn)
@@ -280,9 +286,17 @@ impl WalletStore for PgStore {
         pass_type_id: &str,
         since: Option<i64>,
     ) -> StoreResult<UpdatedSerials> {
+        // PostgreSQL text cannot hold NUL (it refuses the bind): no registration has
+        // it, so such a device lists nothing, as the empty id (never registered) does.
+        let nul = device_library_id.contains('\0') || pass_type_id.contains('\0');
+        let (device, ptid) = if nul {
+            ("", "")
+        } else {
+            (device_library_id, pass_type_id)
+        };
         let binds = vec![
-            Bind::Text(device_library_id),
-            Bind::Text(pass_type_id),
+            Bind::Text(device),
+            Bind::Text(ptid),
             // Tags are never negative: -1 lists every pass.
             Bind::BigInt(since.unwrap_or(-1)),
         ];
@@ -317,9 +331,11 @@ impl WalletStore for PgStore {
             Bind::Timestamptz(claim.lease_until),
         ];
         let mut conn = self.conn().await?;
-        Stmt::new(CLAIM.as_str(), binds)
-            .all::<PushJob>(&mut conn)
-            .await
+        // A row that does not decode is logged and skipped, never failing the rest.
+        let rows = Stmt::new(CLAIM.as_str(), binds)
+            .all::<Lenient<PushJob>>(&mut conn)
+            .await?;
+        Ok(decoded(rows))
     }
 
     async fn complete_pushes(&self, token: &str, ids: &[i64]) -> StoreResult<u64> {

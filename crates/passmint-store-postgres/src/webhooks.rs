@@ -34,7 +34,9 @@ use passmint_domain::webhook::{
 use passmint_store_sql::statements::{
     DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
 };
-use passmint_store_sql::{Claimed, WEBHOOK_COLUMNS, claim_select, scope_binds, webhook_binds};
+use passmint_store_sql::{
+    Claimed, Lenient, WEBHOOK_COLUMNS, claim_select, decoded, scope_binds, webhook_binds,
+};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -266,9 +268,11 @@ impl WebhookStore for PgStore {
             Bind::Timestamptz(claim.lease_until),
         ];
         let mut conn = self.conn().await?;
-        Ok(Stmt::new(CLAIM.as_str(), binds)
-            .all::<Claimed>(&mut conn)
-            .await?
+        // A row that does not decode is logged and skipped, never failing the rest.
+        let rows = Stmt::new(CLAIM.as_str(), binds)
+            .all::<Lenient<Claimed>>(&mut conn)
+            .await?;
+        Ok(decoded(rows)
             .into_iter()
             .map(|c| c.leased_by(&claim.token))
             .collect())

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod binds;
+mod claims;
 mod dialect;
 mod list;
 pub mod placeholders;
@@ -9,6 +10,7 @@ pub mod statements;
 mod webhooks;
 
 pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};
+pub use claims::{Claimable, Lenient, decoded};
 pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
 pub use list::{List, event_list, exists, pass_list, template_list};
 pub use rows::{

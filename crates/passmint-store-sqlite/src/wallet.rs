@@ -33,7 +33,7 @@ use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
 use passmint_store_sql::statements::FIND_BY_SERIAL;
-use passmint_store_sql::{PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, SqlBind};
+use passmint_store_sql::{Lenient, PUSH_JOB_COLUMNS, REGISTRATION_COLUMNS, SqlBind, decoded};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -239,11 +239,14 @@ impl WalletStore for SqliteStore {
         let token = claim.token.clone();
         let lease_until = claim.lease_until;
         self.write_tx(move |conn| {
-            let jobs = due.all::<PushJob>(conn)?;
-            if jobs.is_empty() {
+            let rows = due.all::<Lenient<PushJob>>(conn)?;
+            // Every row is leased, those that do not decode too: they are logged and
+            // skipped until their lease ends, never failing the rest.
+            let ids: Vec<i64> = rows.iter().filter_map(|r| r.id).collect();
+            let jobs = decoded(rows);
+            if ids.is_empty() {
                 return Ok(jobs);
             }
-            let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
             Stmt::new(
                 LEASE,
                 vec![Bind::Text(token), Bind::time(lease_until), id_array(&ids)?],

@@ -38,8 +38,8 @@ use passmint_store_sql::statements::{
     DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
 };
 use passmint_store_sql::{
-    Claimed, PASS_COLUMNS, PassSnapshot, SqlBind, WEBHOOK_COLUMNS, claim_select, scope_binds,
-    webhook_binds,
+    Claimed, Lenient, PASS_COLUMNS, PassSnapshot, SqlBind, WEBHOOK_COLUMNS, claim_select,
+    scope_binds, webhook_binds,
 };
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -289,9 +289,12 @@ impl WebhookStore for SqliteStore {
                 )
                 .execute(conn)
                 .map_err(store_error)?;
-                let claimed =
-                    Stmt::new(CLAIMED.as_str(), vec![Bind::Text(id)]).one::<Claimed>(conn)?;
-                out.push(claimed.leased_by(&token));
+                // A row that does not decode is logged and skipped (still leased).
+                let claimed = Stmt::new(CLAIMED.as_str(), vec![Bind::Text(id)])
+                    .one::<Lenient<Claimed>>(conn)?;
+                if let Some(claimed) = claimed.decoded() {
+                    out.push(claimed.leased_by(&token));
+                }
             }
             Ok(out)
         })

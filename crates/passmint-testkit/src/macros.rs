@@ -210,3 +210,28 @@ macro_rules! __store_contract_group {
         }
     };
 }
+
+/// Stamps the cases of a SQL adapter's claims over rows that no longer decode
+/// ([`crate::contract::webhooks::undecodable_deliveries_are_skipped`],
+/// [`crate::contract::wallet::undecodable_push_jobs_are_skipped`]).
+/// `$store_and_corrupter` is an async function taking the SQL that breaks a row
+/// (its key as `$1`) and answering a fresh store with an `AsyncFn(&str)` that runs
+/// that SQL, key given, on the store's database.
+#[macro_export]
+macro_rules! undecodable_claim_tests {
+    ($store_and_corrupter:path) => {
+        #[tokio::test]
+        async fn undecodable_deliveries_are_skipped() {
+            let (store, corrupt) =
+                $store_and_corrupter($crate::contract::webhooks::CORRUPT_DELIVERY_SQL).await;
+            $crate::contract::webhooks::undecodable_deliveries_are_skipped(store, corrupt).await;
+        }
+
+        #[tokio::test]
+        async fn undecodable_push_jobs_are_skipped() {
+            let (store, corrupt) =
+                $store_and_corrupter($crate::contract::wallet::CORRUPT_PUSH_SQL).await;
+            $crate::contract::wallet::undecodable_push_jobs_are_skipped(store, corrupt).await;
+        }
+    };
+}

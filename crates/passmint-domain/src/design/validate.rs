@@ -50,6 +50,10 @@ pub const MAX_LOGO_TEXT_LEN: usize = 200;
 /// Checks every rule of docs/api.md §3 for a design of the given style. The error's
 /// `param` is relative to the design (`fields.primary[0].key`); callers prefix it.
 pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainError> {
+    // No NUL in any of its strings (docs/api.md §1), wherever it is.
+    if let Ok(value) = serde_json::to_value(design) {
+        crate::storable::check_json_text("", &value)?;
+    }
     check_text(
         "organization_name",
         &design.organization_name,

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 impl Passmint {
     pub(super) fn check_template_name(name: &str) -> Result<(), DomainError> {
+        crate::storable::check_text("name", name)?;
         if name.trim().is_empty() || name.chars().count() > MAX_NAME_LEN {
             return Err(DomainError::invalid(
                 "name",

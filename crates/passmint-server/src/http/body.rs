@@ -3,9 +3,11 @@
 //! (`design.fields.primary[0].key`).
 
 use super::error::{ApiError, ErrorType};
+use super::unicode::mark_unreadable;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use futures::StreamExt;
+use passmint_domain::storable;
 use serde::de::DeserializeOwned;
 
 /// Reads the whole body, refusing more than `limit` bytes with a 413.
@@ -81,16 +83,30 @@ pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result
         body
     };
     // A body that is valid JSON but not an object gets its own message.
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::invalid(format!(
-            "Request body is not valid JSON: {}",
-            strip_position(&e)
-        ))
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        unreadable_text(body).unwrap_or_else(|| {
+            ApiError::invalid(format!(
+                "Request body is not valid JSON: {}",
+                strip_position(&e)
+            ))
+        })
     })?;
-    if !value.is_object() {
+    let Some(fields) = value.as_object_mut() else {
         return Err(ApiError::invalid("Request body must be a JSON object"));
-    }
+    };
+    // Text and numbers every engine stores and reads back (docs/api.md §4).
+    storable::check_body(fields)?;
     serde_path_to_error::deserialize(value).map_err(|e| path_error(&e))
+}
+
+/// The refusal naming the field of a lone surrogate or invalid UTF-8 that made
+/// `body` unparsable, if that is why.
+fn unreadable_text(body: &[u8]) -> Option<ApiError> {
+    let marked = mark_unreadable(body)?;
+    let mut value: serde_json::Value = serde_json::from_slice(&marked).ok()?;
+    storable::check_body(value.as_object_mut()?)
+        .err()
+        .map(ApiError::from)
 }
 
 fn strip_position(e: &serde_json::Error) -> String {

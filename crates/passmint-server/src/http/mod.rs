@@ -10,6 +10,7 @@ pub mod key_cache;
 pub mod list;
 pub mod metrics;
 pub mod request_id;
+pub mod unicode;
 pub mod write;
 
 pub const JSON: &str = "application/json; charset=utf-8";

@@ -628,3 +628,31 @@ pub async fn concurrent_push_claims_never_share_a_job(factory: impl AsyncFn() ->
     }
     assert_eq!(seen.len(), 40, "every job was claimed once");
 }
+
+/// SQL that breaks the pass id of the push job of device `$1`, on both SQL engines.
+pub const CORRUPT_PUSH_SQL: &str =
+    "UPDATE push_jobs SET pass_id = 'not a pass id' WHERE device_library_id = '$1'";
+
+/// A push job that no longer decodes (`corrupt` breaks, with raw SQL such as
+/// [`CORRUPT_PUSH_SQL`], the job of the device it is given) is skipped by the claim, never failing the jobs behind
+/// it; it stays leased like the others. Run by the SQL adapters, which can corrupt
+/// a row.
+pub async fn undecodable_push_jobs_are_skipped(store: Arc<dyn Store>, corrupt: impl AsyncFn(&str)) {
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (bad, good) = (device(), device());
+    register(&*store, &pass, &bad, &push_token()).await;
+    register(&*store, &pass, &good, &push_token()).await;
+    update(&*store, &pass, true).await;
+    corrupt(&bad).await;
+    let (_, jobs) = claim_all(&*store).await;
+    let devices: Vec<&str> = jobs.iter().map(|j| j.device_library_id.as_str()).collect();
+    assert_eq!(
+        devices,
+        vec![good.as_str()],
+        "only the job that decodes is claimed"
+    );
+    let (_, again) = claim_all(&*store).await;
+    assert!(again.is_empty(), "the skipped job stays leased: {again:?}");
+}

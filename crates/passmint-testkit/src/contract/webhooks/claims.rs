@@ -339,3 +339,35 @@ pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() ->
     }
     assert_eq!(seen, expected, "every delivery was claimed once");
 }
+
+/// SQL that breaks the pass snapshot of the delivery `$1`, on both SQL engines.
+pub const CORRUPT_DELIVERY_SQL: &str =
+    "UPDATE webhook_deliveries SET pass_snapshot = '{\"id\": 1}' WHERE id = '$1'";
+
+/// A delivery that no longer decodes (`corrupt` breaks, with raw SQL such as
+/// [`CORRUPT_DELIVERY_SQL`], the delivery whose id it is given) is skipped by the claim, never blocking the deliveries due
+/// after it; it stays leased like the others. Run by the SQL adapters, which can
+/// corrupt a row.
+pub async fn undecodable_deliveries_are_skipped(
+    store: Arc<dyn Store>,
+    corrupt: impl AsyncFn(&str),
+) {
+    let (account, webhook, _, first) = one_webhook(&*store).await;
+    let template = crate::contract::seed_template(&*store, &account).await;
+    let (_, second) = crate::contract::seed_pass(&*store, &account, Mode::Test, &template).await;
+    let bad = WebhookDeliveryId::derive(&first.id, &webhook.id);
+    let good = WebhookDeliveryId::derive(&second.id, &webhook.id);
+    corrupt(bad.as_str()).await;
+    let now = fixtures::timestamp() + Duration::seconds(1);
+    assert_eq!(
+        claim(&*store, &claim_at(now, 1)).await.len(),
+        0,
+        "the corrupt delivery, due first, is claimed and skipped"
+    );
+    assert_eq!(
+        claimed_ids(&claim(&*store, &claim_at(now, 1)).await),
+        vec![good],
+        "the next claim gets the delivery behind it"
+    );
+    assert_eq!(claim(&*store, &claim_at(now, 10)).await.len(), 0);
+}

@@ -79,6 +79,17 @@ fn params_are_prefixed_by_the_caller() {
     );
 }
 
+#[test]
+fn nul_is_refused_in_any_string() {
+    let mut d = minimal(AppleStyle::Generic);
+    d.fields.back = vec![field("terms")];
+    d.fields.back[0].label = Some("a\u{0}b".into());
+    assert_eq!(param_of(AppleStyle::Generic, &d), "fields.back[0].label");
+    let mut d = minimal(AppleStyle::Generic);
+    d.organization_name = "\u{0}".into();
+    assert_eq!(param_of(AppleStyle::Generic, &d), "organization_name");
+}
+
 // --- organization_name, description, logo_text ----------------------------
 
 #[test]

@@ -1,0 +1,22 @@
+//! Claims skip a row that no longer decodes, corrupted here with raw SQL, and go
+//! on with the rest of the queue (the contract cases in `passmint-testkit`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use passmint_domain::ports::Store;
+use passmint_store_postgres::testing;
+use std::sync::Arc;
+
+/// A fresh store, and the raw SQL `sql` run on its database with `$1` replaced.
+async fn store_and_corrupter(sql: &'static str) -> (Arc<dyn Store>, impl AsyncFn(&str)) {
+    let db = testing::fresh_database().await;
+    let url = db.url().to_owned();
+    let corrupt = async move |key: &str| {
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        conn.batch_execute(&sql.replace("$1", key)).await.unwrap();
+    };
+    (Arc::new(db.store().await), corrupt)
+}
+
+passmint_testkit::undecodable_claim_tests!(store_and_corrupter);
