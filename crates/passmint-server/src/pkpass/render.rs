@@ -1,11 +1,10 @@
 //! Domain -> [`passmint_pkpass::PassSpec`]: a pass of a template, rendered.
 //!
-//! - Placeholders (`{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`,
-//!   `{{holder_email}}`, `{{<field key>}}`) are filled in field values, the barcode
-//!   message and its alt text. A field's value is the pass's `field_values`
-//!   override, else the design's default; `{{<field key>}}` inserts that value
-//!   with the pass placeholders already filled (one level: inserted text is never
-//!   expanded again). A missing holder name or email renders as empty text.
+//! - The texts that depend on the pass (field values, the barcode message and its
+//!   alt text) come from the domain's [`render_pass`]: placeholders expand in the
+//!   design's texts only, never inside a pass's values, and within the caps of
+//!   docs/api.md §10. A pass that breaks them (stored before they existed) gets
+//!   empty texts here, and [`check`] refuses to build its .pkpass.
 //! - Colours go through the domain's `parse_color`; dates are RFC 3339 (checked
 //!   when the design was stored); images are the design's base64 PNGs, decoded
 //!   once per template version by the caller ([`decode_images`]).
@@ -16,13 +15,12 @@
 
 use base64::Engine;
 use passmint_domain::design::Design;
+use passmint_domain::design::render::{RenderProblem, render_pass};
 use passmint_domain::design::validate::parse_color;
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::Template;
-use passmint_pkpass::{
-    Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb, render_placeholders,
-};
+use passmint_pkpass::{Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -55,33 +53,9 @@ pub fn has_web_service(public_url: &str, mode: Mode) -> bool {
     mode == Mode::Test || public_url.starts_with("https://")
 }
 
-/// The value of every field (override or default) with the pass placeholders
-/// filled, by key.
-fn field_values(pass: &Pass, design: &Design) -> BTreeMap<String, String> {
-    let base = base_values(pass);
-    design
-        .fields
-        .iter()
-        .map(|(_, f)| {
-            let raw = pass
-                .field_values
-                .get(&f.key)
-                .map(String::as_str)
-                .or(f.value.as_deref())
-                .unwrap_or("");
-            (f.key.clone(), render_placeholders(raw, &base))
-        })
-        .collect()
-}
-
-fn base_values(pass: &Pass) -> impl Fn(&str) -> Option<String> + '_ {
-    move |name: &str| match name {
-        "serial_number" => Some(pass.serial_number.clone()),
-        "pass_id" => Some(pass.id.as_str().to_owned()),
-        "holder_name" => Some(pass.holder_name.clone().unwrap_or_default()),
-        "holder_email" => Some(pass.holder_email.clone().unwrap_or_default()),
-        _ => None,
-    }
+/// Why the pass cannot be rendered, if it cannot (see [`render_pass`]).
+pub fn check(pass: &Pass, template: &Template) -> Option<RenderProblem> {
+    render_pass(&template.design, pass).1
 }
 
 fn rgb(s: Option<&String>) -> Option<Rgb> {
@@ -95,9 +69,7 @@ fn date(s: Option<&String>) -> Option<OffsetDateTime> {
 /// The pass as the builder's input.
 pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> PassSpec {
     let design = &template.design;
-    let values = field_values(pass, design);
-    let base = base_values(pass);
-    let all = |name: &str| base(name).or_else(|| values.get(name).cloned());
+    let (mut texts, _) = render_pass(design, pass);
 
     let mut spec = PassSpec::new(
         ctx.pass_type_identifier,
@@ -113,7 +85,7 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
         spec.fields.area_mut(area).push(PassField {
             key: f.key.clone(),
             label: f.label.clone(),
-            value: values.get(&f.key).cloned().unwrap_or_default(),
+            value: texts.fields.remove(&f.key).unwrap_or_default(),
             change_message: f.change_message.clone(),
             text_alignment: f.text_alignment,
             date_style: f.date_style,
@@ -122,8 +94,8 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
     }
     spec.barcode = design.barcode.as_ref().map(|b| Barcode {
         format: b.format,
-        message: render_placeholders(b.message(), &all),
-        alt_text: b.alt_text.as_deref().map(|t| render_placeholders(t, &all)),
+        message: texts.barcode_message.take().unwrap_or_default(),
+        alt_text: texts.barcode_alt_text.take(),
     });
     if let Some(c) = &design.colors {
         spec.colors = Colors {
