@@ -358,3 +358,173 @@ pub fn check_pass_renders(design: &Design, pass: &Pass) -> Result<(), DomainErro
         Some(problem) => Err(problem.for_pass()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::design::{Barcode, BarcodeFormat, Fields};
+    use crate::ids::{AccountId, PassId, TemplateId};
+    use crate::mode::Mode;
+    use time::OffsetDateTime;
+
+    fn design(barcode: Option<&str>) -> Design {
+        Design {
+            organization_name: "Org".into(),
+            description: "Desc".into(),
+            fields: Fields {
+                primary: vec![Field {
+                    key: "seat".into(),
+                    value: Some("GA for {{holder_name}}".into()),
+                    ..Field::default()
+                }],
+                back: vec![Field {
+                    key: "note".into(),
+                    ..Field::default()
+                }],
+                ..Fields::default()
+            },
+            barcode: barcode.map(|m| Barcode {
+                format: BarcodeFormat::Qr,
+                message: Some(m.to_owned()),
+                alt_text: None,
+            }),
+            ..Design::default()
+        }
+    }
+
+    fn pass(holder_name: Option<&str>, values: &[(&str, &str)]) -> Pass {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        Pass {
+            id: PassId::from_body("p1"),
+            account_id: AccountId::from_body("a1"),
+            mode: Mode::Test,
+            template_id: TemplateId::from_body("t1"),
+            short_id: "short".into(),
+            serial_number: "SERIAL".into(),
+            auth_token: "token".into(),
+            holder_email: None,
+            holder_name: holder_name.map(str::to_owned),
+            field_values: values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            metadata: Default::default(),
+            voided_at: None,
+            created_via_api: true,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn values_of_the_pass_are_never_expanded() {
+        let d = design(Some("{{seat}}|{{note}}"));
+        let p = pass(
+            Some("Ada"),
+            &[("note", "{{holder_name}} {{serial_number}}")],
+        );
+        let (texts, problem) = render_pass(&d, &p);
+        assert_eq!(problem, None);
+        assert_eq!(
+            texts.fields["seat"], "GA for Ada",
+            "the design's default expands"
+        );
+        assert_eq!(texts.fields["note"], "{{holder_name}} {{serial_number}}");
+        assert_eq!(
+            texts.barcode_message.as_deref(),
+            Some("GA for Ada|{{holder_name}} {{serial_number}}")
+        );
+        // The holder's name is inserted as given too.
+        let p = pass(Some("{{serial_number}}"), &[("note", "n")]);
+        assert_eq!(
+            render_pass(&d, &p).0.fields["seat"],
+            "GA for {{serial_number}}"
+        );
+    }
+
+    #[test]
+    fn a_barcode_placeholder_needs_a_value() {
+        let d = design(Some("{{holder_name}}"));
+        let problem = render_pass(&d, &pass(None, &[])).1.unwrap();
+        assert_eq!(
+            problem,
+            RenderProblem::MissingValue {
+                placeholder: "holder_name".into(),
+                param: "holder_name".into()
+            }
+        );
+        match problem.for_pass() {
+            DomainError::Invalid { param, .. } => assert_eq!(param.as_deref(), Some("holder_name")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(render_pass(&d, &pass(Some("Ada"), &[])).1, None);
+        // A field without a value: its override is the param.
+        let d = design(Some("x{{note}}"));
+        let problem = render_pass(&d, &pass(Some("Ada"), &[("note", "")])).1;
+        assert!(
+            matches!(&problem, Some(RenderProblem::MissingValue { param, .. }) if param == "field_values.note"),
+            "{problem:?}"
+        );
+        // Field values and alt texts may render empty.
+        let mut d = design(None);
+        d.fields.primary[0].value = Some("{{holder_name}}".into());
+        assert_eq!(render_pass(&d, &pass(None, &[])).1, None);
+    }
+
+    #[test]
+    fn the_barcode_message_is_capped_once_rendered() {
+        let d = design(Some(&"{{note}}".repeat(250)));
+        let fits = "n".repeat(MAX_RENDERED_BARCODE_MESSAGE_LEN / 250);
+        assert_eq!(render_pass(&d, &pass(None, &[("note", &fits)])).1, None);
+        let longer = format!("{fits}n");
+        let (texts, problem) = render_pass(&d, &pass(None, &[("note", &longer)]));
+        assert_eq!(
+            problem,
+            Some(RenderProblem::BarcodeTooLong {
+                param: Some("field_values.note".into())
+            })
+        );
+        assert_eq!(texts.barcode_message.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn pass_json_is_capped_and_the_largest_input_blamed() {
+        let mut d = design(Some("{{seat}}"));
+        for i in 0..20 {
+            d.fields.back.push(Field {
+                key: format!("b{i}"),
+                value: Some("{{holder_name}}".repeat(100)),
+                ..Field::default()
+            });
+        }
+        let small = pass(Some("Ada"), &[]);
+        assert_eq!(render_pass(&d, &small).1, None);
+        assert!(pass_json_bound(&d, &render_pass(&d, &small).0) < MAX_PASS_JSON_BYTES);
+        // 20 fields x 100 x 200 characters: 400,000 bytes of name.
+        let long_name = "N".repeat(200);
+        let problem = render_pass(&d, &pass(Some(&long_name), &[])).1;
+        assert_eq!(
+            problem,
+            Some(RenderProblem::TooLarge {
+                param: Some("holder_name".into())
+            })
+        );
+        // Escapes count: 2,000 control characters are 12,000 bytes of JSON.
+        assert_eq!(json_len("\u{1}\"é"), 2 + 6 + 2 + 2);
+    }
+
+    #[test]
+    fn rendering_a_hostile_design_stops_at_the_cap() {
+        // 2,000 characters of {{seat}} where seat's default is 2,000 characters of
+        // {{holder_name}}: gigabytes if expanded, refused after at most the cap.
+        let mut d = design(Some(&"{{seat}}".repeat(250)));
+        d.fields.primary[0].value = Some("{{holder_name}}".repeat(133));
+        let problem = render_pass(&d, &pass(Some(&"N".repeat(200)), &[])).1;
+        assert!(
+            matches!(problem, Some(RenderProblem::BarcodeTooLong { .. })),
+            "{problem:?}"
+        );
+    }
+}

@@ -217,6 +217,80 @@ mod tests {
         );
     }
 
+    /// The domain's bound of pass.json's size is never below the real size, even
+    /// with every text at its longest and escaped at its worst.
+    #[test]
+    fn the_domain_bounds_the_real_pass_json() {
+        use passmint_domain::design::render::pass_json_bound;
+        use passmint_domain::design::{DateStyle, Location as DLocation, TextAlignment};
+        let account = fixtures::account();
+        let mut template = fixtures::template(&account);
+        template.apple_style = passmint_domain::template::AppleStyle::BoardingPass;
+        let d = &mut template.design;
+        d.organization_name = "\"".repeat(200);
+        d.description = "\u{1}".repeat(500);
+        d.logo_text = Some("é".repeat(200));
+        d.transit_type = Some(design::TransitType::Air);
+        d.colors = Some(DColors {
+            background: Some("rgb(255, 255, 255)".into()),
+            foreground: Some("rgb(255, 255, 255)".into()),
+            label: Some("rgb(255, 255, 255)".into()),
+        });
+        d.relevant_date = Some("2026-04-16T12:00:00+02:00".into());
+        d.expiration_date = Some("2026-04-16T12:00:00+02:00".into());
+        d.sharing_prohibited = Some(true);
+        let field = |key: String| Field {
+            key,
+            label: Some("\n".repeat(200)),
+            value: Some("\u{1f}".repeat(2000)),
+            change_message: Some(format!("{}%@", "\\".repeat(498))),
+            text_alignment: Some(TextAlignment::Natural),
+            date_style: Some(DateStyle::Medium),
+            time_style: Some(DateStyle::Medium),
+        };
+        let fields = |prefix: &str, n: usize| -> Vec<Field> {
+            (0..n)
+                .map(|i| field(format!("{prefix}{i}{}", "k".repeat(60))))
+                .collect()
+        };
+        d.fields.header = fields("h", 3);
+        d.fields.primary = fields("p", 2);
+        d.fields.secondary = fields("s", 4);
+        d.fields.auxiliary = fields("a", 5);
+        d.fields.back = fields("b", 20);
+        d.barcode = Some(DBarcode {
+            format: design::BarcodeFormat::Pdf417,
+            message: Some("\u{2}".repeat(2000)),
+            alt_text: Some("\u{3}".repeat(200)),
+        });
+        d.locations = (0..10)
+            .map(|_| DLocation {
+                latitude: -89.123_456_789_012_34,
+                longitude: -179.123_456_789_012_34,
+                relevant_text: Some("\u{4}".repeat(200)),
+            })
+            .collect();
+        let mut pass = fixtures::pass(&account, Mode::Live, &template);
+        pass.field_values.clear();
+        let images = BTreeMap::new();
+        let ctx = RenderContext {
+            public_url: &format!("https://{}.example.com", "w".repeat(200)),
+            pass_type_identifier: &format!("pass.{}", "x".repeat(200)),
+            team_identifier: "ABCDE12345",
+            images: &images,
+        };
+        let spec = pass_spec(&pass, &template, &ctx);
+        let real = serde_json::to_vec(&passmint_pkpass::pass_json(&spec))
+            .unwrap()
+            .len();
+        let (texts, _) = render_pass(&template.design, &pass);
+        let bound = pass_json_bound(&template.design, &texts);
+        assert!(
+            real <= bound,
+            "pass.json is {real} bytes, the bound {bound}"
+        );
+    }
+
     #[test]
     fn images_are_decoded_once_per_name() {
         let mut design = fixtures::design();
