@@ -51,16 +51,19 @@ fn full_design() -> Design {
     }
 }
 
-/// Base64 of a PNG header of this size (signature, IHDR, CRC placeholder).
+/// Base64 of a PNG file of this size (transparent pixels).
 fn png_base64(width: u32, height: u32) -> String {
     use base64::Engine;
-    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    b.extend_from_slice(&13u32.to_be_bytes());
-    b.extend_from_slice(b"IHDR");
-    b.extend_from_slice(&width.to_be_bytes());
-    b.extend_from_slice(&height.to_be_bytes());
-    b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    base64::engine::general_purpose::STANDARD.encode(b)
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &vec![0u8; (width * height * 4) as usize],
+        width,
+        height,
+        image::ExtendedColorType::Rgba8,
+    )
+    .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(png)
 }
 
 #[test]
