@@ -31,15 +31,7 @@ async fn template_with_barcode(s: &TestServer, message: &str) -> String {
 
 /// Base64 of a PNG file of this size, with `extra` bytes after its end.
 fn png_base64(width: u32, height: u32, extra: &[u8]) -> String {
-    let mut png = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
-        &vec![0u8; (width * height * 4) as usize],
-        width,
-        height,
-        image::ExtendedColorType::Rgba8,
-    )
-    .unwrap();
+    let mut png = passmint_testkit::fixtures::png(width, height);
     png.extend_from_slice(extra);
     base64::engine::general_purpose::STANDARD.encode(png)
 }

@@ -51,18 +51,10 @@ fn full_design() -> Design {
     }
 }
 
-/// Base64 of a PNG file of this size (transparent pixels).
+/// Base64 of a PNG file of this size.
 fn png_base64(width: u32, height: u32) -> String {
     use base64::Engine;
-    let mut png = Vec::new();
-    image::ImageEncoder::write_image(
-        image::codecs::png::PngEncoder::new(&mut png),
-        &vec![0u8; (width * height * 4) as usize],
-        width,
-        height,
-        image::ExtendedColorType::Rgba8,
-    )
-    .unwrap();
+    let png = passmint_testkit::fixtures::png(width, height);
     base64::engine::general_purpose::STANDARD.encode(png)
 }
 
