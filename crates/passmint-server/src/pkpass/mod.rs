@@ -355,3 +355,41 @@ fn etag(key: &BuildKey) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, material.as_bytes());
     hex::encode(&digest.as_ref()[..8])
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use cache::Weighed;
+    use passmint_testkit::{fixtures, memory_passmint};
+
+    /// The built-pass cache holds what its byte budget allows: with room for one
+    /// pass, building a second evicts the first, which is then signed again.
+    #[actix_web::test]
+    async fn built_passes_are_evicted_by_bytes() {
+        let (passmint, _, _) = memory_passmint();
+        let account = fixtures::account();
+        let template = fixtures::template(&account);
+        let a = fixtures::pass(&account, Mode::Test, &template);
+        let b = fixtures::pass(&account, Mode::Test, &template);
+        let roomy = Pkpasses::new(passmint.clone(), "https://p.example".into());
+        let size = roomy.build(&a, &template).await.unwrap().weight();
+        roomy.build(&b, &template).await.unwrap();
+        roomy.build(&a, &template).await.unwrap();
+        assert_eq!(roomy.signed_count(), 2, "the default budget keeps both");
+
+        let tight = Pkpasses::new(passmint, "https://p.example".into())
+            .with_built_cache_bytes(size + size / 2);
+        tight.build(&a, &template).await.unwrap();
+        tight.build(&a, &template).await.unwrap();
+        assert_eq!(tight.signed_count(), 1, "a is kept");
+        tight.build(&b, &template).await.unwrap();
+        assert!(tight.built_cache_bytes() <= size + size / 2);
+        tight.build(&a, &template).await.unwrap();
+        assert_eq!(
+            tight.signed_count(),
+            3,
+            "b evicted a, which is signed again"
+        );
+    }
+}
