@@ -287,6 +287,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         workers: Some(2),
         webhooks: Default::default(),
         apns: Default::default(),
+        pkpass: Default::default(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pass images: Apple's names, which style shows which image, the allotted sizes,
-//! and a PNG header reader (signature and IHDR only; no pixel is decoded).
+//! a PNG header reader (signature and IHDR only; no pixel is decoded) and the
+//! chunk walk that finds where a PNG file ends.
 
 use crate::style::PassStyle;
 
@@ -211,6 +212,31 @@ pub fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), PngError> {
     Ok((width, height))
 }
 
+/// The length of the PNG file at the start of `bytes`: the offset just past its
+/// `IEND` chunk, found by walking the chunks (length, type, data, CRC; CRCs are not
+/// verified). `None` when the signature is missing, a chunk runs past the end, or
+/// there is no `IEND`. Bytes after that offset are not part of the image.
+pub fn png_file_len(bytes: &[u8]) -> Option<usize> {
+    if !bytes.starts_with(&PNG_SIGNATURE) {
+        return None;
+    }
+    let mut at = PNG_SIGNATURE.len();
+    loop {
+        let header = bytes.get(at..at.checked_add(8)?)?;
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+        let end = at
+            .checked_add(12)?
+            .checked_add(usize::try_from(len).ok()?)?;
+        if end > bytes.len() {
+            return None;
+        }
+        if &header[4..8] == b"IEND" {
+            return Some(end);
+        }
+        at = end;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,6 +275,37 @@ mod tests {
         assert_eq!(strip.map(|b| b.max_height), Some(98));
         let icon = image_bounds(PassStyle::Coupon, ImageKind::Icon).map(|b| b.scaled(2));
         assert_eq!(icon.map(|b| (b.min_width, b.max_width)), Some((58, 76)));
+    }
+
+    fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0; 4]);
+        c
+    }
+
+    #[test]
+    fn finds_the_end_of_the_file() {
+        let mut file = PNG_SIGNATURE.to_vec();
+        file.extend(chunk(b"IHDR", &[0; 13]));
+        file.extend(chunk(b"IDAT", &[1, 2, 3]));
+        assert_eq!(png_file_len(&file), None, "no IEND");
+        file.extend(chunk(b"IEND", &[]));
+        let len = file.len();
+        assert_eq!(png_file_len(&file), Some(len));
+        file.extend_from_slice(b"trailing");
+        assert_eq!(
+            png_file_len(&file),
+            Some(len),
+            "trailing bytes are not the file"
+        );
+        assert_eq!(png_file_len(&file[..len - 1]), None, "IEND cut short");
+        assert_eq!(png_file_len(b"GIF89a"), None);
+        let mut huge = PNG_SIGNATURE.to_vec();
+        huge.extend_from_slice(&u32::MAX.to_be_bytes());
+        huge.extend_from_slice(b"IDAT");
+        assert_eq!(png_file_len(&huge), None, "a chunk longer than the file");
     }
 
     #[test]

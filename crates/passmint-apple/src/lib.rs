@@ -4,7 +4,7 @@
 //!
 //! - [`style`]: pass styles, field areas, transit types, text alignments, date
 //!   styles and barcode formats (serde names are the API's: `eventTicket`, `qr`).
-//! - [`limits`]: how many fields each style shows per area.
+//! - [`limits`]: how many fields each style shows per area, and the size of pass.json.
 //! - [`images`]: image kinds, which style shows which, their allotted sizes and the
 //!   PNG header reader.
 //! - [`placeholders`]: the `{{name}}` grammar, parsed and rendered.
@@ -19,8 +19,10 @@ pub mod style;
 
 pub use images::{
     ImageBounds, ImageKey, ImageKind, PNG_SIGNATURE, PngError, image_bounds, png_dimensions,
-    style_shows_image,
+    png_file_len, style_shows_image,
 };
-pub use limits::{max_fields, max_secondary_and_auxiliary};
-pub use placeholders::{PlaceholderError, is_name_char, placeholders, render_placeholders};
+pub use limits::{MAX_PASS_JSON_BYTES, max_fields, max_secondary_and_auxiliary};
+pub use placeholders::{
+    PlaceholderError, is_name_char, placeholders, render_placeholders, render_placeholders_within,
+};
 pub use style::{BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType};

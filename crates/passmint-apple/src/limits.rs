@@ -1,6 +1,11 @@
-//! Apple's field counts per pass style.
+//! Apple's field counts per pass style, and the size cap of pass.json.
 
 use crate::style::{FieldArea, PassStyle};
+
+/// The largest pass.json a pass may render to, in bytes (docs/api.md §10). Apple
+/// sets no figure; Wallet is made for passes of a few KiB, and this bound keeps
+/// every .pkpass, its signature and the caches holding it small.
+pub const MAX_PASS_JSON_BYTES: usize = 64 * 1024;
 
 /// Apple's maximum number of fields in one area for a pass style, `None` for
 /// unlimited: Apple sets no limit on back fields.

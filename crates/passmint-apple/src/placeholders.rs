@@ -65,10 +65,36 @@ pub fn placeholders(s: &str) -> Result<Vec<&str>, PlaceholderError<'_>> {
 /// );
 /// ```
 pub fn render_placeholders(template: &str, values: &impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(template.len());
+    render_placeholders_within(template, values, usize::MAX).unwrap_or_default()
+}
+
+/// [`render_placeholders`], giving up as soon as the output would be longer than
+/// `max_bytes`: `None` then, without building the rest. A text with many
+/// placeholders standing for long values thus costs at most `max_bytes` to render.
+///
+/// ```
+/// use passmint_apple::render_placeholders_within;
+///
+/// let values = |_: &str| Some("0123456789".to_owned());
+/// assert_eq!(render_placeholders_within("{{a}}{{a}}", &values, 20).as_deref(), Some("01234567890123456789"));
+/// assert_eq!(render_placeholders_within("{{a}}{{a}}!", &values, 20), None);
+/// ```
+pub fn render_placeholders_within(
+    template: &str,
+    values: &impl Fn(&str) -> Option<String>,
+    max_bytes: usize,
+) -> Option<String> {
+    let mut out = String::with_capacity(template.len().min(max_bytes));
+    let push = |out: &mut String, s: &str| {
+        if out.len().saturating_add(s.len()) > max_bytes {
+            return None;
+        }
+        out.push_str(s);
+        Some(())
+    };
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
+        push(&mut out, &rest[..open])?;
         let after = &rest[open + 2..];
         let name_len = after
             .bytes()
@@ -77,21 +103,21 @@ pub fn render_placeholders(template: &str, values: &impl Fn(&str) -> Option<Stri
         let name = &after[..name_len];
         if name_len > 0 && after[name_len..].starts_with("}}") {
             match values(name) {
-                Some(value) => out.push_str(&value),
+                Some(value) => push(&mut out, &value)?,
                 None => {
-                    out.push_str("{{");
-                    out.push_str(name);
-                    out.push_str("}}");
+                    push(&mut out, "{{")?;
+                    push(&mut out, name)?;
+                    push(&mut out, "}}")?;
                 }
             }
             rest = &after[name_len + 2..];
         } else {
-            out.push_str("{{");
+            push(&mut out, "{{")?;
             rest = after;
         }
     }
-    out.push_str(rest);
-    out
+    push(&mut out, rest)?;
+    Some(out)
 }
 
 #[cfg(test)]
@@ -118,6 +144,17 @@ mod tests {
         }
         assert_eq!(render_placeholders("{{{a}}}", &known), "{{{a}}}");
         assert_eq!(render_placeholders("{{ {{a}}", &known), "{{ A");
+    }
+
+    #[test]
+    fn stops_at_the_byte_limit() {
+        let long = |_: &str| Some("x".repeat(1000));
+        let many = "{{a}}".repeat(1000);
+        assert_eq!(render_placeholders_within(&many, &long, 4096), None);
+        let rendered = render_placeholders_within("{{a}}{{a}}", &long, 2000);
+        assert_eq!(rendered.map(|s| s.len()), Some(2000));
+        assert_eq!(render_placeholders_within("abc", &long, 2), None);
+        assert_eq!(render_placeholders_within("{{ab", &long, 3), None);
     }
 
     #[test]

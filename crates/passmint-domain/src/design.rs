@@ -6,6 +6,7 @@
 //! the rules that need more than a type (Apple's limits per style, colour syntax,
 //! PNG sizes, placeholders) are checked by [`crate::design::validate`].
 
+pub mod render;
 pub mod validate;
 
 /// Apple's vocabulary, in the API's serde names (`eventTicket`, `qr`, `pdf417`).

@@ -119,10 +119,10 @@ pub fn bind_with_store(
         "webhook delivery worker started"
     );
     actix_web::rt::spawn(worker.run());
-    let pkpasses = Arc::new(crate::pkpass::Pkpasses::new(
-        passmint.clone(),
-        public_url.clone(),
-    ));
+    let pkpasses = Arc::new(
+        crate::pkpass::Pkpasses::new(passmint.clone(), public_url.clone())
+            .with_built_cache_bytes(cfg.pkpass.pkpass_cache_bytes),
+    );
     let pusher = workers::push::PushWorker::new(
         passmint.clone(),
         pkpasses.clone(),

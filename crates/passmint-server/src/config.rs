@@ -42,6 +42,8 @@ pub struct ServeConfig {
     pub webhooks: WebhookConfig,
     #[command(flatten)]
     pub apns: ApnsServeConfig,
+    #[command(flatten)]
+    pub pkpass: crate::pkpass::config::PkpassCacheConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

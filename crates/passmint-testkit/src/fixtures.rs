@@ -123,6 +123,22 @@ pub fn design() -> Design {
     }
 }
 
+/// A whole PNG file of this size (transparent RGBA pixels), as design images must
+/// be.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    let pixels = vec![0u8; (width as usize) * (height as usize) * 4];
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &pixels,
+        width,
+        height,
+        image::ExtendedColorType::Rgba8,
+    )
+    .unwrap_or_else(|e| panic!("encoding a {width}x{height} PNG: {e}"));
+    png
+}
+
 /// A generic template of the account with [`design`], not archived.
 pub fn template(account: &Account) -> Template {
     let now = timestamp();

@@ -51,16 +51,11 @@ fn full_design() -> Design {
     }
 }
 
-/// Base64 of a PNG header of this size (signature, IHDR, CRC placeholder).
+/// Base64 of a PNG file of this size.
 fn png_base64(width: u32, height: u32) -> String {
     use base64::Engine;
-    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    b.extend_from_slice(&13u32.to_be_bytes());
-    b.extend_from_slice(b"IHDR");
-    b.extend_from_slice(&width.to_be_bytes());
-    b.extend_from_slice(&height.to_be_bytes());
-    b.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
-    base64::engine::general_purpose::STANDARD.encode(b)
+    let png = passmint_testkit::fixtures::png(width, height);
+    base64::engine::general_purpose::STANDARD.encode(png)
 }
 
 #[test]

@@ -23,8 +23,8 @@ mod text;
 mod values;
 
 pub use images::{
-    ImageBounds, ImageKey, ImageKind, MAX_IMAGE_BYTES, image_bounds, png_dimensions,
-    style_supports_image,
+    ImageBounds, ImageKey, ImageKind, MAX_DESIGN_IMAGES_BYTES, MAX_IMAGE_BYTES, check_png_file,
+    image_bounds, png_dimensions, style_supports_image,
 };
 
 pub use fields::{

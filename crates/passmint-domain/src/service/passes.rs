@@ -5,6 +5,7 @@ use super::{
     AUTH_TOKEN_LEN, ClaimedIssue, IssueTemplate, NewPass, PassPatch, Passmint, Principal,
     SERIAL_LEN, SHORT_ID_LEN, check_cursor, cursor_missing, retry_changed, written,
 };
+use crate::design::render::check_pass_renders;
 use crate::error::{DomainError, StoreError};
 use crate::event::{EventType, PassEvent};
 use crate::idempotency::{ClaimedInsert, IdemFinish, IdemRequest, MAX_KEY_LEN, Renderer};
@@ -49,7 +50,7 @@ impl Passmint {
         if let Some(name) = &new.holder_name {
             validate::check_holder_name(name)?;
         }
-        validate::check_field_values_in(&template.fields, &new.field_values)?;
+        validate::check_field_values_in(&template.design.fields, &new.field_values)?;
         validate::check_metadata(&new.metadata)?;
         if who.mode == Mode::Live {
             match self.store.get_signing_identity(&who.account_id).await {
@@ -139,6 +140,7 @@ impl Passmint {
         self.check_new_pass(who, &template, &new).await?;
 
         let (pass, event) = self.new_pass(who, tid, new);
+        check_pass_renders(&template.design, &pass)?;
         let completion = idem.as_ref().map(|f| f.complete(&pass));
         match self
             .store
@@ -195,6 +197,9 @@ impl Passmint {
             return Ok(ClaimedIssue::Fallback);
         }
         let (pass, event) = self.new_pass(who, tid, new);
+        if check_pass_renders(&template.design, &pass).is_err() {
+            return Ok(ClaimedIssue::Fallback);
+        }
         let response = render(&pass);
         let claim = IdemRequest {
             scope: who.scope(),
@@ -297,8 +302,10 @@ impl Passmint {
             let mut next = current.clone();
             let mut changed_fields = Vec::new();
             let mut changed_metadata = Vec::new();
+            let mut template = None;
             if let Some(values) = &patch.field_values {
-                let template = self.get_template(who, current.template_id.as_str()).await?;
+                let template =
+                    template.insert(self.get_template(who, current.template_id.as_str()).await?);
                 for (k, v) in values {
                     validate::check_field_value(&template.design, k, v.as_deref())?;
                     let before = next.field_values.get(k).cloned();
@@ -336,6 +343,11 @@ impl Passmint {
                         .await?;
                 }
                 return Ok(Some(current));
+            }
+            if let Some(template) = &template
+                && !changed_fields.is_empty()
+            {
+                check_pass_renders(&template.design, &next)?;
             }
             next.version = current.version + 1;
             next.updated_at = self.clock.now();

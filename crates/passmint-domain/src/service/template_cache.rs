@@ -9,9 +9,9 @@
 //! process or any other sharing the database fails that condition, and the issue
 //! then reads the template again. A stale entry can therefore cost a round trip,
 //! never a wrong answer. The map is bounded (least recently used entries go first)
-//! and keeps the design's fields only, not its images.
+//! and keeps the design without its images.
 
-use crate::design::Fields;
+use crate::design::Design;
 use crate::ids::{AccountId, TemplateId};
 use crate::template::Template;
 use lru::LruCache;
@@ -23,11 +23,12 @@ use time::OffsetDateTime;
 pub const TEMPLATE_CACHE_CAPACITY: usize = 1024;
 
 /// The parts of a template an issue validates against.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IssueTemplate {
     pub updated_at: OffsetDateTime,
     pub archived: bool,
-    pub fields: Fields,
+    /// The design without its images (what rendering a pass needs).
+    pub design: Design,
 }
 
 impl From<&Template> for IssueTemplate {
@@ -35,7 +36,10 @@ impl From<&Template> for IssueTemplate {
         IssueTemplate {
             updated_at: t.updated_at,
             archived: t.archived,
-            fields: t.design.fields.clone(),
+            design: Design {
+                images: Default::default(),
+                ..t.design.clone()
+            },
         }
     }
 }

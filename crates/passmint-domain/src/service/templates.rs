@@ -4,16 +4,21 @@ use super::{
     NewTemplate, Passmint, Principal, TemplatePatch, check_cursor, cursor_missing, retry_changed,
     written,
 };
+use crate::design::Design;
+use crate::design::render::render_pass;
 use crate::design::validate::validate_design;
 use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::TemplateId;
 use crate::mode::{Mode, Scope};
-use crate::page::{Page, PageRequest};
+use crate::page::{Cursor, Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
 use crate::template::{MAX_NAME_LEN, Template};
 use crate::wallet::TemplateCascade;
 use serde_json::{Map, Value};
+
+/// Passes read per page when a design change is checked against them.
+const CHECK_PAGE: u32 = 100;
 
 impl Passmint {
     pub(super) fn check_template_name(name: &str) -> Result<(), DomainError> {
@@ -119,6 +124,7 @@ impl Passmint {
             }
             if next.design != current.design {
                 self.check_live_passes(who, &current, "design").await?;
+                self.check_passes_render(&current, &next.design).await?;
             }
             if next.archived && !current.archived {
                 self.check_live_passes(who, &current, "archived").await?;
@@ -199,6 +205,39 @@ impl Passmint {
                 template.id
             ),
         ))
+    }
+
+    /// Every pass of `template` (both modes, voided ones too: their .pkpass is still
+    /// served) must render with the new `design` (docs/api.md §6), else the PATCH is
+    /// a 400 naming the first pass that would not.
+    async fn check_passes_render(
+        &self,
+        template: &Template,
+        design: &Design,
+    ) -> Result<(), DomainError> {
+        let filter = PassFilter {
+            template_id: Some(template.id.clone()),
+            holder_email: None,
+        };
+        for mode in [Mode::Test, Mode::Live] {
+            let scope = Scope::new(template.account_id.clone(), mode);
+            let mut page = PageRequest::first(CHECK_PAGE);
+            loop {
+                let passes = self.store.list_passes(&scope, &filter, &page).await?;
+                for pass in &passes.data {
+                    if let (_, Some(problem)) = render_pass(design, pass) {
+                        return Err(problem.for_design(pass));
+                    }
+                }
+                match passes.data.last() {
+                    Some(last) if passes.has_more => {
+                        page.cursor = Cursor::After(last.id.to_string());
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Archives the template (idempotent).

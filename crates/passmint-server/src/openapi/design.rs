@@ -453,7 +453,9 @@ fn barcode() -> Object {
                     .default(Some(json!(Barcode::DEFAULT_MESSAGE))),
                 format!(
                     "The encoded message; not only white space. Omitted or null: `{}`. \
-                     {PLACEHOLDERS}",
+                     {PLACEHOLDERS} Each placeholder must have a non-empty value for every \
+                     pass (else issuing or updating it is a 400), and the rendered \
+                     message is at most 2000 characters.",
                     Barcode::DEFAULT_MESSAGE
                 ),
             ),
@@ -515,12 +517,15 @@ fn images() -> Object {
         .description(Some(format!(
             "PNG images by name: {} — each variant its own key (`icon`, `icon@2x`, \
              `icon@3x`). Values are standard base64 with padding (no `data:` prefix) of \
-             a PNG file of at most {} MiB. A default icon is supplied when none is given. \
+             a whole PNG file (nothing after its IEND chunk; its image data must decode) \
+             of at most {} KiB, and {} MiB for all of a design's images together. A \
+             default icon is supplied when none is given. \
              Which images a style shows, and their sizes (multiply by 2 or 3 for the \
              @2x and @3x variants; an eventTicket has a strip or a background and \
              thumbnail, not both):\n\n{}",
             names.join(", "),
-            MAX_IMAGE_BYTES / (1024 * 1024),
+            MAX_IMAGE_BYTES / 1024,
+            passmint_domain::design::validate::MAX_DESIGN_IMAGES_BYTES / (1024 * 1024),
             images_per_style()
         )))
         .property_names(Some(string().pattern(Some(image_key_pattern()))))

@@ -3,9 +3,10 @@
 //! passes), the domain -> builder mapping ([`render`]), and caches so that an
 //! unchanged pass is never signed twice.
 //!
-//! - A built .pkpass is kept in an in-process LRU keyed by (pass id, pass version,
-//!   template `updated_at`, identity): an update, a void, a template change or a
-//!   new identity each make a new key, so a stale file is never served.
+//! - A built .pkpass is kept in an in-process LRU bounded in bytes
+//!   (`PASSMINT_PKPASS_CACHE_BYTES`, [`cache::ByteLru`]) keyed by (pass id, pass
+//!   version, template `updated_at`, identity): an update, a void, a template
+//!   change or a new identity each make a new key, so a stale file is never served.
 //! - A template's images are decoded once per template version
 //!   ([`passmint_pkpass::PassImage`]s share their bytes and SHA-1 with every pass).
 //! - Parsed identities are kept per account and `updated_at`; the development
@@ -13,6 +14,8 @@
 //! - Signing (an RSA signature) runs on actix's blocking pool, never on an async
 //!   worker.
 
+pub mod cache;
+pub mod config;
 pub mod events;
 pub mod identity;
 pub mod render;
@@ -34,8 +37,6 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
-/// Built passes kept in memory.
-const BUILT_CAPACITY: usize = 4096;
 /// Templates whose decoded images are kept.
 const IMAGES_CAPACITY: usize = 256;
 
@@ -44,6 +45,8 @@ const IMAGES_CAPACITY: usize = 256;
 pub enum BuildError {
     #[error("{0}")]
     Domain(#[from] DomainError),
+    #[error("the pass cannot be rendered: {0:?}")]
+    Render(passmint_domain::design::render::RenderProblem),
     #[error("signing identity: {0}")]
     Identity(String),
     #[error("building the pass: {0}")]
@@ -94,7 +97,7 @@ pub struct Pkpasses {
     dev: tokio::sync::OnceCell<Loaded>,
     accounts: Mutex<HashMap<AccountId, Loaded>>,
     images: Mutex<LruCache<(TemplateId, i128), Arc<Images>>>,
-    built: Mutex<LruCache<BuildKey, Arc<BuiltPass>>>,
+    built: Mutex<cache::ByteLru<BuildKey, Arc<BuiltPass>>>,
     /// Passes signed by this process (cache misses), for tests and metrics.
     signed: std::sync::atomic::AtomicU64,
     events: events::EventBatcher,
@@ -122,9 +125,25 @@ impl Pkpasses {
             dev: tokio::sync::OnceCell::new(),
             accounts: Mutex::new(HashMap::new()),
             images: Mutex::new(LruCache::new(capacity(IMAGES_CAPACITY))),
-            built: Mutex::new(LruCache::new(capacity(BUILT_CAPACITY))),
+            built: Mutex::new(cache::ByteLru::new(config::DEFAULT_PKPASS_CACHE_BYTES)),
             signed: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Keeps at most `max_bytes` of built passes (instead of
+    /// [`config::DEFAULT_PKPASS_CACHE_BYTES`]).
+    pub fn with_built_cache_bytes(self, max_bytes: usize) -> Self {
+        *lock(&self.built) = cache::ByteLru::new(max_bytes);
+        self
+    }
+
+    fn built_cache(&self) -> std::sync::MutexGuard<'_, cache::ByteLru<BuildKey, Arc<BuiltPass>>> {
+        lock(&self.built)
+    }
+
+    /// Bytes of built passes held in memory.
+    pub fn built_cache_bytes(&self) -> usize {
+        self.built_cache().bytes()
     }
 
     pub fn public_url(&self) -> &str {
@@ -275,8 +294,11 @@ impl Pkpasses {
             template_updated: template.updated_at.unix_timestamp_nanos(),
             identity: loaded.key.clone(),
         };
-        if let Some(built) = lock(&self.built).get(&key) {
-            return Ok(built.clone());
+        if let Some(built) = self.built_cache().get(&key) {
+            return Ok(built);
+        }
+        if let Some(problem) = render::check(pass, template) {
+            return Err(BuildError::Render(problem));
         }
         let images = self.images(template)?;
         let identity = loaded.identity.clone();
@@ -308,8 +330,14 @@ impl Pkpasses {
                 .max(template.updated_at)
                 .max(loaded.updated_at),
         });
-        lock(&self.built).put(key, built.clone());
+        self.built_cache().put(key, built.clone());
         Ok(built)
+    }
+}
+
+impl cache::Weighed for Arc<BuiltPass> {
+    fn weight(&self) -> usize {
+        self.bytes.len() + self.etag.len()
     }
 }
 
@@ -326,4 +354,42 @@ fn etag(key: &BuildKey) -> String {
     );
     let digest = ring::digest::digest(&ring::digest::SHA256, material.as_bytes());
     hex::encode(&digest.as_ref()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use cache::Weighed;
+    use passmint_testkit::{fixtures, memory_passmint};
+
+    /// The built-pass cache holds what its byte budget allows: with room for one
+    /// pass, building a second evicts the first, which is then signed again.
+    #[actix_web::test]
+    async fn built_passes_are_evicted_by_bytes() {
+        let (passmint, _, _) = memory_passmint();
+        let account = fixtures::account();
+        let template = fixtures::template(&account);
+        let a = fixtures::pass(&account, Mode::Test, &template);
+        let b = fixtures::pass(&account, Mode::Test, &template);
+        let roomy = Pkpasses::new(passmint.clone(), "https://p.example".into());
+        let size = roomy.build(&a, &template).await.unwrap().weight();
+        roomy.build(&b, &template).await.unwrap();
+        roomy.build(&a, &template).await.unwrap();
+        assert_eq!(roomy.signed_count(), 2, "the default budget keeps both");
+
+        let tight = Pkpasses::new(passmint, "https://p.example".into())
+            .with_built_cache_bytes(size + size / 2);
+        tight.build(&a, &template).await.unwrap();
+        tight.build(&a, &template).await.unwrap();
+        assert_eq!(tight.signed_count(), 1, "a is kept");
+        tight.build(&b, &template).await.unwrap();
+        assert!(tight.built_cache_bytes() <= size + size / 2);
+        tight.build(&a, &template).await.unwrap();
+        assert_eq!(
+            tight.signed_count(),
+            3,
+            "b evicted a, which is signed again"
+        );
+    }
 }

@@ -1,11 +1,10 @@
 //! Domain -> [`passmint_pkpass::PassSpec`]: a pass of a template, rendered.
 //!
-//! - Placeholders (`{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`,
-//!   `{{holder_email}}`, `{{<field key>}}`) are filled in field values, the barcode
-//!   message and its alt text. A field's value is the pass's `field_values`
-//!   override, else the design's default; `{{<field key>}}` inserts that value
-//!   with the pass placeholders already filled (one level: inserted text is never
-//!   expanded again). A missing holder name or email renders as empty text.
+//! - The texts that depend on the pass (field values, the barcode message and its
+//!   alt text) come from the domain's [`render_pass`]: placeholders expand in the
+//!   design's texts only, never inside a pass's values, and within the caps of
+//!   docs/api.md §10. A pass that breaks them (stored before they existed) gets
+//!   empty texts here, and [`check`] refuses to build its .pkpass.
 //! - Colours go through the domain's `parse_color`; dates are RFC 3339 (checked
 //!   when the design was stored); images are the design's base64 PNGs, decoded
 //!   once per template version by the caller ([`decode_images`]).
@@ -16,13 +15,12 @@
 
 use base64::Engine;
 use passmint_domain::design::Design;
+use passmint_domain::design::render::{RenderProblem, render_pass};
 use passmint_domain::design::validate::parse_color;
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::Template;
-use passmint_pkpass::{
-    Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb, render_placeholders,
-};
+use passmint_pkpass::{Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -55,33 +53,9 @@ pub fn has_web_service(public_url: &str, mode: Mode) -> bool {
     mode == Mode::Test || public_url.starts_with("https://")
 }
 
-/// The value of every field (override or default) with the pass placeholders
-/// filled, by key.
-fn field_values(pass: &Pass, design: &Design) -> BTreeMap<String, String> {
-    let base = base_values(pass);
-    design
-        .fields
-        .iter()
-        .map(|(_, f)| {
-            let raw = pass
-                .field_values
-                .get(&f.key)
-                .map(String::as_str)
-                .or(f.value.as_deref())
-                .unwrap_or("");
-            (f.key.clone(), render_placeholders(raw, &base))
-        })
-        .collect()
-}
-
-fn base_values(pass: &Pass) -> impl Fn(&str) -> Option<String> + '_ {
-    move |name: &str| match name {
-        "serial_number" => Some(pass.serial_number.clone()),
-        "pass_id" => Some(pass.id.as_str().to_owned()),
-        "holder_name" => Some(pass.holder_name.clone().unwrap_or_default()),
-        "holder_email" => Some(pass.holder_email.clone().unwrap_or_default()),
-        _ => None,
-    }
+/// Why the pass cannot be rendered, if it cannot (see [`render_pass`]).
+pub fn check(pass: &Pass, template: &Template) -> Option<RenderProblem> {
+    render_pass(&template.design, pass).1
 }
 
 fn rgb(s: Option<&String>) -> Option<Rgb> {
@@ -95,9 +69,7 @@ fn date(s: Option<&String>) -> Option<OffsetDateTime> {
 /// The pass as the builder's input.
 pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> PassSpec {
     let design = &template.design;
-    let values = field_values(pass, design);
-    let base = base_values(pass);
-    let all = |name: &str| base(name).or_else(|| values.get(name).cloned());
+    let (mut texts, _) = render_pass(design, pass);
 
     let mut spec = PassSpec::new(
         ctx.pass_type_identifier,
@@ -113,7 +85,7 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
         spec.fields.area_mut(area).push(PassField {
             key: f.key.clone(),
             label: f.label.clone(),
-            value: values.get(&f.key).cloned().unwrap_or_default(),
+            value: texts.fields.remove(&f.key).unwrap_or_default(),
             change_message: f.change_message.clone(),
             text_alignment: f.text_alignment,
             date_style: f.date_style,
@@ -122,8 +94,8 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
     }
     spec.barcode = design.barcode.as_ref().map(|b| Barcode {
         format: b.format,
-        message: render_placeholders(b.message(), &all),
-        alt_text: b.alt_text.as_deref().map(|t| render_placeholders(t, &all)),
+        message: texts.barcode_message.take().unwrap_or_default(),
+        alt_text: texts.barcode_alt_text.take(),
     });
     if let Some(c) = &design.colors {
         spec.colors = Colors {
@@ -242,6 +214,80 @@ mod tests {
         assert_eq!(
             spec.web_service_url.as_deref(),
             Some("https://passes.example.com/wallet")
+        );
+    }
+
+    /// The domain's bound of pass.json's size is never below the real size, even
+    /// with every text at its longest and escaped at its worst.
+    #[test]
+    fn the_domain_bounds_the_real_pass_json() {
+        use passmint_domain::design::render::pass_json_bound;
+        use passmint_domain::design::{DateStyle, Location as DLocation, TextAlignment};
+        let account = fixtures::account();
+        let mut template = fixtures::template(&account);
+        template.apple_style = passmint_domain::template::AppleStyle::BoardingPass;
+        let d = &mut template.design;
+        d.organization_name = "\"".repeat(200);
+        d.description = "\u{1}".repeat(500);
+        d.logo_text = Some("é".repeat(200));
+        d.transit_type = Some(design::TransitType::Air);
+        d.colors = Some(DColors {
+            background: Some("rgb(255, 255, 255)".into()),
+            foreground: Some("rgb(255, 255, 255)".into()),
+            label: Some("rgb(255, 255, 255)".into()),
+        });
+        d.relevant_date = Some("2026-04-16T12:00:00+02:00".into());
+        d.expiration_date = Some("2026-04-16T12:00:00+02:00".into());
+        d.sharing_prohibited = Some(true);
+        let field = |key: String| Field {
+            key,
+            label: Some("\n".repeat(200)),
+            value: Some("\u{1f}".repeat(2000)),
+            change_message: Some(format!("{}%@", "\\".repeat(498))),
+            text_alignment: Some(TextAlignment::Natural),
+            date_style: Some(DateStyle::Medium),
+            time_style: Some(DateStyle::Medium),
+        };
+        let fields = |prefix: &str, n: usize| -> Vec<Field> {
+            (0..n)
+                .map(|i| field(format!("{prefix}{i}{}", "k".repeat(60))))
+                .collect()
+        };
+        d.fields.header = fields("h", 3);
+        d.fields.primary = fields("p", 2);
+        d.fields.secondary = fields("s", 4);
+        d.fields.auxiliary = fields("a", 5);
+        d.fields.back = fields("b", 20);
+        d.barcode = Some(DBarcode {
+            format: design::BarcodeFormat::Pdf417,
+            message: Some("\u{2}".repeat(2000)),
+            alt_text: Some("\u{3}".repeat(200)),
+        });
+        d.locations = (0..10)
+            .map(|_| DLocation {
+                latitude: -89.123_456_789_012_34,
+                longitude: -179.123_456_789_012_34,
+                relevant_text: Some("\u{4}".repeat(200)),
+            })
+            .collect();
+        let mut pass = fixtures::pass(&account, Mode::Live, &template);
+        pass.field_values.clear();
+        let images = BTreeMap::new();
+        let ctx = RenderContext {
+            public_url: &format!("https://{}.example.com", "w".repeat(200)),
+            pass_type_identifier: &format!("pass.{}", "x".repeat(200)),
+            team_identifier: "ABCDE12345",
+            images: &images,
+        };
+        let spec = pass_spec(&pass, &template, &ctx);
+        let real = serde_json::to_vec(&passmint_pkpass::pass_json(&spec))
+            .unwrap()
+            .len();
+        let (texts, _) = render_pass(&template.design, &pass);
+        let bound = pass_json_bound(&template.design, &texts);
+        assert!(
+            real <= bound,
+            "pass.json is {real} bytes, the bound {bound}"
         );
     }
 

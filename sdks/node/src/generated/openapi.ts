@@ -223,7 +223,7 @@ export interface DesignBarcode {
   alt_text?: string | null;
   format: BarcodeFormat;
   /**
-   * The encoded message; not only white space. Omitted or null: `{{serial_number}}`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   * The encoded message; not only white space. Omitted or null: `{{serial_number}}`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Each placeholder must have a non-empty value for every pass (else issuing or updating it is a 400), and the rendered message is at most 2000 characters.
    *
    * @pattern \S
    * @minLength 1
@@ -349,7 +349,7 @@ export interface DesignFields {
 }
 
 /**
- * PNG images by name: icon, logo, strip, thumbnail, background, footer — each variant its own key (`icon`, `icon@2x`, `icon@3x`). Values are standard base64 with padding (no `data:` prefix) of a PNG file of at most 1 MiB. A default icon is supplied when none is given. Which images a style shows, and their sizes (multiply by 2 or 3 for the @2x and @3x variants; an eventTicket has a strip or a background and thumbnail, not both):
+ * PNG images by name: icon, logo, strip, thumbnail, background, footer — each variant its own key (`icon`, `icon@2x`, `icon@3x`). Values are standard base64 with padding (no `data:` prefix) of a whole PNG file (nothing after its IEND chunk; its image data must decode) of at most 512 KiB, and 1 MiB for all of a design's images together. A default icon is supplied when none is given. Which images a style shows, and their sizes (multiply by 2 or 3 for the @2x and @3x variants; an eventTicket has a strip or a background and thumbnail, not both):
  *
  * | style | images (maximum size at @1x, in points) |
  * | --- | --- |

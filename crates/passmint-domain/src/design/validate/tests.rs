@@ -18,8 +18,22 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 
 const STYLES: [AppleStyle; 5] = AppleStyle::ALL;
 
-/// A PNG header: signature, IHDR with the given size, 4 bytes standing for the CRC.
+/// A PNG file of the given size (transparent pixels); for sizes no encoder writes
+/// (0, or larger than 4096), only a header: signature, IHDR, a placeholder CRC.
 fn png(width: u32, height: u32) -> Vec<u8> {
+    if (1..=4096).contains(&width) && (1..=4096).contains(&height) {
+        let mut out = Vec::new();
+        let pixels = vec![0u8; (width * height * 4) as usize];
+        image::ImageEncoder::write_image(
+            image::codecs::png::PngEncoder::new(&mut out),
+            &pixels,
+            width,
+            height,
+            image::ExtendedColorType::Rgba8,
+        )
+        .unwrap();
+        return out;
+    }
     let mut b = super::images::PNG_SIGNATURE.to_vec();
     b.extend_from_slice(&13u32.to_be_bytes());
     b.extend_from_slice(b"IHDR");
@@ -28,6 +42,21 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     b.extend_from_slice(&[8, 6, 0, 0, 0]);
     b.extend_from_slice(&[0, 0, 0, 0]);
     b
+}
+
+/// A valid PNG of the given size, padded to exactly `len` bytes with a private
+/// ancillary chunk before its IEND.
+fn padded_png(width: u32, height: u32, len: usize) -> Vec<u8> {
+    let file = png(width, height);
+    let (body, iend) = file.split_at(file.len() - 12);
+    let data = len - file.len() - 12;
+    let mut out = body.to_vec();
+    out.extend_from_slice(&(data as u32).to_be_bytes());
+    out.extend_from_slice(b"paDd");
+    out.resize(out.len() + data, 0);
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(iend);
+    out
 }
 
 fn b64png(width: u32, height: u32) -> String {

@@ -116,7 +116,7 @@ fn event_ticket_strip_excludes_background_and_thumbnail() {
 }
 
 #[test]
-fn image_payload_must_be_base64_png_within_one_mib() {
+fn image_payload_must_be_base64_png_within_the_cap() {
     let s = AppleStyle::Coupon;
     let cases: Vec<(String, &str)> = vec![
         ("not base64!".into(), "base64"),
@@ -152,18 +152,75 @@ fn image_payload_must_be_base64_png_within_one_mib() {
     let d = with_image(s, "logo", STANDARD.encode(bad_ihdr));
     assert!(message_of(s, &d).contains("IHDR"));
 
-    // Exactly 1 MiB is fine, one byte more is not.
-    let mut big = png(160, 50);
-    big.resize(MAX_IMAGE_BYTES, 0);
-    let d = with_image(s, "logo", STANDARD.encode(&big));
+    // Exactly 512 KiB is fine, one byte more is not.
+    let d = with_image(
+        s,
+        "logo",
+        STANDARD.encode(padded_png(160, 50, MAX_IMAGE_BYTES)),
+    );
     ok(s, &d);
-    big.push(0);
+    let big = padded_png(160, 50, MAX_IMAGE_BYTES + 1);
     let d = with_image(s, "logo", STANDARD.encode(&big));
     assert_eq!(param_of(s, &d), "images.logo");
-    assert!(message_of(s, &d).contains("1 MiB"));
+    assert!(message_of(s, &d).contains("512 KiB"));
     // Far too large is refused without decoding.
     let d = with_image(s, "logo", "A".repeat(3 * MAX_IMAGE_BYTES));
-    assert!(message_of(s, &d).contains("1 MiB"));
+    assert!(message_of(s, &d).contains("512 KiB"));
+}
+
+#[test]
+fn images_are_whole_png_files() {
+    let s = AppleStyle::Generic;
+    // Bytes after IEND: refused, however few.
+    let mut trailing = png(160, 50);
+    trailing.extend_from_slice(b"padding");
+    let d = with_image(s, "logo", STANDARD.encode(&trailing));
+    assert_eq!(param_of(s, &d), "images.logo");
+    assert!(
+        message_of(s, &d).contains("7 bytes after the end"),
+        "{}",
+        message_of(s, &d)
+    );
+    // A header alone (no image data, no IEND).
+    let mut header = png(160, 50);
+    header.truncate(33);
+    let d = with_image(s, "logo", STANDARD.encode(&header));
+    assert!(message_of(s, &d).contains("not a complete PNG"));
+    // Image data that does not decode (the IDAT chunk's bytes spoiled).
+    let mut spoiled = png(160, 50);
+    let idat = spoiled.windows(4).position(|w| w == b"IDAT").unwrap();
+    for b in &mut spoiled[idat + 4..idat + 10] {
+        *b = 0xff;
+    }
+    let d = with_image(s, "logo", STANDARD.encode(&spoiled));
+    assert_eq!(param_of(s, &d), "images.logo");
+    assert!(
+        message_of(s, &d).contains("cannot be decoded"),
+        "{}",
+        message_of(s, &d)
+    );
+}
+
+#[test]
+fn a_designs_images_are_capped_in_all() {
+    let s = AppleStyle::EventTicket;
+    let mut d = minimal(s);
+    let third = MAX_DESIGN_IMAGES_BYTES / 3;
+    for key in ["logo", "logo@2x", "logo@3x"] {
+        d.images
+            .insert(key.to_owned(), STANDARD.encode(padded_png(10, 10, third)));
+    }
+    ok(s, &d);
+    d.images.insert(
+        "thumbnail".to_owned(),
+        STANDARD.encode(padded_png(10, 10, 1024)),
+    );
+    assert_eq!(param_of(s, &d), "images.thumbnail");
+    assert!(
+        message_of(s, &d).contains("1 MiB in all"),
+        "{}",
+        message_of(s, &d)
+    );
 }
 
 #[test]
