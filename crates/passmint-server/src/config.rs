@@ -33,6 +33,8 @@ pub struct ServeConfig {
     pub webhooks: WebhookConfig,
     #[command(flatten)]
     pub apns: ApnsServeConfig,
+    #[command(flatten)]
+    pub public: crate::http::public_limits::PublicLimitsConfig,
 }
 
 /// The APNs push worker of `passmint serve`.
