@@ -403,6 +403,20 @@ impl TestServer {
         }
     }
 
+    /// The types of a pass's events (as `key` sees them), newest first.
+    pub async fn event_types(&self, key: &str, pass_id: &str) -> Vec<String> {
+        let r = self
+            .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -6,25 +6,12 @@
 
 use passmint_e2e::{Engine, PublicReply, TestServer, engine_tests};
 use passmint_server::http::client_addr::TrustedProxies;
-use reqwest::Method;
 use serde_json::Value;
 
 /// The types of the pass's events, newest first.
 async fn event_types(s: &TestServer, pass: &Value) -> Vec<String> {
-    let r = s
-        .send_as(
-            Method::GET,
-            &format!("/v1/passes/{}/events", pass["id"].as_str().unwrap()),
-            &s.test_key.clone(),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_owned())
-        .collect()
+    s.event_types(&s.test_key, pass["id"].as_str().unwrap())
+        .await
 }
 
 fn count(types: &[String], kind: &str) -> usize {

@@ -9,12 +9,22 @@
 use passmint_apns::fake::{FakeApns, Script};
 use passmint_e2e::verify::unzip;
 use passmint_e2e::{Engine, PUBLIC_URL, Reply, TestServer, engine_tests};
+use passmint_server::config::ServeConfig;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A test server pushing to `apns`.
 async fn server(engine: Engine, apns: &FakeApns) -> (TestServer, tempfile_path::TempPem) {
+    server_with(engine, apns, |_| {}).await
+}
+
+/// A test server pushing to `apns`, its configuration adjusted by `adjust`.
+async fn server_with(
+    engine: Engine,
+    apns: &FakeApns,
+    adjust: impl FnOnce(&mut ServeConfig),
+) -> (TestServer, tempfile_path::TempPem) {
     let ca = tempfile_path::TempPem::new(apns.ca_pem());
     let url = apns.base_url();
     let ca_path = ca.path.clone();
@@ -23,6 +33,7 @@ async fn server(engine: Engine, apns: &FakeApns) -> (TestServer, tempfile_path::
         cfg.apns.apns_ca_file = Some(ca_path);
         cfg.apns.apns_retry_base = Duration::from_millis(200);
         cfg.apns.push_poll_interval = Duration::from_millis(100);
+        adjust(cfg);
     })
     .await;
     (s, ca)
@@ -510,15 +521,7 @@ async fn apns_answers_remove_and_retry(engine: Engine) {
 /// device already registered is answered as before; an unregistration makes room.
 async fn devices_beyond_the_limit_are_refused(engine: Engine) {
     let apns = FakeApns::start().await;
-    let ca = tempfile_path::TempPem::new(apns.ca_pem());
-    let (url, ca_path) = (apns.base_url(), ca.path.clone());
-    let s = TestServer::start_with(engine, move |cfg| {
-        cfg.apns.apns_url = url;
-        cfg.apns.apns_ca_file = Some(ca_path);
-        cfg.apns.push_poll_interval = Duration::from_millis(100);
-        cfg.public.max_devices_per_pass = 2;
-    })
-    .await;
+    let (s, _ca) = server_with(engine, &apns, |cfg| cfg.public.max_devices_per_pass = 2).await;
     let template = s.template(&s.test_key.clone()).await;
     let pass = s
         .pass(&s.test_key.clone(), template["id"].as_str().unwrap())

@@ -263,6 +263,49 @@ mod tests {
         assert!(every.first_in_window(&p, a, EventType::UrlViewed, t0));
     }
 
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        limits: PublicLimitsConfig,
+    }
+
+    #[test]
+    fn flags_and_defaults() {
+        use clap::Parser;
+        let d = Cli::try_parse_from(["passmint"]).unwrap().limits;
+        let default = PublicLimitsConfig::default();
+        assert_eq!(d.rate_per_minute, default.rate_per_minute);
+        assert_eq!(d.dedupe_window, default.dedupe_window);
+        assert!(d.trusted_proxies.is_empty());
+        assert_eq!(d.max_devices_per_pass, 20);
+        let c = Cli::try_parse_from([
+            "passmint",
+            "--trusted-proxies",
+            "10.0.0.0/8,::1",
+            "--public-dedupe-window",
+            "0s",
+            "--max-devices-per-pass",
+            "3",
+        ])
+        .unwrap()
+        .limits;
+        assert_eq!(
+            c.trusted_proxies,
+            TrustedProxies::parse("10.0.0.0/8, ::1").unwrap()
+        );
+        assert!(c.dedupe_window.is_zero());
+        assert_eq!(c.max_devices_per_pass, 3);
+        for bad in [
+            ["--trusted-proxies", "10.0.0.0/40"],
+            ["--max-devices-per-pass", "0"],
+        ] {
+            assert!(
+                Cli::try_parse_from(["passmint", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
     #[test]
     fn the_table_is_bounded() {
         let cfg = PublicLimitsConfig {

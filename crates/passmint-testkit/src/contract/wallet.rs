@@ -601,6 +601,26 @@ pub async fn concurrent_registrations_exactly_one_created(
     assert_eq!(installed, 1, "exactly one installed event");
 }
 
+/// Registers `device` for `pass` under a limit of 3 devices.
+async fn register_of_three(
+    store: &dyn Store,
+    pass: &Pass,
+    device: &str,
+    token: &str,
+) -> Result<RegisterOutcome, StoreError> {
+    let event = fixtures::event(pass, EventType::Installed);
+    store
+        .register_device(&registration(pass, device, token), &event, 3)
+        .await
+}
+
+fn assert_created(out: Result<RegisterOutcome, StoreError>, what: &str) {
+    assert!(
+        matches!(out, Ok(RegisterOutcome::Created { .. })),
+        "{what}: expected Created, got {out:?}"
+    );
+}
+
 /// A new device of a pass with `max_per_pass` registrations is `LimitReached`,
 /// writing nothing (no registration, no event); a device already registered is
 /// still `Existing`; an unregistration makes room again.
@@ -610,69 +630,32 @@ pub async fn register_beyond_the_device_limit(factory: impl AsyncFn() -> Arc<dyn
     let (_, other) = setup(&*store).await;
     let devices: Vec<String> = (0..3).map(|_| device()).collect();
     for dev in &devices {
-        let event = fixtures::event(&pass, EventType::Installed);
-        let out = store
-            .register_device(&registration(&pass, dev, &push_token()), &event, 3)
-            .await;
-        assert!(
-            matches!(out, Ok(RegisterOutcome::Created { .. })),
-            "{out:?}"
-        );
+        let out = register_of_three(&*store, &pass, dev, &push_token()).await;
+        assert_created(out, "a device within the limit");
     }
     let events = events_of(&*store, &pass).await.len();
-    let refused = store
-        .register_device(
-            &registration(&pass, &device(), &push_token()),
-            &fixtures::event(&pass, EventType::Installed),
-            3,
-        )
-        .await;
+    let refused = register_of_three(&*store, &pass, &device(), &push_token()).await;
     assert_eq!(refused, Err(StoreError::LimitReached), "a fourth device");
     assert_eq!(events_of(&*store, &pass).await.len(), events, "no event");
     let regs = store.registrations_of(&pass.id).await.expect("regs");
     assert_eq!(regs.len(), 3, "no registration");
 
     let token = push_token();
-    let again = store
-        .register_device(
-            &registration(&pass, &devices[0], &token),
-            &fixtures::event(&pass, EventType::Installed),
-            3,
-        )
-        .await;
+    let again = register_of_three(&*store, &pass, &devices[0], &token).await;
     assert_eq!(again, Ok(RegisterOutcome::Existing), "a registered device");
     let regs = store.registrations_of(&pass.id).await.expect("regs");
     assert_eq!(regs[0].push_token, token, "its push token is replaced");
 
-    // The limit is per pass.
-    let out = store
-        .register_device(
-            &registration(&other, &device(), &push_token()),
-            &fixtures::event(&other, EventType::Installed),
-            3,
-        )
-        .await;
-    assert!(
-        matches!(out, Ok(RegisterOutcome::Created { .. })),
-        "{out:?}"
-    );
+    let out = register_of_three(&*store, &other, &device(), &push_token()).await;
+    assert_created(out, "the limit is per pass");
 
     let removed = fixtures::event(&pass, EventType::Removed);
     store
         .unregister_device(&devices[1], &pass.id, None, &removed)
         .await
         .expect("unregister_device");
-    let out = store
-        .register_device(
-            &registration(&pass, &device(), &push_token()),
-            &fixtures::event(&pass, EventType::Installed),
-            3,
-        )
-        .await;
-    assert!(
-        matches!(out, Ok(RegisterOutcome::Created { .. })),
-        "{out:?}"
-    );
+    let out = register_of_three(&*store, &pass, &device(), &push_token()).await;
+    assert_created(out, "room after an unregistration");
 }
 
 /// Concurrent registrations of new devices never leave a pass with more than its
@@ -689,13 +672,7 @@ pub async fn concurrent_registrations_keep_the_device_limit(
         let (store, pass, barrier) = (store.clone(), pass.clone(), barrier.clone());
         tasks.push(tokio::spawn(async move {
             barrier.wait().await;
-            store
-                .register_device(
-                    &registration(&pass, &device(), &push_token()),
-                    &fixtures::event(&pass, EventType::Installed),
-                    3,
-                )
-                .await
+            register_of_three(&*store, &pass, &device(), &push_token()).await
         }));
     }
     let (mut created, mut refused) = (0, 0);
