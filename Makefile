@@ -35,6 +35,7 @@ bench: db
 	bash bench/pkpass.sh
 	bash bench/webhooks.sh
 	bash bench/push.sh
+	bash bench/public.sh
 
 ## Make sure PostgreSQL is up.
 db:
