@@ -35,6 +35,7 @@ bench: db
 	bash bench/pkpass.sh
 	bash bench/webhooks.sh
 	bash bench/push.sh
+	bash bench/public.sh
 
 ## Schema-driven fuzzing (schemathesis against /v1/openapi.json, stateful phase
 ## on) on SQLite and PostgreSQL; fails on any 5xx or undocumented status. See

@@ -39,7 +39,9 @@ WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 export DATABASE_URL=sqlite://$WORK/bench.db
+# One address downloads one pass: no rate limit, every download recorded.
 PASSMINT_ADDR=127.0.0.1:$PORT PASSMINT_PUBLIC_URL=$BASE RUST_LOG=warn \
+  PASSMINT_PUBLIC_RATE_LIMIT=0 PASSMINT_PUBLIC_DEDUPE_WINDOW=0s \
   "$BIN" serve >"$OUT/pkpass-server.log" 2>&1 &
 SERVER=$!
 cleanup() {

@@ -70,6 +70,8 @@ async fn main() {
         .env("PASSMINT_APNS_URL", apns.base_url())
         .env("PASSMINT_APNS_CA_FILE", &ca)
         .env("PASSMINT_APNS_CONCURRENCY", CONCURRENCY.to_string())
+        // Every device registers for the one pass.
+        .env("PASSMINT_MAX_DEVICES_PER_PASS", devices.to_string())
         .stderr(
             std::fs::File::create(format!("{out}/push-server.log"))
                 .map_or(Stdio::null(), Stdio::from),

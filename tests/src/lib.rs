@@ -288,6 +288,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         webhooks: Default::default(),
         apns: Default::default(),
         pkpass: Default::default(),
+        public: Default::default(),
     }
 }
 
@@ -402,6 +403,20 @@ impl TestServer {
             headers: res.headers().clone(),
             bytes: res.bytes().await.unwrap_or_default().to_vec(),
         }
+    }
+
+    /// The types of a pass's events (as `key` sees them), newest first.
+    pub async fn event_types(&self, key: &str, pass_id: &str) -> Vec<String> {
+        let r = self
+            .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -9,12 +9,22 @@
 use passmint_apns::fake::{FakeApns, Script};
 use passmint_e2e::verify::unzip;
 use passmint_e2e::{Engine, PUBLIC_URL, Reply, TestServer, engine_tests};
+use passmint_server::config::ServeConfig;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 /// A test server pushing to `apns`.
 async fn server(engine: Engine, apns: &FakeApns) -> (TestServer, tempfile_path::TempPem) {
+    server_with(engine, apns, |_| {}).await
+}
+
+/// A test server pushing to `apns`, its configuration adjusted by `adjust`.
+async fn server_with(
+    engine: Engine,
+    apns: &FakeApns,
+    adjust: impl FnOnce(&mut ServeConfig),
+) -> (TestServer, tempfile_path::TempPem) {
     let ca = tempfile_path::TempPem::new(apns.ca_pem());
     let url = apns.base_url();
     let ca_path = ca.path.clone();
@@ -23,6 +33,7 @@ async fn server(engine: Engine, apns: &FakeApns) -> (TestServer, tempfile_path::
         cfg.apns.apns_ca_file = Some(ca_path);
         cfg.apns.apns_retry_base = Duration::from_millis(200);
         cfg.apns.push_poll_interval = Duration::from_millis(100);
+        adjust(cfg);
     })
     .await;
     (s, ca)
@@ -505,4 +516,73 @@ async fn apns_answers_remove_and_retry(engine: Engine) {
     assert_eq!(count_for(&apns, &od.push_token), 1);
 }
 
-engine_tests!(device_plays_the_web_service, apns_answers_remove_and_retry);
+/// At most `PASSMINT_MAX_DEVICES_PER_PASS` devices per pass: the next one is
+/// answered 429 with the error envelope, gets no `installed` event and no push; a
+/// device already registered is answered as before; an unregistration makes room.
+async fn devices_beyond_the_limit_are_refused(engine: Engine) {
+    let apns = FakeApns::start().await;
+    let (s, _ca) = server_with(engine, &apns, |cfg| cfg.public.max_devices_per_pass = 2).await;
+    let template = s.template(&s.test_key.clone()).await;
+    let pass = s
+        .pass(&s.test_key.clone(), template["id"].as_str().unwrap())
+        .await;
+    let pass_id = pass["id"].as_str().unwrap();
+    let (d1, d2, d3) = (
+        device_for(&s, &pass).await,
+        device_for(&s, &pass).await,
+        device_for(&s, &pass).await,
+    );
+    assert_eq!(d1.register(&s).await, 201);
+    assert_eq!(d2.register(&s).await, 201);
+    let auth = d3.apple_pass();
+    let refused = s
+        .send(
+            Method::POST,
+            &d3.registration_path(),
+            None,
+            Some(&json!({"pushToken": d3.push_token})),
+            &[("authorization", &auth)],
+        )
+        .await;
+    let err = refused.assert_error(429, "invalid_request_error", None);
+    assert_eq!(err["code"], "device_limit_reached");
+    assert_eq!(
+        d1.register(&s).await,
+        200,
+        "a registered device re-registers"
+    );
+    let installed = event_kinds(&s, pass_id)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == "installed")
+        .count();
+    assert_eq!(installed, 2, "no installed event for the refused device");
+
+    let r = s
+        .patch(
+            &format!("/v1/passes/{pass_id}"),
+            json!({"field_values": {"seatNumber": "E5"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    wait_pushes(&apns, &d1.push_token, 1).await;
+    wait_pushes(&apns, &d2.push_token, 1).await;
+    assert_eq!(
+        count_for(&apns, &d3.push_token),
+        0,
+        "no push to the refused device"
+    );
+
+    assert_eq!(d2.unregister(&s, &d2.apple_pass()).await.status, 200);
+    assert_eq!(
+        d3.register(&s).await,
+        201,
+        "room again after an unregistration"
+    );
+}
+
+engine_tests!(
+    device_plays_the_web_service,
+    apns_answers_remove_and_retry,
+    devices_beyond_the_limit_are_refused
+);

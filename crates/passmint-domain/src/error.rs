@@ -59,6 +59,9 @@ pub enum DomainError {
         code: Option<&'static str>,
         message: String,
     },
+    /// Too many of something for now (a rate, a count that may go down): 429.
+    #[error("{message}")]
+    TooMany { code: &'static str, message: String },
     /// Anything the client cannot fix: 500 `api_error`.
     #[error("internal error: {0}")]
     Internal(String),

@@ -374,11 +374,15 @@ pub trait WalletStore: Send + Sync {
     /// returns `Created`; when the device is registered for the pass already,
     /// replaces its push token and pass type id, writes no event and returns
     /// `Existing` (of concurrent calls for one pair exactly one gets `Created`).
-    /// MUST return `NotFound` (writing nothing) when the pass does not exist.
+    /// MUST return `NotFound` (writing nothing) when the pass does not exist, and
+    /// `LimitReached` (writing nothing) when the device is new and the pass has
+    /// `max_per_pass` registrations already; concurrent registrations MUST NOT
+    /// leave the pass with more than `max_per_pass` (docs/api.md §7).
     async fn register_device(
         &self,
         registration: &Registration,
         event: &PassEvent,
+        max_per_pass: u32,
     ) -> StoreResult<RegisterOutcome>;
     /// Deletes the device's registration for the pass, with `event` (its `removed`
     /// event) and its webhook deliveries, in one transaction, and returns how many

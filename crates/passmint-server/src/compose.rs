@@ -101,7 +101,8 @@ pub fn bind_with_store(
     let push_wake = Arc::new(tokio::sync::Notify::new());
     let passmint = passmint_over(store)
         .with_waker(Arc::new(NotifyWaker(wake.clone())))
-        .with_push_waker(Arc::new(NotifyWaker(push_wake.clone())));
+        .with_push_waker(Arc::new(NotifyWaker(push_wake.clone())))
+        .with_max_devices_per_pass(cfg.public.max_devices_per_pass);
     let metrics = Arc::new(Metrics::default());
     let worker = workers::delivery::Worker::new(
         passmint.clone(),
@@ -147,6 +148,7 @@ pub fn bind_with_store(
             100_000,
         ),
         pkpasses,
+        public: crate::http::public_limits::PublicLimits::new(&cfg.public),
     });
     let metrics = web::Data::from(state.metrics.clone());
     crate::pkpass::warnings::startup_warnings(&public_url, &passmint);

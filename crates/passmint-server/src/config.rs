@@ -44,6 +44,8 @@ pub struct ServeConfig {
     pub apns: ApnsServeConfig,
     #[command(flatten)]
     pub pkpass: crate::pkpass::config::PkpassCacheConfig,
+    #[command(flatten)]
+    pub public: crate::http::public_limits::PublicLimitsConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

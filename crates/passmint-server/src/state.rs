@@ -16,6 +16,8 @@ pub struct AppState {
     pub key_cache: KeyCache,
     /// Signed .pkpass files and their caches (the public download).
     pub pkpasses: Arc<crate::pkpass::Pkpasses>,
+    /// The rate limit and recording window of the public pages.
+    pub public: crate::http::public_limits::PublicLimits,
 }
 
 /// The system clock, in UTC, truncated to microseconds (what databases keep).

@@ -60,6 +60,7 @@ async fn kill_with_failing_pushes_loses_none(url: &str) {
             ("PASSMINT_APNS_URL", unreachable),
             ("PASSMINT_APNS_RETRY_BASE", "300ms".into()),
             ("PASSMINT_APNS_TIMEOUT", "1s".into()),
+            ("PASSMINT_MAX_DEVICES_PER_PASS", DEVICES.to_string()),
         ],
     )
     .await;

@@ -19,21 +19,26 @@
 //!   changed under it once it holds the lock, and a leased row sits past `now` in
 //!   the index until its lease ends. Completion and reschedule are conditional on
 //!   the lease token.
-//! - **Registration** is one statement when new (`INSERT … ON CONFLICT DO NOTHING`
-//!   with its `installed` event and the event's deliveries, all conditional on the
-//!   inserted row; a missing pass is a foreign-key violation, `NotFound`), and a
-//!   second one, an update of the push token, when the pair existed: of concurrent
-//!   registrations of one pair, the unique index lets exactly one insert.
+//! - **Registration** runs in a transaction that first locks the pass row
+//!   ([`LOCK_PASS`], `FOR NO KEY UPDATE`: it queues registrations of the pass, not
+//!   the foreign-key checks of other writers; no pass means `NotFound`). Then one
+//!   statement inserts when new and the pass has fewer than its limit of devices
+//!   (`INSERT … SELECT … WHERE count < max ON CONFLICT DO NOTHING` with its
+//!   `installed` event and the event's deliveries, all conditional on the inserted
+//!   row), and a second one, an update of the push token, runs when nothing was
+//!   inserted: of concurrent registrations of one pair, the unique index lets
+//!   exactly one insert. The count runs after the lock is held, in a snapshot of
+//!   its own, so concurrent registrations of a pass never pass its limit.
 
-use crate::error::store_error;
+use crate::error::{TxError, store_error};
 use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::webhooks::fan_out_cte;
 use crate::{Conn, PgStore};
 use async_trait::async_trait;
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel_async::RunQueryDsl;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::ids::PassId;
@@ -78,19 +83,25 @@ pub(crate) fn push_jobs_cte(pass: &str, at: &str) -> String {
     )
 }
 
-/// `$1..$7` the registration, `$8..$14` its event: `created` (0 when the pair
-/// existed, and then nothing was written) and `enqueued`.
+/// `$1` a pass: its row, locked until the transaction ends (no row when missing).
+const LOCK_PASS: &str = "SELECT 1::bigint AS n FROM passes WHERE id = $1 FOR NO KEY UPDATE";
+
+/// `$1..$7` the registration, `$8..$14` its event, `$15` the most registrations of
+/// the pass: `created` (0 when the pair existed or the pass is full, and then
+/// nothing was written), `enqueued` and `full`.
 static REGISTER: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH r AS (INSERT INTO device_registrations (device_library_id, pass_id, account_id, \
+        "WITH n AS (SELECT count(*) AS n FROM device_registrations WHERE pass_id = $2), \
+         r AS (INSERT INTO device_registrations (device_library_id, pass_id, account_id, \
          mode, pass_type_id, push_token, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $7 FROM n WHERE n.n < $15 \
          ON CONFLICT (device_library_id, pass_id) DO NOTHING RETURNING 1), \
          e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
          SELECT $8, $9, $10, $11, $12, $13, $14 FROM r \
          RETURNING id, account_id, mode, kind, created_at), \
          p AS (SELECT * FROM passes WHERE id = $2), {} \
-         SELECT (SELECT count(*) FROM r) AS created, (SELECT count(*) FROM d) AS enqueued",
+         SELECT (SELECT count(*) FROM r) AS created, (SELECT count(*) FROM d) AS enqueued, \
+         (SELECT n >= $15 FROM n) AS full",
         fan_out_cte("p")
     )
 });
@@ -109,6 +120,8 @@ struct Registered {
     created: i64,
     #[diesel(sql_type = BigInt)]
     enqueued: i64,
+    #[diesel(sql_type = Bool)]
+    full: bool,
 }
 
 /// `$1` device, `$2` pass, `$3` the push token it must have (NULL: any), `$4..$10`
@@ -215,6 +228,7 @@ impl WalletStore for PgStore {
         &self,
         registration: &Registration,
         event: &PassEvent,
+        max_per_pass: u32,
     ) -> StoreResult<RegisterOutcome> {
         let r = registration;
         let mut binds = vec![
@@ -227,6 +241,7 @@ impl WalletStore for PgStore {
             Bind::Timestamptz(r.created_at),
         ];
         binds.extend(event_binds(event)?);
+        binds.push(Bind::BigInt(i64::from(max_per_pass)));
         let update = [
             Bind::Text(&r.device_library_id),
             Bind::Text(r.pass_id.as_str()),
@@ -234,29 +249,38 @@ impl WalletStore for PgStore {
             Bind::Text(&r.pass_type_id),
             Bind::Timestamptz(r.created_at),
         ];
+        let pass = r.pass_id.as_str();
         let mut conn = self.conn().await?;
-        for _ in 0..REGISTER_ATTEMPTS {
-            // A missing pass is a foreign-key violation, mapped to `NotFound`.
-            let written = Stmt::new(REGISTER.as_str(), binds.clone())
-                .get_result::<Registered>(&mut conn)
-                .await
-                .map_err(store_error)?;
-            if written.created > 0 {
-                return Ok(RegisterOutcome::Created {
-                    enqueued: to_u64(written.enqueued),
-                });
+        conn.transaction::<RegisterOutcome, TxError, _>(async move |conn| {
+            let locked = Stmt::new(LOCK_PASS, vec![Bind::Text(pass)])
+                .load::<Count>(conn)
+                .await?;
+            if locked.is_empty() {
+                return Err(TxError(StoreError::NotFound));
             }
-            let updated = Stmt::new(REREGISTER, update.to_vec())
-                .execute(&mut conn)
-                .await
-                .map_err(store_error)?;
-            if updated > 0 {
-                return Ok(RegisterOutcome::Existing);
+            for _ in 0..REGISTER_ATTEMPTS {
+                let written = Stmt::new(REGISTER.as_str(), binds.clone())
+                    .get_result::<Registered>(conn)
+                    .await?;
+                if written.created > 0 {
+                    return Ok(RegisterOutcome::Created {
+                        enqueued: to_u64(written.enqueued),
+                    });
+                }
+                let updated = Stmt::new(REREGISTER, update.to_vec()).execute(conn).await?;
+                if updated > 0 {
+                    return Ok(RegisterOutcome::Existing);
+                }
+                if written.full {
+                    return Err(TxError(StoreError::LimitReached));
+                }
             }
-        }
-        Err(StoreError::Backend(
-            "the device registration kept vanishing under concurrent unregistrations".into(),
-        ))
+            Err(TxError(StoreError::Backend(
+                "the device registration kept vanishing under concurrent unregistrations".into(),
+            )))
+        })
+        .await
+        .map_err(|e| e.0)
     }
 
     async fn unregister_device(

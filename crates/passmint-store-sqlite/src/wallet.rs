@@ -51,16 +51,21 @@ const ENQUEUE: &str = "INSERT INTO push_jobs (account_id, mode, pass_id, device_
      SELECT account_id, mode, pass_id, device_library_id, push_token, pass_type_id, $2, $2 \
      FROM device_registrations WHERE pass_id = $1";
 
-/// `$1` device, `$2` pass, `$3` pass type, `$4` push token, `$5` now. The account
-/// and mode are the pass's; no row when the pass is missing or the pair exists.
+/// `$1` device, `$2` pass, `$3` pass type, `$4` push token, `$5` now, `$6` the most
+/// registrations of a pass. The account and mode are the pass's; no row when the
+/// pass is missing, the pair exists or the pass has `$6` registrations (exact: the
+/// count and the insert run in one write transaction on the one writer).
 const REGISTER: &str = "INSERT INTO device_registrations (device_library_id, pass_id, \
      account_id, mode, pass_type_id, push_token, created_at, updated_at) \
      SELECT $1, id, account_id, mode, $3, $4, $5, $5 FROM passes WHERE id = $2 \
+     AND (SELECT count(*) FROM device_registrations WHERE pass_id = $2) < $6 \
      ON CONFLICT (device_library_id, pass_id) DO NOTHING";
-/// The same binds as [`REGISTER`].
+/// The binds of [`REGISTER`] but the last.
 const REREGISTER: &str = "UPDATE device_registrations \
      SET pass_type_id = $3, push_token = $4, updated_at = $5 \
      WHERE device_library_id = $1 AND pass_id = $2";
+/// `$1` a pass: whether it exists.
+const PASS_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM passes WHERE id = $1) AS found";
 /// `$1` device, `$2` pass, `$3` the push token it must have (any when NULL).
 const UNREGISTER: &str = "DELETE FROM device_registrations \
      WHERE device_library_id = $1 AND pass_id = $2 AND ($3 IS NULL OR push_token = $3)";
@@ -135,25 +140,30 @@ impl WalletStore for SqliteStore {
         &self,
         registration: &Registration,
         event: &PassEvent,
+        max_per_pass: u32,
     ) -> StoreResult<RegisterOutcome> {
-        let register = Stmt::new(
-            REGISTER,
-            vec![
-                Bind::text(&registration.device_library_id),
-                Bind::text(registration.pass_id.as_str()),
-                Bind::text(&registration.pass_type_id),
-                Bind::text(&registration.push_token),
-                Bind::time(registration.created_at),
-            ],
-        );
+        let binds = vec![
+            Bind::text(&registration.device_library_id),
+            Bind::text(registration.pass_id.as_str()),
+            Bind::text(&registration.pass_type_id),
+            Bind::text(&registration.push_token),
+            Bind::time(registration.created_at),
+        ];
+        let mut register_binds = binds.clone();
+        register_binds.push(Bind::BigInt(i64::from(max_per_pass)));
+        let register = Stmt::new(REGISTER, register_binds);
+        let again = Stmt::new(REREGISTER, binds);
+        let exists = Stmt::new(PASS_EXISTS, vec![Bind::text(registration.pass_id.as_str())]);
         let (event, event_stmt) = (event.clone(), insert_event(event)?);
         self.write_tx(move |conn| {
             if (&register).execute(conn).map_err(store_error)? == 0 {
-                // The pair exists, or the pass does not.
-                let again = Stmt::new(REREGISTER, register.into_binds());
-                return match again.execute(conn).map_err(store_error)? {
-                    0 => Err(StoreError::NotFound),
-                    _ => Ok(RegisterOutcome::Existing),
+                // The pair exists, the pass is full, or the pass does not exist.
+                if (&again).execute(conn).map_err(store_error)? > 0 {
+                    return Ok(RegisterOutcome::Existing);
+                }
+                return match (&exists).get_result::<Found>(conn).map_err(store_error)? {
+                    Found { found: true } => Err(StoreError::LimitReached),
+                    Found { found: false } => Err(StoreError::NotFound),
                 };
             }
             event_stmt.execute(conn).map_err(store_error)?;

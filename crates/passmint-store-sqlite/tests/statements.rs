@@ -230,11 +230,19 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     };
     call!(
         "register_device (new)",
-        store.register_device(&registration, &fixtures::event(&next, EventType::Installed))
+        store.register_device(
+            &registration,
+            &fixtures::event(&next, EventType::Installed),
+            20
+        )
     );
     call!(
         "register_device (existing)",
-        store.register_device(&registration, &fixtures::event(&next, EventType::Installed))
+        store.register_device(
+            &registration,
+            &fixtures::event(&next, EventType::Installed),
+            20
+        )
     );
     call!("registrations_of", store.registrations_of(&next.id));
     let pushed = fixtures::next_version(&next);

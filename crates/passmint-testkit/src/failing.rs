@@ -207,7 +207,8 @@ failing_ports! {
         fn find_pass_by_serial(serial_number: &str) -> StoreResult<Pass>;
         fn register_device(
             registration: &Registration,
-            event: &PassEvent
+            event: &PassEvent,
+            max_per_pass: u32
         ) -> StoreResult<RegisterOutcome>;
         fn unregister_device(
             device_library_id: &str,

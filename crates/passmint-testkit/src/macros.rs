@@ -176,8 +176,10 @@ macro_rules! store_contract_tests {
                 pushed_changes_enqueue_one_job_per_registration,
                 template_cascade_updates_passes,
                 push_claims_lease_complete_and_reschedule,
+                register_beyond_the_device_limit,
             ]; [
                 concurrent_registrations_exactly_one_created,
+                concurrent_registrations_keep_the_device_limit,
                 concurrent_push_claims_never_share_a_job,
             ]);
         }

@@ -13,7 +13,8 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::service::{
-    ClaimedIssue, NewPass, PassPatch, Passmint, Principal, TemplatePatch,
+    ClaimedIssue, DEFAULT_MAX_DEVICES_PER_PASS, NewPass, PassPatch, Passmint, Principal,
+    TemplatePatch,
 };
 use passmint_domain::template::Template;
 use passmint_testkit::{FixedClock, MemoryStore, SeqIdGen, fixtures, memory_passmint};
@@ -1207,6 +1208,64 @@ async fn register_validates_and_records_installed_once() {
     );
     assert!(w.pm.unregister_device(&pass, "iphone-1").await.unwrap());
     assert!(!w.pm.unregister_device(&pass, "iphone-1").await.unwrap());
+}
+
+#[tokio::test]
+async fn devices_beyond_the_limit_are_refused_without_event_or_push() {
+    let w = world().await;
+    let pm = w.pm.clone().with_max_devices_per_pass(2);
+    let pass = registered_pass(&w).await;
+    assert!(
+        pm.register_device(&pass, "iphone-2", PTID, PUSH_TOKEN)
+            .await
+            .unwrap()
+    );
+    let refused = pm
+        .register_device(&pass, "iphone-3", PTID, PUSH_TOKEN)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(DomainError::TooMany {
+                code: "device_limit_reached",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        !pm.register_device(&pass, "iphone-1", PTID, PUSH_TOKEN)
+            .await
+            .unwrap(),
+        "a registered device is answered as before"
+    );
+    let installed = events_of(&w, &w.test, &pass)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == EventType::Installed)
+        .count();
+    assert_eq!(installed, 2, "no installed event for the refused device");
+    w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
+    assert_eq!(pending(&w).await, 2, "one push per registered device only");
+
+    // The default limit.
+    let other =
+        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
+            .await
+            .unwrap();
+    for n in 0..DEFAULT_MAX_DEVICES_PER_PASS {
+        let dev = format!("phone-{n}");
+        assert!(
+            w.pm.register_device(&other, &dev, PTID, PUSH_TOKEN)
+                .await
+                .unwrap()
+        );
+    }
+    assert!(matches!(
+        w.pm.register_device(&other, "one-more", PTID, PUSH_TOKEN)
+            .await,
+        Err(DomainError::TooMany { .. })
+    ));
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ pub const SERIAL_LEN: usize = 24;
 pub const AUTH_TOKEN_LEN: usize = 32;
 /// Attempts of an optimistic update before giving up.
 const UPDATE_ATTEMPTS: usize = 8;
+/// Devices that may register for one pass unless configured (docs/api.md §7).
+pub const DEFAULT_MAX_DEVICES_PER_PASS: u32 = 20;
 
 /// Who is calling: resolved from an API key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +116,8 @@ pub struct Passmint {
     push_waker: Option<Arc<dyn DeliveryWaker>>,
     /// Shared by the clones: one cache per process (or per `Passmint::new`).
     templates: Arc<TemplateCache>,
+    /// Most devices registered for one pass.
+    max_devices_per_pass: u32,
 }
 
 /// Runs a read-modify-write until it lands. `attempt` reads the row, decides, and
@@ -158,7 +162,14 @@ impl Passmint {
             waker: None,
             push_waker: None,
             templates: Arc::new(TemplateCache::default()),
+            max_devices_per_pass: DEFAULT_MAX_DEVICES_PER_PASS,
         }
+    }
+
+    /// The same use cases, allowing at most `max` devices per pass (at least 1).
+    pub fn with_max_devices_per_pass(mut self, max: u32) -> Self {
+        self.max_devices_per_pass = max.max(1);
+        self
     }
 
     /// The same use cases, telling `waker` whenever a write may have enqueued push

@@ -92,7 +92,9 @@ impl Passmint {
 
     /// Registers the device for the pass under `pass_type_id` (already checked to be
     /// the pass's). Returns whether the registration is new (then an `installed`
-    /// event was recorded).
+    /// event was recorded). A new device beyond the pass's limit of devices is
+    /// refused with `TooMany`, writing nothing (docs/api.md §7); a device already
+    /// registered is always answered.
     pub async fn register_device(
         &self,
         pass: &Pass,
@@ -124,13 +126,21 @@ impl Passmint {
             device_library_id,
             now,
         );
-        match self.store.register_device(&registration, &event).await {
+        let max = self.max_devices_per_pass;
+        match self.store.register_device(&registration, &event, max).await {
             Ok(RegisterOutcome::Created { enqueued }) => {
                 self.enqueued(enqueued);
                 Ok(true)
             }
             Ok(RegisterOutcome::Existing) => Ok(false),
             Err(StoreError::NotFound) => Err(unauthorized()),
+            Err(StoreError::LimitReached) => Err(DomainError::TooMany {
+                code: "device_limit_reached",
+                message: format!(
+                    "This pass has {max} registered devices, the most allowed; a device must \
+                     unregister before another can register."
+                ),
+            }),
             Err(e) => Err(e.into()),
         }
     }

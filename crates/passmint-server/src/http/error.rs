@@ -81,6 +81,15 @@ impl ApiError {
         )
     }
 
+    /// `429 invalid_request_error`: too many requests or objects for now.
+    pub fn too_many(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorType::InvalidRequestError,
+            message,
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,6 +151,7 @@ impl From<DomainError> for ApiError {
                 err.body.code = code.map(str::to_owned);
                 err
             }
+            DomainError::TooMany { code, message } => ApiError::too_many(message).code(code),
             DomainError::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 ApiError::internal()

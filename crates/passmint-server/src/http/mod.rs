@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod body;
+pub mod client_addr;
 pub mod endpoint;
 pub mod error;
 pub mod idempotency;
 pub mod key_cache;
 pub mod list;
 pub mod metrics;
+pub mod public_limits;
 pub mod request_id;
 pub mod unicode;
 pub mod write;

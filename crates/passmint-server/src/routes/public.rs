@@ -6,8 +6,14 @@
 //!
 //! These pages are for people, so an unknown short id answers a 404 HTML page,
 //! not the JSON envelope.
+//!
+//! One client address requesting one pass too often is answered `429` with
+//! `Retry-After` and the error envelope, and its repeated views and downloads are
+//! recorded once per window (see [`crate::http::public_limits`]).
 
 use super::page;
+use crate::http::client_addr::client_addr;
+use crate::http::error::ApiError;
 use crate::pkpass::render::{RenderContext, pass_spec};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -17,7 +23,8 @@ use passmint_domain::DomainError;
 use passmint_domain::event::EventType;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::Template;
-use std::time::{Duration, SystemTime};
+use std::net::IpAddr;
+use std::time::{Duration, Instant, SystemTime};
 
 pub const PKPASS: &str = "application/vnd.apple.pkpass";
 const HTML: &str = "text/html; charset=utf-8";
@@ -34,21 +41,62 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-/// The pass and its template, or the HTML answer to give instead.
-async fn find(state: &AppState, req: &HttpRequest) -> Result<(Pass, Template), HttpResponse> {
-    let short_id = req.match_info().query("short_id");
-    match state.passmint.public_pass(short_id).await {
-        Ok(found) => Ok(found),
-        Err(DomainError::NotFound { .. }) => Err(html(StatusCode::NOT_FOUND, page::not_found())),
-        Err(e) => {
-            tracing::error!(error = %e, "public pass look-up failed");
-            Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()))
-        }
-    }
+/// A pass of the public pages, with the client asking for it.
+struct Found {
+    pass: Pass,
+    template: Template,
+    client: IpAddr,
 }
 
-/// Records a view or a download; a failure is logged, the page still served.
-async fn record(state: &AppState, pass: &Pass, kind: EventType) {
+/// `429` for a client asking for one pass too often (docs/api.md §6).
+fn too_many(retry_after: u64) -> HttpResponse {
+    let mut res = actix_web::ResponseError::error_response(
+        &ApiError::too_many(format!(
+            "Too many requests for this pass from your address; retry in {retry_after} s."
+        ))
+        .code("rate_limit"),
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+    res
+}
+
+/// The pass and its template, or the answer to give instead: an HTML 404 or 500,
+/// or a 429 when the client is over its rate for the pass.
+async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse> {
+    let short_id = req.match_info().query("short_id");
+    let (pass, template) = match state.passmint.public_pass(short_id).await {
+        Ok(found) => found,
+        Err(DomainError::NotFound { .. }) => {
+            return Err(html(StatusCode::NOT_FOUND, page::not_found()));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "public pass look-up failed");
+            return Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()));
+        }
+    };
+    let client = client_addr(req, &state.public.trusted_proxies);
+    state
+        .public
+        .admit(&pass.id, client, Instant::now())
+        .map_err(too_many)?;
+    Ok(Found {
+        pass,
+        template,
+        client,
+    })
+}
+
+/// Records a view or a download, the first of its window for the client only; a
+/// failure is logged, the page still served.
+async fn record(state: &AppState, found: &Found, kind: EventType) {
+    let pass = &found.pass;
+    if !state
+        .public
+        .first_in_window(&pass.id, found.client, kind, Instant::now())
+    {
+        return;
+    }
     if let Err(e) = state.pkpasses.record_event(pass, kind).await {
         tracing::error!(error = %e, pass_id = %pass.id, event = kind.as_str(), "could not record the event");
     }
@@ -56,11 +104,12 @@ async fn record(state: &AppState, pass: &Pass, kind: EventType) {
 
 /// Landing page of a pass
 pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (pass, template) = match find(&state, &req).await {
+    let found = match find(&state, &req).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let images = match state.pkpasses.images(&template) {
+    let (pass, template) = (&found.pass, &found.template);
+    let images = match state.pkpasses.images(template) {
         Ok(images) => images,
         Err(e) => {
             tracing::error!(error = %e, pass_id = %pass.id, "cannot render the landing page");
@@ -68,8 +117,8 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         }
     };
     let spec = pass_spec(
-        &pass,
-        &template,
+        pass,
+        template,
         &RenderContext {
             public_url: &state.public_url,
             pass_type_identifier: "",
@@ -77,14 +126,14 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             images: &images,
         },
     );
-    record(&state, &pass, EventType::UrlViewed).await;
+    record(&state, &found, EventType::UrlViewed).await;
     let page_url = format!("{}/p/{}", state.public_url, pass.short_id);
     let download_url = format!("{page_url}/download");
     html(
         StatusCode::OK,
         page::landing(
-            &pass,
-            &template,
+            pass,
+            template,
             &spec,
             state.pkpasses.qr_svg(&page_url).as_deref(),
             &download_url,
@@ -118,11 +167,12 @@ fn not_modified(req: &HttpRequest, etag: &EntityTag, last_modified: SystemTime) 
 
 /// The signed .pkpass of a pass
 pub async fn download(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (pass, template) = match find(&state, &req).await {
+    let found = match find(&state, &req).await {
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    let built = match state.pkpasses.build(&pass, &template).await {
+    let pass = &found.pass;
+    let built = match state.pkpasses.build(pass, &found.template).await {
         Ok(built) => built,
         Err(e) => {
             tracing::error!(error = %e, pass_id = %pass.id, "cannot build the pass");
@@ -138,7 +188,7 @@ pub async fn download(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .finish();
     }
-    record(&state, &pass, EventType::Downloaded).await;
+    record(&state, &found, EventType::Downloaded).await;
     HttpResponse::Ok()
         .content_type(PKPASS)
         .insert_header((

@@ -2,7 +2,8 @@
 //! iPhone's Wallet calls for a pass whose `webServiceURL` is `{PUBLIC_URL}/wallet`.
 //!
 //! - `POST   /devices/{dli}/registrations/{ptid}/{serial}`: register (201 new with
-//!   an `installed` event, 200 known), `ApplePass` token required.
+//!   an `installed` event, 200 known, 429 for a new device of a pass with
+//!   `PASSMINT_MAX_DEVICES_PER_PASS` devices), `ApplePass` token required.
 //! - `DELETE /devices/{dli}/registrations/{ptid}/{serial}`: unregister (200, with a
 //!   `removed` event when it was registered).
 //! - `GET    /devices/{dli}/registrations/{ptid}?passesUpdatedSince=<tag>`: the

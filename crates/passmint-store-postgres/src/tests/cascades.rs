@@ -94,7 +94,11 @@ async fn concurrent_pushed_updates_and_cascades_never_deadlock() {
             created_at: fixtures::timestamp(),
         };
         store
-            .register_device(&registration, &fixtures::event(&pass, EventType::Installed))
+            .register_device(
+                &registration,
+                &fixtures::event(&pass, EventType::Installed),
+                20,
+            )
             .await
             .unwrap();
         passes.push(pass);

@@ -386,12 +386,16 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
         created_at: fixtures::timestamp(),
     };
     let installed = fixtures::event(&test_pass, EventType::Installed);
-    let (r, n) = counted(log, store.register_device(&registration, &installed)).await;
+    let (r, n) = counted(log, store.register_device(&registration, &installed, 20)).await;
     assert!(matches!(r.unwrap(), RegisterOutcome::Created { .. }));
-    expect("register_device, new", n, 1);
-    let (r, n) = counted(log, store.register_device(&registration, &installed)).await;
+    expect("register_device, new (BEGIN, lock, insert, COMMIT)", n, 4);
+    let (r, n) = counted(log, store.register_device(&registration, &installed, 20)).await;
     assert_eq!(r.unwrap(), RegisterOutcome::Existing);
-    expect("register_device, existing (insert, then update)", n, 2);
+    expect(
+        "register_device, existing (BEGIN, lock, insert, update, COMMIT)",
+        n,
+        5,
+    );
     let (r, n) = counted(log, store.registrations_of(&test_pass.id)).await;
     r.unwrap();
     expect("registrations_of", n, 1);

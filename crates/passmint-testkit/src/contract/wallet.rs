@@ -7,6 +7,7 @@ use super::{
     assert_changed, assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
 };
 use crate::fixtures;
+use passmint_domain::StoreError;
 use passmint_domain::account::Account;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::ids::PassId;
@@ -24,6 +25,8 @@ use time::{Duration, OffsetDateTime};
 
 const LEASE: Duration = Duration::seconds(60);
 const PTID: &str = "pass.com.example.contract";
+/// A limit of devices per pass no case here reaches.
+pub(crate) const NO_LIMIT: u32 = 1_000;
 
 fn registration(pass: &Pass, device: &str, token: &str) -> Registration {
     Registration {
@@ -52,7 +55,7 @@ fn push_token() -> String {
 async fn register(store: &dyn Store, pass: &Pass, device: &str, token: &str) -> PassEvent {
     let event = fixtures::event(pass, EventType::Installed);
     let out = store
-        .register_device(&registration(pass, device, token), &event)
+        .register_device(&registration(pass, device, token), &event, NO_LIMIT)
         .await
         .expect("register_device");
     assert!(
@@ -146,7 +149,7 @@ pub async fn register_new_then_existing(factory: impl AsyncFn() -> Arc<dyn Store
     let dev = device();
     let event = fixtures::event(&pass, EventType::Installed);
     let out = store
-        .register_device(&registration(&pass, &dev, &push_token()), &event)
+        .register_device(&registration(&pass, &dev, &push_token()), &event, NO_LIMIT)
         .await
         .expect("register_device");
     assert_eq!(
@@ -160,7 +163,7 @@ pub async fn register_new_then_existing(factory: impl AsyncFn() -> Arc<dyn Store
     let token2 = push_token();
     let again = fixtures::event(&pass, EventType::Installed);
     let out = store
-        .register_device(&registration(&pass, &dev, &token2), &again)
+        .register_device(&registration(&pass, &dev, &token2), &again, NO_LIMIT)
         .await
         .expect("register_device again");
     assert_eq!(out, RegisterOutcome::Existing, "the second registration");
@@ -183,6 +186,7 @@ pub async fn register_new_then_existing(factory: impl AsyncFn() -> Arc<dyn Store
             .register_device(
                 &registration(&ghost, &dev, &token2),
                 &fixtures::event(&ghost, EventType::Installed),
+                NO_LIMIT,
             )
             .await,
         "register_device for a missing pass",
@@ -258,7 +262,11 @@ pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn S
     let mut foreign = registration(&p3, &dev, &push_token());
     foreign.pass_type_id = "pass.com.example.other".into();
     store
-        .register_device(&foreign, &fixtures::event(&p3, EventType::Installed))
+        .register_device(
+            &foreign,
+            &fixtures::event(&p3, EventType::Installed),
+            NO_LIMIT,
+        )
         .await
         .expect("register_device under another pass type");
 
@@ -572,6 +580,7 @@ pub async fn concurrent_registrations_exactly_one_created(
                 .register_device(
                     &registration(&pass, &dev, &push_token()),
                     &fixtures::event(&pass, EventType::Installed),
+                    NO_LIMIT,
                 )
                 .await
         }));
@@ -590,6 +599,99 @@ pub async fn concurrent_registrations_exactly_one_created(
         .filter(|e| e.kind == EventType::Installed)
         .count();
     assert_eq!(installed, 1, "exactly one installed event");
+}
+
+/// Registers `device` for `pass` under a limit of 3 devices.
+async fn register_of_three(
+    store: &dyn Store,
+    pass: &Pass,
+    device: &str,
+    token: &str,
+) -> Result<RegisterOutcome, StoreError> {
+    let event = fixtures::event(pass, EventType::Installed);
+    store
+        .register_device(&registration(pass, device, token), &event, 3)
+        .await
+}
+
+fn assert_created(out: Result<RegisterOutcome, StoreError>, what: &str) {
+    assert!(
+        matches!(out, Ok(RegisterOutcome::Created { .. })),
+        "{what}: expected Created, got {out:?}"
+    );
+}
+
+/// A new device of a pass with `max_per_pass` registrations is `LimitReached`,
+/// writing nothing (no registration, no event); a device already registered is
+/// still `Existing`; an unregistration makes room again.
+pub async fn register_beyond_the_device_limit(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, pass) = setup(&*store).await;
+    let (_, other) = setup(&*store).await;
+    let devices: Vec<String> = (0..3).map(|_| device()).collect();
+    for dev in &devices {
+        let out = register_of_three(&*store, &pass, dev, &push_token()).await;
+        assert_created(out, "a device within the limit");
+    }
+    let events = events_of(&*store, &pass).await.len();
+    let refused = register_of_three(&*store, &pass, &device(), &push_token()).await;
+    assert_eq!(refused, Err(StoreError::LimitReached), "a fourth device");
+    assert_eq!(events_of(&*store, &pass).await.len(), events, "no event");
+    let regs = store.registrations_of(&pass.id).await.expect("regs");
+    assert_eq!(regs.len(), 3, "no registration");
+
+    let token = push_token();
+    let again = register_of_three(&*store, &pass, &devices[0], &token).await;
+    assert_eq!(again, Ok(RegisterOutcome::Existing), "a registered device");
+    let regs = store.registrations_of(&pass.id).await.expect("regs");
+    assert_eq!(regs[0].push_token, token, "its push token is replaced");
+
+    let out = register_of_three(&*store, &other, &device(), &push_token()).await;
+    assert_created(out, "the limit is per pass");
+
+    let removed = fixtures::event(&pass, EventType::Removed);
+    store
+        .unregister_device(&devices[1], &pass.id, None, &removed)
+        .await
+        .expect("unregister_device");
+    let out = register_of_three(&*store, &pass, &device(), &push_token()).await;
+    assert_created(out, "room after an unregistration");
+}
+
+/// Concurrent registrations of new devices never leave a pass with more than its
+/// limit of devices: as many as the limit are `Created`, the others
+/// `LimitReached`.
+pub async fn concurrent_registrations_keep_the_device_limit(
+    factory: impl AsyncFn() -> Arc<dyn Store>,
+) {
+    let store = factory().await;
+    let (_, pass) = setup(&*store).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(12));
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let (store, pass, barrier) = (store.clone(), pass.clone(), barrier.clone());
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            register_of_three(&*store, &pass, &device(), &push_token()).await
+        }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(RegisterOutcome::Created { .. }) => created += 1,
+            Err(StoreError::LimitReached) => refused += 1,
+            other => panic!("a concurrent register_device: {other:?}"),
+        }
+    }
+    assert_eq!((created, refused), (3, 9), "the limit holds exactly");
+    let regs = store.registrations_of(&pass.id).await.expect("regs");
+    assert_eq!(regs.len(), 3, "three registrations");
+    let installed = events_of(&*store, &pass)
+        .await
+        .into_iter()
+        .filter(|e| e.kind == EventType::Installed)
+        .count();
+    assert_eq!(installed, 3, "three installed events");
 }
 
 /// Concurrent claimers never get the same push job.

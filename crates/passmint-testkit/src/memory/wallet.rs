@@ -26,6 +26,7 @@ impl WalletStore for MemoryStore {
         &self,
         registration: &Registration,
         event: &PassEvent,
+        max_per_pass: u32,
     ) -> StoreResult<RegisterOutcome> {
         let mut s = self.state();
         let pass = s
@@ -40,6 +41,14 @@ impl WalletStore for MemoryStore {
                 r.pass_type_id = registration.pass_type_id.clone();
             }
             return Ok(RegisterOutcome::Existing);
+        }
+        let registered = s
+            .registrations
+            .values()
+            .filter(|r| r.pass_id == registration.pass_id)
+            .count();
+        if registered >= usize::try_from(max_per_pass).unwrap_or(usize::MAX) {
+            return Err(StoreError::LimitReached);
         }
         if s.events.contains(event.id.as_str()) {
             return Err(duplicate("event id exists"));
