@@ -286,6 +286,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         workers: Some(2),
         webhooks: Default::default(),
         apns: Default::default(),
+        slow: Default::default(),
     }
 }
 

@@ -33,6 +33,8 @@ pub struct ServeConfig {
     pub webhooks: WebhookConfig,
     #[command(flatten)]
     pub apns: ApnsServeConfig,
+    #[command(flatten)]
+    pub slow: crate::slow::SlowPeerConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod deadline;
 pub mod endpoint;
 pub mod error;
 pub mod idempotency;
