@@ -6,7 +6,7 @@
 
 use super::error::{ApiError, ErrorType};
 use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
+use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
@@ -56,10 +56,29 @@ impl std::fmt::Display for Late {
 
 impl std::error::Error for Late {}
 
-/// The connection's own body, kept with the answer of a request whose body came too
-/// late: actix closes a connection whose body is unread and still held when it
-/// answers, where it would otherwise wait to drain a dropped chunked body.
-struct HeldBody(#[allow(dead_code)] Rc<RefCell<Payload>>);
+/// The answer to a request whose body came too late, holding the connection's own
+/// body until the answer is sent: actix closes a connection whose body is unread
+/// and still held when it has answered, where it would wait to drain a chunked body
+/// that was dropped.
+struct HoldingBody {
+    body: BoxBody,
+    _held: Rc<RefCell<Payload>>,
+}
+
+impl MessageBody for HoldingBody {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.body).poll_next(cx)
+    }
+}
 
 /// The body of a request as its handler reads it: the connection's body until the
 /// deadline, then one error.
@@ -110,10 +129,10 @@ impl Stream for Deadlined {
 pub async fn middleware(
     timeout: Duration,
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if timeout.is_zero() {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_body(|_, b| EitherBody::left(b)));
     }
     let inner = Rc::new(RefCell::new(req.take_payload()));
     let late = Rc::new(RefCell::new(false));
@@ -127,9 +146,14 @@ pub async fn middleware(
     };
     let boxed: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(body);
     req.set_payload(Payload::from(boxed));
-    let mut res = next.call(req).await?;
+    let res = next.call(req).await?;
     if *late.borrow() {
-        res.response_mut().extensions_mut().insert(HeldBody(inner));
+        return Ok(res.map_body(|_, body| {
+            EitherBody::right(HoldingBody {
+                body: body.boxed(),
+                _held: inner,
+            })
+        }));
     }
-    Ok(res)
+    Ok(res.map_body(|_, b| EitherBody::left(b)))
 }
