@@ -558,7 +558,34 @@ async fn a_hanging_endpoint_does_not_delay_other_accounts(engine: Engine) {
     );
 }
 
+/// A webhook at its cap gets its next delivery as soon as one of its attempts ends,
+/// not at the next poll: a backlog many times the cap drains with polling off.
+async fn a_capped_webhook_drains_its_backlog_without_polling(engine: Engine) {
+    let s = TestServer::start_with(engine, |cfg| {
+        fast(cfg);
+        cfg.webhooks.poll_interval = Duration::from_secs(600);
+        cfg.slow.webhook_endpoint_concurrency = 2;
+    })
+    .await;
+    // Each answer takes a while (within the attempt's deadline), so the backlog
+    // outlasts the issuing and its wake-ups.
+    let receiver = Receiver::start_with(Behaviour::Hang(Duration::from_millis(200)));
+    webhook(&s, &receiver.url, json!(["pass.created"])).await;
+    let tid = s.template(&s.test_key).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use futures::StreamExt;
+    futures::stream::iter(0..40)
+        .for_each_concurrent(8, |_| async {
+            s.pass(&s.test_key, &tid).await;
+        })
+        .await;
+    receiver.wait_for(40, WAIT).await;
+}
+
 engine_tests!(
+    a_capped_webhook_drains_its_backlog_without_polling,
     a_hanging_endpoint_does_not_delay_other_accounts,
     subscribed_events_arrive_signed,
     failures_are_retried_then_dead_and_retried_by_hand,

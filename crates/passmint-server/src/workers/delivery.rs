@@ -21,7 +21,8 @@
 //!
 //! When to look: at once when a write of this process enqueued deliveries (the
 //! domain's `DeliveryWaker`, a [`Notify`]); after a claim that took anything (more
-//! may be due) as soon as a slot frees; when an attempt failed with a retry
+//! may be due) as soon as a slot frees; when an attempt ends (its webhook is below
+//! its cap again); when an attempt failed with a retry
 //! due before the next poll, at that time; otherwise every
 //! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
 //! processes enqueued.
@@ -135,6 +136,9 @@ impl Worker {
                 actix_web::rt::spawn(async move {
                     worker.attempt(delivery).await;
                     drop(slot);
+                    // Its webhook has a place free again: deliveries the cap held
+                    // back may be due.
+                    worker.wake.notify_one();
                 });
             }
             if idle {
