@@ -51,6 +51,14 @@ fn post_head(s: &TestServer, framing: &str) -> String {
     )
 }
 
+/// A connection that sent a POST's head with `framing`, then `part` of its body.
+async fn stalled_post(s: &TestServer, framing: &str, part: &[u8]) -> TcpStream {
+    let mut c = connect(s).await;
+    c.write_all(post_head(s, framing).as_bytes()).await.unwrap();
+    c.write_all(part).await.unwrap();
+    c
+}
+
 /// Asserts a 408 with the error envelope, then nothing more.
 fn assert_body_timeout(answer: &str) {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
@@ -71,19 +79,9 @@ fn assert_body_timeout(answer: &str) {
 async fn a_stalled_body_answers_408_and_closes() {
     let s = TestServer::start_with(Engine::Memory, short_deadlines).await;
     // A body with a length, of which a part arrives.
-    let mut sized = connect(&s).await;
-    sized
-        .write_all(post_head(&s, "Content-Length: 1000").as_bytes())
-        .await
-        .unwrap();
-    sized.write_all(b"{\"name\": \"sl").await.unwrap();
+    let mut sized = stalled_post(&s, "Content-Length: 1000", b"{\"name\": \"sl").await;
     // A chunked body, one chunk then nothing.
-    let mut chunked = connect(&s).await;
-    chunked
-        .write_all(post_head(&s, "Transfer-Encoding: chunked").as_bytes())
-        .await
-        .unwrap();
-    chunked.write_all(b"5\r\n{\"nam\r\n").await.unwrap();
+    let mut chunked = stalled_post(&s, "Transfer-Encoding: chunked", b"5\r\n{\"nam\r\n").await;
 
     assert_body_timeout(&read_until_closed(&mut sized, WAIT).await);
     assert_body_timeout(&read_until_closed(&mut chunked, WAIT).await);
@@ -130,17 +128,15 @@ async fn stalled_connections_do_not_stop_other_clients() {
     .await;
     let mut stalled = Vec::new();
     for i in 0..200 {
-        let mut c = connect(&s).await;
-        if i % 2 == 0 {
-            c.write_all(post_head(&s, "Content-Length: 1000").as_bytes())
-                .await
-                .unwrap();
-            c.write_all(b"{\"na").await.unwrap();
+        let c = if i % 2 == 0 {
+            stalled_post(&s, "Content-Length: 1000", b"{\"na").await
         } else {
+            let mut c = connect(&s).await;
             c.write_all(b"POST /v1/templates HTTP/1.1\r\nHost: pass")
                 .await
                 .unwrap();
-        }
+            c
+        };
         stalled.push(c);
     }
     // Everyone else is served: reads, writes, public pages.

@@ -472,6 +472,22 @@ async fn deleting_a_webhook_stops_its_deliveries(engine: Engine) {
     );
 }
 
+/// A `pass.created` webhook to `url` and `n` passes issued (8 at a time) with the
+/// test key: `n` deliveries.
+async fn backlog(s: &TestServer, url: &str, n: usize) {
+    webhook(s, url, json!(["pass.created"])).await;
+    let tid = s.template(&s.test_key).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use futures::StreamExt;
+    futures::stream::iter(0..n)
+        .for_each_concurrent(8, |_| async {
+            s.pass(&s.test_key, &tid).await;
+        })
+        .await;
+}
+
 /// An endpoint that accepts connections and never answers; counts them.
 struct Hanging {
     url: String,
@@ -522,17 +538,7 @@ async fn a_hanging_endpoint_does_not_delay_other_accounts(engine: Engine) {
     })
     .await;
     let hanging = Hanging::start().await;
-    webhook(&s, &hanging.url, json!(["pass.created"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    use futures::StreamExt;
-    futures::stream::iter(0..210)
-        .for_each_concurrent(8, |_| async {
-            s.pass(&s.test_key, &tid).await;
-        })
-        .await;
+    backlog(&s, &hanging.url, 210).await;
 
     let other = s.other_account().await;
     let key = other["test_key"].as_str().unwrap();
@@ -570,17 +576,7 @@ async fn a_capped_webhook_drains_its_backlog_without_polling(engine: Engine) {
     // Each answer takes a while (within the attempt's deadline), so the backlog
     // outlasts the issuing and its wake-ups.
     let receiver = Receiver::start_with(Behaviour::Hang(Duration::from_millis(200)));
-    webhook(&s, &receiver.url, json!(["pass.created"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    use futures::StreamExt;
-    futures::stream::iter(0..40)
-        .for_each_concurrent(8, |_| async {
-            s.pass(&s.test_key, &tid).await;
-        })
-        .await;
+    backlog(&s, &receiver.url, 40).await;
     receiver.wait_for(40, WAIT).await;
 }
 
