@@ -6,9 +6,12 @@
 #      deliveries per second and latency from each issue's answer to the arrival;
 #   3. passes paced at 200/s: latency from the event's commit to its arrival at the
 #      receiver, p50 (target < 50 ms) and p99;
-#   4. the delivering server's peak RSS.
+#   4. the delivering server's peak RSS;
+#   5. the paced latency of 3. again beside another account whose endpoint hangs
+#      with a backlog (the cap of deliveries in flight per webhook at work).
 # Knobs: BENCH_WEBHOOK_BACKLOG (20000), BENCH_WEBHOOK_LOAD (10000),
-# BENCH_WEBHOOK_PACED (2000), BENCH_WEBHOOK_RATE (200), BENCH_WEBHOOK_CONNECTIONS (32).
+# BENCH_WEBHOOK_PACED (2000), BENCH_WEBHOOK_RATE (200), BENCH_WEBHOOK_CONNECTIONS (32),
+# BENCH_WEBHOOK_HANGING (1000).
 # Traffic goes to 127.0.0.1 only; every wait is bounded.
 set -euo pipefail
 

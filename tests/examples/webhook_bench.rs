@@ -5,7 +5,7 @@
 //! - `PASSMINT_BIN`, `DATABASE_URL` (a fresh PostgreSQL database), `BENCH_OUT`;
 //! - `BENCH_WEBHOOK_BACKLOG` (20000), `BENCH_WEBHOOK_LOAD` (10000),
 //!   `BENCH_WEBHOOK_RATE` (200), `BENCH_WEBHOOK_PACED` (2000),
-//!   `BENCH_WEBHOOK_CONNECTIONS` (32).
+//!   `BENCH_WEBHOOK_CONNECTIONS` (32), `BENCH_WEBHOOK_HANGING` (1000).
 //!
 //! Phases:
 //! 1. **Backlog drain**: `BACKLOG` passes are issued to a server whose worker
@@ -19,6 +19,10 @@
 //!    before it) to its arrival at the receiver.
 //! 3. **Paced**: `PACED` passes at `RATE` per second: the latency without queueing.
 //! 4. The delivering server's peak RSS (`VmHWM`).
+//! 5. **Fairness**: another account whose endpoint accepts connections and never
+//!    answers gets `BENCH_WEBHOOK_HANGING` (1000) deliveries; then `PACED` passes
+//!    of the first account at `RATE`: their latency against phase 3's, the cap of
+//!    deliveries in flight per webhook at work.
 //!
 //! Prints the figures (also to `$BENCH_OUT/webhooks.txt`) with PASS/MISS against the
 //! issue's targets (>= 2,000 deliveries/s, p50 < 50 ms). Bounded in time; exits
@@ -344,6 +348,44 @@ async fn main() {
         )),
         None => report.say("4. delivering server peak RSS: unavailable"),
     }
+    // 5. Fairness: another account's endpoint accepts connections and never answers,
+    // with `HANGING` deliveries pending; this account's paced deliveries beside it.
+    let hanging = env_num("BENCH_WEBHOOK_HANGING", 1_000);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let hang_task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let slow_key = create_account(&bin, &db, "Hanging endpoint")["test_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let slow_tid = create_setup(&client, &server.base, &slow_key, &hang_url).await;
+    issue(
+        &client,
+        &server.base,
+        &slow_key,
+        &slow_tid,
+        hanging,
+        conns,
+        None,
+    )
+    .await;
+    let issued = issue(&client, &server.base, &key, &tid, paced, conns, Some(rate)).await;
+    let ids: Vec<String> = issued.iter().map(|(p, _)| p.clone()).collect();
+    wait_arrivals(&arrivals, &ids, Duration::from_secs(120)).await;
+    let ms = latencies(&issued, &arrivals);
+    report.say(&format!(
+        "5. paced at {rate:.0} passes/s beside another account's hanging endpoint ({hanging} deliveries pending): latency commit -> arrival p50 {:.1} ms (without it, 3.: {p50:.1} ms), p99 {:.1} ms, max {:.1} ms",
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or_default(),
+    ));
+    hang_task.abort();
+
     let requests = arrivals.lock().unwrap().requests;
     let distinct = arrivals.lock().unwrap().by_pass.len();
     report.say(&format!(

@@ -289,6 +289,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         apns: Default::default(),
         pkpass: Default::default(),
         public: Default::default(),
+        slow: Default::default(),
     }
 }
 

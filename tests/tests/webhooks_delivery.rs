@@ -1,6 +1,7 @@
 //! Webhook deliveries end to end, to real local HTTP receivers: subscriptions,
 //! signatures checked with our verifier and with the Standard Webhooks library,
-//! the payload, failures retried until delivered or dead, timeouts, redirects,
+//! the payload, failures retried until delivered or dead, timeouts, redirects, a
+//! hanging endpoint held to its cap of deliveries in flight,
 //! the SSRF rule, manual retries, the delivery log and secret rotation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -471,7 +472,117 @@ async fn deleting_a_webhook_stops_its_deliveries(engine: Engine) {
     );
 }
 
+/// A `pass.created` webhook to `url` and `n` passes issued (8 at a time) with the
+/// test key: `n` deliveries.
+async fn backlog(s: &TestServer, url: &str, n: usize) {
+    webhook(s, url, json!(["pass.created"])).await;
+    let tid = s.template(&s.test_key).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    use futures::StreamExt;
+    futures::stream::iter(0..n)
+        .for_each_concurrent(8, |_| async {
+            s.pass(&s.test_key, &tid).await;
+        })
+        .await;
+}
+
+/// An endpoint that accepts connections and never answers; counts them.
+struct Hanging {
+    url: String,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Hanging {
+    async fn start() -> Hanging {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                held.push(socket);
+            }
+        });
+        Hanging {
+            url,
+            accepted,
+            task,
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Hanging {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An account whose endpoint hangs until the attempt's deadline, with 200+
+/// deliveries pending, holds at most `PASSMINT_WEBHOOK_ENDPOINT_CONCURRENCY`
+/// delivery slots: another account's delivery still arrives at once.
+async fn a_hanging_endpoint_does_not_delay_other_accounts(engine: Engine) {
+    let s = TestServer::start_with(engine, |cfg| {
+        fast(cfg);
+        // Longer than the test: every attempt to the hanging endpoint stays in flight.
+        cfg.webhooks.timeout = Duration::from_secs(120);
+        cfg.slow.webhook_endpoint_concurrency = 8;
+    })
+    .await;
+    let hanging = Hanging::start().await;
+    backlog(&s, &hanging.url, 210).await;
+
+    let other = s.other_account().await;
+    let key = other["test_key"].as_str().unwrap();
+    let receiver = Receiver::start();
+    let r = s
+        .send(
+            reqwest::Method::POST,
+            "/v1/webhooks",
+            Some(key),
+            Some(&json!({"url": receiver.url, "events": ["pass.created"]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let other_tid = s.template(key).await["id"].as_str().unwrap().to_owned();
+    let pass = s.pass(key, &other_tid).await;
+    let got = receiver.wait_for(1, WAIT).await;
+    assert_eq!(got[0].json()["data"]["object"]["id"], pass["id"]);
+    assert!(
+        hanging.accepted() <= 8,
+        "the hanging endpoint holds at most its cap: {} connections",
+        hanging.accepted()
+    );
+}
+
+/// A webhook at its cap gets its next delivery as soon as one of its attempts ends,
+/// not at the next poll: a backlog many times the cap drains with polling off.
+async fn a_capped_webhook_drains_its_backlog_without_polling(engine: Engine) {
+    let s = TestServer::start_with(engine, |cfg| {
+        fast(cfg);
+        cfg.webhooks.poll_interval = Duration::from_secs(600);
+        cfg.slow.webhook_endpoint_concurrency = 2;
+    })
+    .await;
+    // Each answer takes a while (within the attempt's deadline), so the backlog
+    // outlasts the issuing and its wake-ups.
+    let receiver = Receiver::start_with(Behaviour::Hang(Duration::from_millis(200)));
+    backlog(&s, &receiver.url, 40).await;
+    receiver.wait_for(40, WAIT).await;
+}
+
 engine_tests!(
+    a_capped_webhook_drains_its_backlog_without_polling,
+    a_hanging_endpoint_does_not_delay_other_accounts,
     subscribed_events_arrive_signed,
     failures_are_retried_then_dead_and_retried_by_hand,
     timeouts_and_redirects_fail,

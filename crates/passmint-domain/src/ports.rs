@@ -337,7 +337,19 @@ pub trait WebhookStore: Send + Sync {
     /// crashed) makes the delivery claimable again, and the new claim supersedes
     /// the old one. Each claimed delivery comes with its webhook as stored now, its
     /// event, and the snapshot of the pass taken with the event.
-    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>>;
+    ///
+    /// A claim never takes a webhook past `per_webhook` deliveries under a lease
+    /// that holds (leased, `due_at > claim.now`): the due deliveries of webhooks
+    /// already at the cap are passed over (they do not count in `limit`); of the
+    /// `limit` longest due of the others, each webhook's first ones up to its cap
+    /// are leased, and the rest stay due as they were (no attempt counted) for a
+    /// later claim. Concurrent claimers in several processes may each fill a
+    /// webhook's cap.
+    async fn claim_deliveries(
+        &self,
+        claim: &ClaimRequest,
+        per_webhook: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Records an attempt of a delivery leased to `token`: `attempts + 1`, then the
     /// attempt's time, status, `next_attempt_at` (when it is due again, if ever)
     /// and response; releases the lease. MUST return `NotFound` when the delivery

@@ -111,11 +111,13 @@ pub fn bind_with_store(
         public_url.clone(),
         metrics.clone(),
     )
-    .map_err(|e| CliError::Usage(e.to_string()))?;
+    .map_err(|e| CliError::Usage(e.to_string()))?
+    .with_endpoint_concurrency(cfg.slow.webhook_endpoint_concurrency);
     tracing::info!(
         retry_schedule = %cfg.webhooks.schedule(),
         timeout_ms = cfg.webhooks.timeout.as_millis() as u64,
         concurrency = cfg.webhooks.concurrency,
+        endpoint_concurrency = cfg.slow.webhook_endpoint_concurrency,
         allow_private = cfg.webhooks.allow_private,
         "webhook delivery worker started"
     );
@@ -162,13 +164,20 @@ pub fn bind_with_store(
     let workers = cfg
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let server = HttpServer::new(move || app::build(state.clone(), metrics.clone()))
-        .workers(workers)
-        .listen(listener)
-        .map_err(|source| CliError::Bind {
-            addr: cfg.addr.clone(),
-            source,
-        })?;
+    let body_timeout = cfg.slow.body_timeout;
+    let server = HttpServer::new(move || {
+        app::build(state.clone(), metrics.clone()).wrap(actix_web::middleware::from_fn(
+            move |req, next| crate::http::deadline::middleware(body_timeout, req, next),
+        ))
+    })
+    // A connection must send its request's headers in time (docs/api.md §10).
+    .client_request_timeout(cfg.slow.header_timeout)
+    .workers(workers)
+    .listen(listener)
+    .map_err(|source| CliError::Bind {
+        addr: cfg.addr.clone(),
+        source,
+    })?;
     let addrs = server.addrs();
     Ok((server.run(), addrs))
 }

@@ -46,6 +46,8 @@ pub struct ServeConfig {
     pub pkpass: crate::pkpass::config::PkpassCacheConfig,
     #[command(flatten)]
     pub public: crate::http::public_limits::PublicLimitsConfig,
+    #[command(flatten)]
+    pub slow: crate::slow::SlowPeerConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

@@ -11,5 +11,6 @@ pub mod http;
 pub mod openapi;
 pub mod pkpass;
 pub mod routes;
+pub mod slow;
 pub mod state;
 pub mod workers;

@@ -6,7 +6,8 @@
 //!   as `WebhookDeliveryId::derive` does; the pass snapshot is the pass row the
 //!   statement wrote or read, as `to_jsonb` makes it (decoded by [`crate::rows`]).
 //! - **Claims** are one statement: the due rows (`webhook_deliveries_due_idx`, an
-//!   enabled webhook) are locked `FOR UPDATE SKIP LOCKED`, so concurrent claimers
+//!   enabled webhook below its cap of deliveries in flight) are locked
+//!   `FOR UPDATE SKIP LOCKED`, so concurrent claimers
 //!   (in any process) pass over each other's rows instead of waiting, then leased
 //!   (`lease_token`, `due_at` = the lease's end) and returned with their webhook and
 //!   event. A claimer whose snapshot still saw a row as due re-checks it once it
@@ -108,13 +109,24 @@ static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
      WHERE id = $1 AND account_id = $2 AND mode = $3) AS found";
 
-/// `$1` now, `$2` the limit, `$3` the token, `$4` the lease's end.
+/// `$1` now, `$2` the limit, `$3` the token, `$4` the lease's end, `$5` the most
+/// deliveries of one webhook under a lease that holds. `busy`: each webhook's
+/// deliveries in flight (`webhook_deliveries_leased_idx`); `c0`: the `$2` longest
+/// due of webhooks below the cap, locked; `c`: of those, each webhook's first ones
+/// up to the cap (the others are unlocked untouched when the statement ends).
 static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH c AS (SELECT d.id, d.due_at AS was_due FROM webhook_deliveries d \
+        "WITH busy AS (SELECT webhook_id, count(*) AS n FROM webhook_deliveries \
+         WHERE lease_token IS NOT NULL AND due_at > $1 GROUP BY webhook_id), \
+         c0 AS (SELECT d.id, d.webhook_id, d.due_at, d.seq FROM webhook_deliveries d \
          WHERE d.due_at <= $1 \
          AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.enabled) \
+         AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.webhook_id = d.webhook_id AND b.n >= $5) \
          ORDER BY d.due_at, d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED), \
+         c AS (SELECT r.id, r.due_at AS was_due FROM (SELECT c0.id, c0.due_at, \
+         coalesce(b.n, 0) + row_number() OVER (PARTITION BY c0.webhook_id \
+         ORDER BY c0.due_at, c0.seq) AS slot \
+         FROM c0 LEFT JOIN busy b ON b.webhook_id = c0.webhook_id) r WHERE r.slot <= $5), \
          u AS (UPDATE webhook_deliveries d SET lease_token = $3, due_at = $4 FROM c \
          WHERE d.id = c.id RETURNING d.*, c.was_due) \
          SELECT {} \
@@ -260,12 +272,17 @@ impl WebhookStore for PgStore {
             .await
     }
 
-    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>> {
+    async fn claim_deliveries(
+        &self,
+        claim: &ClaimRequest,
+        per_webhook: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
         let binds = vec![
             Bind::Timestamptz(claim.now),
             Bind::BigInt(i64::from(claim.limit)),
             Bind::Text(&claim.token),
             Bind::Timestamptz(claim.lease_until),
+            Bind::BigInt(i64::from(per_webhook)),
         ];
         let mut conn = self.conn().await?;
         // A row that does not decode is logged and skipped, never failing the rest.

@@ -7,7 +7,8 @@
 //!   snapshot of the pass (JSON of a [`PassSnapshot`] in microseconds), in the same transaction as
 //!   the event.
 //! - **Claims** are a `BEGIN IMMEDIATE` transaction on the writer: the due rows
-//!   (`webhook_deliveries_due_idx`, an enabled webhook) are read and leased
+//!   (`webhook_deliveries_due_idx`, an enabled webhook below its cap of deliveries
+//!   in flight, counted on `webhook_deliveries_leased_idx`) are read and leased
 //!   (`lease_token`, `due_at` = the lease's end) together. The writer serialises
 //!   every write of the process and `BEGIN IMMEDIATE` those of other processes, so
 //!   no two claims ever see the same row as due while its lease holds.
@@ -41,6 +42,7 @@ use passmint_store_sql::{
     Claimed, Lenient, PASS_COLUMNS, PassSnapshot, SqlBind, WEBHOOK_COLUMNS, claim_select,
     scope_binds, webhook_binds,
 };
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use time::OffsetDateTime;
 
@@ -58,6 +60,22 @@ static PASS: LazyLock<String> =
 struct IdRow {
     #[diesel(sql_type = Text)]
     id: String,
+}
+
+#[derive(QueryableByName)]
+struct DueRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    webhook_id: String,
+}
+
+#[derive(QueryableByName)]
+struct BusyRow {
+    #[diesel(sql_type = Text)]
+    webhook_id: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
 }
 
 /// Enqueues the deliveries of `event`, which this transaction has just inserted,
@@ -129,10 +147,16 @@ const UPDATE: &str = "UPDATE webhooks SET url = $4, events = $5, description = $
 
 // ----- deliveries ---------------------------------------------------------------
 
-/// The due deliveries, longest due first: `$1` now, `$2` the limit.
-const DUE: &str = "SELECT d.id FROM webhook_deliveries d \
+/// Each webhook's deliveries under a lease that holds at `$1`
+/// (`webhook_deliveries_leased_idx`).
+const BUSY: &str = "SELECT webhook_id, count(*) AS n FROM webhook_deliveries \
+     WHERE lease_token IS NOT NULL AND due_at > $1 GROUP BY webhook_id";
+/// The due deliveries, longest due first: `$1` now, `$2` the limit, `$3` a JSON
+/// array of the webhooks at their cap of deliveries in flight (skipped).
+const DUE: &str = "SELECT d.id, d.webhook_id FROM webhook_deliveries d \
      WHERE d.due_at <= $1 \
      AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.enabled = 1) \
+     AND d.webhook_id NOT IN (SELECT value FROM json_each($3)) \
      ORDER BY d.due_at, d.seq LIMIT $2";
 /// Reads one claimed delivery with its snapshot, webhook (`w_*`) and event (`e_*`).
 static CLAIMED: LazyLock<String> = LazyLock::new(|| {
@@ -272,17 +296,51 @@ impl WebhookStore for SqliteStore {
             .await
     }
 
-    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>> {
-        let due = Stmt::new(
-            DUE,
-            vec![Bind::time(claim.now), Bind::BigInt(i64::from(claim.limit))],
-        );
+    async fn claim_deliveries(
+        &self,
+        claim: &ClaimRequest,
+        per_webhook: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let (now, limit) = (claim.now, claim.limit);
         let token = claim.token.clone();
         let lease_until = claim.lease_until;
         self.write_tx(move |conn| {
-            let ids = due.load::<IdRow>(conn).map_err(store_error)?;
+            // Deliveries in flight by webhook; those at the cap are skipped, and of
+            // the others' due deliveries each takes up to its cap.
+            let mut busy: HashMap<String, i64> = Stmt::new(BUSY, vec![Bind::time(now)])
+                .load::<BusyRow>(conn)
+                .map_err(store_error)?
+                .into_iter()
+                .map(|r| (r.webhook_id, r.n))
+                .collect();
+            let cap = i64::from(per_webhook);
+            let full: Vec<&String> = busy
+                .iter()
+                .filter(|(_, n)| **n >= cap)
+                .map(|(w, _)| w)
+                .collect();
+            let full =
+                serde_json::to_string(&full).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let due = Stmt::new(
+                DUE,
+                vec![
+                    Bind::time(now),
+                    Bind::BigInt(i64::from(limit)),
+                    Bind::text(&full),
+                ],
+            )
+            .load::<DueRow>(conn)
+            .map_err(store_error)?;
+            let ids: Vec<String> = due
+                .into_iter()
+                .filter_map(|DueRow { id, webhook_id }| {
+                    let n = busy.entry(webhook_id).or_default();
+                    *n += 1;
+                    (*n <= cap).then_some(id)
+                })
+                .collect();
             let mut out = Vec::with_capacity(ids.len());
-            for IdRow { id } in ids {
+            for id in ids {
                 Stmt::new(
                     LEASE,
                     vec![Bind::text(&id), Bind::text(&token), Bind::time(lease_until)],
@@ -357,7 +415,10 @@ pub(crate) fn indexed_statements() -> Vec<(&'static str, Stmt)> {
         ),
         (
             "webhook_deliveries_due_idx",
-            Stmt::new(DUE, vec![Bind::BigInt(0), Bind::BigInt(10)]),
+            Stmt::new(
+                DUE,
+                vec![Bind::BigInt(0), Bind::BigInt(10), Bind::text("[\"x\"]")],
+            ),
         ),
     ]
 }

@@ -191,7 +191,10 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         token: fixtures::base62(24),
         limit: 10,
     };
-    let claimed = call!("claim_deliveries (one)", store.claim_deliveries(&claim));
+    let claimed = call!(
+        "claim_deliveries (one)",
+        store.claim_deliveries(&claim, u32::MAX)
+    );
     let delivery = claimed[0].delivery.id.clone();
     call!(
         "record_attempt",
@@ -343,8 +346,9 @@ async fn each_call_costs_few_statements_and_prepares_once() {
             "insert_event" => 4,
             // ... and the pass for the snapshot, the delivery.
             "insert_event (one delivery)" => 6,
-            // BEGIN IMMEDIATE, due ids, then a lease and a read per delivery, COMMIT.
-            "claim_deliveries (one)" => 5,
+            // BEGIN IMMEDIATE, busy webhooks, due ids, then a lease and a read per
+            // delivery, COMMIT.
+            "claim_deliveries (one)" => 6,
             // BEGIN IMMEDIATE, insert, (read, take over,) COMMIT.
             "begin_idempotent (new key)" => 3,
             "begin_idempotent (replay)" => 4,

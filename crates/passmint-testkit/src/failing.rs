@@ -196,7 +196,10 @@ failing_ports! {
             delivery: &WebhookDeliveryId,
             at: OffsetDateTime
         ) -> StoreResult<WebhookDelivery>;
-        fn claim_deliveries(claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>>;
+        fn claim_deliveries(
+            claim: &ClaimRequest,
+            per_webhook: u32
+        ) -> StoreResult<Vec<ClaimedDelivery>>;
         fn record_attempt(
             id: &WebhookDeliveryId,
             token: &str,

@@ -159,6 +159,7 @@ macro_rules! store_contract_tests {
                 failed_writes_enqueue_nothing,
                 claims_carry_the_event_and_the_pass_after_it,
                 claims_lease_until_the_lease_ends,
+                claims_cap_each_webhook,
                 record_attempt_schedules_and_settles,
                 disabled_webhooks_deliveries_wait,
                 retry_delivery_makes_it_due_now,

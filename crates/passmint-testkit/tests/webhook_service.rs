@@ -397,14 +397,14 @@ async fn the_worker_claims_records_and_retries() {
             .await
             .unwrap();
     let claimed =
-        w.pm.claim_deliveries(Duration::seconds(60), 10)
+        w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await
             .unwrap();
     assert_eq!(claimed.len(), 1);
     let c = &claimed[0];
     assert_eq!((&c.pass, &c.webhook), (&pass, &hook));
     assert!(
-        w.pm.claim_deliveries(Duration::seconds(60), 10)
+        w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await
             .unwrap()
             .is_empty()
@@ -442,14 +442,14 @@ async fn the_worker_claims_records_and_retries() {
         "a released lease records nothing"
     );
     assert!(
-        w.pm.claim_deliveries(Duration::seconds(60), 10)
+        w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await
             .unwrap()
             .is_empty()
     );
     w.clock.advance(Duration::seconds(5));
     let again =
-        w.pm.claim_deliveries(Duration::seconds(60), 10)
+        w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await
             .unwrap();
     assert_eq!(again.len(), 1);
@@ -472,7 +472,7 @@ async fn the_worker_claims_records_and_retries() {
         (DeliveryStatus::Dead, 2, Some(w.clock.now()))
     );
     let third =
-        w.pm.claim_deliveries(Duration::seconds(60), 10)
+        w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await
             .unwrap();
     w.pm.record_delivery_attempt(

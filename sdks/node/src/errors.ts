@@ -48,7 +48,7 @@ export class PassmintError extends Error {
   }
 }
 
-/** 400 (also 405, 413, 415): the request is malformed or invalid. */
+/** 400 (also 405, 408, 413, 415): the request is malformed or invalid. */
 export class InvalidRequestError extends PassmintError {}
 /** 401: the API key is missing, malformed, unknown or revoked. */
 export class AuthenticationError extends PassmintError {}
@@ -98,6 +98,7 @@ const typeByStatus: Record<number, ErrorType> = {
   402: 'billing_error',
   404: 'not_found_error',
   405: 'invalid_request_error',
+  408: 'invalid_request_error',
   409: 'idempotency_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',

@@ -292,7 +292,7 @@ fn operations_document_their_parameters_headers_and_errors() {
             assert_eq!(key["in"], "header", "{id} lacks Idempotency-Key");
             assert_eq!(key["schema"]["maxLength"], 255);
             assert!(op["requestBody"]["content"]["application/json"]["schema"]["$ref"].is_string());
-            for s in ["400", "409", "413", "415"] {
+            for s in ["400", "408", "409", "413", "415"] {
                 assert!(has(s), "{id} lacks {s}");
             }
         } else {

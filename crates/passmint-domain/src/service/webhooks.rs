@@ -263,12 +263,14 @@ impl Passmint {
 
     // ----- the delivery worker's steps ---------------------------------------
 
-    /// Claims at most `limit` due deliveries for `lease`: no other worker gets them
-    /// until the lease ends.
+    /// Claims at most `limit` due deliveries for `lease`, and never more than
+    /// `per_webhook` of one webhook in flight at once (docs/api.md §8): no other
+    /// worker gets them until the lease ends.
     pub async fn claim_deliveries(
         &self,
         lease: Duration,
         limit: u32,
+        per_webhook: u32,
     ) -> Result<Vec<ClaimedDelivery>, DomainError> {
         let now = self.clock.now();
         let claim = ClaimRequest {
@@ -277,7 +279,7 @@ impl Passmint {
             token: self.ids.base62(24),
             limit,
         };
-        Ok(self.store.claim_deliveries(&claim).await?)
+        Ok(self.store.claim_deliveries(&claim, per_webhook).await?)
     }
 
     /// Records the attempt of a claimed delivery and what follows it. Answers

@@ -34,8 +34,8 @@ pub async fn read_body(
     }
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|e| ApiError::invalid(format!("Could not read the request body: {e}")))?;
+        // 408 past the body's deadline (docs/api.md §10), else 400.
+        let chunk = chunk.map_err(super::deadline::read_error)?;
         if buf.len() + chunk.len() > limit {
             return Err(too_large());
         }

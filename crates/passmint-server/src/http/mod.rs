@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod client_addr;
+pub mod deadline;
 pub mod endpoint;
 pub mod error;
 pub mod idempotency;

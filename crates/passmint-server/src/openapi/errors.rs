@@ -155,6 +155,11 @@ fn common_body_errors() -> Vec<ErrorExample> {
             ),
         ),
         ex(
+            "body_timeout",
+            "A body that did not arrive in time",
+            crate::http::deadline::body_timeout(crate::slow::DEFAULT_READ_TIMEOUT),
+        ),
+        ex(
             "too_large",
             "A body over the limit",
             ApiError::new(

@@ -57,7 +57,7 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
 
 **Authentication.** Send an API key as a bearer token: `Authorization: Bearer pmk_test_…`. The key's prefix decides the mode: `pmk_test_` keys see only test objects and `pmk_live_` keys only live ones (passes, events, webhooks, their deliveries and idempotency keys belong to one mode; templates are shared by both modes of an account). A missing, malformed, unknown or revoked key answers 401.
 
-**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`, `whk_…`, `whd_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
+**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond), sent in full within 10 s unless the operator changes `PASSMINT_BODY_TIMEOUT` (408 after it); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`, `whk_…`, `whd_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
 
 **Lists** are newest first, wrapped in `{"object": "list", "data": [...], "has_more": ...}`. Page with `limit` and the cursors `starting_after` (older) or `ending_before` (newer), which take an id of the listed type.
 
@@ -67,7 +67,7 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
 
 | type | status | meaning |
 | --- | --- | --- |
-| `invalid_request_error` | 400, 405, 413, 415 | malformed or invalid request |
+| `invalid_request_error` | 400, 405, 408, 413, 415 | malformed or invalid request |
 | `authentication_error` | 401 | invalid or missing API key |
 | `billing_error` | 402 | account billing issue |
 | `not_found_error` | 404 | resource or route does not exist |

@@ -42,6 +42,11 @@ pub fn status_description(status: u16) -> &'static str {
             "The `Idempotency-Key` was used with a different request, or the first request \
              with it is still running (`idempotency_error`)."
         }
+        408 => {
+            "The request body did not arrive in full within the server's deadline (10 s \
+             unless `PASSMINT_BODY_TIMEOUT` says otherwise) (`invalid_request_error`); \
+             the connection is closed. Nothing was stored under the `Idempotency-Key`."
+        }
         413 => {
             "The request body is larger than the server's limit (1 MiB unless \
              `PASSMINT_MAX_BODY_BYTES` says otherwise) (`invalid_request_error`)."

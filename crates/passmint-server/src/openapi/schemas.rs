@@ -172,7 +172,7 @@ pub fn all_error_types() -> [(ErrorType, u16, &'static str); 6] {
         (
             ErrorType::InvalidRequestError,
             400,
-            "malformed or invalid request (also 405, 413 and 415)",
+            "malformed or invalid request (also 405, 408, 413 and 415)",
         ),
         (
             ErrorType::AuthenticationError,

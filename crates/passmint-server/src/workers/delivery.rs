@@ -4,7 +4,10 @@
 //! database, so several processes sharing PostgreSQL never send one delivery
 //! twice while its lease holds, and a crashed process's deliveries fall due again
 //! when their lease ends) and runs each attempt as a task of its own, at most
-//! `PASSMINT_WEBHOOK_CONCURRENCY` at a time:
+//! `PASSMINT_WEBHOOK_CONCURRENCY` at a time, and at most
+//! `PASSMINT_WEBHOOK_ENDPOINT_CONCURRENCY` of one webhook (the claim skips the due
+//! deliveries of a webhook at its cap, so an endpoint that hangs until the
+//! deadline holds a few slots, never all of them):
 //!
 //! 1. render the payload with the API's DTOs (`WebhookEventObject`: the event and
 //!    the pass as it was right after it);
@@ -17,8 +20,9 @@
 //!    at `next_attempt_at`, or `dead` after the last attempt).
 //!
 //! When to look: at once when a write of this process enqueued deliveries (the
-//! domain's `DeliveryWaker`, a [`Notify`]); when a claim filled every free slot
-//! (more may be due) as soon as a slot frees; when an attempt failed with a retry
+//! domain's `DeliveryWaker`, a [`Notify`]); after a claim that took anything (more
+//! may be due) as soon as a slot frees; when an attempt ends (its webhook is below
+//! its cap again); when an attempt failed with a retry
 //! due before the next poll, at that time; otherwise every
 //! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
 //! processes enqueued.
@@ -47,6 +51,9 @@ pub struct Worker {
     wake: Arc<Notify>,
     slots: Arc<Semaphore>,
     concurrency: u32,
+    /// `PASSMINT_WEBHOOK_ENDPOINT_CONCURRENCY`: most attempts of one webhook in
+    /// flight, so one hanging endpoint cannot take every slot.
+    per_webhook: u32,
     poll: Duration,
     lease: time::Duration,
     metrics: Arc<Metrics>,
@@ -76,10 +83,17 @@ impl Worker {
             wake,
             slots: Arc::new(Semaphore::new(config.concurrency as usize)),
             concurrency: config.concurrency,
+            per_webhook: crate::slow::DEFAULT_ENDPOINT_CONCURRENCY,
             poll: config.poll_interval.max(Duration::from_millis(10)),
             lease,
             metrics,
         })
+    }
+
+    /// Caps the attempts of one webhook in flight at once (docs/api.md §8).
+    pub fn with_endpoint_concurrency(mut self, per_webhook: u32) -> Self {
+        self.per_webhook = per_webhook.max(1);
+        self
     }
 
     /// Claims and delivers until the runtime stops. Never returns an error: a
@@ -96,7 +110,11 @@ impl Worker {
                 Err(_) => return,
             };
             let limit = u32::try_from(free).unwrap_or(worker.concurrency);
-            let claimed = match worker.passmint.claim_deliveries(worker.lease, limit).await {
+            let claimed = match worker
+                .passmint
+                .claim_deliveries(worker.lease, limit, worker.per_webhook)
+                .await
+            {
                 Ok(claimed) => claimed,
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming webhook deliveries failed");
@@ -104,7 +122,11 @@ impl Worker {
                     continue;
                 }
             };
-            let full = claimed.len() == free;
+            // A claim that took something may have left due work behind: deliveries
+            // past the limit, or behind a webhook that reached its cap during the
+            // claim. Claim again at once (as soon as a slot is free); only an empty
+            // claim waits.
+            let idle = claimed.is_empty();
             for delivery in claimed {
                 let Ok(slot) = Arc::clone(&worker.slots).try_acquire_owned() else {
                     // Cannot happen (only this loop takes slots); the lease will end.
@@ -114,9 +136,12 @@ impl Worker {
                 actix_web::rt::spawn(async move {
                     worker.attempt(delivery).await;
                     drop(slot);
+                    // Its webhook has a place free again: deliveries the cap held
+                    // back may be due.
+                    worker.wake.notify_one();
                 });
             }
-            if !full {
+            if idle {
                 worker.idle().await;
             }
         }

@@ -51,7 +51,7 @@ async fn cascade_deliveries_carry_each_pass_after_the_change() {
         token: fixtures::base62(24),
         limit: 100,
     };
-    let claimed = store.claim_deliveries(&claim).await.unwrap();
+    let claimed = store.claim_deliveries(&claim, u32::MAX).await.unwrap();
     assert_eq!(claimed.len(), 3);
     for c in &claimed {
         let pass = passes.iter().find(|p| p.id == c.pass.id).unwrap();

@@ -339,7 +339,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
         token: fixtures::base62(24),
         limit: 10,
     };
-    let (r, n) = counted(log, store.claim_deliveries(&claim)).await;
+    let (r, n) = counted(log, store.claim_deliveries(&claim, u32::MAX)).await;
     let claimed = r.unwrap();
     assert_eq!(claimed.len(), 2);
     expect("claim_deliveries", n, 1);

@@ -140,12 +140,15 @@ pub async fn claiming_insert_new_key_inserts_and_completes(
         assert_eq!(events(&*store, &scope).await, vec![first.event.clone()]);
         assert_eq!(delivery_count(&*store, &webhook).await, 1);
         let claimed = store
-            .claim_deliveries(&ClaimRequest {
-                now: fixtures::timestamp(),
-                lease_until: fixtures::timestamp() + Duration::seconds(60),
-                token: fixtures::base62(24),
-                limit: 10,
-            })
+            .claim_deliveries(
+                &ClaimRequest {
+                    now: fixtures::timestamp(),
+                    lease_until: fixtures::timestamp() + Duration::seconds(60),
+                    token: fixtures::base62(24),
+                    limit: 10,
+                },
+                u32::MAX,
+            )
             .await
             .expect("claim_deliveries");
         assert_eq!(claimed.len(), 1, "{mode:?}: one delivery is due");

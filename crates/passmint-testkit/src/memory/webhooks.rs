@@ -11,6 +11,7 @@ use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 #[async_trait]
@@ -126,8 +127,21 @@ impl WebhookStore for MemoryStore {
         }
     }
 
-    async fn claim_deliveries(&self, claim: &ClaimRequest) -> StoreResult<Vec<ClaimedDelivery>> {
+    async fn claim_deliveries(
+        &self,
+        claim: &ClaimRequest,
+        per_webhook: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut s = self.state();
+        // Each webhook's deliveries under a lease that holds.
+        let mut in_flight: HashMap<String, u32> = HashMap::new();
+        for d in s.deliveries.rows.values() {
+            if d.lease.is_some() && d.due_at.is_some_and(|t| t > claim.now) {
+                *in_flight
+                    .entry(d.delivery.webhook_id.as_str().to_owned())
+                    .or_default() += 1;
+            }
+        }
         let mut due: Vec<(OffsetDateTime, u64)> = s
             .deliveries
             .rows
@@ -140,8 +154,27 @@ impl WebhookStore for MemoryStore {
                     .then_some((due_at, *seq))
             })
             .collect();
+        // The `limit` longest due of webhooks below their cap, then of those each
+        // webhook's first ones up to its cap (as the SQL adapters do).
+        let webhook_of = |seq: &u64| {
+            s.deliveries
+                .rows
+                .get(seq)
+                .map(|d| d.delivery.webhook_id.as_str().to_owned())
+                .unwrap_or_default()
+        };
+        due.retain(|(_, seq)| {
+            in_flight
+                .get(&webhook_of(seq))
+                .is_none_or(|n| *n < per_webhook)
+        });
         due.sort();
         due.truncate(claim.limit as usize);
+        due.retain(|(_, seq)| {
+            let n = in_flight.entry(webhook_of(seq)).or_default();
+            *n += 1;
+            *n <= per_webhook
+        });
         let mut out = Vec::with_capacity(due.len());
         for (_, seq) in due {
             let Some(d) = s.deliveries.rows.get_mut(&seq) else {

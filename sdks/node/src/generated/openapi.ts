@@ -423,7 +423,7 @@ export interface ErrorEnvelope {
 /**
  * The kind of error, with its HTTP status:
  *
- * - `invalid_request_error` (400): malformed or invalid request (also 405, 413 and 415).
+ * - `invalid_request_error` (400): malformed or invalid request (also 405, 408, 413 and 415).
  * - `authentication_error` (401): invalid or missing API key.
  * - `billing_error` (402): account billing issue.
  * - `not_found_error` (404): resource or route does not exist.

@@ -1,11 +1,13 @@
 //! Claiming deliveries under leases, recording attempts, retries, disabled webhooks.
 
 use super::support::{
-    attempt, claim, claim_at, claimed_ids, deliveries, expected_delivery, find_in, one_webhook,
-    seed_webhook,
+    attempt, claim, claim_at, claim_capped, claimed_ids, deliveries, expected_delivery, find_in,
+    one_webhook, seed_webhook,
 };
 
-use crate::contract::{assert_lease_lost, assert_not_found};
+use crate::contract::{
+    assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
+};
 use crate::fixtures;
 use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
@@ -321,7 +323,7 @@ pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() ->
             let mut mine = Vec::new();
             loop {
                 let got = store
-                    .claim_deliveries(&claim_at(now, 3))
+                    .claim_deliveries(&claim_at(now, 3), u32::MAX)
                     .await
                     .expect("concurrent claim_deliveries");
                 if got.is_empty() {
@@ -370,4 +372,100 @@ pub async fn undecodable_deliveries_are_skipped(
         "the next claim gets the delivery behind it"
     );
     assert_eq!(claim(&*store, &claim_at(now, 10)).await.len(), 0);
+}
+
+/// A claim never takes a webhook past `per_webhook` deliveries under a lease that
+/// holds: its other due deliveries are skipped (not leased, no attempt counted, not
+/// counted in the limit) while another webhook's are claimed; a recorded attempt or
+/// an ended lease frees a place.
+pub async fn claims_cap_each_webhook(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let template = seed_template(&*store, &account).await;
+    let slow = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
+    let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
+    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let mut events = vec![created];
+    for _ in 0..4 {
+        let e = fixtures::event(&pass, EventType::Downloaded);
+        store.insert_event(&e).await.expect("insert_event");
+        events.push(e);
+    }
+    let ids = |w: &passmint_domain::webhook::Webhook| -> Vec<WebhookDeliveryId> {
+        events
+            .iter()
+            .map(|e| WebhookDeliveryId::derive(&e.id, &w.id))
+            .collect()
+    };
+    let (slow_ids, other_ids) = (ids(&slow), ids(&other));
+    let of = |claimed: &[passmint_domain::webhook::ClaimedDelivery],
+              w: &passmint_domain::webhook::Webhook| {
+        let mut got: Vec<WebhookDeliveryId> = claimed
+            .iter()
+            .filter(|c| c.delivery.webhook_id == w.id)
+            .map(|c| c.delivery.id.clone())
+            .collect();
+        got.sort();
+        got
+    };
+    let sorted = |mut v: Vec<WebhookDeliveryId>| {
+        v.sort();
+        v
+    };
+
+    let now = fixtures::timestamp();
+    let first = claim_at(now, 10);
+    let got = claim_capped(&*store, &first, 2).await;
+    assert_eq!(got.len(), 4, "two of each webhook, though ten are due");
+    assert_eq!(
+        of(&got, &slow),
+        sorted(slow_ids[..2].to_vec()),
+        "the oldest two"
+    );
+    assert_eq!(of(&got, &other), sorted(other_ids[..2].to_vec()));
+    assert_eq!(
+        claim_capped(&*store, &claim_at(now, 10), 2).await.len(),
+        0,
+        "both webhooks are at their cap"
+    );
+    let second = claim_at(now, 10);
+    assert_eq!(
+        claim_capped(&*store, &second, 3).await.len(),
+        2,
+        "a higher cap takes one more of each"
+    );
+
+    // The other webhook's attempts end; the slow one's still hang.
+    for (id, req) in other_ids[..3].iter().zip([&first, &first, &second]) {
+        store
+            .record_attempt(id, &req.token, &attempt(DeliveryStatus::Delivered, None))
+            .await
+            .expect("record the other webhook's attempt");
+    }
+    let got = claim_capped(&*store, &claim_at(now, 2), 3).await;
+    assert_eq!(
+        of(&got, &slow),
+        Vec::<WebhookDeliveryId>::new(),
+        "slow is full, and its older deliveries do not count in the limit"
+    );
+    assert_eq!(
+        of(&got, &other),
+        sorted(other_ids[3..].to_vec()),
+        "the other webhook's remaining deliveries go out meanwhile"
+    );
+    for d in deliveries(&*store, &slow).await {
+        if slow_ids[3..].contains(&d.id) {
+            assert_eq!(d.attempts, 0, "a skipped delivery counts no attempt");
+            assert_eq!(d.status, DeliveryStatus::Pending);
+        }
+    }
+
+    // Leases that ended hold nothing: the slow webhook's deliveries are claimable
+    // again, up to the cap.
+    let later = claim_at(first.lease_until, 10);
+    assert_eq!(
+        of(&claim_capped(&*store, &later, 3).await, &slow).len(),
+        3,
+        "ended leases free their places"
+    );
 }

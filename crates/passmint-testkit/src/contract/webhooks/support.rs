@@ -49,7 +49,19 @@ pub(super) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
 }
 
 pub(super) async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<ClaimedDelivery> {
-    let claimed = store.claim_deliveries(req).await.expect("claim_deliveries");
+    claim_capped(store, req, u32::MAX).await
+}
+
+/// [`claim`] with at most `per_webhook` deliveries of one webhook in flight.
+pub(super) async fn claim_capped(
+    store: &dyn Store,
+    req: &ClaimRequest,
+    per_webhook: u32,
+) -> Vec<ClaimedDelivery> {
+    let claimed = store
+        .claim_deliveries(req, per_webhook)
+        .await
+        .expect("claim_deliveries");
     for c in &claimed {
         assert_eq!(
             c.lease_token, req.token,
