@@ -59,7 +59,8 @@ fuzz_engine() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["test_key"])')
   # Inside the namespace: loopback up, the server on a free port, wait for it
   # (bounded), fuzz, stop the server. The fuzzer's exit status is the script's.
-  DATABASE_URL=$url KEY=$key BIN=$BIN ST=$VENV/bin/st EXAMPLES=$EXAMPLES LOG=$WORK/$name.log \
+  # From the scratch directory: schemathesis keeps its cache in the working one.
+  (cd "$WORK" && DATABASE_URL=$url KEY=$key BIN=$BIN ST=$VENV/bin/st EXAMPLES=$EXAMPLES LOG=$WORK/$name.log \
     unshare -n bash -c '
       set -euo pipefail
       ip link set lo up
@@ -79,7 +80,7 @@ fuzz_engine() {
         --suppress-health-check all \
         --workers 2 \
         --no-color
-    ' || {
+    ') || {
     echo "fuzzing on $name found failures; the server's log: $WORK/$name.log" >&2
     cp "$WORK/$name.log" "$ROOT/target/fuzz-$name.log" 2>/dev/null || true
     return 1
