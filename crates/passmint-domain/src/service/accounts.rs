@@ -79,13 +79,13 @@ impl Passmint {
         }
     }
 
-    /// Resolves an API key. Malformed, unknown and revoked keys all fail alike.
     /// A number that changes whenever any process revokes a key: a process that
     /// remembers authenticated keys forgets them when it moves (docs/api.md §1).
     pub async fn revocation_generation(&self) -> Result<i64, DomainError> {
         Ok(self.store.revocation_generation().await?)
     }
 
+    /// Resolves an API key. Malformed, unknown and revoked keys all fail alike.
     pub async fn authenticate(&self, key: &str) -> Result<Principal, DomainError> {
         let invalid = || DomainError::Unauthenticated("Invalid API key provided.".into());
         let mode = account::key_mode(key).ok_or_else(invalid)?;
