@@ -121,6 +121,19 @@ impl Checker {
             body,
         }
     }
+
+    /// `call` with the test key and no extra header.
+    async fn go(&mut self, method: &str, template: &str, path: &str, body: Body) -> Reply {
+        self.call(method, template, path, true, body, &[]).await
+    }
+
+    /// `go` for each `(method, template, path, body)` in turn, the answers unread
+    /// (each is checked against the document all the same).
+    async fn each(&mut self, requests: Vec<(&str, &str, String, Body)>) {
+        for (method, template, path, body) in requests {
+            self.go(method, template, &path, body).await;
+        }
+    }
 }
 
 fn example(doc: &Value, name: &str) -> Value {
@@ -137,16 +150,20 @@ async fn a_real_server_answers_as_documented() {
         checked: BTreeSet::new(),
     };
     use Body::{Json, None as NoBody, Raw};
+    let own = |p: &str| p.to_owned();
 
     // Templates.
+    let templates = "/v1/templates";
+    let create_template = || Json(example(&doc, "CreateTemplateRequest"));
+    let tmpl_1 = [("Idempotency-Key", "tmpl-1")];
     let r = c
         .call(
             "post",
-            "/v1/templates",
-            "/v1/templates",
+            templates,
+            templates,
             true,
-            Json(example(&doc, "CreateTemplateRequest")),
-            &[("Idempotency-Key", "tmpl-1")],
+            create_template(),
+            &tmpl_1,
         )
         .await;
     assert_eq!(r.status, 200);
@@ -154,90 +171,52 @@ async fn a_real_server_answers_as_documented() {
     let r = c
         .call(
             "post",
-            "/v1/templates",
-            "/v1/templates",
+            templates,
+            templates,
             true,
-            Json(example(&doc, "CreateTemplateRequest")),
-            &[("Idempotency-Key", "tmpl-1")],
+            create_template(),
+            &tmpl_1,
         )
         .await;
     assert_eq!(r.headers["idempotent-replayed"], "true");
-    c.call(
-        "post",
-        "/v1/templates",
-        "/v1/templates",
-        true,
-        Json(json!({"name": "x"})),
-        &[("Idempotency-Key", "tmpl-1")],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/templates",
-        "/v1/templates",
-        true,
-        Json(json!({"name": "x"})),
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/templates",
-        "/v1/templates",
-        true,
-        Raw("text/plain", b"name=x".to_vec()),
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/templates",
-        "/v1/templates",
-        true,
-        Raw("application/json", vec![b' '; MAX_BODY + 1]),
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/templates",
-        "/v1/templates",
-        false,
-        Json(json!({})),
-        &[],
-    )
-    .await;
+    let named_x = || Json(json!({"name": "x"}));
+    c.call("post", templates, templates, true, named_x(), &tmpl_1)
+        .await;
+    c.call("post", templates, templates, true, named_x(), &[])
+        .await;
     let t_path = format!("/v1/templates/{tmpl}");
-    c.call("get", "/v1/templates/{id}", &t_path, true, NoBody, &[])
-        .await;
-    c.call(
-        "get",
-        "/v1/templates/{id}",
-        "/v1/templates/tmpl_nope",
-        true,
-        NoBody,
-        &[],
-    )
-    .await;
-    c.call(
-        "patch",
-        "/v1/templates/{id}",
-        &t_path,
-        true,
-        Json(example(&doc, "UpdateTemplateRequest")),
-        &[],
-    )
-    .await;
-    c.call("patch", "/v1/templates/{id}", &t_path, true, NoBody, &[])
-        .await;
-    c.call(
-        "patch",
-        "/v1/templates/{id}",
-        &t_path,
-        true,
-        Json(json!({"design": {"organization_name": "x"}})),
-        &[],
-    )
+    let template = "/v1/templates/{id}";
+    let oversized = vec![b' '; MAX_BODY + 1];
+    c.each(vec![
+        (
+            "post",
+            templates,
+            own(templates),
+            Raw("text/plain", b"name=x".to_vec()),
+        ),
+        (
+            "post",
+            templates,
+            own(templates),
+            Raw("application/json", oversized),
+        ),
+        ("post", templates, own(templates), Json(json!({}))),
+        ("get", template, t_path.clone(), NoBody),
+        ("get", template, own("/v1/templates/tmpl_nope"), NoBody),
+        (
+            "patch",
+            template,
+            t_path.clone(),
+            Json(example(&doc, "UpdateTemplateRequest")),
+        ),
+        ("patch", template, t_path.clone(), NoBody),
+        (
+            "patch",
+            template,
+            t_path.clone(),
+            Json(json!({"design": {"organization_name": "x"}})),
+        ),
+    ])
     .await;
     for q in [
         "",
@@ -248,29 +227,24 @@ async fn a_real_server_answers_as_documented() {
         "?limit=x",
         "?page=2",
     ] {
-        c.call(
-            "get",
-            "/v1/templates",
-            &format!("/v1/templates{q}"),
-            true,
-            NoBody,
-            &[],
-        )
-        .await;
+        c.go("get", templates, &format!("{templates}{q}"), NoBody)
+            .await;
     }
 
     // A webhook of every event (to an address the delivery worker refuses).
+    let webhooks = "/v1/webhooks";
     let mut create_webhook = example(&doc, "CreateWebhookRequest");
     create_webhook["url"] = json!("https://192.0.2.1/hooks");
     create_webhook["events"] = json!(["*"]);
+    let whk_1 = [("Idempotency-Key", "whk-1")];
     let r = c
         .call(
             "post",
-            "/v1/webhooks",
-            "/v1/webhooks",
+            webhooks,
+            webhooks,
             true,
             Json(create_webhook.clone()),
-            &[("Idempotency-Key", "whk-1")],
+            &whk_1,
         )
         .await;
     assert_eq!(r.status, 200);
@@ -279,11 +253,11 @@ async fn a_real_server_answers_as_documented() {
     let r = c
         .call(
             "post",
-            "/v1/webhooks",
-            "/v1/webhooks",
+            webhooks,
+            webhooks,
             true,
             Json(create_webhook),
-            &[("Idempotency-Key", "whk-1")],
+            &whk_1,
         )
         .await;
     assert_eq!(r.headers["idempotent-replayed"], "true");
@@ -293,89 +267,39 @@ async fn a_real_server_answers_as_documented() {
         json!({"url": "https://example.com", "events": ["pass.exploded"]}),
         json!({"events": ["*"]}),
     ] {
-        let r = c
-            .call(
-                "post",
-                "/v1/webhooks",
-                "/v1/webhooks",
-                true,
-                Json(body),
-                &[],
-            )
-            .await;
+        let r = c.go("post", webhooks, webhooks, Json(body)).await;
         assert_eq!(r.status, 400);
     }
 
     // Passes.
+    let passes = "/v1/passes";
+    let pass_of = "/v1/passes/{id}";
     let mut create = example(&doc, "CreatePassRequest");
     create["template_id"] = json!(tmpl);
-    let r = c
-        .call(
-            "post",
-            "/v1/passes",
-            "/v1/passes",
-            true,
-            Json(create.clone()),
-            &[],
-        )
-        .await;
+    let r = c.go("post", passes, passes, Json(create.clone())).await;
     assert_eq!(r.status, 200);
     let pass = r.body["id"].as_str().unwrap().to_owned();
-    c.call(
-        "post",
-        "/v1/passes",
-        "/v1/passes",
-        true,
-        Json(json!({"template_id": tmpl})),
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/passes",
-        "/v1/passes",
-        true,
-        Json(json!({})),
-        &[],
-    )
-    .await;
     let p_path = format!("/v1/passes/{pass}");
-    c.call("get", "/v1/passes/{id}", &p_path, true, NoBody, &[])
-        .await;
-    c.call(
-        "get",
-        "/v1/passes/{id}",
-        "/v1/passes/pass_nope",
-        true,
-        NoBody,
-        &[],
-    )
+    c.each(vec![
+        (
+            "post",
+            passes,
+            own(passes),
+            Json(json!({"template_id": tmpl})),
+        ),
+        ("post", passes, own(passes), Json(json!({}))),
+        ("get", pass_of, p_path.clone(), NoBody),
+        ("get", pass_of, own("/v1/passes/pass_nope"), NoBody),
+    ])
     .await;
     for body in doc["components"]["schemas"]["UpdatePassRequest"]["examples"]
         .as_array()
         .unwrap()
     {
-        let r = c
-            .call(
-                "patch",
-                "/v1/passes/{id}",
-                &p_path,
-                true,
-                Json(body.clone()),
-                &[],
-            )
-            .await;
+        let r = c.go("patch", pass_of, &p_path, Json(body.clone())).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
-    c.call(
-        "patch",
-        "/v1/passes/{id}",
-        &p_path,
-        true,
-        Json(json!({})),
-        &[],
-    )
-    .await;
+    c.go("patch", pass_of, &p_path, Json(json!({}))).await;
     let queries = [
         String::new(),
         format!("?template_id={tmpl}&holder_email=alice%40example.com&limit=100"),
@@ -386,206 +310,121 @@ async fn a_real_server_answers_as_documented() {
         "?email=x".into(),
     ];
     for q in &queries {
-        c.call(
-            "get",
-            "/v1/passes",
-            &format!("/v1/passes{q}"),
-            true,
-            NoBody,
-            &[],
-        )
-        .await;
+        c.go("get", passes, &format!("{passes}{q}"), NoBody).await;
     }
 
     // Events.
+    let events_of = "/v1/passes/{id}/events";
     for (template, path) in [
         ("/v1/events", "/v1/events".to_owned()),
-        ("/v1/passes/{id}/events", format!("{p_path}/events")),
+        (events_of, format!("{p_path}/events")),
     ] {
         for q in ["", "?limit=200", "?limit=201", "?starting_after=evt_x"] {
-            c.call("get", template, &format!("{path}{q}"), true, NoBody, &[])
-                .await;
+            c.go("get", template, &format!("{path}{q}"), NoBody).await;
         }
     }
-    c.call(
-        "get",
-        "/v1/passes/{id}/events",
-        "/v1/passes/pass_nope/events",
-        true,
-        NoBody,
-        &[],
-    )
-    .await;
+    c.go("get", events_of, "/v1/passes/pass_nope/events", NoBody)
+        .await;
 
     // The webhook's deliveries, a retry, a rotation, an update.
+    let webhook_of = "/v1/webhooks/{id}";
+    let deliveries = "/v1/webhooks/{id}/deliveries";
     let w_path = format!("/v1/webhooks/{webhook}");
-    c.call("get", "/v1/webhooks", "/v1/webhooks", true, NoBody, &[])
-        .await;
-    c.call(
-        "get",
-        "/v1/webhooks",
-        "/v1/webhooks?limit=1",
-        true,
-        NoBody,
-        &[],
-    )
-    .await;
-    let r = c
-        .call("get", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
-        .await;
+    c.go("get", webhooks, webhooks, NoBody).await;
+    c.go("get", webhooks, "/v1/webhooks?limit=1", NoBody).await;
+    let r = c.go("get", webhook_of, &w_path, NoBody).await;
     assert!(r.body.get("secret").is_none(), "no secret on retrieval");
-    c.call(
-        "get",
-        "/v1/webhooks/{id}",
-        "/v1/webhooks/whk_nope",
-        true,
-        NoBody,
-        &[],
-    )
-    .await;
+    c.go("get", webhook_of, "/v1/webhooks/whk_nope", NoBody)
+        .await;
     let r = c
-        .call(
-            "get",
-            "/v1/webhooks/{id}/deliveries",
-            &format!("{w_path}/deliveries"),
-            true,
-            NoBody,
-            &[],
-        )
+        .go("get", deliveries, &format!("{w_path}/deliveries"), NoBody)
         .await;
     assert_eq!(r.status, 200);
     let delivery = r.body["data"][0]["id"].as_str().unwrap().to_owned();
-    c.call(
+    c.go(
         "get",
-        "/v1/webhooks/{id}/deliveries",
+        deliveries,
         &format!("{w_path}/deliveries?limit=5"),
-        true,
         NoBody,
-        &[],
     )
     .await;
     let retry = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry";
+    let retry_path = format!("{w_path}/deliveries/{delivery}/retry");
+    let retry_1 = [("Idempotency-Key", "retry-1")];
     let r = c
-        .call(
-            "post",
-            retry,
-            &format!("{w_path}/deliveries/{delivery}/retry"),
-            true,
-            NoBody,
-            &[("Idempotency-Key", "retry-1")],
-        )
+        .call("post", retry, &retry_path, true, NoBody, &retry_1)
         .await;
     assert_eq!(r.status, 200);
-    c.call(
-        "post",
-        retry,
-        &format!("{w_path}/deliveries/whd_nope/retry"),
-        true,
-        Json(json!({})),
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        retry,
-        &format!("{w_path}/deliveries/{delivery}/retry"),
-        true,
-        Json(json!({"now": true})),
-        &[],
-    )
-    .await;
-    let r = c
-        .call(
+    c.each(vec![
+        (
             "post",
-            "/v1/webhooks/{id}/rotate_secret",
+            retry,
+            format!("{w_path}/deliveries/whd_nope/retry"),
+            Json(json!({})),
+        ),
+        (
+            "post",
+            retry,
+            retry_path.clone(),
+            Json(json!({"now": true})),
+        ),
+    ])
+    .await;
+    let rotate = "/v1/webhooks/{id}/rotate_secret";
+    let r = c
+        .go(
+            "post",
+            rotate,
             &format!("{w_path}/rotate_secret"),
-            true,
             Json(example(&doc, "EmptyRequest")),
-            &[],
         )
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body["secret"].is_string());
-    c.call(
+    c.go(
         "post",
-        "/v1/webhooks/{id}/rotate_secret",
+        rotate,
         "/v1/webhooks/whk_nope/rotate_secret",
-        true,
         NoBody,
-        &[],
     )
     .await;
     for body in doc["components"]["schemas"]["UpdateWebhookRequest"]["examples"]
         .as_array()
         .unwrap()
     {
-        let r = c
-            .call(
-                "patch",
-                "/v1/webhooks/{id}",
-                &w_path,
-                true,
-                Json(body.clone()),
-                &[],
-            )
-            .await;
+        let r = c.go("patch", webhook_of, &w_path, Json(body.clone())).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
-    c.call(
+    c.go(
         "patch",
-        "/v1/webhooks/{id}",
+        webhook_of,
         &w_path,
-        true,
         Json(json!({"url": "mailto:a@b.c"})),
-        &[],
     )
     .await;
 
     // Voiding, archiving, then what is refused afterwards.
-    c.call("delete", "/v1/passes/{id}", &p_path, true, NoBody, &[])
-        .await;
-    c.call(
-        "delete",
-        "/v1/passes/{id}",
-        "/v1/passes/pass_nope",
-        true,
-        NoBody,
-        &[],
-    )
+    c.each(vec![
+        ("delete", pass_of, p_path.clone(), NoBody),
+        ("delete", pass_of, own("/v1/passes/pass_nope"), NoBody),
+        (
+            "patch",
+            pass_of,
+            p_path.clone(),
+            Json(json!({"metadata": {"a": 1}})),
+        ),
+        ("delete", template, t_path.clone(), NoBody),
+        ("delete", template, own("/v1/templates/tmpl_nope"), NoBody),
+        (
+            "post",
+            passes,
+            own(passes),
+            Json(json!({"template_id": tmpl})),
+        ),
+        ("delete", webhook_of, w_path.clone(), NoBody),
+        ("delete", webhook_of, w_path.clone(), NoBody),
+    ])
     .await;
-    c.call(
-        "patch",
-        "/v1/passes/{id}",
-        &p_path,
-        true,
-        Json(json!({"metadata": {"a": 1}})),
-        &[],
-    )
-    .await;
-    c.call("delete", "/v1/templates/{id}", &t_path, true, NoBody, &[])
-        .await;
-    c.call(
-        "delete",
-        "/v1/templates/{id}",
-        "/v1/templates/tmpl_nope",
-        true,
-        NoBody,
-        &[],
-    )
-    .await;
-    c.call(
-        "post",
-        "/v1/passes",
-        "/v1/passes",
-        true,
-        Json(json!({"template_id": tmpl})),
-        &[],
-    )
-    .await;
-    c.call("delete", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
-        .await;
-    c.call("delete", "/v1/webhooks/{id}", &w_path, true, NoBody, &[])
-        .await;
 
     // Every documented operation without a key, and the methods a path lacks.
     for (template, _, _) in operations(&doc) {
@@ -610,8 +449,7 @@ async fn a_real_server_answers_as_documented() {
             }
         }
     }
-    c.call("get", "/v1/nowhere", "/v1/nowhere", true, NoBody, &[])
-        .await;
+    c.go("get", "/v1/nowhere", "/v1/nowhere", NoBody).await;
 
     // Every documented operation answered at least its success.
     for (template, method, _) in operations(&doc) {
