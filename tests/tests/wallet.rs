@@ -168,6 +168,22 @@ async fn event_kinds(s: &TestServer, pass_id: &str) -> Vec<Value> {
     r.body["data"].as_array().unwrap().clone()
 }
 
+/// The pass's events of one type, oldest first.
+async fn events_of_type(s: &TestServer, pass_id: &str, kind: &str) -> Vec<Value> {
+    event_kinds(s, pass_id)
+        .await
+        .into_iter()
+        .filter(|e| e["type"] == kind)
+        .collect()
+}
+
+/// Sets the pass's `seatNumber` through the API (a change that pushes).
+async fn change_seat(s: &TestServer, pass_id: &str, seat: &str) {
+    let body = json!({"field_values": {"seatNumber": seat}});
+    let r = s.patch(&format!("/v1/passes/{pass_id}"), body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
 fn count_for(apns: &FakeApns, token: &str) -> usize {
     apns.requests()
         .iter()
@@ -309,13 +325,7 @@ async fn device_plays_the_web_service(engine: Engine) {
     assert_eq!(wrong.status(), 401);
 
     // PATCH: one push, the serial listed again, the new value in the pass.
-    let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "B7"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    change_seat(&s, pass_id, "B7").await;
     wait_pushes(&apns, &d.push_token, 1).await;
     let push = apns
         .requests()
@@ -351,13 +361,7 @@ async fn device_plays_the_web_service(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "B7"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    change_seat(&s, pass_id, "B7").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(count_for(&apns, &d.push_token), 1, "no push for these");
     assert_eq!(d.updated_since(&s, Some(&tag2)).await.0, 204);
@@ -369,23 +373,13 @@ async fn device_plays_the_web_service(engine: Engine) {
     assert_eq!(r.status, 401);
     let r = d.unregister(&s, &d.apple_pass()).await;
     assert_eq!(r.status, 200);
-    let removed: Vec<Value> = event_kinds(&s, pass_id)
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "removed")
-        .collect();
+    let removed: Vec<Value> = events_of_type(&s, pass_id, "removed").await;
     assert_eq!(removed.len(), 1, "one removed event");
     assert_eq!(removed[0]["metadata"]["device_library_identifier"], d.dli);
     assert_eq!(d.updated_since(&s, None).await.0, 204, "no passes left");
 
     // A change now pushes nothing.
-    let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "C1"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200);
+    change_seat(&s, pass_id, "C1").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(count_for(&apns, &d.push_token), 1);
 
@@ -441,24 +435,14 @@ async fn apns_answers_remove_and_retry(engine: Engine) {
         assert_eq!(d.register(&s).await, 201);
     }
 
-    let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "D4"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    change_seat(&s, pass_id, "D4").await;
     wait_pushes(&apns, &ok.push_token, 1).await;
     wait_pushes(&apns, &gone.push_token, 1).await;
     wait_pushes(&apns, &flaky.push_token, 2).await;
     // The 410 removed the registration, with a removed event.
     let mut removed = Vec::new();
     for _ in 0..100 {
-        removed = event_kinds(&s, pass_id)
-            .await
-            .into_iter()
-            .filter(|e| e["type"] == "removed")
-            .collect();
+        removed = events_of_type(&s, pass_id, "removed").await;
         if !removed.is_empty() {
             break;
         }
@@ -498,11 +482,7 @@ async fn apns_answers_remove_and_retry(engine: Engine) {
         pj["backgroundColor"], "rgb(68, 85, 102)",
         "the new design: {pj}"
     );
-    let updated: Vec<Value> = event_kinds(&s, other_id)
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "updated")
-        .collect();
+    let updated: Vec<Value> = events_of_type(&s, other_id, "updated").await;
     assert_eq!(updated.len(), 1, "the template change is an updated event");
     assert_eq!(updated[0]["metadata"]["template"], json!(["design"]));
     // The voided pass was not touched by the design change.
@@ -551,20 +531,10 @@ async fn devices_beyond_the_limit_are_refused(engine: Engine) {
         200,
         "a registered device re-registers"
     );
-    let installed = event_kinds(&s, pass_id)
-        .await
-        .into_iter()
-        .filter(|e| e["type"] == "installed")
-        .count();
+    let installed = events_of_type(&s, pass_id, "installed").await.len();
     assert_eq!(installed, 2, "no installed event for the refused device");
 
-    let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "E5"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    change_seat(&s, pass_id, "E5").await;
     wait_pushes(&apns, &d1.push_token, 1).await;
     wait_pushes(&apns, &d2.push_token, 1).await;
     assert_eq!(

@@ -127,6 +127,13 @@ impl Checker {
         self.call(method, template, path, true, body, &[]).await
     }
 
+    /// A POST to the path `template` itself with the test key and an `Idempotency-Key`.
+    async fn post_once(&mut self, template: &str, body: Body, key: &str) -> Reply {
+        let headers = [("Idempotency-Key", key)];
+        self.call("post", template, template, true, body, &headers)
+            .await
+    }
+
     /// `go` for each `(method, template, path, body)` in turn, the answers unread
     /// (each is checked against the document all the same).
     async fn each(&mut self, requests: Vec<(&str, &str, String, Body)>) {
@@ -155,33 +162,13 @@ async fn a_real_server_answers_as_documented() {
     // Templates.
     let templates = "/v1/templates";
     let create_template = || Json(example(&doc, "CreateTemplateRequest"));
-    let tmpl_1 = [("Idempotency-Key", "tmpl-1")];
-    let r = c
-        .call(
-            "post",
-            templates,
-            templates,
-            true,
-            create_template(),
-            &tmpl_1,
-        )
-        .await;
+    let r = c.post_once(templates, create_template(), "tmpl-1").await;
     assert_eq!(r.status, 200);
     let tmpl = r.body["id"].as_str().unwrap().to_owned();
-    let r = c
-        .call(
-            "post",
-            templates,
-            templates,
-            true,
-            create_template(),
-            &tmpl_1,
-        )
-        .await;
+    let r = c.post_once(templates, create_template(), "tmpl-1").await;
     assert_eq!(r.headers["idempotent-replayed"], "true");
     let named_x = || Json(json!({"name": "x"}));
-    c.call("post", templates, templates, true, named_x(), &tmpl_1)
-        .await;
+    c.post_once(templates, named_x(), "tmpl-1").await;
     c.call("post", templates, templates, true, named_x(), &[])
         .await;
     let t_path = format!("/v1/templates/{tmpl}");
@@ -236,30 +223,13 @@ async fn a_real_server_answers_as_documented() {
     let mut create_webhook = example(&doc, "CreateWebhookRequest");
     create_webhook["url"] = json!("https://192.0.2.1/hooks");
     create_webhook["events"] = json!(["*"]);
-    let whk_1 = [("Idempotency-Key", "whk-1")];
     let r = c
-        .call(
-            "post",
-            webhooks,
-            webhooks,
-            true,
-            Json(create_webhook.clone()),
-            &whk_1,
-        )
+        .post_once(webhooks, Json(create_webhook.clone()), "whk-1")
         .await;
     assert_eq!(r.status, 200);
     assert!(r.body["secret"].is_string());
     let webhook = r.body["id"].as_str().unwrap().to_owned();
-    let r = c
-        .call(
-            "post",
-            webhooks,
-            webhooks,
-            true,
-            Json(create_webhook),
-            &whk_1,
-        )
-        .await;
+    let r = c.post_once(webhooks, Json(create_webhook), "whk-1").await;
     assert_eq!(r.headers["idempotent-replayed"], "true");
     for body in [
         json!({"url": "ftp://example.com", "events": ["*"]}),
