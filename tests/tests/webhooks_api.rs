@@ -467,27 +467,18 @@ async fn events_are_logged_per_subscription(engine: Engine) {
 
 async fn creation_is_idempotent(engine: Engine) {
     let s = TestServer::start(engine).await;
+    let key = s.test_key.clone();
+    let post = |body: Value, idem: &'static str| {
+        let (s, key) = (&s, key.clone());
+        async move {
+            s.send_idempotent(Method::POST, "/v1/webhooks", &key, &body, idem)
+                .await
+        }
+    };
     let body = json!({"url": NOWHERE, "events": ["*"], "description": "once"});
-    let key = [("Idempotency-Key", "hook-1")];
-    let first = s
-        .send(
-            Method::POST,
-            "/v1/webhooks",
-            Some(&s.test_key.clone()),
-            Some(&body),
-            &key,
-        )
-        .await;
+    let first = post(body.clone(), "hook-1").await;
     assert_eq!(first.status, 200);
-    let again = s
-        .send(
-            Method::POST,
-            "/v1/webhooks",
-            Some(&s.test_key.clone()),
-            Some(&body),
-            &key,
-        )
-        .await;
+    let again = post(body, "hook-1").await;
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(
         again.text, first.text,
@@ -495,59 +486,23 @@ async fn creation_is_idempotent(engine: Engine) {
     );
     assert_eq!(s.data_len("/v1/webhooks").await, 1);
     let other = json!({"url": NOWHERE, "events": ["pass.created"]});
-    s.send(
-        Method::POST,
-        "/v1/webhooks",
-        Some(&s.test_key.clone()),
-        Some(&other),
-        &key,
-    )
-    .await
-    .assert_error(409, "idempotency_error", None);
+    post(other, "hook-1")
+        .await
+        .assert_error(409, "idempotency_error", None);
     // An invalid request is replayed as well.
     let bad = json!({"url": "nope", "events": ["*"]});
-    let key = [("Idempotency-Key", "hook-2")];
-    let r1 = s
-        .send(
-            Method::POST,
-            "/v1/webhooks",
-            Some(&s.test_key.clone()),
-            Some(&bad),
-            &key,
-        )
-        .await;
+    let r1 = post(bad.clone(), "hook-2").await;
     r1.assert_error(400, "invalid_request_error", Some("url"));
-    let r2 = s
-        .send(
-            Method::POST,
-            "/v1/webhooks",
-            Some(&s.test_key.clone()),
-            Some(&bad),
-            &key,
-        )
-        .await;
+    let r2 = post(bad, "hook-2").await;
     assert_eq!(r2.header("idempotent-replayed"), Some("true"));
     // PATCH too.
-    let id = first.body["id"].as_str().unwrap();
+    let path = format!("/v1/webhooks/{}", first.body["id"].as_str().unwrap());
     let patch = json!({"description": "twice"});
-    let key = [("Idempotency-Key", "hook-3")];
     let p1 = s
-        .send(
-            Method::PATCH,
-            &format!("/v1/webhooks/{id}"),
-            Some(&s.test_key.clone()),
-            Some(&patch),
-            &key,
-        )
+        .send_idempotent(Method::PATCH, &path, &key, &patch, "hook-3")
         .await;
     let p2 = s
-        .send(
-            Method::PATCH,
-            &format!("/v1/webhooks/{id}"),
-            Some(&s.test_key.clone()),
-            Some(&patch),
-            &key,
-        )
+        .send_idempotent(Method::PATCH, &path, &key, &patch, "hook-3")
         .await;
     assert_eq!(p1.status, 200);
     assert_eq!(p2.header("idempotent-replayed"), Some("true"));
