@@ -487,8 +487,7 @@ impl TestServer {
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(Method::GET, path, Some(&self.test_key.clone()), None, &[])
-            .await
+        self.as_test(Method::GET, path, None).await
     }
 
     /// How many items the list at `path` (GET with the test key) holds on its page.
@@ -496,37 +495,22 @@ impl TestServer {
         self.get(path).await.body["data"].as_array().unwrap().len()
     }
 
+    /// `method path` with the test key and an optional JSON body.
+    async fn as_test(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        self.send(method, path, Some(&self.test_key.clone()), body, &[])
+            .await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Reply {
-        self.send(
-            Method::POST,
-            path,
-            Some(&self.test_key.clone()),
-            Some(&body),
-            &[],
-        )
-        .await
+        self.as_test(Method::POST, path, Some(&body)).await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Reply {
-        self.send(
-            Method::PATCH,
-            path,
-            Some(&self.test_key.clone()),
-            Some(&body),
-            &[],
-        )
-        .await
+        self.as_test(Method::PATCH, path, Some(&body)).await
     }
 
     pub async fn delete(&self, path: &str) -> Reply {
-        self.send(
-            Method::DELETE,
-            path,
-            Some(&self.test_key.clone()),
-            None,
-            &[],
-        )
-        .await
+        self.as_test(Method::DELETE, path, None).await
     }
 
     /// Creates a template with one field of each area used by the tests.
@@ -559,17 +543,25 @@ impl TestServer {
     }
 }
 
+/// Stops an actix server running on its own thread and waits for that thread.
+pub(crate) fn stop_server(
+    handle: &actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+) {
+    let handle = handle.clone();
+    let stopper = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(handle.stop(false));
+    });
+    let _ = stopper.join();
+    if let Some(t) = thread {
+        let _ = t.join();
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
         // Stop the server and wait for its thread before the database is dropped.
-        let stopper = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(handle.stop(false));
-        });
-        let _ = stopper.join();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        stop_server(&self.handle, self.thread.take());
     }
 }
 

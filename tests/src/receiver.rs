@@ -192,14 +192,7 @@ impl Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        let stopper = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(handle.stop(false));
-        });
-        let _ = stopper.join();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        crate::stop_server(&self.handle, self.thread.take());
     }
 }
 
