@@ -21,7 +21,9 @@ pub use images::{
     ImageBounds, ImageKey, ImageKind, PNG_SIGNATURE, PngError, image_bounds, png_dimensions,
     png_file_len, style_shows_image,
 };
-pub use limits::{MAX_PASS_JSON_BYTES, max_fields, max_secondary_and_auxiliary};
+pub use limits::{
+    MAX_PASS_JSON_BYTES, TooManyFields, max_fields, max_secondary_and_auxiliary, too_many_fields,
+};
 pub use placeholders::{
     PlaceholderError, is_name_char, placeholders, render_placeholders, render_placeholders_within,
 };

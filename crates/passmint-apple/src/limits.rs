@@ -38,6 +38,66 @@ pub fn max_secondary_and_auxiliary(style: PassStyle, square_barcode: bool) -> Op
     }
 }
 
+/// An area, or the secondary and auxiliary areas together, holding more fields than
+/// the pass style shows: the place (`fields.<area>`) and a message that says the fix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TooManyFields {
+    pub param: String,
+    pub message: String,
+}
+
+/// Every field-count limit a pass of `style` breaks, in area order, the combined
+/// limit last. `count` gives the fields of an area, `max` the caller's limit of an
+/// area (Apple's [`max_fields`], or a stricter one of its own); `square_barcode` is
+/// `Some(how the caller names the square formats)` when the pass has a square barcode.
+pub fn too_many_fields(
+    style: PassStyle,
+    count: impl Fn(FieldArea) -> usize,
+    max: impl Fn(FieldArea) -> Option<usize>,
+    square_barcode: Option<&str>,
+) -> Vec<TooManyFields> {
+    let mut found = Vec::new();
+    for area in FieldArea::ALL {
+        let (n, name) = (count(area), area.as_str());
+        if let Some(max) = max(area).filter(|max| n > *max) {
+            let fix = match area {
+                FieldArea::Back => "remove some, or merge their text",
+                FieldArea::Header | FieldArea::Primary => {
+                    "move the others to the secondary, auxiliary or back fields"
+                }
+                FieldArea::Secondary | FieldArea::Auxiliary => "move the others to the back fields",
+            };
+            let word = if max == 1 { "field" } else { "fields" };
+            found.push(TooManyFields {
+                param: format!("fields.{name}"),
+                message: format!(
+                    "{style} passes show at most {max} {name} {word}, but {n} were given: {fix}"
+                ),
+            });
+        }
+    }
+    let (secondary, auxiliary) = (count(FieldArea::Secondary), count(FieldArea::Auxiliary));
+    if let Some(max) = max_secondary_and_auxiliary(style, square_barcode.is_some())
+        && secondary + auxiliary > max
+    {
+        let which = match square_barcode {
+            Some(names) if style == PassStyle::Generic => {
+                format!("generic passes with a square ({names}) barcode")
+            }
+            _ => format!("{style} passes"),
+        };
+        found.push(TooManyFields {
+            param: "fields.auxiliary".to_owned(),
+            message: format!(
+                "{which} show at most {max} secondary and auxiliary fields combined, but \
+                 {secondary} secondary and {auxiliary} auxiliary were given: move some to \
+                 the back fields"
+            ),
+        });
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +121,46 @@ mod tests {
             Some(5)
         );
         assert_eq!(max_fields(PassStyle::Coupon, FieldArea::Header), Some(3));
+    }
+
+    #[test]
+    fn too_many_fields_names_each_area_and_the_fix() {
+        let counts = |area: FieldArea| match area {
+            FieldArea::Primary => 2,
+            FieldArea::Secondary | FieldArea::Auxiliary => 3,
+            _ => 0,
+        };
+        let found = too_many_fields(
+            PassStyle::Generic,
+            counts,
+            |area| max_fields(PassStyle::Generic, area),
+            Some("qr or aztec"),
+        );
+        let params: Vec<&str> = found.iter().map(|f| f.param.as_str()).collect();
+        assert_eq!(params, ["fields.primary", "fields.auxiliary"]);
+        assert_eq!(
+            found[0].message,
+            "generic passes show at most 1 primary field, but 2 were given: move the \
+             others to the secondary, auxiliary or back fields"
+        );
+        assert!(
+            found[1]
+                .message
+                .starts_with("generic passes with a square (qr or aztec) barcode show at most 4"),
+            "{}",
+            found[1].message
+        );
+        let without_square = too_many_fields(
+            PassStyle::Generic,
+            counts,
+            |a| max_fields(PassStyle::Generic, a),
+            None,
+        );
+        assert_eq!(
+            without_square.len(),
+            1,
+            "no combined limit without a square barcode"
+        );
     }
 
     #[test]

@@ -168,6 +168,7 @@ pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<L
     }
 }
 
+use passmint_apple::too_many_fields;
 /// Apple's field counts per style and area (back fields: no limit).
 pub use passmint_apple::{max_fields, max_secondary_and_auxiliary};
 
@@ -332,48 +333,14 @@ impl Lint {
     fn fields(&mut self, spec: &PassSpec) {
         let style = spec.style;
         let fields = &spec.fields;
-        for area in FieldArea::ALL {
-            let count = fields.area(area).len();
-            if let Some(max) = max_fields(style, area)
-                && count > max
-            {
-                let name = area.as_str();
-                let fix = match area {
-                    FieldArea::Header | FieldArea::Primary => {
-                        "move the others to the secondary, auxiliary or back fields"
-                    }
-                    _ => "move the others to the back fields",
-                };
-                let fields_word = if max == 1 { "field" } else { "fields" };
-                self.push(
-                    LintRule::TooManyFields,
-                    format!("fields.{name}"),
-                    format!(
-                        "{style} passes show at most {max} {name} {fields_word}, but {count} \
-                         were given: {fix}"
-                    ),
-                );
-            }
-        }
-        let square = spec.barcode.as_ref().is_some_and(|b| b.format.is_square());
-        let (secondary, auxiliary) = (fields.secondary.len(), fields.auxiliary.len());
-        if let Some(max) = max_secondary_and_auxiliary(style, square)
-            && secondary + auxiliary > max
-        {
-            let which = if style == PassStyle::Generic {
-                "generic passes with a square (QR or Aztec) barcode".to_owned()
-            } else {
-                format!("{style} passes")
-            };
-            self.push(
-                LintRule::TooManyFields,
-                "fields.auxiliary",
-                format!(
-                    "{which} show at most {max} secondary and auxiliary fields combined, but \
-                     {secondary} secondary and {auxiliary} auxiliary were given: move some \
-                     to the back fields"
-                ),
-            );
+        let square = spec
+            .barcode
+            .as_ref()
+            .is_some_and(|b| b.format.is_square())
+            .then_some("QR or Aztec");
+        let count = |area| fields.area(area).len();
+        for found in too_many_fields(style, count, |area| max_fields(style, area), square) {
+            self.push(LintRule::TooManyFields, found.param, found.message);
         }
 
         let mut seen: HashMap<&str, (FieldArea, usize)> = HashMap::new();

@@ -50,61 +50,21 @@ pub fn max_secondary_and_auxiliary(
     passmint_apple::max_secondary_and_auxiliary(style, square)
 }
 
-fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one} field")
-    } else {
-        format!("{n} {one} fields")
-    }
-}
-
 fn check_field_counts(style: AppleStyle, design: &Design) -> Result<(), DomainError> {
-    let style_str = style.as_str();
     let fields = &design.fields;
-    for area in FieldArea::ALL {
-        let count = fields.area(area).len();
-        if let Some(max) = max_fields(style, area)
-            && count > max
-        {
-            let name = area.as_str();
-            let fix = match area {
-                FieldArea::Back => "remove some, or merge their text".to_owned(),
-                FieldArea::Header | FieldArea::Primary => {
-                    "move the others to the secondary, auxiliary or back fields".to_owned()
-                }
-                FieldArea::Secondary | FieldArea::Auxiliary => {
-                    "move the others to the back fields".to_owned()
-                }
-            };
-            return Err(DomainError::invalid(
-                format!("fields.{name}"),
-                format!(
-                    "{style_str} passes show at most {}, but {count} were given: {fix}",
-                    plural(max, name)
-                ),
-            ));
-        }
-    }
-    let barcode = design.barcode.as_ref().map(|b| b.format);
-    let (secondary, auxiliary) = (fields.secondary.len(), fields.auxiliary.len());
-    if let Some(max) = max_secondary_and_auxiliary(style, barcode)
-        && secondary + auxiliary > max
+    let square = design
+        .barcode
+        .as_ref()
+        .is_some_and(|b| b.format.is_square())
+        .then_some("qr or aztec");
+    let count = |area| fields.area(area).len();
+    match passmint_apple::too_many_fields(style, count, |area| max_fields(style, area), square)
+        .into_iter()
+        .next()
     {
-        let which = if style == AppleStyle::Generic {
-            "generic passes with a square (qr or aztec) barcode".to_owned()
-        } else {
-            format!("{style_str} passes")
-        };
-        return Err(DomainError::invalid(
-            "fields.auxiliary",
-            format!(
-                "{which} show at most {max} secondary and auxiliary fields combined, but \
-                 {secondary} secondary and {auxiliary} auxiliary were given: move some to \
-                 the back fields"
-            ),
-        ));
+        Some(found) => Err(DomainError::invalid(found.param, found.message)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub(super) fn check_fields(style: AppleStyle, design: &Design) -> Result<(), DomainError> {
