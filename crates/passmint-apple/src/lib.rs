@@ -12,11 +12,13 @@
 //! Only Apple's rules live here; product rules (such as a cap on back fields) belong
 //! to the caller.
 
+pub mod areas;
 pub mod images;
 pub mod limits;
 pub mod placeholders;
 pub mod style;
 
+pub use areas::{Areas, Keyed};
 pub use images::{
     ImageBounds, ImageKey, ImageKind, PNG_SIGNATURE, PngError, image_bounds, png_dimensions,
     png_file_len, style_shows_image,

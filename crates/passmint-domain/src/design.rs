@@ -56,41 +56,12 @@ pub struct Colors {
     pub label: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fields {
-    #[serde(default)]
-    pub header: Vec<Field>,
-    #[serde(default)]
-    pub primary: Vec<Field>,
-    #[serde(default)]
-    pub secondary: Vec<Field>,
-    #[serde(default)]
-    pub auxiliary: Vec<Field>,
-    #[serde(default)]
-    pub back: Vec<Field>,
-}
+/// The design's fields by area.
+pub type Fields = passmint_apple::Areas<Field>;
 
-impl Fields {
-    pub fn area(&self, area: FieldArea) -> &[Field] {
-        match area {
-            FieldArea::Header => &self.header,
-            FieldArea::Primary => &self.primary,
-            FieldArea::Secondary => &self.secondary,
-            FieldArea::Auxiliary => &self.auxiliary,
-            FieldArea::Back => &self.back,
-        }
-    }
-
-    /// Every field with its area, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (FieldArea, &Field)> {
-        FieldArea::ALL
-            .into_iter()
-            .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
-    }
-
-    pub fn find(&self, key: &str) -> Option<&Field> {
-        self.iter().map(|(_, f)| f).find(|f| f.key == key)
+impl passmint_apple::Keyed for Field {
+    fn key(&self) -> &str {
+        &self.key
     }
 }
 

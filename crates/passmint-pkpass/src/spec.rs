@@ -123,48 +123,11 @@ pub enum Mode {
 }
 
 /// The five field areas of a pass, each in display order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PassFields {
-    /// `headerFields`: visible when the pass is stacked.
-    pub header: Vec<PassField>,
-    /// `primaryFields`
-    pub primary: Vec<PassField>,
-    /// `secondaryFields`
-    pub secondary: Vec<PassField>,
-    /// `auxiliaryFields`
-    pub auxiliary: Vec<PassField>,
-    /// `backFields`
-    pub back: Vec<PassField>,
-}
+pub type PassFields = passmint_apple::Areas<PassField>;
 
-impl PassFields {
-    /// The fields of one area.
-    pub fn area(&self, area: FieldArea) -> &[PassField] {
-        match area {
-            FieldArea::Header => &self.header,
-            FieldArea::Primary => &self.primary,
-            FieldArea::Secondary => &self.secondary,
-            FieldArea::Auxiliary => &self.auxiliary,
-            FieldArea::Back => &self.back,
-        }
-    }
-
-    /// The fields of one area, mutably.
-    pub fn area_mut(&mut self, area: FieldArea) -> &mut Vec<PassField> {
-        match area {
-            FieldArea::Header => &mut self.header,
-            FieldArea::Primary => &mut self.primary,
-            FieldArea::Secondary => &mut self.secondary,
-            FieldArea::Auxiliary => &mut self.auxiliary,
-            FieldArea::Back => &mut self.back,
-        }
-    }
-
-    /// Every field with its area, areas in Apple's order.
-    pub fn iter(&self) -> impl Iterator<Item = (FieldArea, &PassField)> {
-        FieldArea::ALL
-            .into_iter()
-            .flat_map(move |a| self.area(a).iter().map(move |f| (a, f)))
+impl passmint_apple::Keyed for PassField {
+    fn key(&self) -> &str {
+        &self.key
     }
 }
 

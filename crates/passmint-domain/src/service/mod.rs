@@ -138,6 +138,18 @@ where
     Err(DomainError::Internal(gave_up.to_owned()))
 }
 
+/// A store call whose `NotFound` is the resource's 404.
+fn found<T>(
+    result: Result<T, StoreError>,
+    resource: &'static str,
+    id: &str,
+) -> Result<T, DomainError> {
+    result.map_err(|e| match e {
+        StoreError::NotFound => DomainError::not_found(resource, id),
+        e => e.into(),
+    })
+}
+
 /// A conditional write's result inside [`retry_changed`]: `VersionChanged` asks for
 /// another attempt, `NotFound` is the resource's 404, a lost idempotency key its 409.
 fn written<T>(

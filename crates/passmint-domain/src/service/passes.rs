@@ -3,7 +3,7 @@
 
 use super::{
     AUTH_TOKEN_LEN, ClaimedIssue, IssueTemplate, NewPass, PassPatch, Passmint, Principal,
-    SERIAL_LEN, SHORT_ID_LEN, check_cursor, cursor_missing, retry_changed, written,
+    SERIAL_LEN, SHORT_ID_LEN, check_cursor, cursor_missing, found, retry_changed, written,
 };
 use crate::design::render::check_pass_renders;
 use crate::error::{DomainError, StoreError};
@@ -253,11 +253,7 @@ impl Passmint {
 
     pub async fn get_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {
         let pid = PassId::parse(id).ok_or_else(|| DomainError::not_found("pass", id))?;
-        match self.store.get_pass(&who.scope(), &pid).await {
-            Ok(p) => Ok(p),
-            Err(StoreError::NotFound) => Err(DomainError::not_found("pass", id)),
-            Err(e) => Err(e.into()),
-        }
+        found(self.store.get_pass(&who.scope(), &pid).await, "pass", id)
     }
 
     pub async fn list_passes(

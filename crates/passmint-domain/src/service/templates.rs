@@ -1,8 +1,8 @@
 //! Templates: creation, reads, listing, updates and archiving.
 
 use super::{
-    NewTemplate, Passmint, Principal, TemplatePatch, check_cursor, cursor_missing, retry_changed,
-    written,
+    NewTemplate, Passmint, Principal, TemplatePatch, check_cursor, cursor_missing, found,
+    retry_changed, written,
 };
 use crate::design::Design;
 use crate::design::render::render_pass;
@@ -69,11 +69,11 @@ impl Passmint {
 
     pub async fn get_template(&self, who: &Principal, id: &str) -> Result<Template, DomainError> {
         let tid = TemplateId::parse(id).ok_or_else(|| DomainError::not_found("template", id))?;
-        match self.store.get_template(&who.account_id, &tid).await {
-            Ok(t) => Ok(t),
-            Err(StoreError::NotFound) => Err(DomainError::not_found("template", id)),
-            Err(e) => Err(e.into()),
-        }
+        found(
+            self.store.get_template(&who.account_id, &tid).await,
+            "template",
+            id,
+        )
     }
 
     pub async fn list_templates(

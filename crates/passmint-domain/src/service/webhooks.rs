@@ -2,7 +2,7 @@
 //! secret, delete), the delivery log and manual retries, and the two steps of a
 //! delivery worker (claim due deliveries, record an attempt).
 
-use super::{Passmint, Principal, retry_changed, written};
+use super::{Passmint, Principal, found, retry_changed, written};
 use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::{WebhookDeliveryId, WebhookId};
@@ -96,11 +96,11 @@ impl Passmint {
 
     pub async fn get_webhook(&self, who: &Principal, id: &str) -> Result<Webhook, DomainError> {
         let wid = WebhookId::parse(id).ok_or_else(|| DomainError::not_found("webhook", id))?;
-        match self.store.get_webhook(&who.scope(), &wid).await {
-            Ok(w) => Ok(w),
-            Err(StoreError::NotFound) => Err(DomainError::not_found("webhook", id)),
-            Err(e) => Err(e.into()),
-        }
+        found(
+            self.store.get_webhook(&who.scope(), &wid).await,
+            "webhook",
+            id,
+        )
     }
 
     /// Applies a PATCH; one that changes nothing writes nothing.
@@ -199,11 +199,12 @@ impl Passmint {
         id: &str,
     ) -> Result<WebhookId, DomainError> {
         let wid = WebhookId::parse(id).ok_or_else(|| DomainError::not_found("webhook", id))?;
-        match self.store.delete_webhook(&who.scope(), &wid).await {
-            Ok(()) => Ok(wid),
-            Err(StoreError::NotFound) => Err(DomainError::not_found("webhook", id)),
-            Err(e) => Err(e.into()),
-        }
+        found(
+            self.store.delete_webhook(&who.scope(), &wid).await,
+            "webhook",
+            id,
+        )?;
+        Ok(wid)
     }
 
     /// The webhook's last [`DELIVERY_LOG_LEN`] deliveries, newest first.
