@@ -2,7 +2,8 @@
 //! pages and Apple's web service.
 //!
 //! Everything here is keyed on (pass, client address), never on the address
-//! alone: hundreds of phones behind one public address (a venue's Wi-Fi, a
+//! alone (the pass by its public short id, so that a client over its rate is
+//! refused before the pass is looked up, at no cost to the database): hundreds of phones behind one public address (a venue's Wi-Fi, a
 //! carrier's NAT) each open their own pass and never limit one another.
 //!
 //! - **Rate**: a token bucket per (pass, address) of `PASSMINT_PUBLIC_RATE_LIMIT`
@@ -19,7 +20,6 @@ use super::client_addr::TrustedProxies;
 use clap::Args;
 use lru::LruCache;
 use passmint_domain::event::EventType;
-use passmint_domain::ids::PassId;
 use passmint_webhooks::parse_duration;
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
@@ -95,7 +95,7 @@ pub struct PublicLimits {
     pub trusted_proxies: TrustedProxies,
     rate_per_minute: u32,
     dedupe_window: Duration,
-    table: Mutex<LruCache<(PassId, IpAddr), Entry>>,
+    table: Mutex<LruCache<(String, IpAddr), Entry>>,
 }
 
 impl PublicLimits {
@@ -117,13 +117,13 @@ impl PublicLimits {
     /// Runs `f` on the entry of (pass, address), made when absent.
     fn with_entry<T>(
         &self,
-        pass: &PassId,
+        pass: &str,
         addr: IpAddr,
         now: Instant,
         f: impl FnOnce(&mut Entry) -> T,
     ) -> T {
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = table.get_or_insert_mut((pass.clone(), addr), || Entry {
+        let entry = table.get_or_insert_mut((pass.to_owned(), addr), || Entry {
             tokens: f64::from(self.rate_per_minute),
             refilled: now,
             viewed: None,
@@ -132,39 +132,55 @@ impl PublicLimits {
         f(entry)
     }
 
+    /// The bucket of (pass, address) refilled to `now`: its tokens, or the whole
+    /// seconds until it holds one again (at least 1) when it holds none.
+    fn refill(&self, e: &Entry, now: Instant) -> (f64, Result<(), u64>) {
+        let capacity = f64::from(self.rate_per_minute);
+        let per_second = capacity / 60.0;
+        let elapsed = now.saturating_duration_since(e.refilled).as_secs_f64();
+        let tokens = (e.tokens + elapsed * per_second).min(capacity);
+        if tokens >= 1.0 {
+            (tokens, Ok(()))
+        } else {
+            let wait = ((1.0 - tokens) / per_second).ceil();
+            // At most 60 s (a full minute refills the bucket): the cast is exact.
+            (tokens, Err((wait as u64).max(1)))
+        }
+    }
+
     /// Takes one request from the bucket of (pass, address); when it is empty,
     /// `Err` with the whole seconds until it holds one again (at least 1).
-    pub fn admit(&self, pass: &PassId, addr: IpAddr, now: Instant) -> Result<(), u64> {
+    /// `pass` is the pass's short id.
+    pub fn admit(&self, pass: &str, addr: IpAddr, now: Instant) -> Result<(), u64> {
         if self.rate_per_minute == 0 {
             return Ok(());
         }
-        let capacity = f64::from(self.rate_per_minute);
-        let per_second = capacity / 60.0;
         self.with_entry(pass, addr, now, |e| {
-            let elapsed = now.saturating_duration_since(e.refilled).as_secs_f64();
-            e.tokens = (e.tokens + elapsed * per_second).min(capacity);
+            let (tokens, answer) = self.refill(e, now);
+            e.tokens = if answer.is_ok() { tokens - 1.0 } else { tokens };
             e.refilled = now;
-            if e.tokens >= 1.0 {
-                e.tokens -= 1.0;
-                Ok(())
-            } else {
-                let wait = ((1.0 - e.tokens) / per_second).ceil();
-                // At most 60 s (a full minute refills the bucket): the cast is exact.
-                Err((wait as u64).max(1))
-            }
+            answer
         })
+    }
+
+    /// `Err` as [`PublicLimits::admit`] would answer when (pass, address) is known
+    /// and its bucket is empty; takes nothing and remembers nothing, so a request
+    /// for a short id no pass has cannot fill the table.
+    pub fn refused(&self, pass: &str, addr: IpAddr, now: Instant) -> Result<(), u64> {
+        if self.rate_per_minute == 0 {
+            return Ok(());
+        }
+        let table = self.table.lock().unwrap_or_else(|e| e.into_inner());
+        match table.peek(&(pass.to_owned(), addr)) {
+            Some(e) => self.refill(e, now).1,
+            None => Ok(()),
+        }
     }
 
     /// Whether an event of `kind` of (pass, address) is to be recorded: the first
     /// in its window is (and starts it), the others are not. Kinds other than
     /// `url_viewed` and `downloaded` always are.
-    pub fn first_in_window(
-        &self,
-        pass: &PassId,
-        addr: IpAddr,
-        kind: EventType,
-        now: Instant,
-    ) -> bool {
+    pub fn first_in_window(&self, pass: &str, addr: IpAddr, kind: EventType, now: Instant) -> bool {
         if self.dedupe_window.is_zero() {
             return true;
         }
@@ -194,10 +210,8 @@ impl PublicLimits {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use passmint_domain::ids::ID_BODY_LEN;
-
-    fn pass(c: char) -> PassId {
-        PassId::from_body(&c.to_string().repeat(ID_BODY_LEN))
+    fn pass(c: char) -> String {
+        c.to_string().repeat(10)
     }
 
     fn addr(n: u8) -> IpAddr {
@@ -228,6 +242,25 @@ mod tests {
         slow.admit(&pass('a'), addr(1), t0).unwrap();
         slow.admit(&pass('a'), addr(1), t0).unwrap();
         assert_eq!(slow.admit(&pass('a'), addr(1), t0), Err(30));
+    }
+
+    #[test]
+    fn an_empty_bucket_is_refused_before_the_look_up_and_nothing_else() {
+        let l = limits(2, 60);
+        let t0 = Instant::now();
+        assert_eq!(l.refused(&pass('x'), addr(1), t0), Ok(()));
+        assert_eq!(l.len(), 0, "an unknown pass is not remembered");
+        l.admit(&pass('a'), addr(1), t0).unwrap();
+        assert_eq!(l.refused(&pass('a'), addr(1), t0), Ok(()), "one token left");
+        l.admit(&pass('a'), addr(1), t0).unwrap();
+        assert_eq!(l.refused(&pass('a'), addr(1), t0), Err(30));
+        assert_eq!(l.refused(&pass('a'), addr(2), t0), Ok(()), "per address");
+        // Refusing takes nothing: the bucket refills as if it had not been asked.
+        let t1 = t0 + Duration::from_secs(30);
+        assert_eq!(l.refused(&pass('a'), addr(1), t1), Ok(()));
+        assert_eq!(l.admit(&pass('a'), addr(1), t1), Ok(()));
+        assert_eq!(l.admit(&pass('a'), addr(1), t1), Err(30));
+        assert_eq!(limits(0, 60).refused(&pass('a'), addr(1), t0), Ok(()));
     }
 
     #[test]

@@ -65,6 +65,12 @@ fn too_many(retry_after: u64) -> HttpResponse {
 /// or a 429 when the client is over its rate for the pass.
 async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse> {
     let short_id = req.match_info().query("short_id");
+    let client = client_addr(req, &state.public.trusted_proxies);
+    // A client over its rate is answered before the pass is looked up.
+    state
+        .public
+        .refused(short_id, client, Instant::now())
+        .map_err(too_many)?;
     let (pass, template) = match state.passmint.public_pass(short_id).await {
         Ok(found) => found,
         Err(DomainError::NotFound { .. }) => {
@@ -75,10 +81,9 @@ async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse
             return Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()));
         }
     };
-    let client = client_addr(req, &state.public.trusted_proxies);
     state
         .public
-        .admit(&pass.id, client, Instant::now())
+        .admit(&pass.short_id, client, Instant::now())
         .map_err(too_many)?;
     Ok(Found {
         pass,
@@ -93,7 +98,7 @@ async fn record(state: &AppState, found: &Found, kind: EventType) {
     let pass = &found.pass;
     if !state
         .public
-        .first_in_window(&pass.id, found.client, kind, Instant::now())
+        .first_in_window(&pass.short_id, found.client, kind, Instant::now())
     {
         return;
     }
