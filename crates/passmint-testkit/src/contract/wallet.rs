@@ -4,7 +4,8 @@
 //! earlier one and enqueues one push job per registration, in its own transaction.
 
 use super::{
-    assert_changed, assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
+    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race, seed_account,
+    seed_owned_pass, seed_owner, seed_pass, seed_template,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -118,9 +119,7 @@ async fn setup(store: &dyn Store) -> (Account, Pass) {
 /// `find_pass_by_serial` finds a pass of any account and mode; `NotFound` otherwise.
 pub async fn find_pass_by_serial_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let (account, template, live, _) = seed_owned_pass(&*store, Mode::Live).await;
     let (test, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     for p in [&live, &test] {
         let found = store
@@ -250,9 +249,7 @@ pub async fn unregister_removes_with_event(factory: impl AsyncFn() -> Arc<dyn St
 /// device or pass type sees nothing of it.
 pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (p1, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, p1, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (p2, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
     let (p3, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (dev, other) = (device(), device());
@@ -331,9 +328,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (p1, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, p1, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (p2, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (d1, t1, d2, t2) = (device(), push_token(), device(), push_token());
     register(&*store, &p1, &d1, &t1).await;
@@ -398,8 +393,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
 /// templates and voided ones stay. Without a cascade nothing but the template moves.
 pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let other_template = seed_template(&*store, &account).await;
     let (a, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (b, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
@@ -569,25 +563,15 @@ pub async fn concurrent_registrations_exactly_one_created(
     let store = factory().await;
     let (_, pass) = setup(&*store).await;
     let dev = device();
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (store, pass, dev, barrier) =
-            (store.clone(), pass.clone(), dev.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            store
-                .register_device(
-                    &registration(&pass, &dev, &push_token()),
-                    &fixtures::event(&pass, EventType::Installed),
-                    NO_LIMIT,
-                )
-                .await
-        }));
-    }
+    let outcomes = race(8, |_| {
+        let registration = registration(&pass, &dev, &push_token());
+        let (store, event) = (store.clone(), fixtures::event(&pass, EventType::Installed));
+        async move { store.register_device(&registration, &event, NO_LIMIT).await }
+    })
+    .await;
     let mut created = 0;
-    for t in tasks {
-        match t.await.expect("task").expect("concurrent register_device") {
+    for outcome in outcomes {
+        match outcome.expect("concurrent register_device") {
             RegisterOutcome::Created { .. } => created += 1,
             RegisterOutcome::Existing => {}
         }
@@ -666,18 +650,14 @@ pub async fn concurrent_registrations_keep_the_device_limit(
 ) {
     let store = factory().await;
     let (_, pass) = setup(&*store).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(12));
-    let mut tasks = Vec::new();
-    for _ in 0..12 {
-        let (store, pass, barrier) = (store.clone(), pass.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            register_of_three(&*store, &pass, &device(), &push_token()).await
-        }));
-    }
+    let outcomes = race(12, |_| {
+        let (store, pass) = (store.clone(), pass.clone());
+        async move { register_of_three(&*store, &pass, &device(), &push_token()).await }
+    })
+    .await;
     let (mut created, mut refused) = (0, 0);
-    for t in tasks {
-        match t.await.expect("task") {
+    for outcome in outcomes {
+        match outcome {
             Ok(RegisterOutcome::Created { .. }) => created += 1,
             Err(StoreError::LimitReached) => refused += 1,
             other => panic!("a concurrent register_device: {other:?}"),
@@ -703,31 +683,18 @@ pub async fn concurrent_push_claims_never_share_a_job(factory: impl AsyncFn() ->
     }
     update(&*store, &pass, true).await;
     let now = fixtures::timestamp();
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (store, barrier) = (store.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let mut mine = Vec::new();
-            loop {
-                let got = store
-                    .claim_pushes(&claim_at(now, 3))
-                    .await
-                    .expect("concurrent claim_pushes");
-                if got.is_empty() {
-                    return mine;
-                }
-                mine.extend(got.into_iter().map(|j| j.id));
-            }
-        }));
-    }
-    let mut seen = HashSet::new();
-    for t in tasks {
-        for id in t.await.expect("claim task") {
-            assert!(seen.insert(id), "job {id} was claimed twice");
+    let claimer = store.clone();
+    let seen = claim_concurrently(8, move || {
+        let store = claimer.clone();
+        async move {
+            let got = store
+                .claim_pushes(&claim_at(now, 3))
+                .await
+                .expect("concurrent claim_pushes");
+            got.into_iter().map(|j| j.id).collect()
         }
-    }
+    })
+    .await;
     assert_eq!(seen.len(), 40, "every job was claimed once");
 }
 
@@ -740,9 +707,7 @@ pub const CORRUPT_PUSH_SQL: &str =
 /// it; it stays leased like the others. Run by the SQL adapters, which can corrupt
 /// a row.
 pub async fn undecodable_push_jobs_are_skipped(store: Arc<dyn Store>, corrupt: impl AsyncFn(&str)) {
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (_, _, pass, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (bad, good) = (device(), device());
     register(&*store, &pass, &bad, &push_token()).await;
     register(&*store, &pass, &good, &push_token()).await;
