@@ -20,7 +20,7 @@ use passmint_testkit::{FixedClock, fixtures, memory_passmint};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::new_template;
+use support::tenant;
 use time::Duration;
 
 #[derive(Default)]
@@ -51,20 +51,14 @@ async fn world() -> World {
     let (pm, _store, clock) = memory_passmint();
     let waker = Arc::new(CountingWaker::default());
     let pm = pm.with_waker(waker.clone());
-    let (_, test, live) = pm.create_account("Acme", None).await.unwrap();
-    let test = pm.authenticate(&test.key).await.unwrap();
-    let live = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test, new_template(), None)
-        .await
-        .unwrap();
+    let t = tenant(&pm, "Acme", None).await;
     World {
         pm,
         clock,
         waker,
-        test,
-        live,
-        template,
+        test: t.test,
+        live: t.live,
+        template: t.template,
     }
 }
 
