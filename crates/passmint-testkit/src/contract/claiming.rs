@@ -73,6 +73,17 @@ async fn assert_claims(
     assert_eq!(got, expected, "{what}");
 }
 
+/// Asserts that [`claiming`] answers `TemplateChanged` for `issue`.
+async fn assert_template_changed(
+    store: &dyn Store,
+    issue: &Issue,
+    template_updated_at: OffsetDateTime,
+    what: &str,
+) {
+    let changed = Ok(ClaimedInsert::TemplateChanged);
+    assert_claims(store, issue, template_updated_at, changed, what).await;
+}
+
 /// Asserts that [`claiming`] inserts `issue` (with any number of deliveries).
 async fn assert_inserts(
     store: &dyn Store,
@@ -399,11 +410,10 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
         .await
         .expect("update_template");
     let stale = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-    assert_claims(
+    assert_template_changed(
         &*store,
         &stale,
         template.updated_at,
-        Ok(ClaimedInsert::TemplateChanged),
         "a template updated since",
     )
     .await;
@@ -422,11 +432,10 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     // A key that exists does not hide a changed template.
     let mut taken = issue(&account, Mode::Test, &template, &current.claim.key);
     taken.claim.fingerprint = current.claim.fingerprint.clone();
-    assert_claims(
+    assert_template_changed(
         &*store,
         &taken,
         template.updated_at,
-        Ok(ClaimedInsert::TemplateChanged),
         "a changed template and an existing key",
     )
     .await;
@@ -441,14 +450,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
         .expect("archive");
     for at in [changed.updated_at, archived.updated_at] {
         let refused = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-        assert_claims(
-            &*store,
-            &refused,
-            at,
-            Ok(ClaimedInsert::TemplateChanged),
-            "an archived template",
-        )
-        .await;
+        assert_template_changed(&*store, &refused, at, "an archived template").await;
         begin_started(&*store, &refused.claim).await;
     }
 
@@ -456,11 +458,10 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     let other = seed_account(&*store).await;
     let theirs = seed_template(&*store, &other).await;
     let foreign = issue(&account, Mode::Test, &theirs, &fixtures::idem_key());
-    assert_claims(
+    assert_template_changed(
         &*store,
         &foreign,
         theirs.updated_at,
-        Ok(ClaimedInsert::TemplateChanged),
         "a template of another account",
     )
     .await;

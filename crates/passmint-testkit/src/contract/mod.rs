@@ -191,6 +191,20 @@ pub(crate) async fn assert_pass(store: &dyn Store, expected: &Pass, what: &str) 
     assert_eq!(got, Ok(expected.clone()), "{what}");
 }
 
+/// Writes `next` over a pass expected at version `expected`, with an `updated`
+/// event and no ticket, enqueuing pushes if `push`.
+pub(crate) async fn try_update(
+    store: &dyn Store,
+    next: &Pass,
+    expected: i64,
+    push: bool,
+) -> StoreResult<u64> {
+    let event = fixtures::event(next, EventType::Updated);
+    store
+        .update_pass(next, expected, Some(&event), None, push)
+        .await
+}
+
 /// Inserts a fresh pass with its `created` event.
 pub(crate) async fn seed_pass(
     store: &dyn Store,

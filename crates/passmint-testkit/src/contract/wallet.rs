@@ -5,7 +5,7 @@
 
 use super::{
     assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race, seed_account,
-    seed_owned_pass, seed_owner, seed_pass, seed_template,
+    seed_owned_pass, seed_owner, seed_pass, seed_template, try_update,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -75,10 +75,23 @@ fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
     }
 }
 
+/// The jobs `req` claims.
+async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<PushJob> {
+    store.claim_pushes(req).await.expect("claim_pushes")
+}
+
+/// How many of `ids` the claim `token` completes.
+async fn complete(store: &dyn Store, token: &str, ids: &[i64]) -> u64 {
+    store
+        .complete_pushes(token, ids)
+        .await
+        .expect("complete_pushes")
+}
+
 /// Every due job, claimed now (and so leased).
 async fn claim_all(store: &dyn Store) -> (String, Vec<PushJob>) {
     let req = claim_at(fixtures::timestamp(), 1000);
-    let jobs = store.claim_pushes(&req).await.expect("claim_pushes");
+    let jobs = claim(store, &req).await;
     (req.token, jobs)
 }
 
@@ -344,15 +357,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
     );
     let stale = fixtures::next_version(&p1);
     assert_changed(
-        store
-            .update_pass(
-                &stale,
-                p1.version,
-                Some(&fixtures::event(&stale, EventType::Updated)),
-                None,
-                true,
-            )
-            .await,
+        try_update(&*store, &stale, p1.version, true).await,
         "update_pass with a moved version",
     );
     assert_eq!(
@@ -474,25 +479,18 @@ pub async fn push_claims_lease_complete_and_reschedule(factory: impl AsyncFn() -
     update(&*store, &pass, true).await;
     let now = fixtures::timestamp();
     let first = claim_at(now, 2);
-    let jobs = store.claim_pushes(&first).await.expect("claim_pushes");
+    let jobs = claim(&*store, &first).await;
     assert_eq!(jobs.len(), 2, "the limit holds");
     let second = claim_at(now, 10);
-    let rest = store.claim_pushes(&second).await.expect("claim_pushes");
+    let rest = claim(&*store, &second).await;
     assert_eq!(rest.len(), 1, "leased jobs are not claimed again");
     assert!(
-        store
-            .claim_pushes(&claim_at(now, 10))
-            .await
-            .expect("claim_pushes")
-            .is_empty(),
+        claim(&*store, &claim_at(now, 10)).await.is_empty(),
         "everything is leased"
     );
 
     assert_eq!(
-        store
-            .complete_pushes(&second.token, &[jobs[0].id])
-            .await
-            .expect("complete_pushes"),
+        complete(&*store, &second.token, &[jobs[0].id]).await,
         0,
         "another claim's token completes nothing"
     );
@@ -502,48 +500,31 @@ pub async fn push_claims_lease_complete_and_reschedule(factory: impl AsyncFn() -
             .await,
         "reschedule_push with another claim's token",
     );
-    assert_eq!(
-        store
-            .complete_pushes(&first.token, &[jobs[0].id])
-            .await
-            .expect("complete_pushes"),
-        1
-    );
+    assert_eq!(complete(&*store, &first.token, &[jobs[0].id]).await, 1);
     let later = now + Duration::seconds(30);
     store
         .reschedule_push(jobs[1].id, &first.token, later, "503 ServiceUnavailable")
         .await
         .expect("reschedule_push");
     assert!(
-        store
-            .claim_pushes(&claim_at(later - Duration::seconds(1), 10))
+        claim(&*store, &claim_at(later - Duration::seconds(1), 10))
             .await
-            .expect("claim_pushes")
             .is_empty(),
         "a rescheduled job waits for its time"
     );
-    let back = store
-        .claim_pushes(&claim_at(later, 10))
-        .await
-        .expect("claim_pushes");
+    let back = claim(&*store, &claim_at(later, 10)).await;
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].id, jobs[1].id);
     assert_eq!(back[0].attempts, 1, "one attempt recorded");
 
-    let expired = store
-        .claim_pushes(&claim_at(now + LEASE, 10))
-        .await
-        .expect("claim_pushes");
+    let expired = claim(&*store, &claim_at(now + LEASE, 10)).await;
     assert_eq!(
         expired.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![rest[0].id],
         "a job whose lease ended is claimable again"
     );
     assert_eq!(
-        store
-            .complete_pushes(&second.token, &[rest[0].id])
-            .await
-            .expect("complete_pushes"),
+        complete(&*store, &second.token, &[rest[0].id]).await,
         0,
         "the superseded claim completes nothing"
     );

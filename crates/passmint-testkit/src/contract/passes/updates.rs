@@ -4,7 +4,7 @@ use super::support::{all_events, all_passes};
 
 use crate::contract::{
     assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
-    begun, seed_account, seed_owned_pass, seed_pass, seed_template, stale,
+    begun, seed_account, seed_owned_pass, seed_pass, seed_template, stale, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -103,15 +103,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
     let ghost = fixtures::pass(&account, Mode::Test, &template);
     let ghost_next = fixtures::next_version(&ghost);
     assert_not_found(
-        store
-            .update_pass(
-                &ghost_next,
-                ghost.version,
-                Some(&fixtures::event(&ghost_next, EventType::Updated)),
-                None,
-                false,
-            )
-            .await,
+        try_update(&*store, &ghost_next, ghost.version, false).await,
         "update_pass of an absent pass",
     );
     assert!(all_passes(&*store, &ghost.scope()).await.is_empty());
@@ -126,15 +118,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
         moved.account_id = scope.account_id.clone();
         moved.mode = scope.mode;
         assert_not_found(
-            store
-                .update_pass(
-                    &moved,
-                    pass.version,
-                    Some(&fixtures::event(&moved, EventType::Updated)),
-                    None,
-                    false,
-                )
-                .await,
+            try_update(&*store, &moved, pass.version, false).await,
             &format!("update_pass of a pass that exists only {what}"),
         );
         assert!(all_events(&*store, &scope).await.is_empty());

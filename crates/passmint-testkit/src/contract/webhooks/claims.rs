@@ -13,7 +13,7 @@ use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
-use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus, Webhook};
 use std::collections::HashSet;
 use std::sync::Arc;
 use time::Duration;
@@ -206,27 +206,27 @@ pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc
     );
 }
 
+/// Updates the stored `webhook` to `enabled`; returns it as stored now.
+async fn set_enabled(store: &dyn Store, webhook: &Webhook, enabled: bool) -> Webhook {
+    let mut next = webhook.clone();
+    next.enabled = enabled;
+    next.updated_at = fixtures::timestamp();
+    store
+        .update_webhook(&next, webhook.updated_at, None)
+        .await
+        .unwrap_or_else(|e| panic!("update_webhook enabled={enabled}: {e:?}"));
+    next
+}
+
 /// The deliveries of a disabled webhook are not claimed; they wait until it is
 /// enabled again.
 pub async fn disabled_webhooks_deliveries_wait(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (_, webhook, _, created) = one_webhook(&*store).await;
-    let mut off = webhook.clone();
-    off.enabled = false;
-    off.updated_at = fixtures::timestamp();
-    store
-        .update_webhook(&off, webhook.updated_at, None)
-        .await
-        .expect("disable");
+    let off = set_enabled(&*store, &webhook, false).await;
     let now = fixtures::timestamp();
     assert_eq!(claim(&*store, &claim_at(now, 10)).await.len(), 0);
-    let mut on = off.clone();
-    on.enabled = true;
-    on.updated_at = fixtures::timestamp();
-    store
-        .update_webhook(&on, off.updated_at, None)
-        .await
-        .expect("enable");
+    set_enabled(&*store, &off, true).await;
     assert_eq!(
         claimed_ids(&claim(&*store, &claim_at(now, 10)).await),
         vec![WebhookDeliveryId::derive(&created.id, &webhook.id)]

@@ -238,28 +238,14 @@ pub async fn list_deliveries_newest_first(factory: impl AsyncFn() -> Arc<dyn Sto
         .rev()
         .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
         .collect();
-    let page = store
-        .list_deliveries(&webhook.scope(), &webhook.id, 3)
-        .await
-        .expect("list_deliveries");
-    assert_eq!(
-        (
-            page.data.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
-            page.has_more
-        ),
-        (ids[..3].to_vec(), true)
-    );
-    let page = store
-        .list_deliveries(&webhook.scope(), &webhook.id, 5)
-        .await
-        .expect("list_deliveries");
-    assert_eq!(
-        (
-            page.data.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
-            page.has_more
-        ),
-        (ids, false)
-    );
+    for (limit, expected) in [(3, (ids[..3].to_vec(), true)), (5, (ids.clone(), false))] {
+        let page = store
+            .list_deliveries(&webhook.scope(), &webhook.id, limit)
+            .await
+            .expect("list_deliveries");
+        let listed: Vec<_> = page.data.iter().map(|d| d.id.clone()).collect();
+        assert_eq!((listed, page.has_more), expected, "limit {limit}");
+    }
     assert_not_found(
         store
             .list_deliveries(&fixtures::scope(&account, Mode::Live), &webhook.id, 5)
