@@ -66,6 +66,19 @@ async fn complete(
     completion
 }
 
+/// Completes `ticket` with `status`, after which `req` replays the response.
+async fn assert_completes(
+    store: &dyn Store,
+    ticket: &IdemTicket,
+    req: &IdemRequest,
+    status: u16,
+    what: &str,
+) {
+    let completion = complete(store, ticket, status, what).await;
+    let what = format!("{what}: the response replays");
+    assert_replays(store, req, &completion.response, &what).await;
+}
+
 /// Releases `ticket`, which must succeed.
 async fn release(store: &dyn Store, ticket: &IdemTicket, what: &str) {
     if let Err(e) = store.release_idempotent(ticket).await {
@@ -158,15 +171,8 @@ pub async fn expired_record_treated_as_absent(factory: impl AsyncFn() -> Arc<dyn
     let ticket = begin_started(&*store, &later).await;
     let what = "the expired key is held by the new request";
     assert_begin(&*store, &later, IdemBegin::InUse, what).await;
-    let completion = complete(
-        &*store,
-        &ticket,
-        200,
-        "complete_idempotent of the new request",
-    )
-    .await;
-    let what = "the new request's response replays";
-    assert_replays(&*store, &later, &completion.response, what).await;
+    let done = "complete_idempotent of the new request";
+    assert_completes(&*store, &ticket, &later, 200, done).await;
 
     // An expired record with another fingerprint, and an expired in-flight one.
     let much_later = at(
@@ -204,9 +210,8 @@ pub async fn stale_lock_taken_over_by_same_fingerprint(factory: impl AsyncFn() -
     release(&*store, &old, "release_idempotent of a taken-over ticket").await;
     let what = "releasing a taken-over ticket leaves the key to its new holder";
     assert_begin(&*store, &takeover, IdemBegin::InUse, what).await;
-    let completion = complete(&*store, &new, 200, "complete_idempotent by the new holder").await;
-    let what = "the new holder's response replays";
-    assert_replays(&*store, &req, &completion.response, what).await;
+    let done = "complete_idempotent by the new holder";
+    assert_completes(&*store, &new, &req, 200, done).await;
 }
 
 /// After `release`, the key starts again (even with another fingerprint).
@@ -264,15 +269,8 @@ pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<
         ..req.clone()
     };
     begin_started(&*store, &never).await;
-    let completion = complete(
-        &*store,
-        &ticket,
-        200,
-        "complete_idempotent with the right ticket",
-    )
-    .await;
-    let what = "the right ticket's response replays";
-    assert_replays(&*store, &req, &completion.response, what).await;
+    let done = "complete_idempotent with the right ticket";
+    assert_completes(&*store, &ticket, &req, 200, done).await;
 }
 
 /// Once completed, the ticket no longer holds the key: completing again MUST return
