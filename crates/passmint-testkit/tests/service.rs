@@ -163,24 +163,18 @@ async fn events_of(w: &World, who: &Principal, pass: &Pass) -> Vec<PassEvent> {
 #[tokio::test]
 async fn authenticate_valid_keys_resolve_account_and_mode() {
     let w = world().await;
-    let found = w.store_key(&w.test_key).await;
-    assert_eq!(
-        w.pm.authenticate(&w.test_key).await,
-        Ok(Principal {
-            account_id: w.account.id.clone(),
-            mode: Mode::Test,
-            key_id: found.id,
-        })
-    );
-    let found = w.store_key(&w.live_key).await;
-    assert_eq!(
-        w.pm.authenticate(&w.live_key).await,
-        Ok(Principal {
-            account_id: w.account.id.clone(),
-            mode: Mode::Live,
-            key_id: found.id,
-        })
-    );
+    for (key, mode) in [(&w.test_key, Mode::Test), (&w.live_key, Mode::Live)] {
+        let found = w.store_key(key).await;
+        assert_eq!(
+            w.pm.authenticate(key).await,
+            Ok(Principal {
+                account_id: w.account.id.clone(),
+                mode,
+                key_id: found.id,
+            }),
+            "the {mode:?} key"
+        );
+    }
     assert_eq!(w.test.scope(), fixtures::scope(&w.account, Mode::Test));
     assert_eq!(w.live.mode, Mode::Live);
 }
