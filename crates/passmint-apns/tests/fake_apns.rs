@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use passmint_apns::fake::{FakeApns, Script, TestCertificate};
-use passmint_apns::{ApnsClient, ApnsConfig, PushOutcome};
+use passmint_apns::{ApnsClient, ApnsConfig, ClientIdentity, PushOutcome};
 use tokio::task::JoinSet;
 
 const TOPIC: &str = "pass.com.example.test";
@@ -14,12 +14,17 @@ fn token(n: usize) -> String {
     format!("{n:064x}")
 }
 
-async fn setup_with(configure: impl FnOnce(&mut ApnsConfig)) -> (FakeApns, ApnsClient) {
-    let fake = FakeApns::start().await;
-    let identity = TestCertificate::generate(TOPIC)
+/// A client identity of a fresh test certificate for `TOPIC`.
+fn identity() -> ClientIdentity {
+    TestCertificate::generate(TOPIC)
         .unwrap()
         .identity()
-        .unwrap();
+        .unwrap()
+}
+
+async fn setup_with(configure: impl FnOnce(&mut ApnsConfig)) -> (FakeApns, ApnsClient) {
+    let fake = FakeApns::start().await;
+    let identity = identity();
     let mut config = fake.config();
     configure(&mut config);
     let client = ApnsClient::new(&config, &identity).unwrap();
@@ -28,6 +33,18 @@ async fn setup_with(configure: impl FnOnce(&mut ApnsConfig)) -> (FakeApns, ApnsC
 
 async fn setup() -> (FakeApns, ApnsClient) {
     setup_with(|_| {}).await
+}
+
+/// Pushes to device `n`, which the fake answers with `status` and `reason`.
+async fn push_answered(
+    fake: &FakeApns,
+    client: &ApnsClient,
+    n: usize,
+    status: u16,
+    reason: &str,
+) -> PushOutcome {
+    fake.respond(&token(n), Script::status(status, reason));
+    client.push(&token(n), TOPIC).await
 }
 
 #[tokio::test]
@@ -70,13 +87,10 @@ async fn gone_and_bad_tokens_are_unregistered() {
         (400, "DeviceTokenNotForTopic"),
     ];
     for (i, (status, reason)) in cases.into_iter().enumerate() {
-        fake.respond(&token(i), Script::status(status, reason));
+        let reason = reason.to_owned();
         assert_eq!(
-            client.push(&token(i), TOPIC).await,
-            PushOutcome::Unregistered {
-                status,
-                reason: reason.to_owned()
-            }
+            push_answered(&fake, &client, i, status, &reason).await,
+            PushOutcome::Unregistered { status, reason }
         );
     }
     // The script repeats its last answer.
@@ -147,13 +161,10 @@ async fn certificate_and_request_problems_are_rejected() {
     .into_iter()
     .enumerate()
     {
-        fake.respond(&token(i), Script::status(status, reason));
+        let reason = reason.to_owned();
         assert_eq!(
-            client.push(&token(i), TOPIC).await,
-            PushOutcome::Rejected {
-                status,
-                reason: reason.to_owned()
-            }
+            push_answered(&fake, &client, i, status, &reason).await,
+            PushOutcome::Rejected { status, reason }
         );
     }
     // A topic that cannot be a header value is refused without a request.
@@ -287,10 +298,7 @@ async fn a_client_without_a_certificate_gets_403() {
     assert_eq!(requests[0].status, 403);
 
     // ApnsClient, on the same fake, presents its certificate and gets through.
-    let identity = TestCertificate::generate(TOPIC)
-        .unwrap()
-        .identity()
-        .unwrap();
+    let identity = identity();
     let client = ApnsClient::new(&fake.config(), &identity).unwrap();
     assert!(client.push(&token(1), TOPIC).await.is_delivered());
     assert!(fake.requests()[1].client_cert_subject.is_some());
@@ -299,10 +307,7 @@ async fn a_client_without_a_certificate_gets_403() {
 #[tokio::test]
 async fn an_untrusted_server_is_a_retry() {
     let fake = FakeApns::start().await;
-    let identity = TestCertificate::generate(TOPIC)
-        .unwrap()
-        .identity()
-        .unwrap();
+    let identity = identity();
     let config = ApnsConfig {
         extra_root_certificates_pem: Vec::new(),
         ..fake.config()
@@ -336,10 +341,7 @@ async fn a_closed_port_is_a_retry() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let identity = TestCertificate::generate(TOPIC)
-        .unwrap()
-        .identity()
-        .unwrap();
+    let identity = identity();
     let config = ApnsConfig {
         base_url: format!("https://127.0.0.1:{port}"),
         ..ApnsConfig::default()
@@ -427,10 +429,7 @@ async fn a_cold_burst_against_a_silent_server_fails_once() {
             held.push(socket);
         }
     });
-    let identity = TestCertificate::generate(TOPIC)
-        .unwrap()
-        .identity()
-        .unwrap();
+    let identity = identity();
     let config = ApnsConfig {
         base_url: format!("https://127.0.0.1:{port}"),
         connect_timeout: Duration::from_millis(300),

@@ -6,14 +6,13 @@
 mod support;
 
 use passmint_domain::DomainError;
-use passmint_domain::idempotency::{IdemBegin, IdemFinish, StoredResponse};
-use passmint_domain::pass::Pass;
+use passmint_domain::idempotency::{IdemBegin, IdemFinish};
 use passmint_domain::service::{NewPass, Passmint};
 use passmint_testkit::{FailingStore, FixedClock, MemoryStore, SeqIdGen, fixtures};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use support::new_template;
+use support::{Tenant, id_renderer, started, tenant};
 
 fn passmint() -> (Passmint, Arc<FailingStore>, Arc<MemoryStore>) {
     let memory = Arc::new(MemoryStore::new());
@@ -29,24 +28,13 @@ fn passmint() -> (Passmint, Arc<FailingStore>, Arc<MemoryStore>) {
 #[tokio::test]
 async fn a_failure_mid_request_is_internal_and_the_key_can_be_released() {
     let (pm, store, memory) = passmint();
-    let (_, test, _) = pm.create_account("Acme", None).await.unwrap();
-    let who = pm.authenticate(&test.key).await.unwrap();
-    let template = pm
-        .create_template(&who, new_template(), None)
-        .await
-        .unwrap();
+    let Tenant {
+        test: who,
+        template,
+        ..
+    } = tenant(&pm, "Acme", None).await;
     let fingerprint = "POST /v1/passes {}".to_owned();
-    let IdemBegin::Started(ticket) = pm
-        .begin_idempotent(who.scope(), "key-1", fingerprint.clone())
-        .await
-        .unwrap()
-    else {
-        panic!("a new key starts");
-    };
-    let render = |p: &Pass| StoredResponse {
-        status: 200,
-        body: p.id.as_str().as_bytes().to_vec(),
-    };
+    let ticket = started(&pm, &who, "key-1", &fingerprint).await;
     store.fail_next("insert_pass");
     let result = pm
         .issue_pass(
@@ -60,7 +48,7 @@ async fn a_failure_mid_request_is_internal_and_the_key_can_be_released() {
             },
             Some(IdemFinish {
                 ticket: ticket.clone(),
-                render: Arc::new(render),
+                render: id_renderer(),
             }),
         )
         .await;

@@ -9,8 +9,6 @@ mod support;
 use passmint_domain::DomainError;
 use passmint_domain::design::render::{MAX_PASS_JSON_BYTES, render_pass};
 use passmint_domain::design::{Barcode, BarcodeFormat, Design, Field};
-use passmint_domain::idempotency::{Renderer, StoredResponse};
-use passmint_domain::pass::Pass;
 use passmint_domain::service::{
     ClaimedIssue, NewPass, PassPatch, Passmint, Principal, TemplatePatch,
 };
@@ -18,8 +16,7 @@ use passmint_domain::template::Template;
 use passmint_testkit::memory_passmint;
 use serde_json::Map;
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use support::new_template;
+use support::{id_renderer, new_template};
 
 /// The fixture design with a barcode encoding `message` and a back field `note`.
 fn design_with_barcode(message: &str) -> Design {
@@ -114,10 +111,7 @@ async fn a_barcode_needing_a_missing_holder_name_is_refused_at_issue() {
     );
     assert!(message.contains("{{holder_name}}"), "{message}");
     // The idempotent shortcut writes nothing and lets the usual way answer.
-    let render: Renderer<Pass> = Arc::new(|p: &Pass| StoredResponse {
-        status: 200,
-        body: p.id.as_str().as_bytes().to_vec(),
-    });
+    let render = id_renderer();
     let claimed = pm
         .issue_pass_claiming(
             &who,

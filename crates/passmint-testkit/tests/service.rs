@@ -8,7 +8,7 @@ use passmint_domain::DomainError;
 use passmint_domain::account::{self, Account};
 use passmint_domain::design::Design;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::idempotency::{IdemBegin, IdemFinish, Renderer, StoredResponse};
+use passmint_domain::idempotency::{IdemBegin, IdemFinish};
 use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
@@ -21,7 +21,7 @@ use passmint_testkit::{FixedClock, MemoryStore, SeqIdGen, fixtures, memory_passm
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use support::new_template;
+use support::{id_renderer, id_response, new_template, started, tenant};
 use time::Duration;
 
 struct World {
@@ -48,23 +48,27 @@ async fn world() -> World {
 /// A world whose account, named `name` with `live_pass_limit`, has no signing identity yet.
 async fn unsigned_world(name: &str, live_pass_limit: Option<i64>) -> World {
     let (pm, store, clock) = memory_passmint();
-    let (account, test, live) = pm.create_account(name, live_pass_limit).await.unwrap();
-    let test_p = pm.authenticate(&test.key).await.unwrap();
-    let live_p = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test_p, new_template(), None)
-        .await
-        .unwrap();
+    let t = tenant(&pm, name, live_pass_limit).await;
     World {
         pm,
         store,
         clock,
-        account,
-        test_key: test.key,
-        live_key: live.key,
-        test: test_p,
-        live: live_p,
-        template,
+        account: t.account,
+        test_key: t.test_key,
+        live_key: t.live_key,
+        test: t.test,
+        live: t.live,
+        template: t.template,
+    }
+}
+
+impl World {
+    /// Issues a pass of [`new_pass`] from the world's template.
+    async fn issue(&self, who: &Principal) -> Pass {
+        self.pm
+            .issue_pass(who, new_pass(&self.template), None)
+            .await
+            .unwrap()
     }
 }
 
@@ -159,24 +163,18 @@ async fn events_of(w: &World, who: &Principal, pass: &Pass) -> Vec<PassEvent> {
 #[tokio::test]
 async fn authenticate_valid_keys_resolve_account_and_mode() {
     let w = world().await;
-    let found = w.store_key(&w.test_key).await;
-    assert_eq!(
-        w.pm.authenticate(&w.test_key).await,
-        Ok(Principal {
-            account_id: w.account.id.clone(),
-            mode: Mode::Test,
-            key_id: found.id,
-        })
-    );
-    let found = w.store_key(&w.live_key).await;
-    assert_eq!(
-        w.pm.authenticate(&w.live_key).await,
-        Ok(Principal {
-            account_id: w.account.id.clone(),
-            mode: Mode::Live,
-            key_id: found.id,
-        })
-    );
+    for (key, mode) in [(&w.test_key, Mode::Test), (&w.live_key, Mode::Live)] {
+        let found = w.store_key(key).await;
+        assert_eq!(
+            w.pm.authenticate(key).await,
+            Ok(Principal {
+                account_id: w.account.id.clone(),
+                mode,
+                key_id: found.id,
+            }),
+            "the {mode:?} key"
+        );
+    }
     assert_eq!(w.test.scope(), fixtures::scope(&w.account, Mode::Test));
     assert_eq!(w.live.mode, Mode::Live);
 }
@@ -250,10 +248,7 @@ async fn issue_pass_writes_pass_and_created_event() {
     let w = world().await;
     w.clock.advance(Duration::seconds(30));
     let now = w.clock_now();
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     assert_eq!(pass.account_id, w.account.id);
     assert_eq!(pass.mode, Mode::Test);
     assert_eq!(pass.template_id, w.template.id);
@@ -282,10 +277,7 @@ async fn issue_pass_writes_pass_and_created_event() {
     assert_eq!(created.mode, Mode::Test);
     assert_eq!(w.store.all_events(), events);
 
-    let other =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let other = w.issue(&w.test).await;
     assert_ne!(other.id, pass.id);
     assert_ne!(other.short_id, pass.short_id);
     assert_ne!(other.serial_number, pass.serial_number);
@@ -361,9 +353,7 @@ async fn test_key_cannot_alter_template_with_live_passes() {
             .await;
     assert_eq!(t.unwrap().design.description, "New");
 
-    w.pm.issue_pass(&w.live, new_pass(&w.template), None)
-        .await
-        .unwrap();
+    w.issue(&w.live).await;
     let before = w.pm.get_template(&w.test, id).await.unwrap();
     let passes = w.store.all_passes();
     assert_invalid(
@@ -424,10 +414,7 @@ async fn issue_pass_with_unknown_field_key_names_it() {
 #[tokio::test]
 async fn issued_pass_is_invisible_to_the_other_mode() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     assert_eq!(
         w.pm.get_pass(&w.live, pass.id.as_str()).await,
         Err(DomainError::not_found("pass", pass.id.as_str()))
@@ -447,24 +434,14 @@ async fn issued_pass_is_invisible_to_the_other_mode() {
 async fn issue_pass_with_idempotency_records_the_response() {
     let w = world().await;
     let fingerprint = "POST /v1/passes {}".to_owned();
-    let IdemBegin::Started(ticket) =
-        w.pm.begin_idempotent(w.test.scope(), "key-1", fingerprint.clone())
-            .await
-            .unwrap()
-    else {
-        panic!("a new key starts");
-    };
-    let render = |p: &Pass| StoredResponse {
-        status: 200,
-        body: p.id.as_str().as_bytes().to_vec(),
-    };
+    let ticket = started(&w.pm, &w.test, "key-1", &fingerprint).await;
     let pass =
         w.pm.issue_pass(
             &w.test,
             new_pass(&w.template),
             Some(IdemFinish {
                 ticket,
-                render: Arc::new(render),
+                render: id_renderer(),
             }),
         )
         .await
@@ -473,7 +450,7 @@ async fn issue_pass_with_idempotency_records_the_response() {
         w.pm.begin_idempotent(w.test.scope(), "key-1", fingerprint)
             .await
             .unwrap(),
-        IdemBegin::Replay(render(&pass))
+        IdemBegin::Replay(id_response(&pass))
     );
     assert_eq!(
         w.pm.begin_idempotent(w.test.scope(), "key-1", "other".into())
@@ -484,13 +461,6 @@ async fn issue_pass_with_idempotency_records_the_response() {
 }
 
 // ----- issue_pass_claiming ---------------------------------------------------
-
-fn id_renderer() -> Renderer<Pass> {
-    Arc::new(|p: &Pass| StoredResponse {
-        status: 200,
-        body: p.id.as_str().as_bytes().to_vec(),
-    })
-}
 
 async fn claiming(w: &World, who: &Principal, new: NewPass, key: &str) -> ClaimedIssue {
     w.pm.issue_pass_claiming(who, new, key, format!("fp {key}"), &id_renderer())
@@ -703,10 +673,7 @@ async fn issue_pass_claiming_leaves_the_limit_and_the_identity_to_the_usual_way(
 #[tokio::test]
 async fn update_pass_merges_metadata_and_records_changed_keys() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     w.clock.advance(Duration::seconds(10));
     let patch = PassPatch {
         field_values: None,
@@ -754,10 +721,7 @@ async fn update_pass_merges_metadata_and_records_changed_keys() {
 #[tokio::test]
 async fn update_pass_null_resets_field_and_removes_metadata() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     let patch = PassPatch {
         field_values: Some(BTreeMap::from([("seat".to_owned(), None)])),
         metadata: Some(map(json!({ "a": null }))),
@@ -781,10 +745,7 @@ async fn update_pass_null_resets_field_and_removes_metadata() {
 #[tokio::test]
 async fn update_pass_that_changes_nothing_records_no_event() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     w.clock.advance(Duration::seconds(10));
     let patch = PassPatch {
         field_values: Some(BTreeMap::from([("seat".to_owned(), Some("1A".to_owned()))])),
@@ -809,10 +770,7 @@ async fn update_pass_that_changes_nothing_records_no_event() {
 #[tokio::test]
 async fn update_pass_validates_its_patch() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     let empty =
         w.pm.update_pass(&w.test, pass.id.as_str(), PassPatch::default(), None)
             .await;
@@ -836,10 +794,7 @@ async fn update_pass_validates_its_patch() {
 #[tokio::test]
 async fn update_of_a_voided_pass_is_refused() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.live).await;
     let voided = w.pm.void_pass(&w.live, pass.id.as_str()).await.unwrap();
     let patch = PassPatch {
         field_values: None,
@@ -866,10 +821,7 @@ async fn update_of_a_voided_pass_is_refused() {
 #[tokio::test]
 async fn void_pass_is_idempotent_with_one_voided_event() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     w.clock.advance(Duration::minutes(1));
     let voided = w.pm.void_pass(&w.test, pass.id.as_str()).await.unwrap();
     assert_eq!(voided.voided_at, Some(w.clock_now()));
@@ -915,10 +867,7 @@ fn page(cursor: Cursor) -> PageRequest {
 #[tokio::test]
 async fn list_cursor_of_unknown_object_names_the_cursor_param() {
     let w = world().await;
-    let live_pass =
-        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let live_pass = w.issue(&w.live).await;
     let unknown_pass = fixtures::pass(&w.account, Mode::Test, &w.template)
         .id
         .to_string();
@@ -971,11 +920,7 @@ async fn list_passes_pages_with_cursors() {
     let w = world().await;
     let mut passes = Vec::new();
     for _ in 0..5 {
-        passes.push(
-            w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-                .await
-                .unwrap(),
-        );
+        passes.push(w.issue(&w.test).await);
     }
     let filter = PassFilter::default();
     let first =
@@ -1065,10 +1010,7 @@ async fn live_passes_beyond_the_limit_are_a_billing_error() {
 #[tokio::test]
 async fn public_pass_and_its_events() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.live, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.live).await;
     let (found, template) = w.pm.public_pass(&pass.short_id).await.unwrap();
     assert_eq!(found, pass);
     assert_eq!(template, w.template);
@@ -1129,10 +1071,7 @@ const PTID: &str = "pass.com.example.wallet";
 const PUSH_TOKEN: &str = "00aabbccddeeff00aabbccddeeff00aabbccddeeff00aabbccddeeff00aabbcc";
 
 async fn registered_pass(w: &World) -> Pass {
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     assert!(
         w.pm.register_device(&pass, "iphone-1", PTID, PUSH_TOKEN)
             .await
@@ -1249,10 +1188,7 @@ async fn devices_beyond_the_limit_are_refused_without_event_or_push() {
     assert_eq!(pending(&w).await, 2, "one push per registered device only");
 
     // The default limit.
-    let other =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let other = w.issue(&w.test).await;
     for n in 0..DEFAULT_MAX_DEVICES_PER_PASS {
         let dev = format!("phone-{n}");
         assert!(

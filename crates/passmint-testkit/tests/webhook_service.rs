@@ -9,18 +9,19 @@ use passmint_domain::DomainError;
 use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
+use passmint_domain::pass::Pass;
 use passmint_domain::ports::{Clock, DeliveryWaker};
 use passmint_domain::service::{NewPass, NewWebhook, Passmint, Principal, WebhookPatch};
 use passmint_domain::template::Template;
 use passmint_domain::webhook::{
     AttemptResponse, DeliveryDecision, DeliveryStatus, MAX_RESPONSE_BODY, MAX_WEBHOOKS_PER_MODE,
-    Subscription, WebhookSecret,
+    Subscription, Webhook, WebhookSecret,
 };
 use passmint_testkit::{FixedClock, fixtures, memory_passmint};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::new_template;
+use support::tenant;
 use time::Duration;
 
 #[derive(Default)]
@@ -51,20 +52,32 @@ async fn world() -> World {
     let (pm, _store, clock) = memory_passmint();
     let waker = Arc::new(CountingWaker::default());
     let pm = pm.with_waker(waker.clone());
-    let (_, test, live) = pm.create_account("Acme", None).await.unwrap();
-    let test = pm.authenticate(&test.key).await.unwrap();
-    let live = pm.authenticate(&live.key).await.unwrap();
-    let template = pm
-        .create_template(&test, new_template(), None)
-        .await
-        .unwrap();
+    let t = tenant(&pm, "Acme", None).await;
     World {
         pm,
         clock,
         waker,
-        test,
-        live,
-        template,
+        test: t.test,
+        live: t.live,
+        template: t.template,
+    }
+}
+
+impl World {
+    /// Creates a webhook of [`new_webhook`] subscribed to `events`.
+    async fn hook(&self, who: &Principal, events: &[&str]) -> Webhook {
+        self.pm
+            .create_webhook(who, new_webhook(events), None)
+            .await
+            .unwrap()
+    }
+
+    /// Issues a pass of [`new_pass`] from the world's template.
+    async fn issue(&self, who: &Principal) -> Pass {
+        self.pm
+            .issue_pass(who, new_pass(&self.template), None)
+            .await
+            .unwrap()
     }
 }
 
@@ -98,14 +111,7 @@ fn assert_invalid<T: std::fmt::Debug>(r: Result<T, DomainError>, param: &str) {
 #[tokio::test]
 async fn create_validates_and_mints_a_secret() {
     let w = world().await;
-    let hook =
-        w.pm.create_webhook(
-            &w.test,
-            new_webhook(&["pass.created", "pass.installed"]),
-            None,
-        )
-        .await
-        .unwrap();
+    let hook = w.hook(&w.test, &["pass.created", "pass.installed"]).await;
     assert!(hook.id.as_str().starts_with("whk_"));
     assert_eq!(hook.mode, Mode::Test);
     assert!(hook.enabled, "enabled by default");
@@ -122,10 +128,7 @@ async fn create_validates_and_mints_a_secret() {
         w.pm.get_webhook(&w.test, hook.id.as_str()).await,
         Ok(hook.clone())
     );
-    let other =
-        w.pm.create_webhook(&w.test, new_webhook(&["*"]), None)
-            .await
-            .unwrap();
+    let other = w.hook(&w.test, &["*"]).await;
     assert_ne!(
         other.secret, hook.secret,
         "every webhook has its own secret"
@@ -175,10 +178,7 @@ async fn create_validates_and_mints_a_secret() {
 #[tokio::test]
 async fn webhooks_belong_to_their_mode_and_are_limited() {
     let w = world().await;
-    let hook =
-        w.pm.create_webhook(&w.test, new_webhook(&["*"]), None)
-            .await
-            .unwrap();
+    let hook = w.hook(&w.test, &["*"]).await;
     let missing = |r: Result<_, DomainError>| {
         assert!(
             matches!(
@@ -215,9 +215,7 @@ async fn webhooks_belong_to_their_mode_and_are_limited() {
     );
     assert_eq!(w.pm.list_webhooks(&w.live).await, Ok(vec![]));
     for _ in 1..MAX_WEBHOOKS_PER_MODE {
-        w.pm.create_webhook(&w.test, new_webhook(&["*"]), None)
-            .await
-            .unwrap();
+        w.hook(&w.test, &["*"]).await;
     }
     match w
         .pm
@@ -248,10 +246,7 @@ async fn webhooks_belong_to_their_mode_and_are_limited() {
 #[tokio::test]
 async fn update_patches_what_is_given() {
     let w = world().await;
-    let hook =
-        w.pm.create_webhook(&w.test, new_webhook(&["pass.created"]), None)
-            .await
-            .unwrap();
+    let hook = w.hook(&w.test, &["pass.created"]).await;
     let same =
         w.pm.update_webhook(&w.test, hook.id.as_str(), WebhookPatch::default(), None)
             .await
@@ -311,10 +306,7 @@ async fn update_patches_what_is_given() {
 #[tokio::test]
 async fn rotation_keeps_the_old_secret_signing_for_24_hours() {
     let w = world().await;
-    let hook =
-        w.pm.create_webhook(&w.test, new_webhook(&["*"]), None)
-            .await
-            .unwrap();
+    let hook = w.hook(&w.test, &["*"]).await;
     let rotated =
         w.pm.rotate_webhook_secret(&w.test, hook.id.as_str(), None)
             .await
@@ -352,19 +344,9 @@ async fn rotation_keeps_the_old_secret_signing_for_24_hours() {
 #[tokio::test]
 async fn events_wake_the_worker_only_when_they_enqueue() {
     let w = world().await;
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let pass = w.issue(&w.test).await;
     assert_eq!(w.waker.count(), 0, "no webhook, nothing enqueued, no wake");
-    let hook =
-        w.pm.create_webhook(
-            &w.test,
-            new_webhook(&["pass.downloaded", "pass.voided"]),
-            None,
-        )
-        .await
-        .unwrap();
+    let hook = w.hook(&w.test, &["pass.downloaded", "pass.voided"]).await;
     w.pm.record_event(&pass, EventType::UrlViewed, Default::default())
         .await
         .unwrap();
@@ -388,14 +370,8 @@ async fn events_wake_the_worker_only_when_they_enqueue() {
 #[tokio::test]
 async fn the_worker_claims_records_and_retries() {
     let w = world().await;
-    let hook =
-        w.pm.create_webhook(&w.test, new_webhook(&["*"]), None)
-            .await
-            .unwrap();
-    let pass =
-        w.pm.issue_pass(&w.test, new_pass(&w.template), None)
-            .await
-            .unwrap();
+    let hook = w.hook(&w.test, &["*"]).await;
+    let pass = w.issue(&w.test).await;
     let claimed =
         w.pm.claim_deliveries(Duration::seconds(60), 10, u32::MAX)
             .await

@@ -9,8 +9,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use passmint_webhooks::{
-    Deliverer, DelivererConfig, FailureKind, Next, RetrySchedule, Secret, USER_AGENT,
-    webhook_headers,
+    Deliverer, DelivererConfig, DeliveryOutcome, FailureKind, Next, RetrySchedule, Secret,
+    USER_AGENT, webhook_headers,
 };
 use reqwest::header::HeaderMap;
 use support::{Receiver, Reply};
@@ -27,6 +27,21 @@ fn deliverer(allow_private: bool) -> Deliverer {
 
 fn deliverer_with(config: DelivererConfig) -> Deliverer {
     Deliverer::new(config).unwrap()
+}
+
+/// A deliverer to private addresses whose requests end after `timeout`.
+fn deliverer_timing_out(timeout: Duration) -> Deliverer {
+    deliverer_with(DelivererConfig {
+        allow_private: true,
+        timeout,
+        ..DelivererConfig::default()
+    })
+}
+
+/// Delivers the test event to the root of `rx` with a fresh secret.
+async fn send(d: &Deliverer, rx: &Receiver) -> DeliveryOutcome {
+    d.deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
+        .await
 }
 
 fn standard_verify(secret: &Secret, body: &[u8], headers: &HeaderMap) -> Result<(), String> {
@@ -118,9 +133,7 @@ async fn during_a_rotation_both_secrets_verify_with_standardwebhooks() {
 #[tokio::test]
 async fn a_500_fails_and_keeps_the_body() {
     let mut rx = Receiver::start(Reply::status(500, "boom: database down")).await;
-    let outcome = deliverer(true)
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&deliverer(true), &rx).await;
     assert!(!outcome.is_success());
     assert_eq!(outcome.status, Some(500));
     assert_eq!(outcome.body.as_deref(), Some("boom: database down"));
@@ -142,15 +155,9 @@ async fn a_500_fails_and_keeps_the_body() {
 #[tokio::test]
 async fn a_receiver_that_hangs_times_out() {
     let mut rx = Receiver::start(Reply::Hang).await;
-    let d = deliverer_with(DelivererConfig {
-        allow_private: true,
-        timeout: Duration::from_millis(300),
-        ..DelivererConfig::default()
-    });
+    let d = deliverer_timing_out(Duration::from_millis(300));
     let started = Instant::now();
-    let outcome = d
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&d, &rx).await;
     let elapsed = started.elapsed();
     assert_eq!(outcome.failure, Some(FailureKind::Timeout), "{outcome:?}");
     assert_eq!(outcome.status, None);
@@ -171,14 +178,8 @@ async fn a_receiver_that_hangs_times_out() {
 #[tokio::test]
 async fn a_2xx_whose_body_stalls_is_delivered_within_the_deadline() {
     let mut rx = Receiver::start(Reply::StallBody(100, b"ok".to_vec())).await;
-    let d = deliverer_with(DelivererConfig {
-        allow_private: true,
-        timeout: Duration::from_millis(300),
-        ..DelivererConfig::default()
-    });
-    let outcome = d
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let d = deliverer_timing_out(Duration::from_millis(300));
+    let outcome = send(&d, &rx).await;
     assert!(outcome.is_success(), "{outcome:?}");
     assert_eq!(outcome.body.as_deref(), Some("ok"));
     assert!(outcome.duration < Duration::from_secs(2));
@@ -194,9 +195,7 @@ async fn a_redirect_is_not_followed() {
         b"moved".to_vec(),
     ))
     .await;
-    let outcome = deliverer(true)
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&deliverer(true), &rx).await;
     assert!(!outcome.is_success());
     assert_eq!(outcome.status, Some(302));
     assert_eq!(outcome.failure, Some(FailureKind::Redirect));
@@ -215,9 +214,7 @@ async fn a_redirect_is_not_followed() {
 async fn a_large_body_is_truncated_to_16_kib() {
     let body = "0123456789abcdef".repeat(100 * 1024 / 16);
     let mut rx = Receiver::start(Reply::status(200, &body)).await;
-    let outcome = deliverer(true)
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&deliverer(true), &rx).await;
     assert!(outcome.is_success(), "{outcome:?}");
     let kept = outcome.body.unwrap();
     assert_eq!(kept.len(), 16 * 1024);
@@ -229,14 +226,8 @@ async fn a_large_body_is_truncated_to_16_kib() {
 #[tokio::test]
 async fn an_endless_body_stops_being_read_after_16_kib() {
     let mut rx = Receiver::start(Reply::Endless).await;
-    let d = deliverer_with(DelivererConfig {
-        allow_private: true,
-        timeout: Duration::from_secs(5),
-        ..DelivererConfig::default()
-    });
-    let outcome = d
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let d = deliverer_timing_out(Duration::from_secs(5));
+    let outcome = send(&d, &rx).await;
     assert!(outcome.is_success(), "{outcome:?}");
     assert_eq!(outcome.body.as_deref().map(str::len), Some(16 * 1024));
     assert!(outcome.body_truncated);
@@ -262,9 +253,7 @@ async fn the_body_cap_is_configurable() {
 #[tokio::test]
 async fn loopback_is_refused_unless_private_addresses_are_allowed() {
     let rx = Receiver::start(Reply::status(200, "ok")).await;
-    let outcome = deliverer(false)
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&deliverer(false), &rx).await;
     assert_eq!(outcome.failure, Some(FailureKind::Refused), "{outcome:?}");
     assert_eq!(outcome.status, None);
     let error = outcome.error.unwrap();
@@ -275,9 +264,7 @@ async fn loopback_is_refused_unless_private_addresses_are_allowed() {
     assert!(error.contains("PASSMINT_WEBHOOK_ALLOW_PRIVATE"), "{error}");
     rx.assert_untouched().await;
 
-    let outcome = deliverer(true)
-        .deliver_event(&rx.url("/"), &[Secret::generate()], EVENT, PAYLOAD)
-        .await;
+    let outcome = send(&deliverer(true), &rx).await;
     assert!(outcome.is_success(), "{outcome:?}");
     assert_eq!(rx.connections(), 1);
 }

@@ -2,10 +2,15 @@
 
 use super::{assert_duplicate, assert_not_found, seed_account};
 use crate::fixtures;
+use passmint_domain::account::ApiKey;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
 use std::sync::Arc;
 use time::Duration;
+
+async fn insert_key(store: &dyn Store, key: &ApiKey) {
+    store.insert_api_key(key).await.expect("insert_api_key");
+}
 
 /// An inserted account reads back equal.
 pub async fn insert_and_get_account(factory: impl AsyncFn() -> Arc<dyn Store>) {
@@ -48,22 +53,19 @@ pub async fn get_unknown_account_not_found(factory: impl AsyncFn() -> Arc<dyn St
 pub async fn insert_and_find_api_key(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
-    let test = fixtures::api_key(&account, Mode::Test);
-    let live = fixtures::api_key(&account, Mode::Live);
-    store.insert_api_key(&test).await.expect("insert test key");
-    store.insert_api_key(&live).await.expect("insert live key");
-    assert_eq!(store.find_api_key(&test.key_hash).await, Ok(test));
-    assert_eq!(store.find_api_key(&live.key_hash).await, Ok(live));
+    for mode in [Mode::Test, Mode::Live] {
+        let key = fixtures::api_key(&account, mode);
+        insert_key(&*store, &key).await;
+        let found = store.find_api_key(&key.key_hash).await;
+        assert_eq!(found, Ok(key), "a {mode:?} key found by its hash");
+    }
 }
 
 /// `find_api_key` answers `NotFound` when no key has the hash.
 pub async fn find_unknown_api_key_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
-    store
-        .insert_api_key(&fixtures::api_key(&account, Mode::Test))
-        .await
-        .expect("insert_api_key");
+    insert_key(&*store, &fixtures::api_key(&account, Mode::Test)).await;
     let unknown = fixtures::api_key(&account, Mode::Test);
     assert_not_found(
         store.find_api_key(&unknown.key_hash).await,
@@ -78,7 +80,7 @@ pub async fn api_key_duplicate_hash_conflicts(factory: impl AsyncFn() -> Arc<dyn
     let account = seed_account(&*store).await;
     let other = seed_account(&*store).await;
     let key = fixtures::api_key(&account, Mode::Test);
-    store.insert_api_key(&key).await.expect("insert_api_key");
+    insert_key(&*store, &key).await;
     let mut same_hash = fixtures::api_key(&other, Mode::Live);
     same_hash.key_hash = key.key_hash.clone();
     assert_duplicate(
@@ -112,33 +114,28 @@ pub async fn revoke_api_key_keeps_first_time(factory: impl AsyncFn() -> Arc<dyn 
     let account = seed_account(&*store).await;
     let key = fixtures::api_key(&account, Mode::Live);
     let bystander = fixtures::api_key(&account, Mode::Live);
-    store.insert_api_key(&key).await.expect("insert_api_key");
-    store
-        .insert_api_key(&bystander)
-        .await
-        .expect("insert_api_key");
+    insert_key(&*store, &key).await;
+    insert_key(&*store, &bystander).await;
 
     let first = fixtures::timestamp();
     let mut revoked = key.clone();
     revoked.revoked_at = Some(first);
-    assert_eq!(
-        store.revoke_api_key(&key.key_hash, first).await,
-        Ok(revoked.clone()),
-        "revoke_api_key returns the key revoked at `at`"
-    );
-    assert_eq!(
-        store.find_api_key(&key.key_hash).await,
-        Ok(revoked.clone()),
-        "find_api_key returns revoked keys"
-    );
-    assert_eq!(
-        store
-            .revoke_api_key(&key.key_hash, first + Duration::hours(1))
-            .await,
-        Ok(revoked.clone()),
-        "a second revoke_api_key keeps the first revocation time"
-    );
-    assert_eq!(store.find_api_key(&key.key_hash).await, Ok(revoked));
+    for (at, what) in [
+        (first, "revoke_api_key returns the key revoked at `at`"),
+        (
+            first + Duration::hours(1),
+            "a second revoke_api_key keeps the first revocation time",
+        ),
+    ] {
+        let got = store.revoke_api_key(&key.key_hash, at).await;
+        assert_eq!(got, Ok(revoked.clone()), "{what}");
+        let found = store.find_api_key(&key.key_hash).await;
+        assert_eq!(
+            found,
+            Ok(revoked.clone()),
+            "find_api_key returns revoked keys"
+        );
+    }
     assert_eq!(store.find_api_key(&bystander.key_hash).await, Ok(bystander));
 }
 
@@ -174,7 +171,7 @@ pub async fn revocation_generation_moves_with_revocations(
         fixtures::api_key(&account, Mode::Test),
     ];
     for key in &keys {
-        store.insert_api_key(key).await.expect("insert_api_key");
+        insert_key(&*store, key).await;
     }
     assert_eq!(generation().await, start, "creating keys revokes nothing");
     let at = fixtures::timestamp();

@@ -2,7 +2,10 @@
 //! taking its new idempotency key, completed, in one write; and writing nothing at
 //! all when the template changed, the key exists, or the insert is refused.
 
-use super::{assert_duplicate, begin, begin_started, limited_account, seed_account, seed_template};
+use super::{
+    assert_begin, assert_duplicate, assert_replays, begin_started, limited_account, race,
+    seed_account, seed_owner, seed_template,
+};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
@@ -56,6 +59,69 @@ async fn claiming(
             &issue.event,
         )
         .await
+}
+
+/// Asserts what [`claiming`] answers for `issue`.
+async fn assert_claims(
+    store: &dyn Store,
+    issue: &Issue,
+    template_updated_at: OffsetDateTime,
+    expected: StoreResult<ClaimedInsert>,
+    what: &str,
+) {
+    let got = claiming(store, issue, template_updated_at).await;
+    assert_eq!(got, expected, "{what}");
+}
+
+/// Asserts that [`claiming`] answers `TemplateChanged` for `issue`.
+async fn assert_template_changed(
+    store: &dyn Store,
+    issue: &Issue,
+    template_updated_at: OffsetDateTime,
+    what: &str,
+) {
+    let changed = Ok(ClaimedInsert::TemplateChanged);
+    assert_claims(store, issue, template_updated_at, changed, what).await;
+}
+
+/// Asserts that [`claiming`] inserts `issue` (with any number of deliveries).
+async fn assert_inserts(
+    store: &dyn Store,
+    issue: &Issue,
+    template_updated_at: OffsetDateTime,
+    what: &str,
+) {
+    let got = claiming(store, issue, template_updated_at).await;
+    assert!(
+        matches!(got, Ok(ClaimedInsert::Inserted { .. })),
+        "{what}: expected Inserted, got {got:?}"
+    );
+}
+
+/// Asserts that [`claiming`] answers `KeyTaken` for `issue` and writes nothing.
+async fn assert_key_taken(
+    store: &dyn Store,
+    issue: &Issue,
+    template_updated_at: OffsetDateTime,
+    webhook: &Webhook,
+    what: &str,
+) {
+    let taken = Ok(ClaimedInsert::KeyTaken);
+    assert_claims(store, issue, template_updated_at, taken, what).await;
+    assert_wrote_nothing(store, issue, webhook, what).await;
+}
+
+/// [`claiming`] as a task of [`race`]: the issue with its result.
+fn race_claiming(
+    store: &Arc<dyn Store>,
+    one: Issue,
+    template_updated_at: OffsetDateTime,
+) -> impl Future<Output = (Issue, StoreResult<ClaimedInsert>)> + Send + 'static {
+    let store = store.clone();
+    async move {
+        let result = claiming(&*store, &one, template_updated_at).await;
+        (one, result)
+    }
 }
 
 async fn passes(store: &dyn Store, scope: &Scope) -> Vec<Pass> {
@@ -122,16 +188,18 @@ pub async fn claiming_insert_new_key_inserts_and_completes(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     for mode in [Mode::Test, Mode::Live] {
         let webhook = seed_webhook(&*store, &account, mode).await;
         let first = issue(&account, mode, &template, &fixtures::idem_key());
-        assert_eq!(
-            claiming(&*store, &first, template.updated_at).await,
+        assert_claims(
+            &*store,
+            &first,
+            template.updated_at,
             Ok(ClaimedInsert::Inserted { enqueued: 1 }),
-            "{mode:?}: a new key inserts, with one delivery for the `*` webhook"
-        );
+            &format!("{mode:?}: a new key inserts, with one delivery for the `*` webhook"),
+        )
+        .await;
         let scope = first.pass.scope();
         assert_eq!(
             store.get_pass(&scope, &first.pass.id).await,
@@ -155,32 +223,45 @@ pub async fn claiming_insert_new_key_inserts_and_completes(
         assert_eq!(claimed[0].event, first.event, "the delivery's event");
         assert_eq!(claimed[0].pass, first.pass, "the delivery's snapshot");
 
-        assert_eq!(
-            begin(&*store, &first.claim).await,
-            IdemBegin::Replay(first.response.clone()),
-            "{mode:?}: the key replays the stored response"
-        );
+        assert_replays(
+            &*store,
+            &first.claim,
+            &first.response,
+            &format!("{mode:?}: the key replays the stored response"),
+        )
+        .await;
         let other = IdemRequest {
             fingerprint: fixtures::fingerprint(),
             ..first.claim.clone()
         };
-        assert_eq!(begin(&*store, &other).await, IdemBegin::Mismatch);
+        assert_begin(
+            &*store,
+            &other,
+            IdemBegin::Mismatch,
+            "another fingerprint on a completed key",
+        )
+        .await;
         let past_lock = IdemRequest {
             now: first.claim.now + LOCK_TTL + Duration::seconds(1),
             ..first.claim.clone()
         };
-        assert_eq!(
-            begin(&*store, &past_lock).await,
-            IdemBegin::Replay(first.response.clone()),
-            "a completed key is not taken over after the lock time"
-        );
+        assert_replays(
+            &*store,
+            &past_lock,
+            &first.response,
+            "a completed key is not taken over after the lock time",
+        )
+        .await;
 
         let again = issue(&account, mode, &template, &first.claim.key);
-        assert_eq!(
-            claiming(&*store, &again, template.updated_at).await,
+        assert_claims(
+            &*store,
+            &again,
+            template.updated_at,
             Ok(ClaimedInsert::KeyTaken),
-            "{mode:?}: the same key again"
-        );
+            &format!("{mode:?}: the same key again"),
+        )
+        .await;
         assert_eq!(
             store.get_pass(&scope, &again.pass.id).await,
             Err(StoreError::NotFound)
@@ -202,8 +283,7 @@ pub async fn claiming_insert_existing_key_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let webhook = seed_webhook(&*store, &account, Mode::Test).await;
     let fresh = || issue(&account, Mode::Test, &template, &fixtures::idem_key());
 
@@ -215,13 +295,21 @@ pub async fn claiming_insert_existing_key_writes_nothing(
         lock_token: fixtures::base62(24),
         ..in_flight.claim.clone()
     };
-    assert_eq!(
-        claiming(&*store, &retry, template.updated_at).await,
-        Ok(ClaimedInsert::KeyTaken),
-        "a key in flight"
-    );
-    assert_wrote_nothing(&*store, &retry, &webhook, "a key in flight").await;
-    assert_eq!(begin(&*store, &in_flight.claim).await, IdemBegin::InUse);
+    assert_key_taken(
+        &*store,
+        &retry,
+        template.updated_at,
+        &webhook,
+        "a key in flight",
+    )
+    .await;
+    assert_begin(
+        &*store,
+        &in_flight.claim,
+        IdemBegin::InUse,
+        "the key in flight stays held",
+    )
+    .await;
     let completion = fixtures::completion(&ticket, 201);
     store
         .complete_idempotent(&completion)
@@ -236,31 +324,43 @@ pub async fn claiming_insert_existing_key_writes_nothing(
             lock_token: fixtures::base62(24),
             ..in_flight.claim.clone()
         };
-        assert_eq!(
-            claiming(&*store, &again, template.updated_at).await,
-            Ok(ClaimedInsert::KeyTaken),
-            "a completed key"
-        );
-        assert_wrote_nothing(&*store, &again, &webhook, "a completed key").await;
+        assert_key_taken(
+            &*store,
+            &again,
+            template.updated_at,
+            &webhook,
+            "a completed key",
+        )
+        .await;
     }
-    assert_eq!(
-        begin(&*store, &in_flight.claim).await,
-        IdemBegin::Replay(completion.response.clone()),
-        "the completed record is unchanged"
-    );
+    assert_replays(
+        &*store,
+        &in_flight.claim,
+        &completion.response,
+        "the completed record is unchanged",
+    )
+    .await;
 
     // In flight with another fingerprint.
     let theirs = fresh();
     begin_started(&*store, &theirs.claim).await;
     let mut mine = fresh();
     mine.claim.key = theirs.claim.key.clone();
-    assert_eq!(
-        claiming(&*store, &mine, template.updated_at).await,
-        Ok(ClaimedInsert::KeyTaken),
-        "a key in flight with another fingerprint"
-    );
-    assert_wrote_nothing(&*store, &mine, &webhook, "another fingerprint").await;
-    assert_eq!(begin(&*store, &theirs.claim).await, IdemBegin::InUse);
+    assert_key_taken(
+        &*store,
+        &mine,
+        template.updated_at,
+        &webhook,
+        "a key in flight with another fingerprint",
+    )
+    .await;
+    assert_begin(
+        &*store,
+        &theirs.claim,
+        IdemBegin::InUse,
+        "their key stays held",
+    )
+    .await;
 
     // Expired (completed, and abandoned in flight): still `KeyTaken`; the usual
     // way then takes it over.
@@ -275,12 +375,14 @@ pub async fn claiming_insert_existing_key_writes_nothing(
                 .await
                 .expect("complete_idempotent");
         }
-        assert_eq!(
-            claiming(&*store, &old, template.updated_at).await,
-            Ok(ClaimedInsert::KeyTaken),
-            "an expired key (completed: {complete})"
-        );
-        assert_wrote_nothing(&*store, &old, &webhook, "an expired key").await;
+        assert_key_taken(
+            &*store,
+            &old,
+            template.updated_at,
+            &webhook,
+            &format!("an expired key (completed: {complete})"),
+        )
+        .await;
         begin_started(&*store, &old.claim).await;
     }
     assert!(
@@ -308,28 +410,35 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
         .await
         .expect("update_template");
     let stale = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-    assert_eq!(
-        claiming(&*store, &stale, template.updated_at).await,
-        Ok(ClaimedInsert::TemplateChanged),
-        "a template updated since"
-    );
+    assert_template_changed(
+        &*store,
+        &stale,
+        template.updated_at,
+        "a template updated since",
+    )
+    .await;
     assert_wrote_nothing(&*store, &stale, &webhook, "a template updated since").await;
     begin_started(&*store, &stale.claim).await;
     let current = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-    assert_eq!(
-        claiming(&*store, &current, changed.updated_at).await,
+    assert_claims(
+        &*store,
+        &current,
+        changed.updated_at,
         Ok(ClaimedInsert::Inserted { enqueued: 1 }),
-        "the current version"
-    );
+        "the current version",
+    )
+    .await;
 
     // A key that exists does not hide a changed template.
     let mut taken = issue(&account, Mode::Test, &template, &current.claim.key);
     taken.claim.fingerprint = current.claim.fingerprint.clone();
-    assert_eq!(
-        claiming(&*store, &taken, template.updated_at).await,
-        Ok(ClaimedInsert::TemplateChanged),
-        "a changed template and an existing key"
-    );
+    assert_template_changed(
+        &*store,
+        &taken,
+        template.updated_at,
+        "a changed template and an existing key",
+    )
+    .await;
 
     // Archived.
     let mut archived = changed.clone();
@@ -341,11 +450,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
         .expect("archive");
     for at in [changed.updated_at, archived.updated_at] {
         let refused = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-        assert_eq!(
-            claiming(&*store, &refused, at).await,
-            Ok(ClaimedInsert::TemplateChanged),
-            "an archived template"
-        );
+        assert_template_changed(&*store, &refused, at, "an archived template").await;
         begin_started(&*store, &refused.claim).await;
     }
 
@@ -353,11 +458,13 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     let other = seed_account(&*store).await;
     let theirs = seed_template(&*store, &other).await;
     let foreign = issue(&account, Mode::Test, &theirs, &fixtures::idem_key());
-    assert_eq!(
-        claiming(&*store, &foreign, theirs.updated_at).await,
-        Ok(ClaimedInsert::TemplateChanged),
-        "a template of another account"
-    );
+    assert_template_changed(
+        &*store,
+        &foreign,
+        theirs.updated_at,
+        "a template of another account",
+    )
+    .await;
     begin_started(&*store, &foreign.claim).await;
     assert_eq!(
         delivery_count(&*store, &webhook).await,
@@ -373,10 +480,7 @@ pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> A
     let (account, template) = limited_account(&*store, Some(2)).await;
     let webhook = seed_webhook(&*store, &account, Mode::Live).await;
     let first = issue(&account, Mode::Live, &template, &fixtures::idem_key());
-    assert!(matches!(
-        claiming(&*store, &first, template.updated_at).await,
-        Ok(ClaimedInsert::Inserted { .. })
-    ));
+    assert_inserts(&*store, &first, template.updated_at, "the first live pass").await;
 
     let mut dup = issue(&account, Mode::Live, &template, &fixtures::idem_key());
     dup.pass.serial_number = first.pass.serial_number.clone();
@@ -391,19 +495,22 @@ pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> A
     begin_started(&*store, &dup.claim).await;
 
     let second = issue(&account, Mode::Live, &template, &fixtures::idem_key());
-    assert!(
-        matches!(
-            claiming(&*store, &second, template.updated_at).await,
-            Ok(ClaimedInsert::Inserted { .. })
-        ),
-        "the second live pass fits: the refused one counted nothing"
-    );
+    assert_inserts(
+        &*store,
+        &second,
+        template.updated_at,
+        "the second live pass fits: the refused one counted nothing",
+    )
+    .await;
     let over = issue(&account, Mode::Live, &template, &fixtures::idem_key());
-    assert_eq!(
-        claiming(&*store, &over, template.updated_at).await,
+    assert_claims(
+        &*store,
+        &over,
+        template.updated_at,
         Err(StoreError::LimitReached),
-        "a third live pass, limit 2"
-    );
+        "a third live pass, limit 2",
+    )
+    .await;
     assert_eq!(
         store.get_pass(&over.pass.scope(), &over.pass.id).await,
         Err(StoreError::NotFound)
@@ -415,13 +522,13 @@ pub async fn claiming_insert_refused_writes_nothing(factory: impl AsyncFn() -> A
     );
     begin_started(&*store, &over.claim).await;
     let test = issue(&account, Mode::Test, &template, &fixtures::idem_key());
-    assert!(
-        matches!(
-            claiming(&*store, &test, template.updated_at).await,
-            Ok(ClaimedInsert::Inserted { .. })
-        ),
-        "test passes are not limited"
-    );
+    assert_inserts(
+        &*store,
+        &test,
+        template.updated_at,
+        "test passes are not limited",
+    )
+    .await;
 }
 
 /// Of concurrent claiming inserts with one new key exactly one MUST insert; the
@@ -430,27 +537,17 @@ pub async fn concurrent_claiming_inserts_one_key_exactly_one_inserts(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let key = fixtures::idem_key();
     let fingerprint = fixtures::fingerprint();
-    let barrier = Arc::new(tokio::sync::Barrier::new(20));
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let store = store.clone();
-        let barrier = barrier.clone();
+    let outcomes = race(20, |_| {
         let mut one = issue(&account, Mode::Test, &template, &key);
         one.claim.fingerprint = fingerprint.clone();
-        let at = template.updated_at;
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let result = claiming(&*store, &one, at).await;
-            (one, result)
-        }));
-    }
+        race_claiming(&store, one, template.updated_at)
+    })
+    .await;
     let mut winners = Vec::new();
-    for task in tasks {
-        let (one, result) = task.await.expect("claiming task");
+    for (one, result) in outcomes {
         match result {
             Ok(ClaimedInsert::Inserted { .. }) => winners.push(one),
             Ok(ClaimedInsert::KeyTaken) => {}
@@ -468,10 +565,13 @@ pub async fn concurrent_claiming_inserts_one_key_exactly_one_inserts(
     let scope = winner.pass.scope();
     assert_eq!(passes(&*store, &scope).await, vec![winner.pass.clone()]);
     assert_eq!(events(&*store, &scope).await, vec![winner.event.clone()]);
-    assert_eq!(
-        begin(&*store, &winner.claim).await,
-        IdemBegin::Replay(winner.response.clone())
-    );
+    assert_replays(
+        &*store,
+        &winner.claim,
+        &winner.response,
+        "the stored response replays",
+    )
+    .await;
 }
 
 /// Concurrent claiming inserts of live passes with room for 3: exactly 3 insert,
@@ -481,22 +581,13 @@ pub async fn concurrent_claiming_inserts_respect_live_limit(
 ) {
     let store = factory().await;
     let (account, template) = limited_account(&*store, Some(3)).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(10));
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        let barrier = barrier.clone();
+    let outcomes = race(10, |_| {
         let one = issue(&account, Mode::Live, &template, &fixtures::idem_key());
-        let at = template.updated_at;
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let result = claiming(&*store, &one, at).await;
-            (one, result)
-        }));
-    }
+        race_claiming(&store, one, template.updated_at)
+    })
+    .await;
     let mut inserted = 0;
-    for task in tasks {
-        let (one, result) = task.await.expect("claiming task");
+    for (one, result) in outcomes {
         match result {
             Ok(ClaimedInsert::Inserted { .. }) => inserted += 1,
             Err(StoreError::LimitReached) => {

@@ -1,14 +1,31 @@
 //! [`passmint_domain::ports::PassStore`]'s events: `insert_event` and `list_events`.
 
 use super::{
-    after, assert_not_found, before, first, pick, seed_account, seed_pass, seed_template, summary,
+    PageCases, after, assert_not_found, before, cursors_on, first, pick, seed_account, seed_owner,
+    seed_pass, seed_template, summary,
 };
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::mode::Mode;
+use passmint_domain::ids::PassId;
+use passmint_domain::mode::{Mode, Scope};
+use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::Store;
 use std::sync::Arc;
+
+/// The events of `scope` (of one pass with `pass`) for `req`, which must list.
+async fn events(
+    store: &dyn Store,
+    scope: &Scope,
+    pass: Option<&PassId>,
+    req: &PageRequest,
+    what: &str,
+) -> Page<PassEvent> {
+    store
+        .list_events(scope, pass, req)
+        .await
+        .unwrap_or_else(|e| panic!("list_events {what} {req:?}: {e}"))
+}
 
 async fn record(store: &dyn Store, pass: &Pass, kind: EventType) -> PassEvent {
     let event = fixtures::event(pass, kind);
@@ -20,11 +37,10 @@ async fn record(store: &dyn Store, pass: &Pass, kind: EventType) -> PassEvent {
 /// passes, newest first, for the whole scope or one pass.
 pub async fn insert_and_list_events(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (a, a_created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let (b, b_created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let (live, live_created) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let (account, template) = seed_owner(&*store).await;
+    let seed = async |mode| seed_pass(&*store, &account, mode, &template).await;
+    let ((a, a_created), (b, b_created)) = (seed(Mode::Test).await, seed(Mode::Test).await);
+    let (live, live_created) = seed(Mode::Live).await;
     let a_viewed = record(&*store, &a, EventType::UrlViewed).await;
     let b_downloaded = record(&*store, &b, EventType::Downloaded).await;
     let live_installed = record(&*store, &live, EventType::Installed).await;
@@ -39,10 +55,7 @@ pub async fn insert_and_list_events(factory: impl AsyncFn() -> Arc<dyn Store>) {
         .expect("insert_event");
 
     let scope = a.scope();
-    let page = store
-        .list_events(&scope, None, &first(10))
-        .await
-        .expect("list_events of the scope");
+    let page = events(&*store, &scope, None, &first(10), "of the scope").await;
     assert_eq!(
         page.data,
         vec![
@@ -56,23 +69,22 @@ pub async fn insert_and_list_events(factory: impl AsyncFn() -> Arc<dyn Store>) {
     );
     assert!(!page.has_more);
 
-    let page = store
-        .list_events(&scope, Some(&a.id), &first(10))
-        .await
-        .expect("list_events of one pass");
+    let page = events(&*store, &scope, Some(&a.id), &first(10), "of one pass").await;
     assert_eq!(page.data, vec![a_installed, a_viewed, a_created]);
     assert!(!page.has_more);
 
-    let page = store
-        .list_events(&live.scope(), None, &first(10))
-        .await
-        .expect("list_events of the live scope");
+    let page = events(
+        &*store,
+        &live.scope(),
+        None,
+        &first(10),
+        "of the live scope",
+    )
+    .await;
     assert_eq!(page.data, vec![live_installed, live_created]);
 
-    let page = store
-        .list_events(&scope, Some(&live.id), &first(10))
-        .await
-        .expect("list_events of a pass of another scope");
+    let what = "of a pass of another scope";
+    let page = events(&*store, &scope, Some(&live.id), &first(10), what).await;
     assert!(
         page.data.is_empty(),
         "list_events of a live pass in the test scope must list nothing"
@@ -83,10 +95,9 @@ pub async fn insert_and_list_events(factory: impl AsyncFn() -> Arc<dyn Store>) {
 /// cursor may be any event of the scope, also one of another pass.
 pub async fn list_events_cursors(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (a, a0) = seed_pass(&*store, &account, Mode::Live, &template).await;
-    let (b, b0) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let (account, template) = seed_owner(&*store).await;
+    let seed = async || seed_pass(&*store, &account, Mode::Live, &template).await;
+    let ((a, a0), (b, b0)) = (seed().await, seed().await);
     // e, oldest first: a0 b0 a2 b3 a4 a5 b6
     let mut e = vec![a0, b0];
     e.push(record(&*store, &a, EventType::UrlViewed).await);
@@ -96,63 +107,52 @@ pub async fn list_events_cursors(factory: impl AsyncFn() -> Arc<dyn Store>) {
     e.push(record(&*store, &b, EventType::Removed).await);
     let scope = a.scope();
     let id = |i: usize| e[i].id.as_str();
-    let cases = [
-        ("scope", None, first(3), pick(&e, &[6, 5, 4]), true),
-        ("scope", None, after(id(4), 3), pick(&e, &[3, 2, 1]), true),
-        ("scope", None, after(id(3), 3), pick(&e, &[2, 1, 0]), false),
-        ("scope", None, before(id(0), 3), pick(&e, &[3, 2, 1]), true),
-        ("scope", None, before(id(3), 3), pick(&e, &[6, 5, 4]), false),
-        ("scope", None, before(id(5), 3), pick(&e, &[6]), false),
-        ("pass a", Some(&a.id), first(2), pick(&e, &[5, 4]), true),
+    // Per list: (page request, the events it lists newest first, has_more).
+    let cases: PageCases<Option<&PassId>> = vec![
         (
-            "pass a",
-            Some(&a.id),
-            after(id(4), 2),
-            pick(&e, &[2, 0]),
-            false,
+            "scope",
+            None,
+            vec![
+                (first(3), &[6, 5, 4], true),
+                (after(id(4), 3), &[3, 2, 1], true),
+                (after(id(3), 3), &[2, 1, 0], false),
+                (before(id(0), 3), &[3, 2, 1], true),
+                (before(id(3), 3), &[6, 5, 4], false),
+                (before(id(5), 3), &[6], false),
+            ],
         ),
         (
             "pass a",
             Some(&a.id),
-            before(id(0), 2),
-            pick(&e, &[4, 2]),
-            true,
+            vec![
+                (first(2), &[5, 4], true),
+                (after(id(4), 2), &[2, 0], false),
+                (before(id(0), 2), &[4, 2], true),
+                (before(id(2), 2), &[5, 4], false),
+                // A cursor on an event of b.
+                (after(id(3), 10), &[2, 0], false),
+            ],
         ),
         (
-            "pass a",
-            Some(&a.id),
-            before(id(2), 2),
-            pick(&e, &[5, 4]),
-            false,
-        ),
-        ("pass b", Some(&b.id), first(3), pick(&e, &[6, 3, 1]), false),
-        ("pass b", Some(&b.id), after(id(6), 1), pick(&e, &[3]), true),
-        // Cursors on events of the other pass.
-        (
-            "pass a, after an event of b",
-            Some(&a.id),
-            after(id(3), 10),
-            pick(&e, &[2, 0]),
-            false,
-        ),
-        (
-            "pass b, before an event of a",
+            "pass b",
             Some(&b.id),
-            before(id(2), 1),
-            pick(&e, &[3]),
-            true,
+            vec![
+                (first(3), &[6, 3, 1], false),
+                (after(id(6), 1), &[3], true),
+                // A cursor on an event of a.
+                (before(id(2), 1), &[3], true),
+            ],
         ),
     ];
-    for (what, pass, req, ids, has_more) in cases {
-        let page = store
-            .list_events(&scope, pass, &req)
-            .await
-            .unwrap_or_else(|err| panic!("list_events {what} {req:?}: {err}"));
-        assert_eq!(
-            summary(&page),
-            (ids, has_more),
-            "list_events {what} {req:?}: (ids newest first, has_more)"
-        );
+    for (what, pass, pages) in cases {
+        for (req, positions, has_more) in pages {
+            let page = events(&*store, &scope, pass, &req, what).await;
+            assert_eq!(
+                summary(&page),
+                (pick(&e, positions), has_more),
+                "list_events {what} {req:?}: (ids newest first, has_more)"
+            );
+        }
     }
 }
 
@@ -169,21 +169,13 @@ pub async fn list_events_cursor_errors(factory: impl AsyncFn() -> Arc<dyn Store>
     let (_, their_event) = seed_pass(&*store, &other, Mode::Test, &their_template).await;
     let unknown = fixtures::event(&pass, EventType::Updated);
     let scope = pass.scope();
-    for (what, req) in [
-        ("after(a live event)", after(live_event.id.as_str(), 10)),
-        ("before(a live event)", before(live_event.id.as_str(), 10)),
-        (
-            "after(another account's event)",
-            after(their_event.id.as_str(), 10),
-        ),
-        (
-            "before(another account's event)",
-            before(their_event.id.as_str(), 10),
-        ),
-        ("after(unknown id)", after(unknown.id.as_str(), 10)),
-        ("before(unknown id)", before(unknown.id.as_str(), 10)),
-        ("after(a pass id)", after(pass.id.as_str(), 10)),
-    ] {
+    let mut cursors = cursors_on(&[
+        ("a live event", live_event.id.as_str()),
+        ("another account's event", their_event.id.as_str()),
+        ("unknown id", unknown.id.as_str()),
+    ]);
+    cursors.push(("after(a pass id)".into(), after(pass.id.as_str(), 10)));
+    for (what, req) in cursors {
         assert_not_found(
             store.list_events(&scope, None, &req).await,
             &format!("list_events {what}"),
@@ -199,10 +191,9 @@ pub async fn list_events_cursor_errors(factory: impl AsyncFn() -> Arc<dyn Store>
 /// all or none (a duplicate id or a missing pass MUST refuse the whole batch).
 pub async fn insert_events_all_or_none(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (a, a_created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let (b, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template) = seed_owner(&*store).await;
+    let seed = async || seed_pass(&*store, &account, Mode::Test, &template).await;
+    let ((a, a_created), (b, _)) = (seed().await, seed().await);
     let batch = vec![
         fixtures::event(&a, EventType::UrlViewed),
         fixtures::event(&b, EventType::Downloaded),
@@ -210,10 +201,7 @@ pub async fn insert_events_all_or_none(factory: impl AsyncFn() -> Arc<dyn Store>
     ];
     store.insert_events(&batch).await.expect("insert_events");
     store.insert_events(&[]).await.expect("an empty batch");
-    let page = store
-        .list_events(&a.scope(), Some(&a.id), &first(10))
-        .await
-        .expect("list_events");
+    let page = events(&*store, &a.scope(), Some(&a.id), &first(10), "of a").await;
     assert_eq!(
         page.data,
         vec![batch[2].clone(), batch[0].clone(), a_created],
@@ -238,10 +226,7 @@ pub async fn insert_events_all_or_none(factory: impl AsyncFn() -> Arc<dyn Store>
         store.insert_events(&missing).await,
         "insert_events for a missing pass",
     );
-    let page = store
-        .list_events(&a.scope(), None, &first(20))
-        .await
-        .expect("list_events");
+    let page = events(&*store, &a.scope(), None, &first(20), "of the scope").await;
     assert!(
         !page.data.iter().any(|e| e.id == fresh.id),
         "a refused batch writes nothing"

@@ -1,10 +1,15 @@
 //! [`passmint_domain::ports::IdempotencyStore`]: taking, completing, releasing,
 //! replaying and purging keys.
 
-use super::{assert_key_lost, begin, begin_started, fresh_request, seed_account, stale};
+use super::{
+    assert_begin, assert_key_lost, assert_replays, begin_started, fresh_request, race,
+    seed_account, stale,
+};
 use crate::fixtures;
 use passmint_domain::StoreError;
-use passmint_domain::idempotency::{IdemBegin, IdemRequest, LOCK_TTL, RETENTION};
+use passmint_domain::idempotency::{
+    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION,
+};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::ports::Store;
 use std::sync::Arc;
@@ -13,6 +18,13 @@ use time::Duration;
 async fn request(store: &dyn Store, mode: Mode) -> IdemRequest {
     let account = seed_account(store).await;
     fresh_request(&fixtures::scope(&account, mode))
+}
+
+/// A request of a fresh account in `mode`, begun: the request and its ticket.
+async fn started(store: &dyn Store, mode: Mode) -> (IdemRequest, IdemTicket) {
+    let req = request(store, mode).await;
+    let ticket = begin_started(store, &req).await;
+    (req, ticket)
 }
 
 /// `req` with another fingerprint and a fresh lock token.
@@ -24,12 +36,53 @@ fn other_fingerprint(req: &IdemRequest) -> IdemRequest {
     }
 }
 
+/// `req` with a fresh lock token.
+fn relocked(req: &IdemRequest) -> IdemRequest {
+    IdemRequest {
+        lock_token: fixtures::base62(24),
+        ..req.clone()
+    }
+}
+
 /// `req` at another time, with a fresh lock token.
 fn at(req: &IdemRequest, offset: Duration) -> IdemRequest {
     IdemRequest {
         now: req.now + offset,
-        lock_token: fixtures::base62(24),
-        ..req.clone()
+        ..relocked(req)
+    }
+}
+
+/// Completes `ticket` with `status`, which must succeed, and returns the completion.
+async fn complete(
+    store: &dyn Store,
+    ticket: &IdemTicket,
+    status: u16,
+    what: &str,
+) -> IdemCompletion {
+    let completion = fixtures::completion(ticket, status);
+    if let Err(e) = store.complete_idempotent(&completion).await {
+        panic!("{what}: {e:?}");
+    }
+    completion
+}
+
+/// Completes `ticket` with `status`, after which `req` replays the response.
+async fn assert_completes(
+    store: &dyn Store,
+    ticket: &IdemTicket,
+    req: &IdemRequest,
+    status: u16,
+    what: &str,
+) {
+    let completion = complete(store, ticket, status, what).await;
+    let what = format!("{what}: the response replays");
+    assert_replays(store, req, &completion.response, &what).await;
+}
+
+/// Releases `ticket`, which must succeed.
+async fn release(store: &dyn Store, ticket: &IdemTicket, what: &str) {
+    if let Err(e) = store.release_idempotent(ticket).await {
+        panic!("{what}: {e:?}");
     }
 }
 
@@ -38,11 +91,8 @@ pub async fn begin_new_key_started(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let req = request(&*store, Mode::Test).await;
     begin_started(&*store, &req).await;
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::InUse,
-        "begin while the first request is in flight"
-    );
+    let what = "begin while the first request is in flight";
+    assert_begin(&*store, &req, IdemBegin::InUse, what).await;
 }
 
 /// Of any number of concurrent `begin`s with one key exactly one MUST get `Started`
@@ -50,22 +100,15 @@ pub async fn begin_new_key_started(factory: impl AsyncFn() -> Arc<dyn Store>) {
 pub async fn concurrent_begins_exactly_one_started(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let req = request(&*store, Mode::Live).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(20));
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let store = store.clone();
-        let barrier = barrier.clone();
-        let mut req = req.clone();
-        req.lock_token = fixtures::base62(24);
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            store.begin_idempotent(&req).await
-        }));
-    }
+    let outcomes = race(20, |_| {
+        let (store, req) = (store.clone(), relocked(&req));
+        async move { store.begin_idempotent(&req).await }
+    })
+    .await;
     let mut started = 0;
     let mut in_use = 0;
-    for task in tasks {
-        match task.await.expect("begin task") {
+    for outcome in outcomes {
+        match outcome {
             Ok(IdemBegin::Started(_)) => started += 1,
             Ok(IdemBegin::InUse) => in_use += 1,
             other => panic!("a concurrent begin: expected Started or InUse, got {other:?}"),
@@ -82,8 +125,7 @@ pub async fn concurrent_begins_exactly_one_started(factory: impl AsyncFn() -> Ar
 /// and body, as often as asked.
 pub async fn complete_then_replay(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = started(&*store, Mode::Test).await;
     let mut completion = fixtures::completion(&ticket, 201);
     completion.response.body = b"{\"id\":\"pass_x\",\"bytes\":\"\xe2\x9c\x93\"}".to_vec();
     store
@@ -95,11 +137,8 @@ pub async fn complete_then_replay(factory: impl AsyncFn() -> Arc<dyn Store>) {
         Duration::hours(1),
         RETENTION - Duration::seconds(1),
     ] {
-        assert_eq!(
-            begin(&*store, &at(&req, later)).await,
-            IdemBegin::Replay(completion.response.clone()),
-            "begin {later} after completion"
-        );
+        let what = format!("begin {later} after completion");
+        assert_replays(&*store, &at(&req, later), &completion.response, &what).await;
     }
 }
 
@@ -107,63 +146,33 @@ pub async fn complete_then_replay(factory: impl AsyncFn() -> Arc<dyn Store>) {
 /// is in flight, and after it completed.
 pub async fn different_fingerprint_mismatch(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &req).await;
-    assert_eq!(
-        begin(&*store, &other_fingerprint(&req)).await,
-        IdemBegin::Mismatch,
-        "another fingerprint while in flight"
-    );
-    assert_eq!(
-        begin(
-            &*store,
-            &at(&other_fingerprint(&req), LOCK_TTL + Duration::seconds(1))
-        )
-        .await,
-        IdemBegin::Mismatch,
-        "another fingerprint after the lock expired (only the same fingerprint takes over)"
-    );
-    let completion = fixtures::completion(&ticket, 400);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent");
-    assert_eq!(
-        begin(&*store, &other_fingerprint(&req)).await,
-        IdemBegin::Mismatch,
-        "another fingerprint after completion"
-    );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response),
-        "a mismatching begin changes nothing"
-    );
+    let (req, ticket) = started(&*store, Mode::Test).await;
+    let other = other_fingerprint(&req);
+    let what = "another fingerprint while in flight";
+    assert_begin(&*store, &other, IdemBegin::Mismatch, what).await;
+    let expired = at(&other, LOCK_TTL + Duration::seconds(1));
+    let what = "another fingerprint after the lock expired (only the same fingerprint takes over)";
+    assert_begin(&*store, &expired, IdemBegin::Mismatch, what).await;
+    let completion = complete(&*store, &ticket, 400, "complete_idempotent").await;
+    let what = "another fingerprint after completion";
+    assert_begin(&*store, &other, IdemBegin::Mismatch, what).await;
+    let what = "a mismatching begin changes nothing";
+    assert_replays(&*store, &req, &completion.response, what).await;
 }
 
 /// A record older than `RETENTION` MUST be treated as absent: the key starts again,
 /// whatever the fingerprint, and the new request owns it.
 pub async fn expired_record_treated_as_absent(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &req).await;
-    store
-        .complete_idempotent(&fixtures::completion(&ticket, 201))
-        .await
-        .expect("complete_idempotent");
+    let (req, ticket) = started(&*store, Mode::Test).await;
+    complete(&*store, &ticket, 201, "complete_idempotent").await;
 
     let later = at(&req, RETENTION + Duration::seconds(1));
     let ticket = begin_started(&*store, &later).await;
-    assert_eq!(begin(&*store, &later).await, IdemBegin::InUse);
-    let completion = fixtures::completion(&ticket, 200);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent of the new request");
-    assert_eq!(
-        begin(&*store, &later).await,
-        IdemBegin::Replay(completion.response),
-        "the new request's response replays"
-    );
+    let what = "the expired key is held by the new request";
+    assert_begin(&*store, &later, IdemBegin::InUse, what).await;
+    let done = "complete_idempotent of the new request";
+    assert_completes(&*store, &ticket, &later, 200, done).await;
 
     // An expired record with another fingerprint, and an expired in-flight one.
     let much_later = at(
@@ -173,14 +182,11 @@ pub async fn expired_record_treated_as_absent(factory: impl AsyncFn() -> Arc<dyn
     begin_started(&*store, &much_later).await;
     let abandoned = request(&*store, Mode::Live).await;
     begin_started(&*store, &abandoned).await;
-    begin_started(
-        &*store,
-        &at(
-            &other_fingerprint(&abandoned),
-            RETENTION + Duration::seconds(1),
-        ),
-    )
-    .await;
+    let takeover = at(
+        &other_fingerprint(&abandoned),
+        RETENTION + Duration::seconds(1),
+    );
+    begin_started(&*store, &takeover).await;
 }
 
 /// A key held longer than `LOCK_TTL` without completion is taken over by a request
@@ -188,67 +194,33 @@ pub async fn expired_record_treated_as_absent(factory: impl AsyncFn() -> Arc<dyn
 /// "may"; the server relies on it to recover keys of crashed requests.)
 pub async fn stale_lock_taken_over_by_same_fingerprint(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let old = begin_started(&*store, &req).await;
-    assert_eq!(
-        begin(&*store, &at(&req, LOCK_TTL - Duration::seconds(1))).await,
-        IdemBegin::InUse,
-        "begin within LOCK_TTL"
-    );
+    let (req, old) = started(&*store, Mode::Test).await;
+    let within = at(&req, LOCK_TTL - Duration::seconds(1));
+    assert_begin(&*store, &within, IdemBegin::InUse, "begin within LOCK_TTL").await;
     let takeover = at(&req, LOCK_TTL + Duration::seconds(1));
     let new = begin_started(&*store, &takeover).await;
-    assert_eq!(
-        begin(&*store, &takeover).await,
-        IdemBegin::InUse,
-        "the key is held again by the request that took it over"
-    );
+    let what = "the key is held again by the request that took it over";
+    assert_begin(&*store, &takeover, IdemBegin::InUse, what).await;
     assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&old, 200))
             .await,
         "complete_idempotent with the ticket of a taken-over key",
     );
-    store
-        .release_idempotent(&old)
-        .await
-        .expect("release_idempotent of a taken-over ticket");
-    assert_eq!(
-        begin(&*store, &takeover).await,
-        IdemBegin::InUse,
-        "releasing a taken-over ticket leaves the key to its new holder"
-    );
-    let completion = fixtures::completion(&new, 200);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent by the new holder");
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response)
-    );
+    release(&*store, &old, "release_idempotent of a taken-over ticket").await;
+    let what = "releasing a taken-over ticket leaves the key to its new holder";
+    assert_begin(&*store, &takeover, IdemBegin::InUse, what).await;
+    let done = "complete_idempotent by the new holder";
+    assert_completes(&*store, &new, &req, 200, done).await;
 }
 
 /// After `release`, the key starts again (even with another fingerprint).
 pub async fn release_then_begin_started(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Live).await;
-    let ticket = begin_started(&*store, &req).await;
-    store
-        .release_idempotent(&ticket)
-        .await
-        .expect("release_idempotent");
-    let ticket = begin_started(
-        &*store,
-        &IdemRequest {
-            lock_token: fixtures::base62(24),
-            ..req.clone()
-        },
-    )
-    .await;
-    store
-        .release_idempotent(&ticket)
-        .await
-        .expect("release_idempotent");
+    let (req, ticket) = started(&*store, Mode::Live).await;
+    release(&*store, &ticket, "release_idempotent").await;
+    let ticket = begin_started(&*store, &relocked(&req)).await;
+    release(&*store, &ticket, "release_idempotent").await;
     begin_started(&*store, &other_fingerprint(&req)).await;
 }
 
@@ -256,50 +228,34 @@ pub async fn release_then_begin_started(factory: impl AsyncFn() -> Arc<dyn Store
 /// releases nothing, and a completed record is kept.
 pub async fn release_with_stale_ticket_keeps_key(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &req).await;
-    store
-        .release_idempotent(&stale(&ticket))
-        .await
-        .expect("release_idempotent with a stale ticket");
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::InUse,
-        "a stale ticket releases nothing"
-    );
-    let completion = fixtures::completion(&ticket, 201);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent");
-    store
-        .release_idempotent(&ticket)
-        .await
-        .expect("release_idempotent after completion");
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response),
-        "releasing a completed key keeps its record"
-    );
+    let (req, ticket) = started(&*store, Mode::Test).await;
+    release(
+        &*store,
+        &stale(&ticket),
+        "release_idempotent with a stale ticket",
+    )
+    .await;
+    let what = "a stale ticket releases nothing";
+    assert_begin(&*store, &req, IdemBegin::InUse, what).await;
+    let completion = complete(&*store, &ticket, 201, "complete_idempotent").await;
+    release(&*store, &ticket, "release_idempotent after completion").await;
+    let what = "releasing a completed key keeps its record";
+    assert_replays(&*store, &req, &completion.response, what).await;
 }
 
 /// `complete` MUST return `IdempotencyKeyLost` when the ticket does not hold its key (another
 /// lock token, a key never taken), storing nothing.
 pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = started(&*store, Mode::Test).await;
     assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&stale(&ticket), 200))
             .await,
         "complete_idempotent with a wrong lock token",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::InUse,
-        "a refused complete stores nothing"
-    );
+    let what = "a refused complete stores nothing";
+    assert_begin(&*store, &req, IdemBegin::InUse, what).await;
     let mut never_taken = ticket.clone();
     never_taken.key = fixtures::idem_key();
     assert_key_lost(
@@ -313,50 +269,32 @@ pub async fn complete_with_wrong_token_conflicts(factory: impl AsyncFn() -> Arc<
         ..req.clone()
     };
     begin_started(&*store, &never).await;
-    let completion = fixtures::completion(&ticket, 200);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent with the right ticket");
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response)
-    );
+    let done = "complete_idempotent with the right ticket";
+    assert_completes(&*store, &ticket, &req, 200, done).await;
 }
 
 /// Once completed, the ticket no longer holds the key: completing again MUST return
 /// `IdempotencyKeyLost` and keeps the first response.
 pub async fn complete_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let req = request(&*store, Mode::Live).await;
-    let ticket = begin_started(&*store, &req).await;
-    let first = fixtures::completion(&ticket, 201);
-    store
-        .complete_idempotent(&first)
-        .await
-        .expect("complete_idempotent");
+    let (req, ticket) = started(&*store, Mode::Live).await;
+    let first = complete(&*store, &ticket, 201, "complete_idempotent").await;
     assert_key_lost(
         store
             .complete_idempotent(&fixtures::completion(&ticket, 200))
             .await,
         "a second complete_idempotent with the same ticket",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(first.response)
-    );
+    let what = "the first response replays";
+    assert_replays(&*store, &req, &first.response, what).await;
 }
 
 /// `purge` deletes the records older than the retention (completed or not), keeps
 /// the others, and returns how many it deleted.
 pub async fn purge_deletes_only_expired(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let old_done = request(&*store, Mode::Test).await;
-    let ticket = begin_started(&*store, &old_done).await;
-    store
-        .complete_idempotent(&fixtures::completion(&ticket, 201))
-        .await
-        .expect("complete_idempotent");
+    let (old_done, ticket) = started(&*store, Mode::Test).await;
+    complete(&*store, &ticket, 201, "complete_idempotent").await;
     let old_pending = IdemRequest {
         key: fixtures::idem_key(),
         ..at(&old_done, Duration::minutes(1))
@@ -367,11 +305,7 @@ pub async fn purge_deletes_only_expired(factory: impl AsyncFn() -> Arc<dyn Store
         ..at(&old_done, Duration::hours(2))
     };
     let ticket = begin_started(&*store, &recent).await;
-    let recent_completion = fixtures::completion(&ticket, 200);
-    store
-        .complete_idempotent(&recent_completion)
-        .await
-        .expect("complete_idempotent");
+    let recent_completion = complete(&*store, &ticket, 200, "complete_idempotent").await;
 
     let now = old_done.now + RETENTION + Duration::hours(1);
     assert_eq!(
@@ -384,21 +318,14 @@ pub async fn purge_deletes_only_expired(factory: impl AsyncFn() -> Arc<dyn Store
         Ok(0),
         "a second purge finds nothing"
     );
-    assert_eq!(
-        begin(&*store, &at(&recent, Duration::hours(1))).await,
-        IdemBegin::Replay(recent_completion.response),
-        "the recent record survives the purge"
+    let (later, what) = (
+        at(&recent, Duration::hours(1)),
+        "the recent record survives",
     );
+    assert_replays(&*store, &later, &recent_completion.response, what).await;
     // The purged keys are free, even for a `now` within their old retention.
     begin_started(&*store, &old_done).await;
-    begin_started(
-        &*store,
-        &IdemRequest {
-            lock_token: fixtures::base62(24),
-            ..old_pending
-        },
-    )
-    .await;
+    begin_started(&*store, &relocked(&old_pending)).await;
 }
 
 /// Scope is (account, mode, key): the same key in the other mode or another account
@@ -418,16 +345,13 @@ pub async fn scope_isolation(factory: impl AsyncFn() -> Arc<dyn Store>) {
     ];
     let test_req = fixtures::idem_request(&scopes[0], &key, &fingerprint, now);
     let ticket = begin_started(&*store, &test_req).await;
-    let completion = fixtures::completion(&ticket, 201);
-    store
-        .complete_idempotent(&completion)
-        .await
-        .expect("complete_idempotent");
+    let completion = complete(&*store, &ticket, 201, "complete_idempotent").await;
     for scope in &scopes[1..] {
         let req = fixtures::idem_request(scope, &key, &fingerprint, now);
         begin_started(&*store, &req).await;
         let mismatching = fixtures::idem_request(scope, &key, &fixtures::fingerprint(), now);
-        assert_eq!(begin(&*store, &mismatching).await, IdemBegin::Mismatch);
+        let what = "another fingerprint in a scope of its own";
+        assert_begin(&*store, &mismatching, IdemBegin::Mismatch, what).await;
     }
     // A ticket of one scope cannot complete the same key in another.
     let mut foreign = ticket.clone();
@@ -438,8 +362,6 @@ pub async fn scope_isolation(factory: impl AsyncFn() -> Arc<dyn Store>) {
             .await,
         Err(StoreError::IdempotencyKeyLost)
     ));
-    assert_eq!(
-        begin(&*store, &test_req).await,
-        IdemBegin::Replay(completion.response)
-    );
+    let what = "the first scope's response replays";
+    assert_replays(&*store, &test_req, &completion.response, what).await;
 }

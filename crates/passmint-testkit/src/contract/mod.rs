@@ -28,13 +28,16 @@ use crate::fixtures;
 use passmint_domain::account::Account;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket};
+use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket, StoredResponse};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::{Store, StoreResult};
 use passmint_domain::template::Template;
+use std::collections::HashSet;
 use std::fmt::Debug;
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::Arc;
 
 /// `ping` answers on a fresh store.
@@ -101,6 +104,23 @@ pub(crate) fn before(id: &str, limit: u32) -> PageRequest {
     }
 }
 
+/// Cases of a list, per filter: a name, the filter, and each page request with the
+/// positions of the items it lists, newest first, and its `has_more`.
+pub(crate) type PageCases<'a, F> = Vec<(&'a str, F, Vec<(PageRequest, &'a [usize], bool)>)>;
+
+/// Pages of 10 `after` and `before` each `(label, id)`, named `after(label)` and
+/// `before(label)`.
+pub(crate) fn cursors_on(ids: &[(&str, &str)]) -> Vec<(String, PageRequest)> {
+    ids.iter()
+        .flat_map(|&(label, id)| {
+            [
+                (format!("after({label})"), after(id, 10)),
+                (format!("before({label})"), before(id, 10)),
+            ]
+        })
+        .collect()
+}
+
 #[track_caller]
 pub(crate) fn assert_not_found<T: Debug>(result: StoreResult<T>, what: &str) {
     assert!(
@@ -146,6 +166,43 @@ pub(crate) async fn seed_template(store: &dyn Store, account: &Account) -> Templ
         .await
         .expect("insert_template of a fresh template");
     template
+}
+
+/// A fresh account with one template.
+pub(crate) async fn seed_owner(store: &dyn Store) -> (Account, Template) {
+    let account = seed_account(store).await;
+    let template = seed_template(store, &account).await;
+    (account, template)
+}
+
+/// A fresh account and template with one pass in `mode`, with its `created` event.
+pub(crate) async fn seed_owned_pass(
+    store: &dyn Store,
+    mode: Mode,
+) -> (Account, Template, Pass, PassEvent) {
+    let (account, template) = seed_owner(store).await;
+    let (pass, created) = seed_pass(store, &account, mode, &template).await;
+    (account, template, pass, created)
+}
+
+/// Asserts that `expected`'s pass reads back as `expected`.
+pub(crate) async fn assert_pass(store: &dyn Store, expected: &Pass, what: &str) {
+    let got = store.get_pass(&expected.scope(), &expected.id).await;
+    assert_eq!(got, Ok(expected.clone()), "{what}");
+}
+
+/// Writes `next` over a pass expected at version `expected`, with an `updated`
+/// event and no ticket, enqueuing pushes if `push`.
+pub(crate) async fn try_update(
+    store: &dyn Store,
+    next: &Pass,
+    expected: i64,
+    push: bool,
+) -> StoreResult<u64> {
+    let event = fixtures::event(next, EventType::Updated);
+    store
+        .update_pass(next, expected, Some(&event), None, push)
+        .await
 }
 
 /// Inserts a fresh pass with its `created` event.
@@ -215,10 +272,116 @@ pub(crate) async fn begin(store: &dyn Store, req: &IdemRequest) -> IdemBegin {
         .expect("begin_idempotent")
 }
 
+/// A fresh request in `scope`, begun: the request and its ticket.
+pub(crate) async fn begun(store: &dyn Store, scope: &Scope) -> (IdemRequest, IdemTicket) {
+    let req = fresh_request(scope);
+    let ticket = begin_started(store, &req).await;
+    (req, ticket)
+}
+
+/// Asserts what `begin` answers now for `req` (with a fresh lock token).
+pub(crate) async fn assert_begin(
+    store: &dyn Store,
+    req: &IdemRequest,
+    expected: IdemBegin,
+    what: &str,
+) {
+    assert_eq!(begin(store, req).await, expected, "{what}");
+}
+
+/// Asserts that `begin` for `req` replays `response`.
+pub(crate) async fn assert_replays(
+    store: &dyn Store,
+    req: &IdemRequest,
+    response: &StoredResponse,
+    what: &str,
+) {
+    assert_begin(store, req, IdemBegin::Replay(response.clone()), what).await;
+}
+
 /// A ticket for the key of `ticket` that does not hold it (another lock token).
 pub(crate) fn stale(ticket: &IdemTicket) -> IdemTicket {
     IdemTicket {
         lock_token: fixtures::base62(24),
         ..ticket.clone()
     }
+}
+
+/// Runs `n` tasks at once, the i-th made by `task(i)`, all started behind one
+/// barrier; returns their outputs in order.
+pub(crate) async fn race<T, Fut>(n: usize, mut task: impl FnMut(usize) -> Fut) -> Vec<T>
+where
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (barrier, run) = (barrier.clone(), task(i));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                run.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(n);
+    for t in tasks {
+        outputs.push(t.await.expect("a concurrent task"));
+    }
+    outputs
+}
+
+/// The value of the one concurrent `write` that succeeded; every other must have
+/// failed with the `refusal` that `lost` accepts.
+#[track_caller]
+pub(crate) fn sole_winner<V, R, E: Debug>(
+    outcomes: Vec<(V, Result<R, E>)>,
+    lost: impl Fn(&E) -> bool,
+    write: &str,
+    refusal: &str,
+) -> V {
+    let mut won = Vec::new();
+    for (value, result) in outcomes {
+        match result {
+            Ok(_) => won.push(value),
+            Err(e) => assert!(
+                lost(&e),
+                "a losing concurrent {write}: expected {refusal}, got {e:?}"
+            ),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one concurrent {write} wins");
+    won.remove(0)
+}
+
+/// Runs `n` claimers at once, each calling `claim` until it answers nothing;
+/// asserts that no id was claimed twice and returns every id claimed.
+pub(crate) async fn claim_concurrently<I, Fut>(
+    n: usize,
+    claim: impl Fn() -> Fut + Clone + Send + 'static,
+) -> HashSet<I>
+where
+    Fut: Future<Output = Vec<I>> + Send,
+    I: Eq + Hash + Debug + Send + 'static,
+{
+    let claimers = race(n, |_| {
+        let claim = claim.clone();
+        async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = claim().await;
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got);
+            }
+        }
+    })
+    .await;
+    let mut seen = HashSet::new();
+    for id in claimers.into_iter().flatten() {
+        assert!(!seen.contains(&id), "{id:?} was claimed twice");
+        seen.insert(id);
+    }
+    seen
 }

@@ -1,10 +1,19 @@
 //! [`passmint_domain::ports::SigningStore`]: per-account signing identities and the
 //! deployment's development identity.
 
-use super::{assert_not_found, seed_account};
+use super::{assert_not_found, race, seed_account};
 use crate::fixtures;
+use passmint_domain::ids::AccountId;
 use passmint_domain::ports::Store;
+use passmint_domain::signing::SigningCredentials;
 use std::sync::Arc;
+
+async fn set_identity(store: &dyn Store, account: &AccountId, creds: &SigningCredentials) {
+    store
+        .set_signing_identity(account, creds)
+        .await
+        .expect("set_signing_identity");
+}
 
 /// An identity set for an account reads back equal (private key included), and a
 /// second `set_signing_identity` replaces it. Other accounts have none.
@@ -16,26 +25,15 @@ pub async fn set_get_and_replace_signing_identity(factory: impl AsyncFn() -> Arc
         store.get_signing_identity(&account.id).await,
         "get_signing_identity before any was set",
     );
-    let first = fixtures::signing_credentials();
-    store
-        .set_signing_identity(&account.id, &first)
-        .await
-        .expect("set_signing_identity");
-    assert_eq!(
-        store.get_signing_identity(&account.id).await,
-        Ok(first.clone()),
-        "get_signing_identity returns what was set"
-    );
-    let second = fixtures::signing_credentials();
-    store
-        .set_signing_identity(&account.id, &second)
-        .await
-        .expect("set_signing_identity again");
-    assert_eq!(
-        store.get_signing_identity(&account.id).await,
-        Ok(second),
-        "a second set_signing_identity replaces the first"
-    );
+    for what in [
+        "get_signing_identity returns what was set",
+        "a second set_signing_identity replaces the first",
+    ] {
+        let creds = fixtures::signing_credentials();
+        set_identity(&*store, &account.id, &creds).await;
+        let got = store.get_signing_identity(&account.id).await;
+        assert_eq!(got, Ok(creds), "{what}");
+    }
     assert_not_found(
         store.get_signing_identity(&other.id).await,
         "get_signing_identity of another account",
@@ -70,18 +68,23 @@ pub async fn dev_identity_first_insert_wins(factory: impl AsyncFn() -> Arc<dyn S
         store.get_dev_identity().await,
         "get_dev_identity on a fresh store",
     );
-    let first = fixtures::signing_credentials();
-    assert_eq!(
-        store.insert_dev_identity(&first).await,
-        Ok(first.clone()),
-        "the first insert_dev_identity stores and returns its candidate"
+    let (first, second) = (
+        fixtures::signing_credentials(),
+        fixtures::signing_credentials(),
     );
-    let second = fixtures::signing_credentials();
-    assert_eq!(
-        store.insert_dev_identity(&second).await,
-        Ok(first.clone()),
-        "a later insert_dev_identity returns the stored identity"
-    );
+    for (candidate, what) in [
+        (
+            &first,
+            "the first insert_dev_identity stores and returns its candidate",
+        ),
+        (
+            &second,
+            "a later insert_dev_identity returns the stored identity",
+        ),
+    ] {
+        let got = store.insert_dev_identity(candidate).await;
+        assert_eq!(got, Ok(first.clone()), "{what}");
+    }
     assert_eq!(store.get_dev_identity().await, Ok(first));
 }
 
@@ -90,22 +93,15 @@ pub async fn dev_identity_first_insert_wins(factory: impl AsyncFn() -> Arc<dyn S
 pub async fn concurrent_dev_identity_inserts_agree(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let candidates: Vec<_> = (0..8).map(|_| fixtures::signing_credentials()).collect();
-    let tasks: Vec<_> = candidates
-        .iter()
-        .cloned()
-        .map(|c| {
-            let store = store.clone();
-            tokio::spawn(async move { store.insert_dev_identity(&c).await })
-        })
+    let outcomes = race(candidates.len(), |i| {
+        let (store, candidate) = (store.clone(), candidates[i].clone());
+        async move { store.insert_dev_identity(&candidate).await }
+    })
+    .await;
+    let winners: Vec<_> = outcomes
+        .into_iter()
+        .map(|w| w.expect("insert_dev_identity under concurrency"))
         .collect();
-    let mut winners = Vec::new();
-    for task in tasks {
-        winners.push(
-            task.await
-                .expect("task")
-                .expect("insert_dev_identity under concurrency"),
-        );
-    }
     let first = winners[0].clone();
     assert!(
         winners.iter().all(|w| *w == first),
@@ -128,10 +124,7 @@ pub async fn identities_expiring_before_soonest_first(factory: impl AsyncFn() ->
         let account = seed_account(&*store).await;
         let mut creds = fixtures::signing_credentials();
         creds.not_after = fixtures::truncate_micros(now + time::Duration::days(days));
-        store
-            .set_signing_identity(&account.id, &creds)
-            .await
-            .expect("set_signing_identity");
+        set_identity(&*store, &account.id, &creds).await;
         if days < 30 {
             expected.push((
                 creds.not_after,

@@ -2,13 +2,16 @@
 //! conditional updates.
 
 use super::{
-    after, assert_changed, assert_duplicate, assert_key_lost, assert_not_found, before, begin,
-    begin_started, first, fresh_request, pick, seed_account, seed_template, stale, summary,
+    after, assert_begin, assert_changed, assert_duplicate, assert_key_lost, assert_not_found,
+    assert_replays, before, begun, cursors_on, first, fresh_request, pick, race, seed_account,
+    seed_owner, seed_template, sole_winner, stale, summary,
 };
 use crate::fixtures;
+use passmint_domain::StoreError;
 use passmint_domain::account::Account;
 use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::mode::Mode;
+use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::Store;
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
 use std::sync::Arc;
@@ -21,6 +24,47 @@ fn changed(template: &Template) -> Template {
     next.design.logo_text = Some("Logo".into());
     next.updated_at = fixtures::timestamp();
     next
+}
+
+/// Updates `template` to `next` (no ticket, no cascade), which must succeed.
+async fn update(store: &dyn Store, next: &Template, expected: &Template, what: &str) {
+    if let Err(e) = store
+        .update_template(next, expected.updated_at, None, None)
+        .await
+    {
+        panic!("{what}: {e:?}");
+    }
+}
+
+/// Archives the stored `template`; returns it as stored now.
+async fn archive(store: &dyn Store, template: &Template) -> Template {
+    let mut archived = template.clone();
+    archived.archived = true;
+    archived.updated_at = fixtures::timestamp();
+    update(store, &archived, template, "update_template archiving").await;
+    archived
+}
+
+/// The account's templates for `req`, which must list.
+async fn list(
+    store: &dyn Store,
+    account: &Account,
+    req: &PageRequest,
+    what: &str,
+) -> Page<Template> {
+    store
+        .list_templates(&account.id, req)
+        .await
+        .unwrap_or_else(|e| panic!("list_templates {what}: {e}"))
+}
+
+/// Asserts that the account's template reads back as `expected`.
+async fn assert_stored(store: &dyn Store, account: &Account, expected: &Template, what: &str) {
+    assert_eq!(
+        store.get_template(&account.id, &expected.id).await,
+        Ok(expected.clone()),
+        "{what}"
+    );
 }
 
 async fn seed_archived(store: &dyn Store, account: &Account) -> Template {
@@ -44,31 +88,27 @@ pub async fn insert_and_get_template(factory: impl AsyncFn() -> Arc<dyn Store>) 
         .insert_template(&template, None)
         .await
         .expect("insert_template");
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(template)
-    );
+    assert_stored(&*store, &account, &template, "an inserted template").await;
 }
 
 /// `insert_template` MUST return `Duplicate` when the id exists, writing nothing.
 pub async fn insert_template_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let mut again = changed(&template);
     again.created_at = again.updated_at;
     assert_duplicate(
         store.insert_template(&again, None).await,
         "insert_template with an existing id",
     );
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(template.clone())
-    );
-    let page = store
-        .list_templates(&account.id, &first(10))
-        .await
-        .expect("list_templates");
+    assert_stored(
+        &*store,
+        &account,
+        &template,
+        "a refused insert writes nothing",
+    )
+    .await;
+    let page = list(&*store, &account, &first(10), "after a refused insert").await;
     assert_eq!(page.data, vec![template], "one template listed, unchanged");
 }
 
@@ -97,28 +137,14 @@ pub async fn archived_template_found_but_not_listed(factory: impl AsyncFn() -> A
     let account = seed_account(&*store).await;
     let kept = seed_template(&*store, &account).await;
     let archived = seed_archived(&*store, &account).await;
-    assert_eq!(
-        store.get_template(&account.id, &archived.id).await,
-        Ok(archived)
-    );
+    assert_stored(&*store, &account, &archived, "an archived template").await;
 
     let to_archive = seed_template(&*store, &account).await;
-    let mut now_archived = to_archive.clone();
-    now_archived.archived = true;
-    now_archived.updated_at = fixtures::timestamp();
-    store
-        .update_template(&now_archived, to_archive.updated_at, None, None)
-        .await
-        .expect("update_template archiving");
-    assert_eq!(
-        store.get_template(&account.id, &to_archive.id).await,
-        Ok(now_archived)
-    );
+    let now_archived = archive(&*store, &to_archive).await;
+    let what = "a template archived by an update";
+    assert_stored(&*store, &account, &now_archived, what).await;
 
-    let page = store
-        .list_templates(&account.id, &first(10))
-        .await
-        .expect("list_templates");
+    let page = list(&*store, &account, &first(10), "with archived templates").await;
     assert_eq!(
         page.data,
         vec![kept],
@@ -146,10 +172,7 @@ pub async fn list_templates_newest_first_with_cursors(factory: impl AsyncFn() ->
     seed_template(&*store, &other).await;
     let id = |i: usize| t[i].id.as_str();
 
-    let all = store
-        .list_templates(&account.id, &first(5))
-        .await
-        .expect("list_templates");
+    let all = list(&*store, &account, &first(5), "first(5)").await;
     let newest_first: Vec<Template> = t.iter().rev().cloned().collect();
     assert_eq!(
         all.data, newest_first,
@@ -191,10 +214,7 @@ pub async fn list_templates_newest_first_with_cursors(factory: impl AsyncFn() ->
         ("before(t4, 2)", before(id(4), 2), vec![], false),
     ];
     for (what, req, ids, has_more) in cases {
-        let page = store
-            .list_templates(&account.id, &req)
-            .await
-            .unwrap_or_else(|e| panic!("list_templates {what}: {e}"));
+        let page = list(&*store, &account, &req, what).await;
         assert_eq!(
             summary(&page),
             (ids, has_more),
@@ -215,31 +235,24 @@ pub async fn list_templates_account_isolation_and_cursor_errors(
     let mine = seed_template(&*store, &account).await;
     let theirs = seed_template(&*store, &other).await;
 
-    let page = store
-        .list_templates(&account.id, &first(10))
-        .await
-        .expect("list_templates");
+    let page = list(&*store, &account, &first(10), "of the account").await;
     assert_eq!(summary(&page), (vec![mine.id.to_string()], false));
-    let page = store
-        .list_templates(&empty.id, &first(10))
-        .await
-        .expect("list_templates of an account without templates");
+    let page = list(
+        &*store,
+        &empty,
+        &first(10),
+        "of an account without templates",
+    )
+    .await;
     assert_eq!(summary(&page), (vec![], false));
 
     let unknown = fixtures::template(&account).id;
-    for (what, req) in [
-        (
-            "after(another account's template)",
-            after(theirs.id.as_str(), 10),
-        ),
-        (
-            "before(another account's template)",
-            before(theirs.id.as_str(), 10),
-        ),
-        ("after(unknown id)", after(unknown.as_str(), 10)),
-        ("before(unknown id)", before(unknown.as_str(), 10)),
-        ("after(malformed id)", after("tmpl_nope", 10)),
-    ] {
+    let mut cursors = cursors_on(&[
+        ("another account's template", theirs.id.as_str()),
+        ("unknown id", unknown.as_str()),
+    ]);
+    cursors.push(("after(malformed id)".into(), after("tmpl_nope", 10)));
+    for (what, req) in cursors {
         assert_not_found(
             store.list_templates(&account.id, &req).await,
             &format!("list_templates {what}"),
@@ -257,24 +270,24 @@ pub async fn list_templates_cursor_on_archived_template(factory: impl AsyncFn() 
     let older = seed_template(&*store, &account).await;
     let middle = seed_template(&*store, &account).await;
     let newer = seed_template(&*store, &account).await;
-    let mut archived = middle.clone();
-    archived.archived = true;
-    archived.updated_at = fixtures::timestamp();
-    store
-        .update_template(&archived, middle.updated_at, None, None)
-        .await
-        .expect("update_template archiving");
+    archive(&*store, &middle).await;
 
-    let page = store
-        .list_templates(&account.id, &after(middle.id.as_str(), 10))
-        .await
-        .expect("list_templates after an archived template");
-    assert_eq!(summary(&page), (vec![older.id.to_string()], false));
-    let page = store
-        .list_templates(&account.id, &before(middle.id.as_str(), 10))
-        .await
-        .expect("list_templates before an archived template");
-    assert_eq!(summary(&page), (vec![newer.id.to_string()], false));
+    for (req, expected, what) in [
+        (
+            after(middle.id.as_str(), 10),
+            &older,
+            "after an archived template",
+        ),
+        (
+            before(middle.id.as_str(), 10),
+            &newer,
+            "before an archived template",
+        ),
+    ] {
+        let page = list(&*store, &account, &req, what).await;
+        let expected = (vec![expected.id.to_string()], false);
+        assert_eq!(summary(&page), expected, "list_templates {what}");
+    }
 }
 
 /// `update_template` replaces the template when `updated_at` still equals
@@ -282,18 +295,12 @@ pub async fn list_templates_cursor_on_archived_template(factory: impl AsyncFn() 
 /// changed meanwhile.
 pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
 
     let first_change = changed(&template);
-    store
-        .update_template(&first_change, template.updated_at, None, None)
-        .await
-        .expect("update_template with the current updated_at");
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(first_change.clone())
-    );
+    let what = "update_template with the current updated_at";
+    update(&*store, &first_change, &template, what).await;
+    assert_stored(&*store, &account, &first_change, what).await;
 
     let lost = changed(&template);
     assert_changed(
@@ -302,21 +309,13 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
             .await,
         "update_template with a stale expected_updated_at",
     );
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(first_change.clone()),
-        "a conflicting update_template writes nothing"
-    );
+    let what = "a conflicting update_template writes nothing";
+    assert_stored(&*store, &account, &first_change, what).await;
 
     let second_change = changed(&first_change);
-    store
-        .update_template(&second_change, first_change.updated_at, None, None)
-        .await
-        .expect("update_template with the new updated_at");
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(second_change)
-    );
+    let what = "update_template with the new updated_at";
+    update(&*store, &second_change, &first_change, what).await;
+    assert_stored(&*store, &account, &second_change, what).await;
 }
 
 /// `update_template` MUST return `NotFound` when the template is absent, also when
@@ -348,11 +347,8 @@ pub async fn update_template_missing_or_foreign_not_found(
             .await,
         "update_template of another account's template",
     );
-    assert_eq!(
-        store.get_template(&other.id, &theirs.id).await,
-        Ok(theirs),
-        "another account's template stays untouched"
-    );
+    let what = "another account's template stays untouched";
+    assert_stored(&*store, &other, &theirs, what).await;
 }
 
 /// Lists are ordered by creation: updating a template does not move it.
@@ -367,14 +363,8 @@ pub async fn update_template_keeps_list_position(factory: impl AsyncFn() -> Arc<
         t
     };
     let updated = changed(&t[0]);
-    store
-        .update_template(&updated, t[0].updated_at, None, None)
-        .await
-        .expect("update_template");
-    let page = store
-        .list_templates(&account.id, &first(10))
-        .await
-        .expect("list_templates");
+    update(&*store, &updated, &t[0], "update_template").await;
+    let page = list(&*store, &account, &first(10), "after an update").await;
     assert_eq!(page.data, vec![t[2].clone(), t[1].clone(), updated]);
 }
 
@@ -383,24 +373,17 @@ pub async fn update_template_keeps_list_position(factory: impl AsyncFn() -> Arc<
 pub async fn insert_template_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let account = seed_account(&*store).await;
-    let scope = fixtures::scope(&account, Mode::Test);
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &fixtures::scope(&account, Mode::Test)).await;
     let template = fixtures::template(&account);
     let completion = fixtures::completion(&ticket, 200);
+    let what = "insert_template with a valid ticket";
     store
         .insert_template(&template, Some(&completion))
         .await
-        .expect("insert_template with a valid ticket");
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(template)
-    );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response),
-        "begin after insert_template completed the key"
-    );
+        .expect(what);
+    assert_stored(&*store, &account, &template, what).await;
+    let what = "begin after insert_template completed the key";
+    assert_replays(&*store, &req, &completion.response, what).await;
 }
 
 /// `insert_template` MUST return `IdempotencyKeyLost`, writing nothing, when the ticket no
@@ -411,8 +394,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
     let store = factory().await;
     let account = seed_account(&*store).await;
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &scope).await;
     let template = fixtures::template(&account);
     assert_key_lost(
         store
@@ -424,11 +406,8 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
         store.get_template(&account.id, &template.id).await,
         "the template of a refused insert_template",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::InUse,
-        "the key is still held by its first request"
-    );
+    let what = "the key is still held by its first request";
+    assert_begin(&*store, &req, IdemBegin::InUse, what).await;
 
     let never_begun = fresh_request(&scope);
     let ticket = passmint_domain::idempotency::IdemTicket {
@@ -451,24 +430,18 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
 /// `update_template` with a completion stores the response atomically.
 pub async fn update_template_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let req = fresh_request(&fixtures::scope(&account, Mode::Test));
-    let ticket = begin_started(&*store, &req).await;
+    let (account, template) = seed_owner(&*store).await;
+    let (req, ticket) = begun(&*store, &fixtures::scope(&account, Mode::Test)).await;
     let completion = fixtures::completion(&ticket, 200);
     let next = changed(&template);
+    let what = "update_template with a valid ticket";
     store
         .update_template(&next, template.updated_at, Some(&completion), None)
         .await
-        .expect("update_template with a valid ticket");
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(next)
-    );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response)
-    );
+        .expect(what);
+    assert_stored(&*store, &account, &next, what).await;
+    let what = "begin after update_template completed the key";
+    assert_replays(&*store, &req, &completion.response, what).await;
 }
 
 /// `update_template` MUST return `IdempotencyKeyLost`, writing nothing, when the ticket no
@@ -477,10 +450,8 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let req = fresh_request(&fixtures::scope(&account, Mode::Test));
-    let ticket = begin_started(&*store, &req).await;
+    let (account, template) = seed_owner(&*store).await;
+    let (req, ticket) = begun(&*store, &fixtures::scope(&account, Mode::Test)).await;
     assert_key_lost(
         store
             .update_template(
@@ -492,11 +463,8 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
             .await,
         "update_template with a ticket that does not hold its key",
     );
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(template.clone()),
-        "a refused update_template writes nothing"
-    );
+    let what = "a refused update_template writes nothing";
+    assert_stored(&*store, &account, &template, what).await;
 
     assert_changed(
         store
@@ -509,49 +477,23 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
             .await,
         "update_template with a valid ticket but a stale updated_at",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::InUse,
-        "a refused update_template does not complete the key"
-    );
+    let what = "a refused update_template does not complete the key";
+    assert_begin(&*store, &req, IdemBegin::InUse, what).await;
 }
 
 /// Of concurrent updates expecting the same `updated_at`, exactly one wins.
 pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(10));
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        let barrier = barrier.clone();
-        let next = changed(&template);
-        let expected = template.updated_at;
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
+    let (account, template) = seed_owner(&*store).await;
+    let outcomes = race(10, |_| {
+        let (store, next, expected) = (store.clone(), changed(&template), template.updated_at);
+        async move {
             let result = store.update_template(&next, expected, None, None).await;
             (next, result)
-        }));
-    }
-    let mut winners = Vec::new();
-    for task in tasks {
-        let (next, result) = task.await.expect("update task");
-        match result {
-            Ok(_) => winners.push(next),
-            Err(e) => assert!(
-                matches!(e, passmint_domain::StoreError::VersionChanged),
-                "a losing concurrent update_template: expected VersionChanged, got {e:?}"
-            ),
         }
-    }
-    assert_eq!(
-        winners.len(),
-        1,
-        "exactly one concurrent update_template wins"
-    );
-    assert_eq!(
-        store.get_template(&account.id, &template.id).await,
-        Ok(winners.remove(0))
-    );
+    })
+    .await;
+    let lost = |e: &StoreError| matches!(e, StoreError::VersionChanged);
+    let winner = sole_winner(outcomes, lost, "update_template", "VersionChanged");
+    assert_stored(&*store, &account, &winner, "the winner's update").await;
 }

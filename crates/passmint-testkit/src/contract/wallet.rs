@@ -4,7 +4,8 @@
 //! earlier one and enqueues one push job per registration, in its own transaction.
 
 use super::{
-    assert_changed, assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
+    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race, seed_account,
+    seed_owned_pass, seed_owner, seed_pass, seed_template, try_update,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -74,10 +75,23 @@ fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
     }
 }
 
+/// The jobs `req` claims.
+async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<PushJob> {
+    store.claim_pushes(req).await.expect("claim_pushes")
+}
+
+/// How many of `ids` the claim `token` completes.
+async fn complete(store: &dyn Store, token: &str, ids: &[i64]) -> u64 {
+    store
+        .complete_pushes(token, ids)
+        .await
+        .expect("complete_pushes")
+}
+
 /// Every due job, claimed now (and so leased).
 async fn claim_all(store: &dyn Store) -> (String, Vec<PushJob>) {
     let req = claim_at(fixtures::timestamp(), 1000);
-    let jobs = store.claim_pushes(&req).await.expect("claim_pushes");
+    let jobs = claim(store, &req).await;
     (req.token, jobs)
 }
 
@@ -118,9 +132,7 @@ async fn setup(store: &dyn Store) -> (Account, Pass) {
 /// `find_pass_by_serial` finds a pass of any account and mode; `NotFound` otherwise.
 pub async fn find_pass_by_serial_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let (account, template, live, _) = seed_owned_pass(&*store, Mode::Live).await;
     let (test, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     for p in [&live, &test] {
         let found = store
@@ -250,9 +262,7 @@ pub async fn unregister_removes_with_event(factory: impl AsyncFn() -> Arc<dyn St
 /// device or pass type sees nothing of it.
 pub async fn updated_serials_follow_the_tag(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (p1, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, p1, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (p2, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
     let (p3, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (dev, other) = (device(), device());
@@ -331,9 +341,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (p1, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, p1, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (p2, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (d1, t1, d2, t2) = (device(), push_token(), device(), push_token());
     register(&*store, &p1, &d1, &t1).await;
@@ -349,15 +357,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
     );
     let stale = fixtures::next_version(&p1);
     assert_changed(
-        store
-            .update_pass(
-                &stale,
-                p1.version,
-                Some(&fixtures::event(&stale, EventType::Updated)),
-                None,
-                true,
-            )
-            .await,
+        try_update(&*store, &stale, p1.version, true).await,
         "update_pass with a moved version",
     );
     assert_eq!(
@@ -398,8 +398,7 @@ pub async fn pushed_changes_enqueue_one_job_per_registration(
 /// templates and voided ones stay. Without a cascade nothing but the template moves.
 pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let other_template = seed_template(&*store, &account).await;
     let (a, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (b, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
@@ -480,25 +479,18 @@ pub async fn push_claims_lease_complete_and_reschedule(factory: impl AsyncFn() -
     update(&*store, &pass, true).await;
     let now = fixtures::timestamp();
     let first = claim_at(now, 2);
-    let jobs = store.claim_pushes(&first).await.expect("claim_pushes");
+    let jobs = claim(&*store, &first).await;
     assert_eq!(jobs.len(), 2, "the limit holds");
     let second = claim_at(now, 10);
-    let rest = store.claim_pushes(&second).await.expect("claim_pushes");
+    let rest = claim(&*store, &second).await;
     assert_eq!(rest.len(), 1, "leased jobs are not claimed again");
     assert!(
-        store
-            .claim_pushes(&claim_at(now, 10))
-            .await
-            .expect("claim_pushes")
-            .is_empty(),
+        claim(&*store, &claim_at(now, 10)).await.is_empty(),
         "everything is leased"
     );
 
     assert_eq!(
-        store
-            .complete_pushes(&second.token, &[jobs[0].id])
-            .await
-            .expect("complete_pushes"),
+        complete(&*store, &second.token, &[jobs[0].id]).await,
         0,
         "another claim's token completes nothing"
     );
@@ -508,48 +500,31 @@ pub async fn push_claims_lease_complete_and_reschedule(factory: impl AsyncFn() -
             .await,
         "reschedule_push with another claim's token",
     );
-    assert_eq!(
-        store
-            .complete_pushes(&first.token, &[jobs[0].id])
-            .await
-            .expect("complete_pushes"),
-        1
-    );
+    assert_eq!(complete(&*store, &first.token, &[jobs[0].id]).await, 1);
     let later = now + Duration::seconds(30);
     store
         .reschedule_push(jobs[1].id, &first.token, later, "503 ServiceUnavailable")
         .await
         .expect("reschedule_push");
     assert!(
-        store
-            .claim_pushes(&claim_at(later - Duration::seconds(1), 10))
+        claim(&*store, &claim_at(later - Duration::seconds(1), 10))
             .await
-            .expect("claim_pushes")
             .is_empty(),
         "a rescheduled job waits for its time"
     );
-    let back = store
-        .claim_pushes(&claim_at(later, 10))
-        .await
-        .expect("claim_pushes");
+    let back = claim(&*store, &claim_at(later, 10)).await;
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].id, jobs[1].id);
     assert_eq!(back[0].attempts, 1, "one attempt recorded");
 
-    let expired = store
-        .claim_pushes(&claim_at(now + LEASE, 10))
-        .await
-        .expect("claim_pushes");
+    let expired = claim(&*store, &claim_at(now + LEASE, 10)).await;
     assert_eq!(
         expired.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![rest[0].id],
         "a job whose lease ended is claimable again"
     );
     assert_eq!(
-        store
-            .complete_pushes(&second.token, &[rest[0].id])
-            .await
-            .expect("complete_pushes"),
+        complete(&*store, &second.token, &[rest[0].id]).await,
         0,
         "the superseded claim completes nothing"
     );
@@ -569,25 +544,15 @@ pub async fn concurrent_registrations_exactly_one_created(
     let store = factory().await;
     let (_, pass) = setup(&*store).await;
     let dev = device();
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (store, pass, dev, barrier) =
-            (store.clone(), pass.clone(), dev.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            store
-                .register_device(
-                    &registration(&pass, &dev, &push_token()),
-                    &fixtures::event(&pass, EventType::Installed),
-                    NO_LIMIT,
-                )
-                .await
-        }));
-    }
+    let outcomes = race(8, |_| {
+        let registration = registration(&pass, &dev, &push_token());
+        let (store, event) = (store.clone(), fixtures::event(&pass, EventType::Installed));
+        async move { store.register_device(&registration, &event, NO_LIMIT).await }
+    })
+    .await;
     let mut created = 0;
-    for t in tasks {
-        match t.await.expect("task").expect("concurrent register_device") {
+    for outcome in outcomes {
+        match outcome.expect("concurrent register_device") {
             RegisterOutcome::Created { .. } => created += 1,
             RegisterOutcome::Existing => {}
         }
@@ -666,18 +631,14 @@ pub async fn concurrent_registrations_keep_the_device_limit(
 ) {
     let store = factory().await;
     let (_, pass) = setup(&*store).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(12));
-    let mut tasks = Vec::new();
-    for _ in 0..12 {
-        let (store, pass, barrier) = (store.clone(), pass.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            register_of_three(&*store, &pass, &device(), &push_token()).await
-        }));
-    }
+    let outcomes = race(12, |_| {
+        let (store, pass) = (store.clone(), pass.clone());
+        async move { register_of_three(&*store, &pass, &device(), &push_token()).await }
+    })
+    .await;
     let (mut created, mut refused) = (0, 0);
-    for t in tasks {
-        match t.await.expect("task") {
+    for outcome in outcomes {
+        match outcome {
             Ok(RegisterOutcome::Created { .. }) => created += 1,
             Err(StoreError::LimitReached) => refused += 1,
             other => panic!("a concurrent register_device: {other:?}"),
@@ -703,31 +664,18 @@ pub async fn concurrent_push_claims_never_share_a_job(factory: impl AsyncFn() ->
     }
     update(&*store, &pass, true).await;
     let now = fixtures::timestamp();
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (store, barrier) = (store.clone(), barrier.clone());
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let mut mine = Vec::new();
-            loop {
-                let got = store
-                    .claim_pushes(&claim_at(now, 3))
-                    .await
-                    .expect("concurrent claim_pushes");
-                if got.is_empty() {
-                    return mine;
-                }
-                mine.extend(got.into_iter().map(|j| j.id));
-            }
-        }));
-    }
-    let mut seen = HashSet::new();
-    for t in tasks {
-        for id in t.await.expect("claim task") {
-            assert!(seen.insert(id), "job {id} was claimed twice");
+    let claimer = store.clone();
+    let seen = claim_concurrently(8, move || {
+        let store = claimer.clone();
+        async move {
+            let got = store
+                .claim_pushes(&claim_at(now, 3))
+                .await
+                .expect("concurrent claim_pushes");
+            got.into_iter().map(|j| j.id).collect()
         }
-    }
+    })
+    .await;
     assert_eq!(seen.len(), 40, "every job was claimed once");
 }
 
@@ -740,9 +688,7 @@ pub const CORRUPT_PUSH_SQL: &str =
 /// it; it stays leased like the others. Run by the SQL adapters, which can corrupt
 /// a row.
 pub async fn undecodable_push_jobs_are_skipped(store: Arc<dyn Store>, corrupt: impl AsyncFn(&str)) {
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (_, _, pass, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (bad, good) = (device(), device());
     register(&*store, &pass, &bad, &push_token()).await;
     register(&*store, &pass, &good, &push_token()).await;

@@ -101,6 +101,17 @@ fn message_of(style: AppleStyle, design: &Design) -> String {
     }
 }
 
+/// Asserts that `design` is refused at `param` with a message holding every one of
+/// `needles`.
+#[track_caller]
+fn refused(style: AppleStyle, design: &Design, param: &str, needles: &[&str]) {
+    assert_eq!(param_of(style, design), param);
+    let msg = message_of(style, design);
+    for needle in needles {
+        assert!(msg.contains(needle), "{param}: {needle:?} not in {msg:?}");
+    }
+}
+
 fn ok(style: AppleStyle, design: &Design) {
     if let Err(e) = validate_design(style, design) {
         panic!("expected {style:?} design to be valid, got {e:?}");

@@ -2,7 +2,7 @@
 
 use super::support::{all_events, all_passes};
 
-use crate::contract::{seed_account, seed_pass, seed_template};
+use crate::contract::{assert_pass, race, seed_owned_pass, seed_owner, sole_winner};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::event::EventType;
@@ -14,40 +14,23 @@ use std::sync::Arc;
 /// event is written.
 pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(10));
-    let mut tasks = Vec::new();
-    for i in 0..10 {
-        let store = store.clone();
-        let barrier = barrier.clone();
+    let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
+    let outcomes = race(10, |i| {
         let mut next = fixtures::next_version(&pass);
         next.metadata.insert("writer".into(), i.into());
         let event = fixtures::event(&next, EventType::Updated);
-        let expected = pass.version;
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
+        let (store, expected) = (store.clone(), pass.version);
+        async move {
             let result = store
                 .update_pass(&next, expected, Some(&event), None, false)
                 .await;
-            (next, event, result)
-        }));
-    }
-    let mut winners = Vec::new();
-    for task in tasks {
-        let (next, event, result) = task.await.expect("update task");
-        match result {
-            Ok(_) => winners.push((next, event)),
-            Err(e) => assert!(
-                matches!(e, StoreError::VersionChanged),
-                "a losing concurrent update_pass: expected VersionChanged, got {e:?}"
-            ),
+            ((next, event), result)
         }
-    }
-    assert_eq!(winners.len(), 1, "exactly one concurrent update_pass wins");
-    let (next, event) = winners.remove(0);
-    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    })
+    .await;
+    let lost = |e: &StoreError| matches!(e, StoreError::VersionChanged);
+    let (next, event) = sole_winner(outcomes, lost, "update_pass", "VersionChanged");
+    assert_pass(&*store, &next, "the pass as stored").await;
     assert_eq!(
         all_events(&*store, &pass.scope()).await,
         vec![event, created]
@@ -58,36 +41,21 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
 /// with its event; the others get `Duplicate` and leave nothing.
 pub async fn concurrent_inserts_same_serial_one_wins(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let serial = fixtures::base62(24);
-    let barrier = Arc::new(tokio::sync::Barrier::new(10));
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        let barrier = barrier.clone();
+    let outcomes = race(10, |_| {
         let mut pass = fixtures::pass(&account, Mode::Test, &template);
         pass.serial_number = serial.clone();
         let event = fixtures::event(&pass, EventType::Created);
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
+        let store = store.clone();
+        async move {
             let result = store.insert_pass(&pass, &event, None).await;
-            (pass, event, result)
-        }));
-    }
-    let mut winners = Vec::new();
-    for task in tasks {
-        let (pass, event, result) = task.await.expect("insert task");
-        match result {
-            Ok(_) => winners.push((pass, event)),
-            Err(e) => assert!(
-                matches!(e, StoreError::Duplicate(_)),
-                "a losing concurrent insert_pass: expected Duplicate, got {e:?}"
-            ),
+            ((pass, event), result)
         }
-    }
-    assert_eq!(winners.len(), 1, "exactly one concurrent insert_pass wins");
-    let (pass, event) = winners.remove(0);
+    })
+    .await;
+    let lost = |e: &StoreError| matches!(e, StoreError::Duplicate(_));
+    let (pass, event) = sole_winner(outcomes, lost, "insert_pass", "Duplicate");
     let scope = pass.scope();
     assert_eq!(all_passes(&*store, &scope).await, vec![pass]);
     assert_eq!(all_events(&*store, &scope).await, vec![event]);

@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes, assert_insert_refused};
 
 use crate::contract::{
-    assert_key_lost, assert_not_found, begin, begin_started, first, fresh_request, seed_account,
-    seed_pass, seed_template, stale,
+    assert_begin, assert_key_lost, assert_not_found, assert_pass, assert_replays, begun, first,
+    seed_account, seed_owned_pass, seed_owner, seed_pass, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -16,8 +16,7 @@ use std::sync::Arc;
 /// An inserted pass reads back equal, and its `created` event is stored with it.
 pub async fn insert_and_get_pass(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let mut pass = fixtures::pass(&account, Mode::Live, &template);
     pass.holder_email = None;
     pass.holder_name = None;
@@ -28,16 +27,11 @@ pub async fn insert_and_get_pass(factory: impl AsyncFn() -> Arc<dyn Store>) {
         .insert_pass(&pass, &event, None)
         .await
         .expect("insert_pass");
-    assert_eq!(
-        store.get_pass(&pass.scope(), &pass.id).await,
-        Ok(pass.clone())
-    );
-
     let (full, full_event) = seed_pass(&*store, &account, Mode::Live, &template).await;
-    assert_eq!(
-        store.get_pass(&full.scope(), &full.id).await,
-        Ok(full.clone())
-    );
+    for p in [&pass, &full] {
+        let what = "an inserted pass reads back equal";
+        assert_pass(&*store, p, what).await;
+    }
     let page = store
         .list_events(&pass.scope(), Some(&pass.id), &first(10))
         .await
@@ -61,35 +55,29 @@ pub async fn get_pass_outside_scope_not_found(factory: impl AsyncFn() -> Arc<dyn
     let other = seed_account(&*store).await;
     let template = seed_template(&*store, &account).await;
     let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    assert_not_found(
-        store
-            .get_pass(&fixtures::scope(&account, Mode::Live), &pass.id)
-            .await,
-        "get_pass of a test pass in live mode",
-    );
-    assert_not_found(
-        store
-            .get_pass(&fixtures::scope(&other, Mode::Test), &pass.id)
-            .await,
-        "get_pass of another account's pass",
-    );
-    assert_not_found(
-        store
-            .get_pass(
-                &pass.scope(),
-                &fixtures::pass(&account, Mode::Test, &template).id,
-            )
-            .await,
-        "get_pass of an unknown id",
-    );
+    let unknown = fixtures::pass(&account, Mode::Test, &template).id;
+    for (scope, id, what) in [
+        (
+            fixtures::scope(&account, Mode::Live),
+            &pass.id,
+            "a test pass in live mode",
+        ),
+        (
+            fixtures::scope(&other, Mode::Test),
+            &pass.id,
+            "another account's pass",
+        ),
+        (pass.scope(), &unknown, "an unknown id"),
+    ] {
+        let what = format!("get_pass of {what}");
+        assert_not_found(store.get_pass(&scope, id).await, &what);
+    }
 }
 
 /// `insert_pass` MUST return `Duplicate`, writing nothing, when the id exists.
 pub async fn insert_pass_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, pass, event) = seed_owned_pass(&*store, Mode::Test).await;
     let mut dup = fixtures::pass(&account, Mode::Test, &template);
     dup.id = pass.id.clone();
     assert_insert_refused(&*store, &pass, &event, &dup, "an existing id").await;
@@ -104,45 +92,35 @@ pub async fn insert_pass_duplicate_short_id_conflicts(factory: impl AsyncFn() ->
     let template = seed_template(&*store, &account).await;
     let their_template = seed_template(&*store, &other).await;
     let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
-
-    let mut dup = fixtures::pass(&account, Mode::Test, &template);
-    dup.short_id = pass.short_id.clone();
-    assert_insert_refused(&*store, &pass, &event, &dup, "an existing short id").await;
-
-    let mut dup = fixtures::pass(&other, Mode::Live, &their_template);
-    dup.short_id = pass.short_id.clone();
-    assert_insert_refused(
-        &*store,
-        &pass,
-        &event,
-        &dup,
-        "a short id existing in another account",
-    )
-    .await;
+    let cases = [
+        (&account, Mode::Test, &template, "an existing short id"),
+        (
+            &other,
+            Mode::Live,
+            &their_template,
+            "a short id existing in another account",
+        ),
+    ];
+    for (owner, mode, template, what) in cases {
+        let mut dup = fixtures::pass(owner, mode, template);
+        dup.short_id = pass.short_id.clone();
+        assert_insert_refused(&*store, &pass, &event, &dup, what).await;
+    }
 }
 
 /// `insert_pass` MUST return `Duplicate`, writing nothing, when the serial number
 /// exists, whatever the scope of the pass that has it.
 pub async fn insert_pass_duplicate_serial_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
-
-    let mut dup = fixtures::pass(&account, Mode::Test, &template);
-    dup.serial_number = pass.serial_number.clone();
-    assert_insert_refused(&*store, &pass, &event, &dup, "an existing serial number").await;
-
-    let mut dup = fixtures::pass(&account, Mode::Live, &template);
-    dup.serial_number = pass.serial_number.clone();
-    assert_insert_refused(
-        &*store,
-        &pass,
-        &event,
-        &dup,
-        "a serial number existing in the other mode",
-    )
-    .await;
+    let (account, template, pass, event) = seed_owned_pass(&*store, Mode::Test).await;
+    for (mode, what) in [
+        (Mode::Test, "an existing serial number"),
+        (Mode::Live, "a serial number existing in the other mode"),
+    ] {
+        let mut dup = fixtures::pass(&account, mode, &template);
+        dup.serial_number = pass.serial_number.clone();
+        assert_insert_refused(&*store, &pass, &event, &dup, what).await;
+    }
 }
 
 /// `insert_pass` MUST return `IdempotencyKeyLost`, writing neither the pass nor its event, when
@@ -151,11 +129,9 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &scope).await;
     let pass = fixtures::pass(&account, Mode::Test, &template);
     let event = fixtures::event(&pass, EventType::Created);
     assert_key_lost(
@@ -176,11 +152,13 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
         all_events(&*store, &scope).await.is_empty(),
         "a refused insert_pass writes no event"
     );
-    assert_eq!(
-        begin(&*store, &req).await,
+    assert_begin(
+        &*store,
+        &req,
         IdemBegin::InUse,
-        "the key is still held by its first request"
-    );
+        "the key is still held by its first request",
+    )
+    .await;
 
     let unheld = IdemTicket {
         scope: scope.clone(),
@@ -201,11 +179,9 @@ pub async fn insert_pass_with_stale_ticket_writes_nothing(
 /// transaction: a later `begin` with the same fingerprint replays it.
 pub async fn insert_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &scope).await;
     let pass = fixtures::pass(&account, Mode::Live, &template);
     let event = fixtures::event(&pass, EventType::Created);
     let completion = fixtures::completion(&ticket, 201);
@@ -215,20 +191,20 @@ pub async fn insert_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
         .expect("insert_pass with a valid ticket");
     assert_eq!(store.get_pass(&scope, &pass.id).await, Ok(pass));
     assert_eq!(all_events(&*store, &scope).await, vec![event]);
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response),
-        "begin after insert_pass completed the key"
-    );
+    assert_replays(
+        &*store,
+        &req,
+        &completion.response,
+        "begin after insert_pass completed the key",
+    )
+    .await;
 }
 
 /// `find_pass_by_short_id` finds a pass of any account and mode, and MUST return
 /// `NotFound` for an unknown short id.
 pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (test, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (account, template, test, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
     assert_eq!(store.find_pass_by_short_id(&test.short_id).await, Ok(test));
     assert_eq!(

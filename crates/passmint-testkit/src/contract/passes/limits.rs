@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes, assert_limit_reached, try_insert};
 
 use crate::contract::{
-    assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started, fresh_request,
-    limited_account, stale,
+    assert_begin, assert_duplicate, assert_key_lost, assert_not_found, begin, begun,
+    limited_account, race, stale,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -87,8 +87,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
         "a live pass with a duplicate serial",
     );
     let scope = fixtures::scope(&account, Mode::Live);
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &scope).await;
     let stale_pass = fixtures::pass(&account, Mode::Live, &template);
     assert_key_lost(
         store
@@ -118,8 +117,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
         "a third live pass, limit 2",
     );
     // A ticket-completing insert over the limit completes nothing.
-    let req = fresh_request(&scope);
-    let ticket = begin_started(&*store, &req).await;
+    let (req, ticket) = begun(&*store, &scope).await;
     let over = fixtures::pass(&account, Mode::Live, &template);
     assert_limit_reached(
         store
@@ -131,11 +129,13 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
             .await,
         "a completing live pass over the limit",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
+    assert_begin(
+        &*store,
+        &req,
         IdemBegin::InUse,
-        "the refused insert did not complete the key"
-    );
+        "the refused insert did not complete the key",
+    )
+    .await;
 }
 
 /// Of many concurrent live inserts with room for 3, exactly 3 succeed and the
@@ -143,20 +143,17 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
 pub async fn concurrent_live_inserts_respect_limit(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (account, template) = limited_account(&*store, Some(3)).await;
-    let barrier = Arc::new(tokio::sync::Barrier::new(10));
-    let mut tasks = Vec::new();
-    for _ in 0..10 {
-        let store = store.clone();
-        let barrier = barrier.clone();
-        let pass = fixtures::pass(&account, Mode::Live, &template);
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            try_insert(&*store, &pass).await
-        }));
-    }
+    let outcomes = race(10, |_| {
+        let (store, pass) = (
+            store.clone(),
+            fixtures::pass(&account, Mode::Live, &template),
+        );
+        async move { try_insert(&*store, &pass).await }
+    })
+    .await;
     let mut ok = 0;
-    for task in tasks {
-        match task.await.expect("insert task") {
+    for outcome in outcomes {
+        match outcome {
             Ok(_) => ok += 1,
             Err(StoreError::LimitReached) => {}
             Err(e) => panic!("a concurrent live insert_pass: expected LimitReached, got {e:?}"),

@@ -3,13 +3,12 @@
 use super::support::all_passes;
 
 use crate::contract::{
-    after, assert_not_found, before, first, ids, pick, seed_account, seed_pass, seed_template,
-    summary,
+    PageCases, after, assert_not_found, before, cursors_on, first, ids, pick, seed_account,
+    seed_owner, seed_pass, seed_template, summary,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
 use passmint_domain::mode::Mode;
-use passmint_domain::page::PageRequest;
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::Store;
 use std::collections::HashSet;
@@ -60,160 +59,73 @@ pub async fn list_passes_filters_with_cursors(factory: impl AsyncFn() -> Arc<dyn
         holder_email: Some(x.to_owned()),
     };
     let id = |i: usize| p[i].id.as_str();
-    let cases: Vec<(&str, PassFilter, PageRequest, Vec<String>, bool)> = vec![
+    // Per filter: (page request, the passes it lists newest first, has_more).
+    let cases: PageCases<PassFilter> = vec![
         (
             "no filter",
             PassFilter::default(),
-            first(3),
-            pick(&p, &[7, 6, 5]),
-            true,
+            vec![(first(3), &[7, 6, 5], true)],
         ),
         (
             "template a",
             by_template(&ta),
-            first(10),
-            pick(&p, &[7, 5, 3, 2, 0]),
-            false,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            first(2),
-            pick(&p, &[7, 5]),
-            true,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            after(id(5), 2),
-            pick(&p, &[3, 2]),
-            true,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            after(id(3), 2),
-            pick(&p, &[2, 0]),
-            false,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            before(id(0), 2),
-            pick(&p, &[3, 2]),
-            true,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            before(id(2), 2),
-            pick(&p, &[5, 3]),
-            true,
-        ),
-        (
-            "template a",
-            by_template(&ta),
-            before(id(3), 2),
-            pick(&p, &[7, 5]),
-            false,
+            vec![
+                (first(10), &[7, 5, 3, 2, 0], false),
+                (first(2), &[7, 5], true),
+                (after(id(5), 2), &[3, 2], true),
+                (after(id(3), 2), &[2, 0], false),
+                (before(id(0), 2), &[3, 2], true),
+                (before(id(2), 2), &[5, 3], true),
+                (before(id(3), 2), &[7, 5], false),
+            ],
         ),
         (
             "template b",
             by_template(&tb),
-            first(10),
-            pick(&p, &[6, 4, 1]),
-            false,
+            vec![(first(10), &[6, 4, 1], false)],
         ),
         (
             "email x",
             by_email(x),
-            first(10),
-            pick(&p, &[5, 3, 1, 0]),
-            false,
+            vec![
+                (first(10), &[5, 3, 1, 0], false),
+                (after(id(5), 2), &[3, 1], true),
+                (before(id(1), 1), &[3], true),
+            ],
         ),
-        (
-            "email x",
-            by_email(x),
-            after(id(5), 2),
-            pick(&p, &[3, 1]),
-            true,
-        ),
-        (
-            "email x",
-            by_email(x),
-            before(id(1), 1),
-            pick(&p, &[3]),
-            true,
-        ),
-        ("email y", by_email(y), first(10), pick(&p, &[6, 2]), false),
+        ("email y", by_email(y), vec![(first(10), &[6, 2], false)]),
         (
             "template a + email x",
-            both.clone(),
-            first(10),
-            pick(&p, &[5, 3, 0]),
-            false,
-        ),
-        (
-            "template a + email x",
-            both.clone(),
-            first(2),
-            pick(&p, &[5, 3]),
-            true,
-        ),
-        (
-            "template a + email x",
-            both.clone(),
-            after(id(3), 1),
-            pick(&p, &[0]),
-            false,
-        ),
-        (
-            "template a + email x",
-            both.clone(),
-            before(id(0), 1),
-            pick(&p, &[3]),
-            true,
-        ),
-        (
-            "template a + email x",
-            both.clone(),
-            before(id(0), 2),
-            pick(&p, &[5, 3]),
-            false,
-        ),
-        // Cursors on passes the filter excludes.
-        (
-            "template a + email x, after an excluded pass",
-            both.clone(),
-            after(id(4), 10),
-            pick(&p, &[3, 0]),
-            false,
-        ),
-        (
-            "template a + email x, before an excluded pass",
-            both.clone(),
-            before(id(4), 10),
-            pick(&p, &[5]),
-            false,
+            both,
+            vec![
+                (first(10), &[5, 3, 0], false),
+                (first(2), &[5, 3], true),
+                (after(id(3), 1), &[0], false),
+                (before(id(0), 1), &[3], true),
+                (before(id(0), 2), &[5, 3], false),
+                // Cursors on a pass the filter excludes.
+                (after(id(4), 10), &[3, 0], false),
+                (before(id(4), 10), &[5], false),
+            ],
         ),
         (
             "email z",
             by_email("z@example.com"),
-            first(10),
-            vec![],
-            false,
+            vec![(first(10), &[], false)],
         ),
     ];
-    for (what, filter, req, ids, has_more) in cases {
-        let page = store
-            .list_passes(&scope, &filter, &req)
-            .await
-            .unwrap_or_else(|e| panic!("list_passes {what} {req:?}: {e}"));
-        assert_eq!(
-            summary(&page),
-            (ids, has_more),
-            "list_passes {what} {req:?}: (ids newest first, has_more)"
-        );
+    for (what, filter, pages) in cases {
+        for (req, positions, has_more) in pages {
+            let page = store
+                .list_passes(&scope, &filter, &req)
+                .await
+                .unwrap_or_else(|e| panic!("list_passes {what} {req:?}: {e}"));
+            assert_eq!(
+                summary(&page),
+                (pick(&p, positions), has_more),
+                "list_passes {what} {req:?}: (ids newest first, has_more)"
+            );
+        }
     }
 }
 
@@ -263,21 +175,16 @@ pub async fn list_passes_scope_isolation_and_cursor_errors(
 
     let scope = fixtures::scope(&account, Mode::Test);
     let unknown = fixtures::pass(&account, Mode::Test, &template).id;
-    for (what, req) in [
-        ("after(a live pass)", after(live[1].id.as_str(), 10)),
-        ("before(a live pass)", before(live[1].id.as_str(), 10)),
-        (
-            "after(another account's pass)",
-            after(theirs[1].id.as_str(), 10),
-        ),
-        (
-            "before(another account's pass)",
-            before(theirs[1].id.as_str(), 10),
-        ),
-        ("after(unknown id)", after(unknown.as_str(), 10)),
-        ("before(unknown id)", before(unknown.as_str(), 10)),
-        ("after(a template id)", after(template.id.as_str(), 10)),
-    ] {
+    let mut cursors = cursors_on(&[
+        ("a live pass", live[1].id.as_str()),
+        ("another account's pass", theirs[1].id.as_str()),
+        ("unknown id", unknown.as_str()),
+    ]);
+    cursors.push((
+        "after(a template id)".into(),
+        after(template.id.as_str(), 10),
+    ));
+    for (what, req) in cursors {
         assert_not_found(
             store
                 .list_passes(&scope, &PassFilter::default(), &req)
@@ -291,8 +198,7 @@ pub async fn list_passes_scope_isolation_and_cursor_errors(
 /// the oldest: every pass exactly once, in order, `has_more` exact on every page.
 pub async fn list_passes_pages_through_25(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let other_template = seed_template(&*store, &account).await;
     let mut created = Vec::new();
     for i in 0..25 {

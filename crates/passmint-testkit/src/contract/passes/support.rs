@@ -1,6 +1,6 @@
 //! Helpers shared by the cases of this group.
 
-use crate::contract::{assert_duplicate, assert_not_found, first, ids};
+use crate::contract::{assert_duplicate, assert_not_found, assert_pass, first, ids};
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
@@ -42,11 +42,7 @@ pub(super) async fn assert_insert_refused(
         store.insert_pass(dup, &dup_event, None).await,
         &format!("insert_pass with {what}"),
     );
-    assert_eq!(
-        store.get_pass(&original.scope(), &original.id).await,
-        Ok(original.clone()),
-        "the first pass stays as it was"
-    );
+    assert_pass(store, original, "the first pass stays as it was").await;
     if dup.id != original.id {
         assert_not_found(
             store.get_pass(&dup.scope(), &dup.id).await,

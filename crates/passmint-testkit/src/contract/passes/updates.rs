@@ -3,8 +3,8 @@
 use super::support::{all_events, all_passes};
 
 use crate::contract::{
-    assert_changed, assert_key_lost, assert_not_found, begin, begin_started, fresh_request,
-    seed_account, seed_pass, seed_template, stale,
+    assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
+    begun, seed_account, seed_owned_pass, seed_pass, seed_template, stale, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -16,9 +16,7 @@ use std::sync::Arc;
 /// `update_pass` stores the pass when the version matches, with its event.
 pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
 
     let mut next = fixtures::next_version(&pass);
     next.field_values.insert("seat".into(), "99Z".into());
@@ -28,10 +26,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
         .update_pass(&next, pass.version, Some(&updated), None, false)
         .await
         .expect("update_pass with the current version");
-    assert_eq!(
-        store.get_pass(&pass.scope(), &pass.id).await,
-        Ok(next.clone())
-    );
+    assert_pass(&*store, &next, "the pass as stored").await;
 
     let mut voided = fixtures::next_version(&next);
     voided.voided_at = Some(voided.updated_at);
@@ -40,7 +35,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
         .update_pass(&voided, next.version, Some(&voided_event), None, false)
         .await
         .expect("update_pass voiding");
-    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(voided));
+    assert_pass(&*store, &voided, "the pass as stored").await;
     assert_eq!(
         all_events(&*store, &pass.scope()).await,
         vec![voided_event, updated, created]
@@ -50,15 +45,13 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
 /// `update_pass` without an event writes the pass only.
 pub async fn update_pass_without_event(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, created) = seed_pass(&*store, &account, Mode::Live, &template).await;
+    let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Live).await;
     let next = fixtures::next_version(&pass);
     store
         .update_pass(&next, pass.version, None, None, false)
         .await
         .expect("update_pass without an event");
-    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    assert_pass(&*store, &next, "the pass as stored").await;
     assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
 }
 
@@ -66,9 +59,7 @@ pub async fn update_pass_without_event(factory: impl AsyncFn() -> Arc<dyn Store>
 /// when the version moved.
 pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
+    let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
     store
@@ -91,7 +82,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
             .await,
         "update_pass with a future expected_version",
     );
-    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
+    assert_pass(&*store, &next, "the pass as stored").await;
     assert_eq!(
         all_events(&*store, &pass.scope()).await,
         vec![updated, created],
@@ -112,15 +103,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
     let ghost = fixtures::pass(&account, Mode::Test, &template);
     let ghost_next = fixtures::next_version(&ghost);
     assert_not_found(
-        store
-            .update_pass(
-                &ghost_next,
-                ghost.version,
-                Some(&fixtures::event(&ghost_next, EventType::Updated)),
-                None,
-                false,
-            )
-            .await,
+        try_update(&*store, &ghost_next, ghost.version, false).await,
         "update_pass of an absent pass",
     );
     assert!(all_passes(&*store, &ghost.scope()).await.is_empty());
@@ -135,23 +118,12 @@ pub async fn update_pass_missing_or_other_scope_not_found(
         moved.account_id = scope.account_id.clone();
         moved.mode = scope.mode;
         assert_not_found(
-            store
-                .update_pass(
-                    &moved,
-                    pass.version,
-                    Some(&fixtures::event(&moved, EventType::Updated)),
-                    None,
-                    false,
-                )
-                .await,
+            try_update(&*store, &moved, pass.version, false).await,
             &format!("update_pass of a pass that exists only {what}"),
         );
         assert!(all_events(&*store, &scope).await.is_empty());
     }
-    assert_eq!(
-        store.get_pass(&pass.scope(), &pass.id).await,
-        Ok(pass.clone())
-    );
+    assert_pass(&*store, &pass, "the pass as stored").await;
     assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
 }
 
@@ -161,11 +133,8 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let req = fresh_request(&pass.scope());
-    let ticket = begin_started(&*store, &req).await;
+    let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
+    let (req, ticket) = begun(&*store, &pass.scope()).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
     assert_key_lost(
@@ -180,10 +149,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
             .await,
         "update_pass with a ticket that does not hold its key",
     );
-    assert_eq!(
-        store.get_pass(&pass.scope(), &pass.id).await,
-        Ok(pass.clone())
-    );
+    assert_pass(&*store, &pass, "the pass as stored").await;
     assert_eq!(
         all_events(&*store, &pass.scope()).await,
         vec![created.clone()],
@@ -202,11 +168,13 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
             .await,
         "update_pass with a valid ticket but a stale version",
     );
-    assert_eq!(
-        begin(&*store, &req).await,
+    assert_begin(
+        &*store,
+        &req,
         IdemBegin::InUse,
-        "a refused update_pass does not complete the key"
-    );
+        "a refused update_pass does not complete the key",
+    )
+    .await;
     assert_eq!(all_events(&*store, &pass.scope()).await, vec![created]);
 }
 
@@ -214,11 +182,8 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
 /// transaction.
 pub async fn update_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
-    let (pass, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
-    let req = fresh_request(&pass.scope());
-    let ticket = begin_started(&*store, &req).await;
+    let (_, _, pass, _) = seed_owned_pass(&*store, Mode::Live).await;
+    let (req, ticket) = begun(&*store, &pass.scope()).await;
     let completion = fixtures::completion(&ticket, 200);
     let next = fixtures::next_version(&pass);
     store
@@ -231,9 +196,12 @@ pub async fn update_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
         )
         .await
         .expect("update_pass with a valid ticket");
-    assert_eq!(store.get_pass(&pass.scope(), &pass.id).await, Ok(next));
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(completion.response)
-    );
+    assert_pass(&*store, &next, "the pass as stored").await;
+    assert_replays(
+        &*store,
+        &req,
+        &completion.response,
+        "the stored response replays",
+    )
+    .await;
 }

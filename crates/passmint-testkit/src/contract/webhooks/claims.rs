@@ -6,14 +6,14 @@ use super::support::{
 };
 
 use crate::contract::{
-    assert_lease_lost, assert_not_found, seed_account, seed_pass, seed_template,
+    assert_lease_lost, assert_not_found, claim_concurrently, seed_owner, seed_pass,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
 use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
-use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus, Webhook};
 use std::collections::HashSet;
 use std::sync::Arc;
 use time::Duration;
@@ -206,27 +206,27 @@ pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc
     );
 }
 
+/// Updates the stored `webhook` to `enabled`; returns it as stored now.
+async fn set_enabled(store: &dyn Store, webhook: &Webhook, enabled: bool) -> Webhook {
+    let mut next = webhook.clone();
+    next.enabled = enabled;
+    next.updated_at = fixtures::timestamp();
+    store
+        .update_webhook(&next, webhook.updated_at, None)
+        .await
+        .unwrap_or_else(|e| panic!("update_webhook enabled={enabled}: {e:?}"));
+    next
+}
+
 /// The deliveries of a disabled webhook are not claimed; they wait until it is
 /// enabled again.
 pub async fn disabled_webhooks_deliveries_wait(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (_, webhook, _, created) = one_webhook(&*store).await;
-    let mut off = webhook.clone();
-    off.enabled = false;
-    off.updated_at = fixtures::timestamp();
-    store
-        .update_webhook(&off, webhook.updated_at, None)
-        .await
-        .expect("disable");
+    let off = set_enabled(&*store, &webhook, false).await;
     let now = fixtures::timestamp();
     assert_eq!(claim(&*store, &claim_at(now, 10)).await.len(), 0);
-    let mut on = off.clone();
-    on.enabled = true;
-    on.updated_at = fixtures::timestamp();
-    store
-        .update_webhook(&on, off.updated_at, None)
-        .await
-        .expect("enable");
+    set_enabled(&*store, &off, true).await;
     assert_eq!(
         claimed_ids(&claim(&*store, &claim_at(now, 10)).await),
         vec![WebhookDeliveryId::derive(&created.id, &webhook.id)]
@@ -313,32 +313,18 @@ pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() ->
         expected.insert(WebhookDeliveryId::derive(&e.id, &webhook.id));
     }
     let now = fixtures::timestamp();
-    let barrier = Arc::new(tokio::sync::Barrier::new(8));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let store = store.clone();
-        let barrier = barrier.clone();
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            let mut mine = Vec::new();
-            loop {
-                let got = store
-                    .claim_deliveries(&claim_at(now, 3), u32::MAX)
-                    .await
-                    .expect("concurrent claim_deliveries");
-                if got.is_empty() {
-                    return mine;
-                }
-                mine.extend(got.into_iter().map(|c| c.delivery.id));
-            }
-        }));
-    }
-    let mut seen = HashSet::new();
-    for task in tasks {
-        for id in task.await.expect("claim task") {
-            assert!(seen.insert(id.clone()), "{id} was claimed twice");
+    let claimer = store.clone();
+    let seen = claim_concurrently(8, move || {
+        let store = claimer.clone();
+        async move {
+            let got = store
+                .claim_deliveries(&claim_at(now, 3), u32::MAX)
+                .await
+                .expect("concurrent claim_deliveries");
+            got.into_iter().map(|c| c.delivery.id).collect()
         }
-    }
+    })
+    .await;
     assert_eq!(seen, expected, "every delivery was claimed once");
 }
 
@@ -380,8 +366,7 @@ pub async fn undecodable_deliveries_are_skipped(
 /// an ended lease frees a place.
 pub async fn claims_cap_each_webhook(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, template) = seed_owner(&*store).await;
     let slow = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;

@@ -5,12 +5,11 @@ use super::support::{
 };
 
 use crate::contract::{
-    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin, begin_started,
-    seed_account, stale,
+    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, assert_replays,
+    begin_started, seed_account, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
-use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
@@ -124,11 +123,13 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
         .insert_webhook(&webhook, Some(&done))
         .await
         .expect("insert_webhook completing a ticket");
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(done.response.clone()),
-        "the insert completed the key"
-    );
+    assert_replays(
+        &*store,
+        &req,
+        &done.response,
+        "the insert completed the key",
+    )
+    .await;
 
     let req = fixtures::idem_request(&scope, &fixtures::idem_key(), "fp", now);
     let ticket = begin_started(&*store, &req).await;
@@ -155,10 +156,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
         .await
         .expect("update_webhook completing a ticket");
     assert_eq!(store.get_webhook(&scope, &webhook.id).await, Ok(next));
-    assert_eq!(
-        begin(&*store, &req).await,
-        IdemBegin::Replay(done.response.clone())
-    );
+    assert_replays(&*store, &req, &done.response, "the stored response replays").await;
 }
 
 /// `update_webhook` replaces every property when `updated_at` is as expected;
@@ -240,28 +238,14 @@ pub async fn list_deliveries_newest_first(factory: impl AsyncFn() -> Arc<dyn Sto
         .rev()
         .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
         .collect();
-    let page = store
-        .list_deliveries(&webhook.scope(), &webhook.id, 3)
-        .await
-        .expect("list_deliveries");
-    assert_eq!(
-        (
-            page.data.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
-            page.has_more
-        ),
-        (ids[..3].to_vec(), true)
-    );
-    let page = store
-        .list_deliveries(&webhook.scope(), &webhook.id, 5)
-        .await
-        .expect("list_deliveries");
-    assert_eq!(
-        (
-            page.data.iter().map(|d| d.id.clone()).collect::<Vec<_>>(),
-            page.has_more
-        ),
-        (ids, false)
-    );
+    for (limit, expected) in [(3, (ids[..3].to_vec(), true)), (5, (ids.clone(), false))] {
+        let page = store
+            .list_deliveries(&webhook.scope(), &webhook.id, limit)
+            .await
+            .expect("list_deliveries");
+        let listed: Vec<_> = page.data.iter().map(|d| d.id.clone()).collect();
+        assert_eq!((listed, page.has_more), expected, "limit {limit}");
+    }
     assert_not_found(
         store
             .list_deliveries(&fixtures::scope(&account, Mode::Live), &webhook.id, 5)

@@ -4,7 +4,7 @@ use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook
 
 use crate::contract::{
     assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started,
-    seed_account, seed_pass, seed_template, stale,
+    seed_account, seed_pass, seed_template, stale, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
@@ -143,15 +143,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     let mut moved = fixtures::next_version(&pass);
     moved.version = pass.version + 5;
     assert_changed(
-        store
-            .update_pass(
-                &moved,
-                pass.version + 4,
-                Some(&fixtures::event(&moved, EventType::Updated)),
-                None,
-                false,
-            )
-            .await,
+        try_update(&*store, &moved, pass.version + 4, false).await,
         "update_pass with a stale version",
     );
     let ghost = fixtures::pass(&account, Mode::Test, &template);

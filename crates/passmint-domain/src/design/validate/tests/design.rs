@@ -98,8 +98,7 @@ fn organization_name_and_description_are_required_and_bounded() {
     for bad in ["", "   ", "\t\n"] {
         let mut d = minimal(s);
         d.organization_name = bad.into();
-        assert_eq!(param_of(s, &d), "organization_name");
-        assert!(message_of(s, &d).contains("required"));
+        refused(s, &d, "organization_name", &["required"]);
         let mut d = minimal(s);
         d.description = bad.into();
         assert_eq!(param_of(s, &d), "description");
@@ -109,8 +108,7 @@ fn organization_name_and_description_are_required_and_bounded() {
     d.description = "é".repeat(500);
     ok(s, &d);
     d.organization_name = "é".repeat(201);
-    assert_eq!(param_of(s, &d), "organization_name");
-    assert!(message_of(s, &d).contains("at most 200"));
+    refused(s, &d, "organization_name", &["at most 200"]);
     let mut d = minimal(s);
     d.description = "x".repeat(501);
     assert_eq!(param_of(s, &d), "description");
@@ -215,8 +213,7 @@ fn each_colour_is_checked_with_its_own_param() {
         *slot.into_iter().nth(set).unwrap() = Some("#12345".into());
         let mut d = minimal(s);
         d.colors = Some(colors);
-        assert_eq!(param_of(s, &d), format!("colors.{name}"));
-        assert!(message_of(s, &d).contains("#RRGGBB"));
+        refused(s, &d, &format!("colors.{name}"), &["#RRGGBB"]);
     }
     let mut d = minimal(s);
     d.colors = Some(Colors::default());
