@@ -367,13 +367,19 @@ impl TestServer {
     /// The CA certificate (PEM) of the server's development identity, which signs
     /// test passes (generated on first use and kept in the database).
     pub async fn dev_ca_pem(&self) -> String {
+        self.dev_identity().await.wwdr_pem
+    }
+
+    /// The server's development identity, private key included (generated on first
+    /// use and kept in the database).
+    pub async fn dev_identity(&self) -> passmint_domain::signing::SigningCredentials {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
             _ => passmint_server::compose::open_store(self.db.url(), 1)
                 .await
                 .unwrap(),
         };
-        store.get_dev_identity().await.unwrap().wwdr_pem
+        store.get_dev_identity().await.unwrap()
     }
 
     /// An account with a `live_pass_limit` and the live signing identity.
