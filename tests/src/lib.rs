@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod process;
 pub mod receiver;
+pub mod secrets;
 pub mod verify;
 
 use passmint_server::config::ServeConfig;
@@ -218,6 +219,8 @@ pub struct TestServer {
     pub test_key: String,
     pub live_key: String,
     pub client: reqwest::Client,
+    /// The answers of `send` and `fetch_public`, once started.
+    pub transcript: secrets::Transcript,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
     // Dropped last: the database outlives the server.
@@ -336,6 +339,7 @@ impl TestServer {
             test_key: account["test_key"].as_str().unwrap().to_owned(),
             live_key: account["live_key"].as_str().unwrap().to_owned(),
             client: reqwest::Client::new(),
+            transcript: Default::default(),
             handle,
             thread: Some(thread),
             db,
@@ -363,13 +367,19 @@ impl TestServer {
     /// The CA certificate (PEM) of the server's development identity, which signs
     /// test passes (generated on first use and kept in the database).
     pub async fn dev_ca_pem(&self) -> String {
+        self.dev_identity().await.wwdr_pem
+    }
+
+    /// The server's development identity, private key included (generated on first
+    /// use and kept in the database).
+    pub async fn dev_identity(&self) -> passmint_domain::signing::SigningCredentials {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
             _ => passmint_server::compose::open_store(self.db.url(), 1)
                 .await
                 .unwrap(),
         };
-        store.get_dev_identity().await.unwrap().wwdr_pem
+        store.get_dev_identity().await.unwrap()
     }
 
     /// An account with a `live_pass_limit` and the live signing identity.
@@ -399,11 +409,15 @@ impl TestServer {
             rb = rb.header(*k, *v);
         }
         let res = rb.send().await.expect("request failed");
-        PublicReply {
+        let reply = PublicReply {
             status: res.status(),
             headers: res.headers().clone(),
             bytes: res.bytes().await.unwrap_or_default().to_vec(),
-        }
+        };
+        let path = Self::public_path(url);
+        let status = reply.status.as_u16();
+        (self.transcript).record("GET", path, status, &reply.headers, &reply.bytes);
+        reply
     }
 
     /// The types of a pass's events (as `key` sees them), newest first.
@@ -433,7 +447,7 @@ impl TestServer {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut rb = self.client.request(method, self.url(path));
+        let mut rb = self.client.request(method.clone(), self.url(path));
         if let Some(k) = key {
             rb = rb.bearer_auth(k);
         }
@@ -446,7 +460,16 @@ impl TestServer {
             rb = rb.header(*k, *v);
         }
         let res = rb.send().await.expect("request failed");
-        Self::reply(res).await
+        let reply = Self::reply(res).await;
+        let status = reply.status.as_u16();
+        (self.transcript).record(
+            method.as_str(),
+            path,
+            status,
+            &reply.headers,
+            reply.text.as_bytes(),
+        );
+        reply
     }
 
     pub async fn reply(res: reqwest::Response) -> Reply {

@@ -1,6 +1,7 @@
 //! The webhook endpoints of the reference's section 08: shapes, validation with
 //! precise params, the secret shown once, modes and accounts kept apart,
-//! idempotency, the delivery log of the events and hard deletes.
+//! idempotency (replays never showing a replaced secret), the delivery log of the
+//! events and hard deletes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_e2e::{Engine, TestServer, engine_tests};
@@ -509,10 +510,83 @@ async fn creation_is_idempotent(engine: Engine) {
     assert_eq!(p1.text, p2.text);
 }
 
+/// A replay shows the secret its first answer showed only while that is still the
+/// webhook's secret: `null` once rotated or deleted, the rest of the answer as
+/// first given (docs/api.md §8).
+async fn replays_never_show_a_replaced_secret(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let key = s.test_key.clone();
+    let body = json!({"url": NOWHERE, "events": ["*"]});
+    let post = async |path: &str, body: &Value, idem: &str| {
+        let r = s
+            .send_idempotent(Method::POST, path, &key, body, idem)
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r
+    };
+    let without_secret = |r: &passmint_e2e::Reply| {
+        let mut b = r.body.clone();
+        b.as_object_mut().unwrap().remove("secret");
+        b
+    };
+    let created = post("/v1/webhooks", &body, "c-1").await;
+    let rotate = format!(
+        "/v1/webhooks/{}/rotate_secret",
+        created.body["id"].as_str().unwrap()
+    );
+    let replay = post("/v1/webhooks", &body, "c-1").await;
+    assert_eq!(replay.text, created.text, "not rotated: the same answer");
+
+    let rotated = post(&rotate, &json!({}), "r-1").await;
+    assert_ne!(rotated.body["secret"], created.body["secret"]);
+    let replay = post("/v1/webhooks", &body, "c-1").await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.body["secret"], Value::Null, "{}", replay.text);
+    assert_eq!(without_secret(&replay), without_secret(&created));
+    let text = created.body["secret"].as_str().unwrap();
+    assert!(!replay.text.contains(&text["whsec_".len()..]));
+    let replay = post(&rotate, &json!({}), "r-1").await;
+    assert_eq!(
+        replay.text, rotated.text,
+        "the rotation's secret is current"
+    );
+
+    let r = s.post(&rotate, json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let replay = post(&rotate, &json!({}), "r-1").await;
+    assert_eq!(
+        replay.body["secret"],
+        Value::Null,
+        "rotated again: {}",
+        replay.text
+    );
+    assert_eq!(without_secret(&replay), without_secret(&rotated));
+    let replay = post("/v1/webhooks", &body, "c-1").await;
+    assert_eq!(replay.body["secret"], Value::Null);
+
+    let doomed = post("/v1/webhooks", &body, "c-2").await;
+    let r = s
+        .delete(&format!(
+            "/v1/webhooks/{}",
+            doomed.body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(r.status, 200);
+    let replay = post("/v1/webhooks", &body, "c-2").await;
+    assert_eq!(
+        replay.body["secret"],
+        Value::Null,
+        "deleted: {}",
+        replay.text
+    );
+    assert_eq!(without_secret(&replay), without_secret(&doomed));
+}
+
 engine_tests!(
     crud_and_secret_shown_once,
     validation_names_the_param,
     modes_and_accounts_are_isolated,
     events_are_logged_per_subscription,
     creation_is_idempotent,
+    replays_never_show_a_replaced_secret,
 );

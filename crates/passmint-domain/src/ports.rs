@@ -20,7 +20,7 @@ use crate::event::PassEvent;
 use crate::idempotency::{
     ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
 };
-use crate::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use crate::ids::{AccountId, ApiKeyId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use crate::mode::Scope;
 use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
@@ -74,6 +74,12 @@ pub trait AccountStore: Send + Sync {
     /// sharing the store, and only then (revoking a revoked key leaves it). Serving
     /// processes poll it to forget the keys they remember (docs/api.md §1).
     async fn revocation_generation(&self) -> StoreResult<i64>;
+    /// Every key of the account, revoked ones included, newest first (by
+    /// `created_at`, then id); empty when the account has none or does not exist.
+    async fn list_api_keys(&self, account: &AccountId) -> StoreResult<Vec<ApiKey>>;
+    /// [`AccountStore::revoke_api_key`] of the key with this id (moving the
+    /// revocation generation alike); `NotFound` when none.
+    async fn revoke_api_key_by_id(&self, id: &ApiKeyId, at: OffsetDateTime) -> StoreResult<ApiKey>;
 }
 
 /// Templates. Lists are newest first and exclude archived templates.

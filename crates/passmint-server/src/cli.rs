@@ -1,5 +1,5 @@
 //! Command line: `serve` (the default), `migrate`, `accounts create`, `keys create`,
-//! `keys revoke` (docs/api.md §9). Commands that mint keys print JSON on stdout;
+//! `keys list`, `keys revoke` (docs/api.md §9). Commands that mint keys print JSON on stdout;
 //! logs go to stderr.
 
 pub use crate::compose::CliError;
@@ -105,9 +105,21 @@ pub enum KeysCommand {
         #[command(flatten)]
         db: DbConfig,
     },
-    /// Revoke an API key, given in full.
+    /// List an account's keys, newest first: id, prefix, mode, creation and
+    /// revocation times (never a key).
+    List {
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        db: DbConfig,
+    },
+    /// Revoke an API key, given in full or by its id (`--id key_…`, as `keys list`
+    /// shows it).
     Revoke {
-        key: String,
+        #[arg(required_unless_present = "id", conflicts_with = "id")]
+        key: Option<String>,
+        #[arg(long)]
+        id: Option<String>,
         #[command(flatten)]
         db: DbConfig,
     },
@@ -200,18 +212,73 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }));
             Ok(())
         }
-        Some(Command::Keys(KeysCommand::Revoke { key, db })) => {
-            let pm = passmint_over(open_store(&database_url(&db.database_url), 2).await?);
-            let revoked = pm.revoke_key(&key).await?;
-            print_json(serde_json::json!({
-                "revoked": true,
-                "key_prefix": revoked.display_prefix,
-                "account_id": revoked.account_id.as_str(),
-                "mode": revoked.mode.as_str(),
-            }));
+        Some(Command::Keys(KeysCommand::List { account, db })) => {
+            print_json(list_keys(&database_url(&db.database_url), &account).await?);
+            Ok(())
+        }
+        Some(Command::Keys(KeysCommand::Revoke { key, id, db })) => {
+            let which = match (&key, &id) {
+                (_, Some(id)) => KeyRef::Id(id),
+                (Some(key), None) => KeyRef::Key(key),
+                (None, None) => return Err(CliError::Usage("give a key or --id key_…".into())),
+            };
+            print_json(revoke_key(&database_url(&db.database_url), which).await?);
             Ok(())
         }
     }
+}
+
+/// The key `keys revoke` names: in full, or by its id.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyRef<'a> {
+    Key(&'a str),
+    Id(&'a str),
+}
+
+/// `keys revoke`: answers `{"revoked","id","key_prefix","account_id","mode",
+/// "revoked_at"}` (the first revocation time when it was revoked already).
+pub async fn revoke_key(
+    database_url: &str,
+    which: KeyRef<'_>,
+) -> Result<serde_json::Value, CliError> {
+    let pm = passmint_over(open_store(database_url, 2).await?);
+    let revoked = match which {
+        KeyRef::Key(key) => pm.revoke_key(key).await?,
+        KeyRef::Id(id) => pm.revoke_key_by_id(id).await?,
+    };
+    Ok(serde_json::json!({
+        "revoked": true,
+        "id": revoked.id.as_str(),
+        "key_prefix": revoked.display_prefix,
+        "account_id": revoked.account_id.as_str(),
+        "mode": revoked.mode.as_str(),
+        "revoked_at": revoked.revoked_at.map(crate::http::timestamp),
+    }))
+}
+
+/// `keys list`: answers `{"account_id","keys":[{"id","prefix","mode","created_at",
+/// "revoked_at"}]}`, newest first: the prefix is the part of a key safe to show,
+/// never the key or its hash.
+pub async fn list_keys(database_url: &str, account: &str) -> Result<serde_json::Value, CliError> {
+    let account_id = parse_account(account)?;
+    let pm = passmint_over(open_store(database_url, 2).await?);
+    let keys = pm.list_keys(&account_id).await?;
+    let keys: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "id": k.id.as_str(),
+                "prefix": k.display_prefix,
+                "mode": k.mode.as_str(),
+                "created_at": crate::http::timestamp(k.created_at),
+                "revoked_at": k.revoked_at.map(crate::http::timestamp),
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "account_id": account_id.as_str(),
+        "keys": keys,
+    }))
 }
 
 pub async fn serve(cfg: ServeConfig) -> Result<(), CliError> {

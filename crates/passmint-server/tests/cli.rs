@@ -281,3 +281,116 @@ async fn serve_on_port_zero_builds_urls_with_the_bound_port() {
         "{pass}"
     );
 }
+
+/// `keys list` and `keys revoke --id` through the binary, on one engine: ids and
+/// prefixes only (never a key or its hash), newest first; a revocation by id shows
+/// in the list and refuses the key; unknown ids fail with a clear message.
+async fn keys_list_and_revoke_by_id(db: &str) {
+    let created = json_stdout(&passmint(db, &["accounts", "create", "--name", "Keys"]));
+    let account = created["account_id"].as_str().unwrap();
+    let extra = json_stdout(&passmint(
+        db,
+        &["keys", "create", "--account", account, "--mode", "test"],
+    ));
+    let keys = [
+        extra["key"].as_str().unwrap(),
+        created["live_key"].as_str().unwrap(),
+        created["test_key"].as_str().unwrap(),
+    ];
+    let list = |what: &str| {
+        let out = passmint(db, &["keys", "list", "--account", account]);
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for key in keys {
+            let hash = passmint_domain::account::hash_key(key);
+            assert!(!printed.contains(&key[9..]), "{what}: a key was printed");
+            assert!(!printed.contains(&hash), "{what}: a key's hash was printed");
+        }
+        let listed = json_stdout(&out);
+        assert_eq!(listed["account_id"], account, "{what}");
+        listed["keys"].as_array().unwrap().clone()
+    };
+    let listed = list("keys list");
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    let modes: Vec<&str> = listed.iter().map(|k| k["mode"].as_str().unwrap()).collect();
+    // Newest first: the key created last, then the account's live and test keys
+    // (created in that order within one command: live after test).
+    assert_eq!(modes, ["test", "live", "test"], "{listed:?}");
+    for (entry, key) in listed.iter().zip(keys) {
+        let fields: Vec<&str> = entry
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            ["created_at", "id", "mode", "prefix", "revoked_at"],
+            "{entry}"
+        );
+        assert!(entry["id"].as_str().unwrap().starts_with("key_"), "{entry}");
+        let prefix = entry["prefix"].as_str().unwrap();
+        assert!(key.starts_with(prefix) && prefix.len() < 20, "{entry}");
+        assert!(entry["created_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(entry["revoked_at"], Value::Null, "{entry}");
+    }
+
+    let id = listed[0]["id"].as_str().unwrap();
+    let out = passmint(db, &["keys", "revoke", "--id", id]);
+    let revoked = json_stdout(&out);
+    assert_eq!(revoked["revoked"], true);
+    assert_eq!(revoked["id"], id);
+    assert_eq!(revoked["account_id"], account);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&keys[0][9..]));
+    let at = revoked["revoked_at"].as_str().unwrap().to_owned();
+    let listed = list("keys list after a revocation");
+    assert_eq!(listed[0]["revoked_at"], at.as_str());
+    assert_eq!(listed[1]["revoked_at"], Value::Null);
+    assert_eq!(listed[2]["revoked_at"], Value::Null);
+    let pm = passmint_server::compose::passmint_over(
+        passmint_server::compose::open_store(db, 1).await.unwrap(),
+    );
+    assert!(pm.authenticate(keys[0]).await.is_err(), "revoked by id");
+    assert!(pm.authenticate(keys[1]).await.is_ok(), "the others stay");
+    let again = json_stdout(&passmint(db, &["keys", "revoke", "--id", id]));
+    assert_eq!(again["revoked_at"], at.as_str(), "the first time is kept");
+
+    let fails = |args: &[&str], needle: &str| {
+        let out = passmint(db, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        for key in keys {
+            assert!(!err.contains(&key[9..]), "{args:?} printed a key: {err}");
+        }
+    };
+    fails(
+        &["keys", "revoke", "--id", "key_000000000000000000000000"],
+        "No such api_key: 'key_000000000000000000000000'",
+    );
+    fails(&["keys", "revoke", "--id", keys[1]], "not an API key id");
+    fails(
+        &["keys", "revoke", "--id", id, keys[1]],
+        "cannot be used with",
+    );
+    fails(
+        &["keys", "list", "--account", "acct_000000000000000000000000"],
+        "No such account",
+    );
+    fails(&["keys", "list", "--account", "nope"], "not an account id");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_list_and_revoke_by_id_postgres() {
+    let db = fresh_database().await;
+    keys_list_and_revoke_by_id(db.url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_list_and_revoke_by_id_sqlite() {
+    let db = passmint_store_sqlite::testing::fresh_database().await;
+    keys_list_and_revoke_by_id(&db.url()).await;
+}

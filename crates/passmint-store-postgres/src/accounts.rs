@@ -7,11 +7,11 @@ use crate::wallet::Count;
 use async_trait::async_trait;
 use diesel_async::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
-use passmint_domain::ids::AccountId;
+use passmint_domain::ids::{AccountId, ApiKeyId};
 use passmint_domain::ports::{AccountStore, StoreResult};
 use passmint_store_sql::statements::{
-    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOCATION_GENERATION,
-    REVOKE_API_KEY,
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, LIST_API_KEYS,
+    REVOCATION_GENERATION, REVOKE_API_KEY, REVOKE_API_KEY_BY_ID,
 };
 use time::OffsetDateTime;
 
@@ -86,5 +86,22 @@ impl AccountStore for PgStore {
             .await
             .map_err(store_error)?;
         Ok(row.n)
+    }
+
+    async fn list_api_keys(&self, account: &AccountId) -> StoreResult<Vec<ApiKey>> {
+        let mut conn = self.conn().await?;
+        Stmt::new(LIST_API_KEYS.as_str(), vec![Bind::Text(account.as_str())])
+            .all::<ApiKey>(&mut conn)
+            .await
+    }
+
+    async fn revoke_api_key_by_id(&self, id: &ApiKeyId, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        let mut conn = self.conn().await?;
+        Stmt::new(
+            REVOKE_API_KEY_BY_ID.as_str(),
+            vec![Bind::Text(id.as_str()), Bind::Timestamptz(at)],
+        )
+        .one::<ApiKey>(&mut conn)
+        .await
     }
 }

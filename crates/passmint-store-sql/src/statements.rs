@@ -24,6 +24,19 @@ pub static REVOKE_API_KEY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+pub static LIST_API_KEYS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE account_id = $1 \
+         ORDER BY created_at DESC, id DESC"
+    )
+});
+pub static REVOKE_API_KEY_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 \
+         RETURNING {API_KEY_COLUMNS}"
+    )
+});
+
 /// Moved by a trigger on `api_keys.revoked_at` (the `key_revocations` migration).
 pub const REVOCATION_GENERATION: &str = "SELECT generation AS n FROM key_revocations WHERE id = 1";
 

@@ -7,11 +7,11 @@ use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::account::{Account, ApiKey};
-use passmint_domain::ids::AccountId;
+use passmint_domain::ids::{AccountId, ApiKeyId};
 use passmint_domain::ports::{AccountStore, StoreResult};
 use passmint_store_sql::statements::{
-    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, REVOCATION_GENERATION,
-    REVOKE_API_KEY,
+    FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, LIST_API_KEYS,
+    REVOCATION_GENERATION, REVOKE_API_KEY, REVOKE_API_KEY_BY_ID,
 };
 use time::OffsetDateTime;
 
@@ -72,5 +72,18 @@ impl AccountStore for SqliteStore {
         self.read(move |conn| stmt.get_result::<Number>(conn).map_err(store_error))
             .await
             .map(|row| row.n)
+    }
+
+    async fn list_api_keys(&self, account: &AccountId) -> StoreResult<Vec<ApiKey>> {
+        let stmt = Stmt::new(LIST_API_KEYS.as_str(), vec![Bind::text(account.as_str())]);
+        self.read(move |conn| stmt.all::<ApiKey>(conn)).await
+    }
+
+    async fn revoke_api_key_by_id(&self, id: &ApiKeyId, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        let stmt = Stmt::new(
+            REVOKE_API_KEY_BY_ID.as_str(),
+            vec![Bind::text(id.as_str()), Bind::time(at)],
+        );
+        self.write(move |conn| stmt.one::<ApiKey>(conn)).await
     }
 }

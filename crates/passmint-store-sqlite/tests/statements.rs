@@ -67,6 +67,11 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         "revoke_api_key",
         store.revoke_api_key(&key.key_hash, fixtures::timestamp())
     );
+    call!("list_api_keys", store.list_api_keys(&account.id));
+    call!(
+        "revoke_api_key_by_id",
+        store.revoke_api_key_by_id(&key.id, fixtures::timestamp())
+    );
     let scope = fixtures::scope(&account, Mode::Test);
     let req = fixtures::idem_request(
         &scope,

@@ -9,7 +9,7 @@ use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{
     ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
 };
-use passmint_domain::ids::{AccountId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::{AccountId, ApiKeyId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
@@ -112,6 +112,8 @@ failing_ports! {
         fn find_api_key(key_hash: &str) -> StoreResult<ApiKey>;
         fn revoke_api_key(key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey>;
         fn revocation_generation() -> StoreResult<i64>;
+        fn list_api_keys(account: &AccountId) -> StoreResult<Vec<ApiKey>>;
+        fn revoke_api_key_by_id(id: &ApiKeyId, at: OffsetDateTime) -> StoreResult<ApiKey>;
     }
     TemplateStore {
         fn insert_template(template: &Template, idem: Option<&IdemCompletion>) -> StoreResult<()>;

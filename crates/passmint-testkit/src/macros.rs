@@ -62,6 +62,8 @@ macro_rules! store_contract_tests {
                 revoke_api_key_keeps_first_time,
                 revoke_unknown_api_key_not_found,
                 revocation_generation_moves_with_revocations,
+                list_api_keys_newest_first,
+                revoke_api_key_by_id_keeps_first_time,
             ]; []);
 
             $crate::__store_contract_group!($factory; templates; [

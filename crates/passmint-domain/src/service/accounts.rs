@@ -79,6 +79,34 @@ impl Passmint {
         }
     }
 
+    /// Revokes a key by its id (`key_…`, as `list_keys` shows it); answers the
+    /// revoked record. A revoked key keeps its first revocation time.
+    pub async fn revoke_key_by_id(&self, id: &str) -> Result<ApiKey, DomainError> {
+        // What is not an id is not echoed: it may be a key given by mistake.
+        let key_id = ApiKeyId::parse(id).ok_or_else(|| {
+            DomainError::invalid(
+                "id",
+                "not an API key id: an id is key_ and 24 letters or digits",
+            )
+        })?;
+        match self
+            .store
+            .revoke_api_key_by_id(&key_id, self.clock.now())
+            .await
+        {
+            Ok(k) => Ok(k),
+            Err(StoreError::NotFound) => Err(DomainError::not_found("api_key", id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The account's keys, newest first, revoked ones included. A record holds the
+    /// key's hash and display prefix, never the key.
+    pub async fn list_keys(&self, account: &AccountId) -> Result<Vec<ApiKey>, DomainError> {
+        self.get_account(account).await?;
+        Ok(self.store.list_api_keys(account).await?)
+    }
+
     /// A number that changes whenever any process revokes a key: a process that
     /// remembers authenticated keys forgets them when it moves (docs/api.md §1).
     pub async fn revocation_generation(&self) -> Result<i64, DomainError> {

@@ -168,12 +168,14 @@ pub fn webhook_description_request() -> Object {
 
 pub fn webhook_secret() -> Object {
     desc(
-        string().pattern(Some("^whsec_[A-Za-z0-9+/]+={0,2}$")),
+        nullable_string().pattern(Some("^whsec_[A-Za-z0-9+/]+={0,2}$")),
         "The signing secret: `whsec_` and the base64 of 32 random bytes. Every delivery \
          carries a Standard Webhooks signature (`webhook-signature: v1,<base64 \
          HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the \
          decoded secret), so any Standard Webhooks library verifies it. After a \
-         rotation the previous secret signs too, for 24 hours.",
+         rotation the previous secret signs too, for 24 hours. `null` only in an \
+         idempotent replay, once the secret it showed has been rotated or the webhook \
+         deleted.",
     )
     .examples(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo="])
     .build()

@@ -8,17 +8,107 @@ use crate::dto::{
 };
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
+use crate::http::idempotency::{REPLAYED, respond};
 use crate::http::list::Query;
 use crate::http::write::Write;
-use actix_web::HttpResponse;
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
 use passmint_domain::DomainError;
-use passmint_domain::idempotency::Renderer;
+use passmint_domain::idempotency::{IdemFinish, Renderer, StoredResponse};
+use passmint_domain::service::Principal;
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use std::sync::Arc;
 
 /// The webhook with its secret (creation and rotation).
 fn render_with_secret() -> Renderer<Webhook> {
     Arc::new(|w: &Webhook| stored_json(&WebhookWithSecretObject::from(w)))
+}
+
+/// What stands for the secret in an answer stored under an `Idempotency-Key`: the
+/// secret's SHA-256, never the secret (docs/api.md §8).
+const SEALED: &str = "sealed:sha256:";
+
+fn seal(secret: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+    format!("{SEALED}{}", hex::encode(digest.as_ref()))
+}
+
+/// The answer of a creation or rotation as it is stored for replays: the secret
+/// sealed (docs/api.md §8).
+fn sealing(finish: Option<IdemFinish<Webhook>>) -> Option<IdemFinish<Webhook>> {
+    finish.map(|f| IdemFinish {
+        ticket: f.ticket,
+        render: Arc::new(|w: &Webhook| {
+            let mut sealed = WebhookWithSecretObject::from(w);
+            sealed.secret = seal(w.secret.expose());
+            stored_json(&sealed)
+        }),
+    })
+}
+
+/// A replayed creation or rotation answers the webhook's current secret while it is
+/// still the one the first answer showed, and `null` once it was rotated or the
+/// webhook deleted (docs/api.md §8). Other answers pass unchanged.
+async fn unseal(
+    c: (web::Data<AppState>, Principal),
+    answer: HttpResponse,
+) -> Result<HttpResponse, ApiError> {
+    if answer.status() != actix_web::http::StatusCode::OK
+        || !answer.headers().contains_key(REPLAYED)
+    {
+        return Ok(answer);
+    }
+    let body = actix_web::body::to_bytes(answer.into_body())
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let stored: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let (Some(id), Some(shown)) = (stored["id"].as_str(), stored["secret"].as_str()) else {
+        return Ok(respond(
+            &StoredResponse {
+                status: 200,
+                body: body.to_vec(),
+            },
+            true,
+        ));
+    };
+    // Answers stored before secrets were sealed hold the secret itself.
+    let sealed = if shown.starts_with(SEALED) {
+        shown.to_owned()
+    } else {
+        seal(shown)
+    };
+    let current = match c.0.passmint.get_webhook(&c.1, id).await {
+        Ok(w) if seal(w.secret.expose()) == sealed => serde_json::json!(w.secret.expose()),
+        Ok(_) | Err(DomainError::NotFound { .. }) => serde_json::Value::Null,
+        Err(e) => return Err(e.into()),
+    };
+    let text = String::from_utf8_lossy(&body).replacen(
+        &serde_json::json!(shown).to_string(),
+        &current.to_string(),
+        1,
+    );
+    Ok(respond(
+        &StoredResponse {
+            status: 200,
+            body: text.into_bytes(),
+        },
+        true,
+    ))
+}
+
+/// Runs a creation or rotation: the answer shows the secret, what is stored for
+/// replays holds it sealed.
+async fn with_secret<In: serde::de::DeserializeOwned>(
+    write: Write,
+    op: impl AsyncFnOnce(&Caller, In, Option<IdemFinish<Webhook>>) -> Result<Webhook, DomainError>,
+) -> Result<HttpResponse, ApiError> {
+    let who = (write.caller().state.clone(), write.caller().who.clone());
+    let answer = write
+        .json(render_with_secret(), async |c, input: In, finish| {
+            op(c, input, sealing(finish)).await
+        })
+        .await?;
+    unseal(who, answer).await
 }
 
 fn render() -> Renderer<Webhook> {
@@ -40,16 +130,12 @@ fn render_delivery() -> Renderer<WebhookDelivery> {
     responses((status = 200, description = "The new webhook, with its secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
 pub async fn create(write: Write) -> Result<HttpResponse, ApiError> {
-    write
-        .json(
-            render_with_secret(),
-            async |c, input: CreateWebhookRequest, finish| {
-                c.passmint()
-                    .create_webhook(&c.who, input.into(), finish)
-                    .await
-            },
-        )
-        .await
+    with_secret(write, async |c, input: CreateWebhookRequest, finish| {
+        c.passmint()
+            .create_webhook(&c.who, input.into(), finish)
+            .await
+    })
+    .await
 }
 
 /// List webhooks
@@ -175,11 +261,10 @@ pub async fn retry(write: Write) -> Result<HttpResponse, ApiError> {
     responses((status = 200, description = "The webhook, with its new secret.", body = WebhookWithSecretObject)),
     security(("bearer" = [])))]
 pub async fn rotate_secret(write: Write) -> Result<HttpResponse, ApiError> {
-    write
-        .json(render_with_secret(), async |c, _: EmptyRequest, finish| {
-            c.passmint()
-                .rotate_webhook_secret(&c.who, c.id(), finish)
-                .await
-        })
-        .await
+    with_secret(write, async |c, _: EmptyRequest, finish| {
+        c.passmint()
+            .rotate_webhook_secret(&c.who, c.id(), finish)
+            .await
+    })
+    .await
 }

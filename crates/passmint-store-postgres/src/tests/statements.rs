@@ -90,6 +90,16 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     .await;
     r.unwrap();
     expect("revoke_api_key", n, 1);
+    let (r, n) = counted(log, store.list_api_keys(&account.id)).await;
+    r.unwrap();
+    expect("list_api_keys", n, 1);
+    let (r, n) = counted(
+        log,
+        store.revoke_api_key_by_id(&key.id, fixtures::timestamp()),
+    )
+    .await;
+    r.unwrap();
+    expect("revoke_api_key_by_id", n, 1);
 
     let scope = fixtures::scope(&account, Mode::Live);
     let now = fixtures::timestamp();

@@ -187,3 +187,78 @@ pub async fn revocation_generation_moves_with_revocations(
         "each revocation moves it"
     );
 }
+
+/// `list_api_keys` answers every key of the account, revoked ones included, newest
+/// first; none of another account; nothing for an unknown account.
+pub async fn list_api_keys_newest_first(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let other = seed_account(&*store).await;
+    let keys = [
+        fixtures::api_key(&account, Mode::Test),
+        fixtures::api_key(&account, Mode::Live),
+        fixtures::api_key(&other, Mode::Test),
+        fixtures::api_key(&account, Mode::Test),
+    ];
+    for key in &keys {
+        store.insert_api_key(key).await.expect("insert_api_key");
+    }
+    let at = fixtures::timestamp();
+    let mut revoked = keys[1].clone();
+    revoked.revoked_at = Some(at);
+    store.revoke_api_key(&revoked.key_hash, at).await.unwrap();
+    assert_eq!(
+        store.list_api_keys(&account.id).await,
+        Ok(vec![keys[3].clone(), revoked, keys[0].clone()]),
+        "the account's keys, newest first, revoked ones included"
+    );
+    assert_eq!(
+        store.list_api_keys(&other.id).await,
+        Ok(vec![keys[2].clone()])
+    );
+    assert_eq!(
+        store.list_api_keys(&fixtures::account().id).await,
+        Ok(Vec::new()),
+        "list_api_keys of an unknown account"
+    );
+}
+
+/// `revoke_api_key_by_id` revokes the key with that id at `at`, keeps the first
+/// revocation time, moves the revocation generation once, and answers `NotFound`
+/// for an unknown id.
+pub async fn revoke_api_key_by_id_keeps_first_time(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let account = seed_account(&*store).await;
+    let key = fixtures::api_key(&account, Mode::Live);
+    let bystander = fixtures::api_key(&account, Mode::Live);
+    for k in [&key, &bystander] {
+        store.insert_api_key(k).await.expect("insert_api_key");
+    }
+    let start = store.revocation_generation().await.unwrap();
+    let first = fixtures::timestamp();
+    let mut revoked = key.clone();
+    revoked.revoked_at = Some(first);
+    assert_eq!(
+        store.revoke_api_key_by_id(&key.id, first).await,
+        Ok(revoked.clone()),
+        "revoke_api_key_by_id returns the key revoked at `at`"
+    );
+    let moved = store.revocation_generation().await.unwrap();
+    assert_ne!(moved, start, "a revocation by id moves the generation");
+    assert_eq!(
+        store
+            .revoke_api_key_by_id(&key.id, first + Duration::hours(1))
+            .await,
+        Ok(revoked.clone()),
+        "a second revocation keeps the first time"
+    );
+    assert_eq!(store.revocation_generation().await, Ok(moved));
+    assert_eq!(store.find_api_key(&key.key_hash).await, Ok(revoked));
+    assert_eq!(store.find_api_key(&bystander.key_hash).await, Ok(bystander));
+    assert_not_found(
+        store
+            .revoke_api_key_by_id(&fixtures::api_key(&account, Mode::Test).id, first)
+            .await,
+        "revoke_api_key_by_id of an unknown id",
+    );
+}

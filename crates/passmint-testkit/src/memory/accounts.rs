@@ -4,7 +4,7 @@ use super::{MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
-use passmint_domain::ids::AccountId;
+use passmint_domain::ids::{AccountId, ApiKeyId};
 use passmint_domain::ports::{AccountStore, StoreResult};
 use time::OffsetDateTime;
 
@@ -51,8 +51,40 @@ impl AccountStore for MemoryStore {
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        self.revoke_where(|k| k.key_hash == key_hash, at)
+    }
+
+    async fn revocation_generation(&self) -> StoreResult<i64> {
+        Ok(self.state().revocations)
+    }
+
+    async fn list_api_keys(&self, account: &AccountId) -> StoreResult<Vec<ApiKey>> {
+        let mut keys: Vec<ApiKey> = (self.state().api_keys.values())
+            .filter(|k| &k.account_id == account)
+            .cloned()
+            .collect();
+        keys.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
+        Ok(keys)
+    }
+
+    async fn revoke_api_key_by_id(&self, id: &ApiKeyId, at: OffsetDateTime) -> StoreResult<ApiKey> {
+        self.revoke_where(|k| &k.id == id, at)
+    }
+}
+
+impl MemoryStore {
+    /// Revokes the one key `which` picks, keeping its first revocation time.
+    fn revoke_where(
+        &self,
+        which: impl Fn(&ApiKey) -> bool,
+        at: OffsetDateTime,
+    ) -> StoreResult<ApiKey> {
         let mut s = self.state();
-        let key = s.api_keys.get_mut(key_hash).ok_or(StoreError::NotFound)?;
+        let key = s
+            .api_keys
+            .values_mut()
+            .find(|k| which(k))
+            .ok_or(StoreError::NotFound)?;
         let newly = key.revoked_at.is_none();
         key.revoked_at.get_or_insert(at);
         let key = key.clone();
@@ -60,9 +92,5 @@ impl AccountStore for MemoryStore {
             s.revocations += 1;
         }
         Ok(key)
-    }
-
-    async fn revocation_generation(&self) -> StoreResult<i64> {
-        Ok(self.state().revocations)
     }
 }

@@ -97,7 +97,8 @@ export async function quickstart(): Promise<void> {
   void retrieved;
 
   const hook: WebhookWithSecret = await passmint.webhooks.create({ url: 'https://example.com/hooks', events: ['pass.created', 'pass.voided'] });
-  const secret: string = hook.secret;
+  // null only in an idempotent replay after a rotation.
+  const secret: string | null = hook.secret;
   const plain: Webhook = await passmint.webhooks.retrieve(hook.id);
   // @ts-expect-error the secret is only in create and rotateSecret answers
   void plain.secret;

@@ -989,11 +989,11 @@ export interface WebhookWithSecretObject {
    */
   object: "webhook";
   /**
-   * The signing secret: `whsec_` and the base64 of 32 random bytes. Every delivery carries a Standard Webhooks signature (`webhook-signature: v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the decoded secret), so any Standard Webhooks library verifies it. After a rotation the previous secret signs too, for 24 hours.
+   * The signing secret: `whsec_` and the base64 of 32 random bytes. Every delivery carries a Standard Webhooks signature (`webhook-signature: v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the decoded secret), so any Standard Webhooks library verifies it. After a rotation the previous secret signs too, for 24 hours. `null` only in an idempotent replay, once the secret it showed has been rotated or the webhook deleted.
    *
    * @pattern ^whsec_[A-Za-z0-9+/]+={0,2}$
    */
-  secret: string;
+  secret: string | null;
   /**
    * The URL events are delivered to: absolute `http` or `https`, at most 2048 characters (else 400, `param: "url"`). Deliveries to private, loopback or link-local addresses (checked after DNS resolution) are refused unless the operator allows them.
    *

@@ -62,12 +62,12 @@ describe('webhooks against a real server', { timeout: 120_000 }, () => {
     const created = await pm.webhooks.create({ url: receiver.url, events: ['*'], description: 'SDK receiver' });
     assert.equal(created.object, 'webhook');
     assert.match(created.id, /^whk_/);
-    assert.match(created.secret, /^whsec_[A-Za-z0-9+/]+={0,2}$/);
-    assert.equal(Buffer.from(created.secret.slice('whsec_'.length), 'base64').length, 32);
+    assert.match(String(created.secret), /^whsec_[A-Za-z0-9+/]+={0,2}$/);
+    assert.equal(Buffer.from(String(created.secret).slice('whsec_'.length), 'base64').length, 32);
     assert.deepEqual(created.events, ['*']);
     assert.equal(created.enabled, true);
     webhookId = created.id;
-    secret = created.secret;
+    secret = String(created.secret);
 
     const got = await pm.webhooks.retrieve(webhookId);
     assert.equal(got.id, webhookId);
@@ -143,18 +143,18 @@ describe('webhooks against a real server', { timeout: 120_000 }, () => {
   it('rotateSecret: deliveries are then signed with the new and the old secret', async () => {
     const rotated = await pm.webhooks.rotateSecret(webhookId);
     assert.equal(rotated.id, webhookId);
-    assert.match(rotated.secret, /^whsec_/);
+    assert.match(String(rotated.secret), /^whsec_/);
     assert.notEqual(rotated.secret, secret);
     const from = receiver.deliveries.length;
     await pm.passes.update(pass.id, { metadata: { rotated: 'yes' } });
     const d = await delivery(from);
     assert.equal(String(d.headers['webhook-signature']).split(' ').length, 2);
-    const withNew = pm.webhooks.constructEvent(d.body, d.headers, rotated.secret);
+    const withNew = pm.webhooks.constructEvent(d.body, d.headers, String(rotated.secret));
     const withOld = pm.webhooks.constructEvent(d.body, d.headers, secret);
     assert.equal(withNew.type, 'pass.updated');
     assert.deepEqual(withOld, withNew);
     assert.deepEqual(withNew.data.object.metadata, { rotated: 'yes' });
-    secret = rotated.secret;
+    secret = String(rotated.secret);
   });
 
   it('update changes events and disables; a disabled webhook gets nothing new', async () => {
