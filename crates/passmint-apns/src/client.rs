@@ -13,6 +13,16 @@
 //! wait for the one connection being opened instead of each opening its own (with
 //! `http/1.1` also offered, reqwest races one TLS handshake per waiting request).
 //! A semaphore bounds the pushes in flight ([`ApnsConfig::max_in_flight`]).
+//!
+//! A connection that goes silent (a NAT that dropped the flow: no answer, no close)
+//! is let go two ways, so that pushes reach APNs again on a new one: the client
+//! sends an HTTP/2 PING whenever the connection has been quiet for
+//! [`ApnsConfig::keep_alive_interval`], busy or idle, and closes it when no answer
+//! comes within [`ApnsConfig::keep_alive_timeout`] (failing the pushes on it, to be
+//! retried); and a push that times out replaces the client's connection pool, so
+//! the next push opens a fresh connection rather than queueing on the dead one.
+//! With the defaults (5 s and 5 s, a 10 s deadline) a push is answered, or fails to
+//! be retried on a new connection, within about 10 s of the silence.
 
 use std::fmt;
 use std::sync::Arc;
@@ -37,6 +47,10 @@ pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default deadline of opening the connection (TCP and TLS).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default quiet time of a connection after which the client PINGs APNs.
+pub const DEFAULT_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(5);
+/// Default deadline of the answer to a PING, after which the connection is dropped.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `user-agent` of every push.
 pub const USER_AGENT: &str = concat!("passmint-apns/", env!("CARGO_PKG_VERSION"));
 
@@ -60,6 +74,12 @@ pub struct ApnsConfig {
     pub request_timeout: Duration,
     /// Deadline of TCP connect plus TLS handshake. Default 10 s.
     pub connect_timeout: Duration,
+    /// A connection that received nothing for this long is sent an HTTP/2 PING,
+    /// whether pushes are in flight or not. Default 5 s.
+    pub keep_alive_interval: Duration,
+    /// A PING not answered within this is taken for a dead connection: it is
+    /// closed, and the pushes on it fail (to be retried on a new one). Default 5 s.
+    pub keep_alive_timeout: Duration,
 }
 
 impl Default for ApnsConfig {
@@ -70,6 +90,8 @@ impl Default for ApnsConfig {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            keep_alive_interval: DEFAULT_KEEP_ALIVE_INTERVAL,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
         }
     }
 }
@@ -193,7 +215,10 @@ pub struct ApnsClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// What a connection pool is built from.
+    settings: Settings,
+    /// The pool pushes go through now; replaced after a push timed out.
+    pool: std::sync::Mutex<Pool>,
     base_url: String,
     permits: Semaphore,
     max_in_flight: usize,
@@ -223,9 +248,9 @@ impl ApnsClient {
     /// TLS is native-tls (OpenSSL on Linux) with the system roots plus
     /// [`ApnsConfig::extra_root_certificates_pem`]; redirects are not followed and
     /// proxies (including the `HTTPS_PROXY` environment variable) are not used; idle
-    /// connections are kept 10 minutes and pinged every minute while pushes are
-    /// outstanding. Transport-level refusals that are known to be safe to resend
-    /// (an HTTP/2 `REFUSED_STREAM`, a graceful `GOAWAY`) are resent by reqwest itself.
+    /// connections are kept 10 minutes, PINGed as the module documentation says.
+    /// Transport-level refusals that are known to be safe to resend (an HTTP/2
+    /// `REFUSED_STREAM`, a graceful `GOAWAY`) are resent by reqwest itself.
     pub fn new(config: &ApnsConfig, identity: &ClientIdentity) -> Result<Self, ApnsError> {
         if config.max_in_flight == 0 || config.max_in_flight > Semaphore::MAX_PERMITS {
             return Err(ApnsError::Config(format!(
@@ -250,26 +275,19 @@ impl ApnsClient {
             }
             roots.extend(certs);
         }
-        let http = reqwest::Client::builder()
-            .tls_backend_native()
-            .tls_certs_merge(roots)
-            .identity(identity.reqwest_identity())
-            // Over https this is ALPN offering `h2` alone (see the module docs), not
-            // cleartext prior knowledge.
-            .http2_prior_knowledge()
-            .http2_keep_alive_interval(Duration::from_secs(60))
-            .http2_keep_alive_timeout(Duration::from_secs(20))
-            .pool_idle_timeout(Duration::from_secs(10 * 60))
-            .redirect(redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| ApnsError::Client(error_chain(&e)))?;
+        let settings = Settings {
+            roots,
+            identity: identity.reqwest_identity(),
+            config: config.clone(),
+        };
+        let http = settings.build()?;
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
+                settings,
+                pool: std::sync::Mutex::new(Pool {
+                    generation: 0,
+                    http,
+                }),
                 base_url,
                 permits: Semaphore::new(config.max_in_flight),
                 max_in_flight: config.max_in_flight,
@@ -377,8 +395,8 @@ impl ApnsClient {
 
     async fn send(&self, device_token: &str, topic: HeaderValue) -> PushOutcome {
         let url = format!("{}/3/device/{device_token}", self.inner.base_url);
-        let sent = self
-            .inner
+        let pool = self.inner.pool();
+        let sent = pool
             .http
             .post(url)
             .version(Version::HTTP_2)
@@ -389,11 +407,88 @@ impl ApnsClient {
             .await;
         match sent {
             Ok(response) => read_response(response).await,
-            Err(e) => PushOutcome::Retry {
-                status: None,
-                reason: describe_error(e),
-                retry_after: None,
-            },
+            Err(e) => {
+                if e.is_timeout() {
+                    // The connection may be dead without anything saying so: the next
+                    // push must not queue on it.
+                    self.inner.replace_pool(pool.generation);
+                }
+                PushOutcome::Retry {
+                    status: None,
+                    reason: describe_error(e),
+                    retry_after: None,
+                }
+            }
+        }
+    }
+}
+
+/// A connection pool (a `reqwest::Client`) and its place in the line of pools.
+#[derive(Clone)]
+struct Pool {
+    generation: u64,
+    http: reqwest::Client,
+}
+
+/// What [`ApnsClient::new`] builds a connection pool from.
+struct Settings {
+    roots: Vec<Certificate>,
+    identity: reqwest::Identity,
+    config: ApnsConfig,
+}
+
+impl Settings {
+    fn build(&self) -> Result<reqwest::Client, ApnsError> {
+        let config = &self.config;
+        reqwest::Client::builder()
+            .tls_backend_native()
+            .tls_certs_merge(self.roots.iter().cloned())
+            .identity(self.identity.clone())
+            // Over https this is ALPN offering `h2` alone (see the module docs), not
+            // cleartext prior knowledge.
+            .http2_prior_knowledge()
+            .http2_keep_alive_interval(config.keep_alive_interval)
+            .http2_keep_alive_timeout(config.keep_alive_timeout)
+            .http2_keep_alive_while_idle(true)
+            .pool_idle_timeout(Duration::from_secs(10 * 60))
+            .redirect(redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| ApnsError::Client(error_chain(&e)))
+    }
+}
+
+impl Inner {
+    fn pool(&self) -> Pool {
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the pool of `generation` (once, however many of its pushes timed
+    /// out) with a new one, which opens a new connection on its first push. The
+    /// old pool's connection closes once the pushes still on it end.
+    fn replace_pool(&self, generation: u64) {
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if pool.generation != generation {
+            return;
+        }
+        // The settings built a client once already; should they not now, the old
+        // pool stays and the keep-alive PINGs still let its dead connection go.
+        if let Ok(http) = self.settings.build() {
+            *pool = Pool {
+                generation: generation + 1,
+                http,
+            };
+            // The new pool is cold: a burst of pushes shares its one handshake.
+            self.warm.store(false, Ordering::Release);
         }
     }
 }
@@ -505,6 +600,8 @@ mod tests {
         assert_eq!(c.base_url, "https://api.push.apple.com");
         assert_eq!(c.max_in_flight, 256);
         assert_eq!(c.request_timeout, Duration::from_secs(10));
+        assert_eq!(c.keep_alive_interval, Duration::from_secs(5));
+        assert_eq!(c.keep_alive_timeout, Duration::from_secs(5));
         assert!(c.extra_root_certificates_pem.is_empty());
     }
 

@@ -9,7 +9,9 @@
 //! otherwise for the token ([`FakeApns::respond`]) or for every token
 //! ([`FakeApns::respond_all`]). It records every request ([`FakeApns::requests`]),
 //! the TLS connections it accepted ([`FakeApns::connections`]) and the most requests
-//! it had in flight at once ([`FakeApns::max_in_flight`]).
+//! it had in flight at once ([`FakeApns::max_in_flight`]). [`FakeApns::go_silent`]
+//! makes the connections open at that moment go dead without closing, as behind a
+//! NAT that dropped the flow, while new connections are served as usual.
 //!
 //! ```
 //! use passmint_apns::fake::{FakeApns, Script, TestCertificate};
@@ -39,6 +41,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt, Full};
@@ -60,6 +63,7 @@ use openssl::x509::extension::{
     BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectAlternativeName,
 };
 use openssl::x509::{X509, X509Name, X509NameBuilder};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
@@ -196,6 +200,8 @@ struct State {
     scripts: Mutex<Scripts>,
     response_delay: Mutex<Duration>,
     connections: AtomicUsize,
+    /// Connections up to this one (by [`ConnInfo::id`]) are silent.
+    silenced_through: AtomicUsize,
     failed_handshakes: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -378,6 +384,16 @@ impl FakeApns {
         *lock(&self.state.response_delay) = delay;
     }
 
+    /// Makes every connection accepted so far silent for good: the fake reads
+    /// nothing more from it and what it would write is lost (no answer, no PING
+    /// acknowledgement, no close), as when a NAT drops an idle flow. Connections
+    /// accepted afterwards are served as usual.
+    pub fn go_silent(&self) {
+        self.state
+            .silenced_through
+            .store(self.connections(), Ordering::SeqCst);
+    }
+
     /// Forgets the requests received and the in-flight maximum (scripts, connections
     /// and the delay stay).
     pub fn clear_requests(&self) {
@@ -431,13 +447,72 @@ async fn serve_connection(tcp: TcpStream, acceptor: Arc<SslAcceptor>, state: Arc
             .peer_certificate()
             .map(|cert| describe_name(cert.subject_name())),
     });
+    let io = Silenceable {
+        inner: tls,
+        id,
+        state: state.clone(),
+    };
     let service = service_fn(move |request| answer(state.clone(), info.clone(), request));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http2()
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS);
     // A connection error (the client went away) ends the connection, nothing else.
-    let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+    let _ = builder.serve_connection(TokioIo::new(io), service).await;
+}
+
+/// A connection's stream that goes dead once [`FakeApns::go_silent`] covers it:
+/// reads never complete and writes vanish.
+struct Silenceable<S> {
+    inner: S,
+    id: usize,
+    state: Arc<State>,
+}
+
+impl<S> Silenceable<S> {
+    fn silent(&self) -> bool {
+        self.id <= self.state.silenced_through.load(Ordering::SeqCst)
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Silenceable<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.silent() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Silenceable<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.silent() {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.silent() {
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.silent() {
+            return Poll::Pending;
+        }
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 async fn answer(

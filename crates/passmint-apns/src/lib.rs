@@ -10,7 +10,8 @@ pub mod token;
 
 pub use client::{
     APNS_PRODUCTION_URL, APNS_SANDBOX_URL, ApnsClient, ApnsConfig, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT, PushOutcome, USER_AGENT,
+    DEFAULT_KEEP_ALIVE_INTERVAL, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_REQUEST_TIMEOUT, PushOutcome, USER_AGENT,
 };
 pub use error::ApnsError;
 pub use identity::ClientIdentity;

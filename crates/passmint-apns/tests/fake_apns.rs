@@ -374,8 +374,93 @@ async fn a_slow_answer_is_a_timeout_retry() {
         } => assert!(reason.starts_with("timeout"), "{reason}"),
         other => panic!("{other:?}"),
     }
-    // The connection is still good for the next push.
+    // The next push goes through a new connection (the client cannot tell a slow
+    // server from a dead connection).
     assert!(client.push(&token(2), TOPIC).await.is_delivered());
+    assert_eq!(fake.requests().last().unwrap().connection, 2);
+}
+
+/// Pushes `token` until it is delivered, for at most 15 s after `since`; the
+/// request that got through.
+async fn delivered_within_15_s(
+    fake: &FakeApns,
+    client: &ApnsClient,
+    token: &str,
+    since: std::time::Instant,
+) -> passmint_apns::fake::FakeRequest {
+    let deadline = since + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let outcome = tokio::time::timeout(left, client.push(token, TOPIC))
+            .await
+            .unwrap_or_else(|_| panic!("not delivered within 15 s of the silence"));
+        if outcome.is_delivered() {
+            break;
+        }
+        assert!(
+            matches!(outcome, PushOutcome::Retry { status: None, .. }),
+            "{outcome:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let request = fake.requests().last().cloned().unwrap();
+    assert_eq!(request.device_token, token);
+    request
+}
+
+#[tokio::test]
+async fn a_push_after_a_timeout_on_a_silent_connection_takes_a_new_one() {
+    // PINGs too far apart to matter: the timed-out push alone must let go of the
+    // dead connection.
+    let (fake, client) = setup_with(|c| {
+        c.request_timeout = Duration::from_secs(1);
+        c.keep_alive_interval = Duration::from_secs(600);
+        c.keep_alive_timeout = Duration::from_secs(600);
+    })
+    .await;
+    assert!(client.push(&token(1), TOPIC).await.is_delivered());
+    fake.go_silent();
+    let silent_since = std::time::Instant::now();
+    let lost = client.push(&token(2), TOPIC).await;
+    match &lost {
+        PushOutcome::Retry {
+            status: None,
+            reason,
+            ..
+        } => assert!(reason.starts_with("timeout"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let request = delivered_within_15_s(&fake, &client, &token(3), silent_since).await;
+    assert_eq!(request.connection, 2);
+    assert_eq!(fake.connections(), 2);
+    // Nothing reached the fake on the silent connection.
+    assert!(fake.requests().iter().all(|r| r.device_token != token(2)));
+}
+
+#[tokio::test]
+async fn an_unanswered_ping_lets_a_silent_connection_go() {
+    // A deadline far beyond the bound: only the PING can tell.
+    let (fake, client) = setup_with(|c| {
+        c.request_timeout = Duration::from_secs(600);
+        c.keep_alive_interval = Duration::from_millis(500);
+        c.keep_alive_timeout = Duration::from_millis(500);
+    })
+    .await;
+    assert!(client.push(&token(1), TOPIC).await.is_delivered());
+    fake.go_silent();
+    let silent_since = std::time::Instant::now();
+    // Sent at once, on the dead connection: the unanswered PING fails it and a
+    // retry goes through a new connection.
+    let request = delivered_within_15_s(&fake, &client, &token(2), silent_since).await;
+    assert_eq!(request.connection, 2);
+    // While idle too: the PINGs go on, and a new connection that goes silent is let
+    // go before the next push needs it.
+    fake.go_silent();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let silent_since = std::time::Instant::now();
+    assert!(client.push(&token(3), TOPIC).await.is_delivered());
+    assert!(silent_since.elapsed() < Duration::from_secs(15));
+    assert_eq!(fake.requests().last().unwrap().connection, 3);
 }
 
 #[tokio::test]

@@ -98,6 +98,50 @@ pub struct ApnsServeConfig {
         value_parser = parse_duration
     )]
     pub push_poll_interval: Duration,
+    #[command(flatten)]
+    pub keepalive: ApnsKeepAliveConfig,
+}
+
+/// How the push worker notices an APNs connection that went silent without closing
+/// (docs/api.md §7).
+#[derive(Args, Clone, Debug)]
+pub struct ApnsKeepAliveConfig {
+    /// A connection to APNs that received nothing for this long is sent an HTTP/2
+    /// PING, whether pushes are in flight or not.
+    #[arg(
+        long = "apns-keepalive-interval",
+        env = "PASSMINT_APNS_KEEPALIVE_INTERVAL",
+        default_value = "5s",
+        value_parser = parse_positive_duration
+    )]
+    pub apns_keepalive_interval: Duration,
+    /// A PING not answered within this closes the connection; the pushes on it are
+    /// retried on a new one.
+    #[arg(
+        long = "apns-keepalive-timeout",
+        env = "PASSMINT_APNS_KEEPALIVE_TIMEOUT",
+        default_value = "5s",
+        value_parser = parse_positive_duration
+    )]
+    pub apns_keepalive_timeout: Duration,
+}
+
+impl Default for ApnsKeepAliveConfig {
+    fn default() -> Self {
+        ApnsKeepAliveConfig {
+            apns_keepalive_interval: passmint_apns::DEFAULT_KEEP_ALIVE_INTERVAL,
+            apns_keepalive_timeout: passmint_apns::DEFAULT_KEEP_ALIVE_TIMEOUT,
+        }
+    }
+}
+
+/// A duration above zero.
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be more than zero".to_owned()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Default for ApnsServeConfig {
@@ -109,6 +153,7 @@ impl Default for ApnsServeConfig {
             apns_timeout: Duration::from_secs(10),
             apns_retry_base: Duration::from_secs(1),
             push_poll_interval: Duration::from_secs(1),
+            keepalive: ApnsKeepAliveConfig::default(),
         }
     }
 }

@@ -48,7 +48,7 @@ use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{PassStore, StoreResult};
-use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, SCOPE};
 use passmint_store_sql::{
     EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
 };
@@ -85,12 +85,12 @@ fn insert_sql(completing: bool) -> String {
 }
 
 /// The template guard of a claiming insert: `$4` (the pass's template) of `$2` (its
-/// account), at the `updated_at` validated, not archived. (`archived` is tested on
-/// the row found rather than in the `WHERE`, which would let the planner scan the
-/// account's templates through the partial list index instead of looking the id up
-/// in the primary key.)
+/// account), at the `updated_at` validated, not archived. (`archived` and the
+/// account are tested on the row found rather than in the `WHERE`, which would let
+/// the planner scan the account's templates through the partial list index instead
+/// of looking the id up in the primary key; see `passmint_store_sql::statements`.)
 const TEMPLATE_GUARD: &str = "coalesce((SELECT NOT archived FROM templates WHERE id = $4 \
-     AND account_id = $2 AND updated_at = $32), false)";
+     AND account_id IS NOT DISTINCT FROM $2 AND updated_at = $32), false)";
 
 /// `template_ok`, `claimed`, `counted`, `inserted` and `enqueued`. `$1..$16` are
 /// the pass, `$17..$23` its event, then the claim: `$24` key, `$25` fingerprint,
@@ -126,13 +126,13 @@ fn claiming_sql(live: bool) -> String {
 }
 
 static INSERT: LazyLock<String> = LazyLock::new(|| insert_sql(false));
-static INSERT_CLAIMING: [LazyLock<String>; 2] = [
+pub(crate) static INSERT_CLAIMING: [LazyLock<String>; 2] = [
     LazyLock::new(|| claiming_sql(false)),
     LazyLock::new(|| claiming_sql(true)),
 ];
 static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| insert_sql(true));
 /// A bare event, with its deliveries and the pass as it is now: `enqueued`.
-static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) {EVENT_RETURNING}), \
@@ -255,7 +255,7 @@ fn update_sql(with_event: bool, completing: bool, push: bool) -> String {
          auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
          metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
          updated_at = $15, version = $16{wallet_tag} \
-         WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17 RETURNING *)",
+         WHERE id = $1 AND {SCOPE} AND version = $17 RETURNING *)",
     );
     let enqueued = if with_event {
         ctes.push_str(&format!(
@@ -279,13 +279,13 @@ fn update_sql(with_event: bool, completing: bool, push: bool) -> String {
     }
     format!(
         "WITH {ctes} SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3) AS found, \
+         EXISTS (SELECT 1 FROM passes WHERE id = $1 AND {SCOPE}) AS found, \
          {enqueued} AS enqueued"
     )
 }
 
 /// Indexed by `event + 2 * completing + 4 * push`.
-static UPDATE: [LazyLock<String>; 8] = [
+pub(crate) static UPDATE: [LazyLock<String>; 8] = [
     LazyLock::new(|| update_sql(false, false, false)),
     LazyLock::new(|| update_sql(true, false, false)),
     LazyLock::new(|| update_sql(false, true, false)),

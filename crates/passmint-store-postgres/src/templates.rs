@@ -27,7 +27,7 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
-use passmint_store_sql::statements::GET_TEMPLATE;
+use passmint_store_sql::statements::{GET_TEMPLATE, TEMPLATE_SCOPE};
 use passmint_store_sql::{EVENT_COLUMNS, SqlBind, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -58,15 +58,15 @@ fn update_sql(completing: bool) -> String {
     format!(
         "WITH {done}u AS (UPDATE templates SET name = $3, kind = $4, apple_style = $5, \
          design = $6, archived = $7, created_at = $8, updated_at = $9 \
-         WHERE id = $1 AND account_id = $2 AND updated_at = $10 RETURNING 1) \
+         WHERE id = $1 AND {TEMPLATE_SCOPE} AND updated_at = $10 RETURNING 1) \
          SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM templates WHERE id = $1 AND account_id = $2) AS found"
+         EXISTS (SELECT 1 FROM templates WHERE id = $1 AND {TEMPLATE_SCOPE}) AS found"
     )
 }
 
-static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
+pub(crate) static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
 
-static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
+pub(crate) static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 
 /// The cascade: `$1` the template, `$2` its account, `$3` the time, `$4` the
 /// events' metadata, `$5` the time in Unix microseconds (text), `$6` the wallet

@@ -302,6 +302,61 @@ async fn build_template(admin: &mut AsyncPgConnection, server: &str, name: &str)
         .unwrap_or_else(|e| panic!("cannot mark template database {name}: {e}"));
 }
 
+/// Every statement of this adapter that finds a row by a unique key, each with the
+/// port call that runs it (and its variant), in the exact text it runs: what the
+/// plan tests check is answered from the key's unique index.
+pub fn keyed_statements() -> Vec<(String, String)> {
+    use passmint_store_sql::statements as shared;
+    let mut all: Vec<(String, &str)> = vec![
+        ("get_account".into(), &shared::GET_ACCOUNT),
+        ("find_api_key".into(), &shared::FIND_API_KEY),
+        ("revoke_api_key".into(), &shared::REVOKE_API_KEY),
+        ("get_pass".into(), &shared::GET_PASS),
+        ("find_pass_by_short_id".into(), &shared::FIND_BY_SHORT_ID),
+        ("find_pass_by_serial".into(), &shared::FIND_BY_SERIAL),
+        ("insert_event".into(), &crate::passes::INSERT_EVENT),
+        ("get_template".into(), &shared::GET_TEMPLATE),
+        ("update_template".into(), &crate::templates::UPDATE),
+        (
+            "update_template, completing".into(),
+            &crate::templates::UPDATE_COMPLETING,
+        ),
+        ("get_webhook".into(), &shared::GET_WEBHOOK),
+        ("update_webhook".into(), &crate::webhooks::UPDATE),
+        (
+            "update_webhook, completing".into(),
+            &crate::webhooks::UPDATE_COMPLETING,
+        ),
+        ("webhook exists".into(), crate::webhooks::WEBHOOK_EXISTS),
+        ("delete_webhook".into(), shared::DELETE_WEBHOOK),
+        ("retry_delivery".into(), &shared::RETRY_DELIVERY),
+        ("record_attempt".into(), crate::webhooks::RECORD),
+        ("read idempotency key".into(), shared::READ_KEY),
+        ("complete_idempotent".into(), shared::COMPLETE_KEY),
+        ("release_idempotent".into(), shared::RELEASE_KEY),
+        ("register_device, lock".into(), crate::wallet::LOCK_PASS),
+        ("register_device".into(), &crate::wallet::REGISTER),
+        ("register_device, again".into(), crate::wallet::REREGISTER),
+        ("unregister_device".into(), &crate::wallet::UNREGISTER),
+        ("reschedule_push".into(), crate::wallet::RESCHEDULE),
+    ];
+    for (live, sql) in crate::passes::INSERT_CLAIMING.iter().enumerate() {
+        all.push((format!("insert_pass_claiming, live {}", live == 1), sql));
+    }
+    for (i, sql) in crate::passes::UPDATE.iter().enumerate() {
+        let variant = format!(
+            "update_pass, event {}, completing {}, push {}",
+            i & 1 != 0,
+            i & 2 != 0,
+            i & 4 != 0
+        );
+        all.push((variant, sql));
+    }
+    all.into_iter()
+        .map(|(call, sql)| (call, sql.to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,12 +84,13 @@ pub(crate) fn push_jobs_cte(pass: &str, at: &str) -> String {
 }
 
 /// `$1` a pass: its row, locked until the transaction ends (no row when missing).
-const LOCK_PASS: &str = "SELECT 1::bigint AS n FROM passes WHERE id = $1 FOR NO KEY UPDATE";
+pub(crate) const LOCK_PASS: &str =
+    "SELECT 1::bigint AS n FROM passes WHERE id = $1 FOR NO KEY UPDATE";
 
 /// `$1..$7` the registration, `$8..$14` its event, `$15` the most registrations of
 /// the pass: `created` (0 when the pair existed or the pass is full, and then
 /// nothing was written), `enqueued` and `full`.
-static REGISTER: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static REGISTER: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH n AS (SELECT count(*) AS n FROM device_registrations WHERE pass_id = $2), \
          r AS (INSERT INTO device_registrations (device_library_id, pass_id, account_id, \
@@ -106,7 +107,7 @@ static REGISTER: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const REREGISTER: &str = "UPDATE device_registrations \
+pub(crate) const REREGISTER: &str = "UPDATE device_registrations \
      SET push_token = $3, pass_type_id = $4, updated_at = $5 \
      WHERE device_library_id = $1 AND pass_id = $2";
 
@@ -126,7 +127,7 @@ struct Registered {
 
 /// `$1` device, `$2` pass, `$3` the push token it must have (NULL: any), `$4..$10`
 /// the event: `removed` (0: nothing written) and `enqueued`.
-static UNREGISTER: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static UNREGISTER: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH r AS (DELETE FROM device_registrations \
          WHERE device_library_id = $1 AND pass_id = $2 AND push_token = COALESCE($3, push_token) \
@@ -192,7 +193,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
 const COMPLETE: &str = "DELETE FROM push_jobs WHERE id = ANY($2) AND lease_token = $1";
 
 /// `updated` (1 when the lease was held), `completed` (always 1), `found`.
-const RESCHEDULE: &str = "WITH u AS (UPDATE push_jobs SET attempts = attempts + 1, \
+pub(crate) const RESCHEDULE: &str = "WITH u AS (UPDATE push_jobs SET attempts = attempts + 1, \
      next_attempt_at = $3, last_error = $4, lease_token = NULL, lease_until = NULL \
      WHERE id = $1 AND lease_token = $2 RETURNING 1) \
      SELECT (SELECT count(*) FROM u) AS updated, 1::bigint AS completed, \

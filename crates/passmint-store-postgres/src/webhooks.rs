@@ -33,7 +33,7 @@ use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
 use passmint_store_sql::statements::{
-    DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
+    DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY, SCOPE,
 };
 use passmint_store_sql::{
     Claimed, Lenient, WEBHOOK_COLUMNS, claim_select, decoded, scope_binds, webhook_binds,
@@ -97,17 +97,17 @@ fn update_sql(completing: bool) -> String {
         "WITH {done}u AS (UPDATE webhooks SET url = $4, events = $5, description = $6, \
          enabled = $7, secret = $8, previous_secret = $9, previous_secret_expires_at = $10, \
          created_at = $11, updated_at = $12 \
-         WHERE id = $1 AND account_id = $2 AND mode = $3 AND updated_at = $13 RETURNING 1) \
+         WHERE id = $1 AND {SCOPE} AND updated_at = $13 RETURNING 1) \
          SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3) AS found"
+         EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND {SCOPE}) AS found"
     )
 }
 
-static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
-static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
+pub(crate) static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
+pub(crate) static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 
-const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
-     WHERE id = $1 AND account_id = $2 AND mode = $3) AS found";
+pub(crate) const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
+     WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3)) AS found";
 
 /// `$1` now, `$2` the limit, `$3` the token, `$4` the lease's end, `$5` the most
 /// deliveries of one webhook under a lease that holds. `busy`: each webhook's
@@ -137,7 +137,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// `updated` (1 when the lease was held), `completed` (always 1), `found`.
-const RECORD: &str = "WITH u AS (UPDATE webhook_deliveries SET status = $3, \
+pub(crate) const RECORD: &str = "WITH u AS (UPDATE webhook_deliveries SET status = $3, \
      attempts = attempts + 1, last_attempt_at = $4, next_attempt_at = $5, due_at = $5, \
      response_status = $6, response_body = $7, lease_token = NULL \
      WHERE id = $1 AND lease_token = $2 RETURNING 1) \

@@ -1,5 +1,14 @@
 //! The statements both engines run with the same text: reads by key, the simple
 //! inserts and upserts, and the webhook log. Each adapter keeps those that differ.
+//!
+//! A row found by its unique key is found through that key's index alone, whatever
+//! the planner's statistics say. Its other conditions (the scope: account, mode,
+//! webhook) are checked on the row found, written `(account_id, mode) IS NOT
+//! DISTINCT FROM ($2, $3)`: the same test as `=` on these NOT NULL columns, but one
+//! no index serves, so an index that leads with the scope (every list index does)
+//! cannot compete with the key's. Without it, PostgreSQL may answer
+//! `id = $1 AND account_id = $2 AND mode = $3` from a list index and filter every
+//! pass of the account (a table never ANALYZEd estimates both paths alike).
 
 use crate::rows::{
     ACCOUNT_COLUMNS, API_KEY_COLUMNS, EXPIRY_COLUMNS, PASS_COLUMNS, SIGNING_COLUMNS,
@@ -7,6 +16,12 @@ use crate::rows::{
 };
 use crate::webhooks::{DELIVERY_COLUMNS, WEBHOOK_COLUMNS};
 use std::sync::LazyLock;
+
+/// The scope `$2`, `$3` of a row found by its key `$1`, checked on the row found
+/// (see the module's documentation).
+pub const SCOPE: &str = "(account_id, mode) IS NOT DISTINCT FROM ($2, $3)";
+/// The account `$2` of a template found by its key `$1`, checked on the row found.
+pub const TEMPLATE_SCOPE: &str = "account_id IS NOT DISTINCT FROM $2";
 
 pub const INSERT_ACCOUNT: &str =
     "INSERT INTO accounts (id, name, live_pass_limit, created_at) VALUES ($1, $2, $3, $4)";
@@ -72,30 +87,27 @@ pub static EXPIRING: LazyLock<String> = LazyLock::new(|| {
 });
 
 pub static GET_TEMPLATE: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND account_id = $2")
+    format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE id = $1 AND {TEMPLATE_SCOPE}")
 });
 
-pub static GET_PASS: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND account_id = $2 AND mode = $3")
-});
+pub static GET_PASS: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1 AND {SCOPE}"));
 pub static FIND_BY_SHORT_ID: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE short_id = $1"));
 pub static FIND_BY_SERIAL: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial_number = $1"));
 
-pub static GET_WEBHOOK: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3"
-    )
-});
+pub static GET_WEBHOOK: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE id = $1 AND {SCOPE}"));
 pub static LIST_WEBHOOKS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1 AND mode = $2 \
          ORDER BY seq DESC"
     )
 });
+/// `$1` the webhook, `$2`, `$3` its scope ([`SCOPE`]).
 pub const DELETE_WEBHOOK: &str =
-    "DELETE FROM webhooks WHERE id = $1 AND account_id = $2 AND mode = $3";
+    "DELETE FROM webhooks WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3)";
 /// `$1` the webhook, `$2`, `$3` its scope, `$4` the limit.
 pub static LIST_DELIVERIES: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -107,7 +119,7 @@ pub static LIST_DELIVERIES: LazyLock<String> = LazyLock::new(|| {
 pub static RETRY_DELIVERY: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE webhook_deliveries SET next_attempt_at = $5, due_at = $5, lease_token = NULL \
-         WHERE id = $1 AND webhook_id = $2 AND account_id = $3 AND mode = $4 \
+         WHERE id = $1 AND (webhook_id, account_id, mode) IS NOT DISTINCT FROM ($2, $3, $4) \
          RETURNING {DELIVERY_COLUMNS}"
     )
 });

@@ -57,7 +57,7 @@ pub(crate) fn claim_completed(claim: &IdemRequest, response: &StoredResponse) ->
 }
 
 /// The same binds as [`INSERT`]: the request becomes the key's holder.
-const TAKE_OVER: &str = "UPDATE idempotency_keys SET fingerprint = $4, lock_token = $5, \
+pub(crate) const TAKE_OVER: &str = "UPDATE idempotency_keys SET fingerprint = $4, lock_token = $5, \
      locked_until = $6, created_at = $7, expires_at = $8, \
      response_status = NULL, response_body = NULL \
      WHERE account_id = $1 AND mode = $2 AND key = $3";

@@ -57,11 +57,11 @@ const COUNT_LIVE: &str = "UPDATE accounts SET live_pass_count = live_pass_count 
 
 /// `$1..$16` are the pass, `$17` the expected version, `$18` the new wallet tag
 /// (NULL keeps the tag).
-const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
+pub(crate) const UPDATE: &str = "UPDATE passes SET template_id = $4, short_id = $5, serial_number = $6, \
      auth_token = $7, holder_email = $8, holder_name = $9, field_values = $10, \
      metadata = $11, voided_at = $12, created_via_api = $13, created_at = $14, \
      updated_at = $15, version = $16, wallet_tag = coalesce($18, wallet_tag) \
-     WHERE id = $1 AND account_id = $2 AND mode = $3 AND version = $17";
+     WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3) AND version = $17";
 
 fn scope_binds(scope: &Scope) -> Vec<(&'static str, Bind)> {
     vec![

@@ -39,9 +39,9 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// `$1..$9` are the template and `$10` the expected `updated_at`.
-const UPDATE: &str = "UPDATE templates SET name = $3, kind = $4, apple_style = $5, \
+pub(crate) const UPDATE: &str = "UPDATE templates SET name = $3, kind = $4, apple_style = $5, \
      design = $6, archived = $7, created_at = $8, updated_at = $9 \
-     WHERE id = $1 AND account_id = $2 AND updated_at = $10";
+     WHERE id = $1 AND account_id IS NOT DISTINCT FROM $2 AND updated_at = $10";
 
 /// `$1` account, `$2` template, `$3` the passes' `updated_at`, `$4` their tag. The
 /// passes of a template are its account's; `mode IN (…)` lets SQLite seek

@@ -55,19 +55,19 @@ const ENQUEUE: &str = "INSERT INTO push_jobs (account_id, mode, pass_id, device_
 /// registrations of a pass. The account and mode are the pass's; no row when the
 /// pass is missing, the pair exists or the pass has `$6` registrations (exact: the
 /// count and the insert run in one write transaction on the one writer).
-const REGISTER: &str = "INSERT INTO device_registrations (device_library_id, pass_id, \
+pub(crate) const REGISTER: &str = "INSERT INTO device_registrations (device_library_id, pass_id, \
      account_id, mode, pass_type_id, push_token, created_at, updated_at) \
      SELECT $1, id, account_id, mode, $3, $4, $5, $5 FROM passes WHERE id = $2 \
      AND (SELECT count(*) FROM device_registrations WHERE pass_id = $2) < $6 \
      ON CONFLICT (device_library_id, pass_id) DO NOTHING";
 /// The binds of [`REGISTER`] but the last.
-const REREGISTER: &str = "UPDATE device_registrations \
+pub(crate) const REREGISTER: &str = "UPDATE device_registrations \
      SET pass_type_id = $3, push_token = $4, updated_at = $5 \
      WHERE device_library_id = $1 AND pass_id = $2";
 /// `$1` a pass: whether it exists.
-const PASS_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM passes WHERE id = $1) AS found";
+pub(crate) const PASS_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM passes WHERE id = $1) AS found";
 /// `$1` device, `$2` pass, `$3` the push token it must have (any when NULL).
-const UNREGISTER: &str = "DELETE FROM device_registrations \
+pub(crate) const UNREGISTER: &str = "DELETE FROM device_registrations \
      WHERE device_library_id = $1 AND pass_id = $2 AND ($3 IS NULL OR push_token = $3)";
 
 /// `$1` device, `$2` pass type, `$3` the tag (every pass when NULL).
@@ -97,10 +97,11 @@ const LEASE: &str = "UPDATE push_jobs SET lease_token = $1, lease_until = $2 \
 const COMPLETE: &str = "DELETE FROM push_jobs \
      WHERE lease_token = $1 AND id IN (SELECT value FROM json_each($2))";
 /// `$1` id, `$2` token, `$3` next attempt, `$4` the error.
-const RESCHEDULE: &str = "UPDATE push_jobs SET attempts = attempts + 1, next_attempt_at = $3, \
+pub(crate) const RESCHEDULE: &str = "UPDATE push_jobs SET attempts = attempts + 1, next_attempt_at = $3, \
      last_error = $4, lease_token = NULL, lease_until = NULL \
      WHERE id = $1 AND lease_token = $2";
-const JOB_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM push_jobs WHERE id = $1) AS found";
+pub(crate) const JOB_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM push_jobs WHERE id = $1) AS found";
 const PENDING: &str = "SELECT count(*) AS n FROM push_jobs";
 
 /// Takes the next wallet tag (greater than every tag given before), in the

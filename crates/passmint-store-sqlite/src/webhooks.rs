@@ -53,7 +53,7 @@ const SUBSCRIBED: &str = "SELECT id FROM webhooks \
 const ENQUEUE: &str = "INSERT INTO webhook_deliveries (id, webhook_id, account_id, mode, \
      event_id, event_type, pass_snapshot, status, attempts, next_attempt_at, due_at, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $8)";
-static PASS: LazyLock<String> =
+pub(crate) static PASS: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {PASS_COLUMNS} FROM passes WHERE id = $1"));
 
 #[derive(QueryableByName)]
@@ -140,10 +140,10 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 /// `$1..$12` are the webhook and `$13` the expected `updated_at`.
-const UPDATE: &str = "UPDATE webhooks SET url = $4, events = $5, description = $6, \
+pub(crate) const UPDATE: &str = "UPDATE webhooks SET url = $4, events = $5, description = $6, \
      enabled = $7, secret = $8, previous_secret = $9, previous_secret_expires_at = $10, \
      created_at = $11, updated_at = $12 \
-     WHERE id = $1 AND account_id = $2 AND mode = $3 AND updated_at = $13";
+     WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3) AND updated_at = $13";
 
 // ----- deliveries ---------------------------------------------------------------
 
@@ -159,7 +159,7 @@ const DUE: &str = "SELECT d.id, d.webhook_id FROM webhook_deliveries d \
      AND d.webhook_id NOT IN (SELECT value FROM json_each($3)) \
      ORDER BY d.due_at, d.seq LIMIT $2";
 /// Reads one claimed delivery with its snapshot, webhook (`w_*`) and event (`e_*`).
-static CLAIMED: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static CLAIMED: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {} \
          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
@@ -167,8 +167,9 @@ static CLAIMED: LazyLock<String> = LazyLock::new(|| {
         claim_select("d")
     )
 });
-const LEASE: &str = "UPDATE webhook_deliveries SET lease_token = $2, due_at = $3 WHERE id = $1";
-const RECORD: &str = "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, \
+pub(crate) const LEASE: &str =
+    "UPDATE webhook_deliveries SET lease_token = $2, due_at = $3 WHERE id = $1";
+pub(crate) const RECORD: &str = "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, \
      last_attempt_at = $4, next_attempt_at = $5, due_at = $5, response_status = $6, \
      response_body = $7, lease_token = NULL \
      WHERE id = $1 AND lease_token = $2";

@@ -40,6 +40,10 @@ use crate::ssrf::{AddressError, GuardedResolver, check_ip};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default cap on the response body kept in the delivery log: 16 KiB.
 pub const DEFAULT_MAX_RESPONSE_BODY: usize = 16 * 1024;
+/// Quiet time after which an HTTP/2 connection to a receiver is sent a PING.
+const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// A PING not answered within this drops the connection.
+const HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How a [`Deliverer`] behaves.
 #[derive(Clone)]
@@ -231,6 +235,15 @@ impl Deliverer {
             .tls_certs_merge(certificates)
             .connect_timeout(config.timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            // An HTTP/2 connection that goes silent without closing (a NAT that
+            // dropped the flow) would otherwise keep every later delivery to its
+            // host: PING it when quiet, busy or idle, and drop it unanswered.
+            // (HTTP/1.1 connections are dropped with a timed-out request, and the
+            // idle ones by TCP keep-alive.)
+            .http2_keep_alive_interval(HTTP2_KEEP_ALIVE_INTERVAL)
+            .http2_keep_alive_timeout(HTTP2_KEEP_ALIVE_TIMEOUT)
+            .http2_keep_alive_while_idle(true)
+            .tcp_keepalive(Duration::from_secs(15))
             .user_agent(user_agent.clone())
             .build()
             .map_err(|e| BuildError::Client(error_chain(&e)))?;

@@ -15,6 +15,11 @@
 //! - try later (429, 5xx, no answer) or refused (403, other 4xx): retried with
 //!   exponential backoff, given up after the policy's last attempt.
 //!
+//! A connection to APNs that goes silent without closing is let go (an unanswered
+//! HTTP/2 PING after `PASSMINT_APNS_KEEPALIVE_INTERVAL` of quiet and
+//! `PASSMINT_APNS_KEEPALIVE_TIMEOUT`, or a push that timed out), and the retries go
+//! through a new one (see `passmint_apns::client`).
+//!
 //! When to look: at once when a write of this process may have enqueued pushes
 //! (the domain's push waker), again at once while batches come back full, when a
 //! retry falls due before the next poll, and otherwise every
@@ -91,6 +96,8 @@ impl PushWorker {
             extra_root_certificates_pem: extra,
             max_in_flight: cfg.apns_concurrency as usize,
             request_timeout: cfg.apns_timeout,
+            keep_alive_interval: cfg.keepalive.apns_keepalive_interval,
+            keep_alive_timeout: cfg.keepalive.apns_keepalive_timeout,
             ..ApnsConfig::default()
         };
         // A whole batch may wait for its slots: the lease covers it with a margin.
