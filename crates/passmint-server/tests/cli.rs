@@ -90,6 +90,7 @@ async fn serve_creates_its_database_and_never_logs_keys() {
     let created = Command::new(env!("CARGO_BIN_EXE_passmint"))
         .args(["migrate"])
         .env("DATABASE_URL", &url)
+        .env("PASSMINT_SECRET_KEY", process::TEST_SECRET_KEY)
         .output()
         .unwrap();
     process::assert_success(&created);
