@@ -279,6 +279,16 @@ async fn plain_rows_are_sealed_on_upgrade(engine: Engine) {
     let plain = stored_credentials(&s.db);
     assert_eq!(plain.len(), 8, "{plain:?}");
     assert!(plain.iter().all(|v| !v.starts_with("enc:")), "{plain:?}");
+    // What the previous version's dump showed (what `a_dump_reveals_no_secret`
+    // looks for is there to find).
+    let known = Known {
+        webhook_secrets: webhook_secrets.clone(),
+        key_lines: vec![
+            middle_line(&files.key_pem),
+            middle_line(dev.private_key_pem.expose()),
+        ],
+    };
+    assert_eq!(known.revealed_by(&dump(&s.db)).len(), 5);
 
     // The new version opens the database (a restart, or another process).
     let upgraded = s.sibling(|c| {
