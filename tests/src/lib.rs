@@ -61,7 +61,7 @@ impl TestDatabase {
                     "live_key": live.key,
                 })
             }
-            _ => passmint_server::cli::create_account(self.url(), name, limit)
+            _ => passmint_server::cli::create_account(self.url(), &test_secrets(), name, limit)
                 .await
                 .expect("create account"),
         }
@@ -92,6 +92,8 @@ impl TestDatabase {
                     "set-signing-identity",
                     "--database-url",
                     self.url(),
+                    "--secret-key",
+                    process::TEST_SECRET_KEY,
                     "--account",
                     account_id,
                     "--cert",
@@ -130,6 +132,8 @@ impl TestDatabase {
                     "revoke",
                     "--database-url",
                     self.url(),
+                    "--secret-key",
+                    process::TEST_SECRET_KEY,
                     key,
                 ]);
                 passmint_server::cli::run(cli).await.unwrap();
@@ -293,7 +297,13 @@ pub fn config(db_url: &str) -> ServeConfig {
         pkpass: Default::default(),
         public: Default::default(),
         slow: Default::default(),
+        secrets: test_secrets(),
     }
+}
+
+/// The tests' `PASSMINT_SECRET_KEY` ([`process::TEST_SECRET_KEY`]).
+pub fn test_secrets() -> passmint_server::secrets::SecretKeyConfig {
+    passmint_server::secrets::SecretKeyConfig::with_key(process::TEST_SECRET_KEY)
 }
 
 impl TestServer {
@@ -305,31 +315,11 @@ impl TestServer {
         let db = TestDatabase::fresh(engine).await;
         let mut cfg = config(db.url());
         adjust(&mut cfg);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread_cfg = cfg.clone();
         let memory = match &db {
             TestDatabase::Memory(store) => Some(store.clone()),
             _ => None,
         };
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let bound = match memory {
-                    Some(store) => passmint_server::compose::bind_with_store(&thread_cfg, store),
-                    None => passmint_server::compose::bind(&thread_cfg).await,
-                };
-                match bound {
-                    Ok((server, addrs)) => {
-                        tx.send(Ok((server.handle(), addrs))).unwrap();
-                        let _ = server.await;
-                    }
-                    Err(e) => tx.send(Err(e.to_string())).unwrap(),
-                }
-            });
-        });
-        let (handle, addrs) = rx
-            .recv()
-            .expect("server thread died")
-            .unwrap_or_else(|e| panic!("server failed to start: {e}"));
+        let (handle, addrs, thread) = serve_in_thread(cfg, memory);
         let account = db.create_account("Test Co").await;
         db.set_signing_identity(account["account_id"].as_str().unwrap())
             .await;
@@ -357,7 +347,7 @@ impl TestServer {
     pub async fn other_process(&self) -> passmint_domain::service::Passmint {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 2)
+            _ => passmint_server::compose::open_store(self.db.url(), 2, &test_secrets())
                 .await
                 .unwrap(),
         };
@@ -375,7 +365,7 @@ impl TestServer {
     pub async fn dev_identity(&self) -> passmint_domain::signing::SigningCredentials {
         let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 1)
+            _ => passmint_server::compose::open_store(self.db.url(), 1, &test_secrets())
                 .await
                 .unwrap(),
         };
@@ -566,25 +556,86 @@ impl TestServer {
     }
 }
 
+/// `passmint serve` over `cfg` (or over the in-memory `memory`) on a thread of its
+/// own with its own actix system, once it listens.
+fn serve_in_thread(
+    cfg: ServeConfig,
+    memory: Option<std::sync::Arc<passmint_testkit::MemoryStore>>,
+) -> (
+    actix_web::dev::ServerHandle,
+    Vec<std::net::SocketAddr>,
+    std::thread::JoinHandle<()>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let bound = match memory {
+                Some(store) => passmint_server::compose::bind_with_store(&cfg, store),
+                None => passmint_server::compose::bind(&cfg).await,
+            };
+            match bound {
+                Ok((server, addrs)) => {
+                    tx.send(Ok((server.handle(), addrs))).unwrap();
+                    let _ = server.await;
+                }
+                Err(e) => tx.send(Err(e.to_string())).unwrap(),
+            }
+        });
+    });
+    let (handle, addrs) = rx
+        .recv()
+        .expect("server thread died")
+        .unwrap_or_else(|e| panic!("server failed to start: {e}"));
+    (handle, addrs, thread)
+}
+
+/// Another server over a [`TestServer`]'s database (as another process, or the
+/// same one restarted, would be); stopped when dropped.
+pub struct Sibling {
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A [`Sibling`] over this server's database, with its configuration adjusted.
+    pub fn sibling(&self, adjust: impl FnOnce(&mut ServeConfig)) -> Sibling {
+        let mut cfg = config(self.db.url());
+        adjust(&mut cfg);
+        let (handle, addrs, thread) = serve_in_thread(cfg, None);
+        Sibling {
+            base: format!("http://{}", addrs[0]),
+            handle,
+            thread: Some(thread),
+        }
+    }
+}
+
 /// Stops an actix server running on its own thread and waits for that thread.
 pub(crate) fn stop_server(
     handle: &actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: &mut Option<std::thread::JoinHandle<()>>,
 ) {
     let handle = handle.clone();
     let stopper = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(handle.stop(false));
     });
     let _ = stopper.join();
-    if let Some(t) = thread {
+    if let Some(t) = thread.take() {
         let _ = t.join();
+    }
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        stop_server(&self.handle, &mut self.thread);
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         // Stop the server and wait for its thread before the database is dropped.
-        stop_server(&self.handle, self.thread.take());
+        stop_server(&self.handle, &mut self.thread);
     }
 }
 

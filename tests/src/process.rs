@@ -9,6 +9,10 @@ use serde_json::Value;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// `PASSMINT_SECRET_KEY` of every command run here: the stores' test key
+/// (`passmint_store_sql::sealing::TEST_SECRET_KEY`; PostgreSQL requires one).
+pub const TEST_SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// A port free on 127.0.0.1 right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -24,6 +28,7 @@ pub fn serve_command(bin: &str, url: &str, port: u16) -> Command {
     let mut cmd = Command::new(bin);
     cmd.arg("serve")
         .env("DATABASE_URL", url)
+        .env("PASSMINT_SECRET_KEY", TEST_SECRET_KEY)
         .env("PASSMINT_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -102,6 +107,7 @@ pub fn create_account(bin: &str, url: &str, name: &str) -> Value {
     let out = Command::new(bin)
         .args(["accounts", "create", "--name", name])
         .env("DATABASE_URL", url)
+        .env("PASSMINT_SECRET_KEY", TEST_SECRET_KEY)
         .output()
         .unwrap();
     assert_success(&out);
@@ -160,6 +166,7 @@ pub fn run_cli(bin: &str, db: &str, args: &[&str]) -> Output {
     Command::new(bin)
         .args(args)
         .env("DATABASE_URL", db)
+        .env("PASSMINT_SECRET_KEY", TEST_SECRET_KEY)
         .env("RUST_LOG", "debug")
         .output()
         .unwrap()

@@ -192,7 +192,7 @@ impl Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        crate::stop_server(&self.handle, self.thread.take());
+        crate::stop_server(&self.handle, &mut self.thread);
     }
 }
 

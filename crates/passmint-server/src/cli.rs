@@ -1,10 +1,11 @@
 //! Command line: `serve` (the default), `migrate`, `accounts create`, `keys create`,
-//! `keys list`, `keys revoke` (docs/api.md §9). Commands that mint keys print JSON on stdout;
-//! logs go to stderr.
+//! `keys list`, `keys revoke` (docs/api.md §9), `secrets rotate-key` (docs/api.md §11).
+//! Commands that mint keys print JSON on stdout; logs go to stderr.
 
 pub use crate::compose::CliError;
 use crate::compose::{self, open_store, passmint_over};
 use crate::config::{DbConfig, ServeConfig, database_url};
+use crate::secrets::SecretKeyConfig;
 use clap::{Parser, Subcommand};
 use passmint_domain::Mode;
 use passmint_domain::ids::AccountId;
@@ -34,6 +35,17 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the key that encrypts stored credentials.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretsCommand {
+    /// Encrypt every stored credential under PASSMINT_SECRET_KEY, opening those
+    /// under the keys of PASSMINT_PREVIOUS_SECRET_KEYS; safe while servers run.
+    /// Prints `{"key_id","values","resealed","changed_meanwhile"}`.
+    RotateKey(DbConfig),
 }
 
 #[derive(Subcommand, Debug)]
@@ -149,10 +161,11 @@ fn print_json(v: serde_json::Value) {
 /// `{"account_id","test_key","live_key"}`.
 pub async fn create_account(
     database_url: &str,
+    secrets: &SecretKeyConfig,
     name: &str,
     live_pass_limit: Option<i64>,
 ) -> Result<serde_json::Value, CliError> {
-    let pm = passmint_over(open_store(database_url, 2).await?);
+    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
     let (account, test, live) = pm.create_account(name, live_pass_limit).await?;
     Ok(serde_json::json!({
         "account_id": account.id.as_str(),
@@ -175,7 +188,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Serve(cfg)) => serve(cfg).await,
         Some(Command::Migrate(db)) => {
             let url = database_url(&db.database_url);
-            open_store(&url, 1).await?;
+            open_store(&url, 1, &db.secrets).await?;
             eprintln!("migrations applied");
             Ok(())
         }
@@ -184,8 +197,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             live_pass_limit,
             db,
         })) => {
-            let created =
-                create_account(&database_url(&db.database_url), &name, live_pass_limit).await?;
+            let url = database_url(&db.database_url);
+            let created = create_account(&url, &db.secrets, &name, live_pass_limit).await?;
             print_json(created);
             Ok(())
         }
@@ -194,7 +207,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::Accounts(AccountsCommand::Show { account, db })) => {
-            print_json(show_account(&database_url(&db.database_url), &account).await?);
+            let url = database_url(&db.database_url);
+            print_json(show_account(&url, &db.secrets, &account).await?);
             Ok(())
         }
         Some(Command::Keys(KeysCommand::Create { account, mode, db })) => {
@@ -203,7 +217,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             })?;
             let mode = Mode::parse(&mode)
                 .ok_or_else(|| CliError::Usage("mode must be test or live".into()))?;
-            let pm = passmint_over(open_store(&database_url(&db.database_url), 2).await?);
+            let url = database_url(&db.database_url);
+            let pm = passmint_over(open_store(&url, 2, &db.secrets).await?);
             let minted = pm.create_key(&account_id, mode).await?;
             print_json(serde_json::json!({
                 "account_id": account_id.as_str(),
@@ -213,7 +228,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::Keys(KeysCommand::List { account, db })) => {
-            print_json(list_keys(&database_url(&db.database_url), &account).await?);
+            print_json(list_keys(&database_url(&db.database_url), &db.secrets, &account).await?);
             Ok(())
         }
         Some(Command::Keys(KeysCommand::Revoke { key, id, db })) => {
@@ -222,7 +237,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 (Some(key), None) => KeyRef::Key(key),
                 (None, None) => return Err(CliError::Usage("give a key or --id key_…".into())),
             };
-            print_json(revoke_key(&database_url(&db.database_url), which).await?);
+            print_json(revoke_key(&database_url(&db.database_url), &db.secrets, which).await?);
+            Ok(())
+        }
+        Some(Command::Secrets(SecretsCommand::RotateKey(db))) => {
+            print_json(rotate_key(&database_url(&db.database_url), &db.secrets).await?);
             Ok(())
         }
     }
@@ -239,9 +258,10 @@ pub enum KeyRef<'a> {
 /// "revoked_at"}` (the first revocation time when it was revoked already).
 pub async fn revoke_key(
     database_url: &str,
+    secrets: &SecretKeyConfig,
     which: KeyRef<'_>,
 ) -> Result<serde_json::Value, CliError> {
-    let pm = passmint_over(open_store(database_url, 2).await?);
+    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
     let revoked = match which {
         KeyRef::Key(key) => pm.revoke_key(key).await?,
         KeyRef::Id(id) => pm.revoke_key_by_id(id).await?,
@@ -259,9 +279,13 @@ pub async fn revoke_key(
 /// `keys list`: answers `{"account_id","keys":[{"id","prefix","mode","created_at",
 /// "revoked_at"}]}`, newest first: the prefix is the part of a key safe to show,
 /// never the key or its hash.
-pub async fn list_keys(database_url: &str, account: &str) -> Result<serde_json::Value, CliError> {
+pub async fn list_keys(
+    database_url: &str,
+    secrets: &SecretKeyConfig,
+    account: &str,
+) -> Result<serde_json::Value, CliError> {
     let account_id = parse_account(account)?;
-    let pm = passmint_over(open_store(database_url, 2).await?);
+    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
     let keys = pm.list_keys(&account_id).await?;
     let keys: Vec<serde_json::Value> = keys
         .iter()
@@ -326,7 +350,8 @@ pub async fn set_signing_identity(
     };
     let identity = load_files(source, &args.wwdr).map_err(|e| CliError::Usage(e.to_string()))?;
     let credentials = to_credentials(&identity).map_err(CliError::Usage)?;
-    let pm = passmint_over(open_store(&database_url(&args.db.database_url), 2).await?);
+    let url = database_url(&args.db.database_url);
+    let pm = passmint_over(open_store(&url, 2, &args.db.secrets).await?);
     let stored = pm.set_signing_identity(&account_id, credentials).await?;
     Ok(serde_json::json!({
         "account_id": account_id.as_str(),
@@ -336,14 +361,30 @@ pub async fn set_signing_identity(
     }))
 }
 
+/// `secrets rotate-key`: every stored credential sealed under the current key,
+/// answering `{"key_id","values","resealed","changed_meanwhile"}` (docs/api.md §11).
+pub async fn rotate_key(
+    database_url: &str,
+    secrets: &SecretKeyConfig,
+) -> Result<serde_json::Value, CliError> {
+    let report = compose::rotate_key(database_url, secrets).await?;
+    Ok(serde_json::json!({
+        "key_id": report.key_id,
+        "values": report.values,
+        "resealed": report.resealed,
+        "changed_meanwhile": report.changed_meanwhile,
+    }))
+}
+
 /// `accounts show`: the account, its live pass limit and its signing identity
 /// (without the key) with the days left before the certificate expires.
 pub async fn show_account(
     database_url: &str,
+    secrets: &SecretKeyConfig,
     account: &str,
 ) -> Result<serde_json::Value, CliError> {
     let account_id = parse_account(account)?;
-    let pm = passmint_over(open_store(database_url, 2).await?);
+    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
     let account = pm.get_account(&account_id).await?;
     let identity = pm.signing_identity(&account_id).await?.map(|i| {
         let now = pm.now();

@@ -7,12 +7,14 @@
 use crate::app;
 use crate::config::{ServeConfig, database_url};
 use crate::http::metrics::Metrics;
+use crate::secrets::SecretKeyConfig;
 use crate::state::{AppState, system_parts};
 use crate::workers::{self, NotifyWaker};
 use actix_web::{HttpServer, web};
 use passmint_domain::ports::Store;
 use passmint_domain::service::Passmint;
 use passmint_store_postgres::PgStore;
+use passmint_store_sql::sealing::{Reseal, ResealReport};
 use passmint_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,10 +37,41 @@ pub enum CliError {
 }
 
 /// Opens and migrates the database a URL names: PostgreSQL for `postgres://` and
-/// `postgresql://`, the embedded SQLite for `sqlite://PATH` (and plain paths).
-pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliError> {
+/// `postgresql://`, the embedded SQLite for `sqlite://PATH` (and plain paths); then
+/// seals the credentials an earlier version stored in plain text (docs/api.md §11).
+pub async fn open_store(
+    url: &str,
+    pool: usize,
+    secrets: &SecretKeyConfig,
+) -> Result<Arc<dyn Store>, CliError> {
+    Ok(
+        match open_sealed(url, pool, secrets, Reseal::Plain).await?.0 {
+            Opened::Postgres(store) => Arc::new(store),
+            Opened::Sqlite(store) => Arc::new(store),
+        },
+    )
+}
+
+/// `passmint secrets rotate-key`: every stored credential sealed under the current
+/// key (docs/api.md §11).
+pub async fn rotate_key(url: &str, secrets: &SecretKeyConfig) -> Result<ResealReport, CliError> {
+    Ok(open_sealed(url, 1, secrets, Reseal::All).await?.1)
+}
+
+enum Opened {
+    Postgres(PgStore),
+    Sqlite(SqliteStore),
+}
+
+async fn open_sealed(
+    url: &str,
+    pool: usize,
+    secrets: &SecretKeyConfig,
+    which: Reseal,
+) -> Result<(Opened, ResealReport), CliError> {
     let store_err = |e: &dyn std::fmt::Display| CliError::Store(e.to_string());
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    let (opened, report) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let keyring = Arc::new(secrets.postgres_keyring()?);
         if passmint_store_postgres::create_database_if_missing(url)
             .await
             .map_err(|e| store_err(&e))?
@@ -47,16 +80,29 @@ pub async fn open_store(url: &str, pool: usize) -> Result<Arc<dyn Store>, CliErr
         }
         let store = PgStore::connect(url, pool)
             .await
-            .map_err(|e| store_err(&e))?;
+            .map_err(|e| store_err(&e))?
+            .with_keyring(keyring);
         store.migrate().await.map_err(|e| store_err(&e))?;
-        Ok(Arc::new(store))
+        let report = store.reseal(which).await.map_err(|e| store_err(&e))?;
+        (Opened::Postgres(store), report)
     } else {
         let store = SqliteStore::open_with_readers(url, pool.clamp(1, 8))
             .await
             .map_err(|e| store_err(&e))?;
+        let keyring = Arc::new(secrets.sqlite_keyring(store.path())?);
+        let store = store.with_keyring(keyring);
         store.migrate().await.map_err(|e| store_err(&e))?;
-        Ok(Arc::new(store))
+        let report = store.reseal(which).await.map_err(|e| store_err(&e))?;
+        (Opened::Sqlite(store), report)
+    };
+    if report.resealed > 0 {
+        tracing::info!(
+            resealed = report.resealed,
+            values = report.values,
+            "sealed stored credentials with the current secret key"
+        );
     }
+    Ok((opened, report))
 }
 
 /// The use cases over a store, with the system clock and the CSPRNG.
@@ -71,7 +117,7 @@ pub async fn bind(
     cfg: &ServeConfig,
 ) -> Result<(actix_web::dev::Server, Vec<std::net::SocketAddr>), CliError> {
     let url = database_url(&cfg.database_url);
-    let store = open_store(&url, cfg.db_pool_size).await?;
+    let store = open_store(&url, cfg.db_pool_size, &cfg.secrets).await?;
     bind_with_store(cfg, store)
 }
 

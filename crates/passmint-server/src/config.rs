@@ -48,6 +48,8 @@ pub struct ServeConfig {
     pub public: crate::http::public_limits::PublicLimitsConfig,
     #[command(flatten)]
     pub slow: crate::slow::SlowPeerConfig,
+    #[command(flatten)]
+    pub secrets: crate::secrets::SecretKeyConfig,
 }
 
 /// The APNs push worker of `passmint serve`.
@@ -252,6 +254,8 @@ pub struct DbConfig {
     /// Database URL: postgres://user@host:port/db or sqlite://PATH (default sqlite://passmint.db)
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    #[command(flatten)]
+    pub secrets: crate::secrets::SecretKeyConfig,
 }
 
 pub fn database_url(given: &Option<String>) -> String {

@@ -11,6 +11,7 @@ pub mod http;
 pub mod openapi;
 pub mod pkpass;
 pub mod routes;
+pub mod secrets;
 pub mod slow;
 pub mod state;
 pub mod workers;

@@ -90,6 +90,7 @@ async fn serve_creates_its_database_and_never_logs_keys() {
     let created = Command::new(env!("CARGO_BIN_EXE_passmint"))
         .args(["migrate"])
         .env("DATABASE_URL", &url)
+        .env("PASSMINT_SECRET_KEY", process::TEST_SECRET_KEY)
         .output()
         .unwrap();
     process::assert_success(&created);
@@ -191,6 +192,7 @@ fn a_bad_database_url_fails_with_one_line() {
             let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
                 .args(cmd)
                 .env("DATABASE_URL", &url)
+                .env("PASSMINT_SECRET_KEY", process::TEST_SECRET_KEY)
                 .env("PASSMINT_ADDR", "127.0.0.1:0")
                 .env("RUST_LOG", "off")
                 .output()

@@ -257,7 +257,10 @@ async fn sigkill_with_pending_deliveries_loses_none(url: &str) {
         process::get_json(&client, format!("{}/v1/webhooks", server.base), &key).await;
     let hook = WebhookId::parse(hooks["data"][0]["id"].as_str().unwrap()).unwrap();
     let scope = Scope::new(AccountId::parse(&account).unwrap(), Mode::Test);
-    let store = passmint_server::compose::open_store(url, 1).await.unwrap();
+    let secrets = passmint_server::secrets::SecretKeyConfig::with_key(process::TEST_SECRET_KEY);
+    let store = passmint_server::compose::open_store(url, 1, &secrets)
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let log = store.list_deliveries(&scope, &hook, 1000).await.unwrap();

@@ -7,6 +7,7 @@ mod idempotency;
 mod list;
 mod passes;
 mod rows;
+mod sealing;
 mod signing;
 mod sql;
 mod templates;
@@ -29,7 +30,9 @@ use diesel_async::pooled_connection::{
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use passmint_domain::ports::{PoolStatus, Store, StoreResult};
+use passmint_store_sql::sealing::{Keyring, opening_async};
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The schema, embedded from `migrations/postgres` at the workspace root.
@@ -49,6 +52,8 @@ type Conn = Object<AsyncPgConnection>;
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
     database_url: String,
+    /// Seals credentials on write and opens them on read (docs/api.md §11).
+    keyring: Arc<Keyring>,
     /// Kept alive as long as the store (a test database, dropped after the pool).
     _guard: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -96,6 +101,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             database_url: database_url.to_owned(),
+            keyring: Arc::new(Keyring::empty()),
             _guard: None,
         };
         match tokio::time::timeout(CONNECT_TIMEOUT, store.pool.get()).await {
@@ -122,6 +128,17 @@ impl PgStore {
     /// and safe when several processes migrate the same database at once.
     pub async fn migrate(&self) -> Result<usize, PgStoreError> {
         run_migrations(&self.database_url).await
+    }
+
+    /// The store sealing and opening credentials with `keyring` (docs/api.md §11).
+    pub fn with_keyring(mut self, keyring: Arc<Keyring>) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
+    /// Runs `f`, which decodes rows holding sealed credentials, with the keyring.
+    async fn opening<F: std::future::Future>(&self, f: F) -> F::Output {
+        opening_async(&self.keyring, f).await
     }
 
     /// Keeps `guard` alive until the store is dropped (after its pool).

@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{SigningStore, StoreResult};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
+use passmint_store_sql::sealing::sealed_identity;
 use passmint_store_sql::signing_binds;
 use passmint_store_sql::statements::{EXPIRING, GET_DEV, GET_SIGNING, INSERT_DEV, SET_SIGNING};
 use time::OffsetDateTime;
@@ -21,7 +22,8 @@ impl SigningStore for PgStore {
         identity: &SigningCredentials,
     ) -> StoreResult<()> {
         let mut all = vec![Bind::Text(account.as_str())];
-        all.extend(signing_binds(identity));
+        let sealed = sealed_identity(&self.keyring, identity)?;
+        all.extend(signing_binds(&sealed));
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
         Stmt::new(SET_SIGNING.as_str(), all)
@@ -33,9 +35,11 @@ impl SigningStore for PgStore {
 
     async fn get_signing_identity(&self, account: &AccountId) -> StoreResult<SigningCredentials> {
         let mut conn = self.conn().await?;
-        Stmt::new(GET_SIGNING.as_str(), vec![Bind::Text(account.as_str())])
-            .one::<SigningCredentials>(&mut conn)
-            .await
+        self.opening(
+            Stmt::new(GET_SIGNING.as_str(), vec![Bind::Text(account.as_str())])
+                .one::<SigningCredentials>(&mut conn),
+        )
+        .await
     }
 
     async fn identities_expiring_before(
@@ -50,8 +54,7 @@ impl SigningStore for PgStore {
 
     async fn get_dev_identity(&self) -> StoreResult<SigningCredentials> {
         let mut conn = self.conn().await?;
-        Stmt::new(GET_DEV.as_str(), vec![])
-            .one::<SigningCredentials>(&mut conn)
+        self.opening(Stmt::new(GET_DEV.as_str(), vec![]).one::<SigningCredentials>(&mut conn))
             .await
     }
 
@@ -62,12 +65,12 @@ impl SigningStore for PgStore {
         let mut conn = self.conn().await?;
         // Two statements on purpose: a concurrent inserter makes ours wait and then
         // do nothing, and only a later statement's snapshot sees its committed row.
-        Stmt::new(INSERT_DEV.as_str(), signing_binds(candidate))
+        let sealed = sealed_identity(&self.keyring, candidate)?;
+        Stmt::new(INSERT_DEV.as_str(), signing_binds(&sealed))
             .execute(&mut conn)
             .await
             .map_err(store_error)?;
-        Stmt::new(GET_DEV.as_str(), vec![])
-            .one::<SigningCredentials>(&mut conn)
+        self.opening(Stmt::new(GET_DEV.as_str(), vec![]).one::<SigningCredentials>(&mut conn))
             .await
     }
 }

@@ -30,6 +30,7 @@ use diesel::pg::Pg;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::MigrationHarness;
+use passmint_store_sql::sealing::test_keyring;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -82,7 +83,7 @@ impl TestDatabase {
         let store = PgStore::connect(&self.url, max_pool_size)
             .await
             .unwrap_or_else(|e| panic!("cannot open test database {}: {e}", self.name));
-        store.with_guard(self)
+        store.with_keyring(test_keyring()).with_guard(self)
     }
 }
 

@@ -32,6 +32,7 @@ use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
+use passmint_store_sql::sealing::SealedSecrets;
 use passmint_store_sql::statements::{
     DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY, SCOPE,
 };
@@ -151,7 +152,8 @@ impl WebhookStore for PgStore {
         webhook: &Webhook,
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
-        let mut binds = webhook_binds(webhook)?;
+        let sealed = SealedSecrets::of(&self.keyring, webhook)?;
+        let mut binds = webhook_binds(webhook, &sealed)?;
         let sql = match idem {
             None => INSERT.as_str(),
             Some(c) => {
@@ -175,16 +177,16 @@ impl WebhookStore for PgStore {
         let mut binds = vec![Bind::Text(id.as_str())];
         binds.extend(scope_binds(scope));
         let mut conn = self.conn().await?;
-        Stmt::new(GET_WEBHOOK.as_str(), binds)
-            .one::<Webhook>(&mut conn)
+        self.opening(Stmt::new(GET_WEBHOOK.as_str(), binds).one::<Webhook>(&mut conn))
             .await
     }
 
     async fn list_webhooks(&self, scope: &Scope) -> StoreResult<Vec<Webhook>> {
         let mut conn = self.conn().await?;
-        Stmt::new(LIST_WEBHOOKS.as_str(), scope_binds(scope))
-            .all::<Webhook>(&mut conn)
-            .await
+        self.opening(
+            Stmt::new(LIST_WEBHOOKS.as_str(), scope_binds(scope)).all::<Webhook>(&mut conn),
+        )
+        .await
     }
 
     async fn update_webhook(
@@ -193,7 +195,8 @@ impl WebhookStore for PgStore {
         expected_updated_at: OffsetDateTime,
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
-        let mut binds = webhook_binds(webhook)?;
+        let sealed = SealedSecrets::of(&self.keyring, webhook)?;
+        let mut binds = webhook_binds(webhook, &sealed)?;
         binds.push(Bind::Timestamptz(expected_updated_at));
         let mut conn = self.conn().await?;
         match idem {
@@ -286,8 +289,8 @@ impl WebhookStore for PgStore {
         ];
         let mut conn = self.conn().await?;
         // A row that does not decode is logged and skipped, never failing the rest.
-        let rows = Stmt::new(CLAIM.as_str(), binds)
-            .all::<Lenient<Claimed>>(&mut conn)
+        let rows = self
+            .opening(Stmt::new(CLAIM.as_str(), binds).all::<Lenient<Claimed>>(&mut conn))
             .await?;
         Ok(decoded(rows)
             .into_iter()

@@ -6,6 +6,7 @@ mod dialect;
 mod list;
 pub mod placeholders;
 mod rows;
+pub mod sealing;
 pub mod statements;
 mod webhooks;
 

@@ -2,6 +2,7 @@
 //! one decoding of each row into its domain model, next to its list.
 
 use crate::dialect::{Columns, decode_error};
+use crate::sealing::{open_text, signing_context};
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::ids::{AccountId, ApiKeyId, EventId, PassId, TemplateId};
@@ -174,12 +175,18 @@ pub const SIGNING_COLUMNS: &str = "pass_type_identifier, team_identifier, certif
 
 impl Decode for SigningCredentials {
     fn decode<C: Columns>(c: &C) -> StoreResult<Self> {
+        let pass_type_identifier = c.text("pass_type_identifier")?;
+        let team_identifier = c.text("team_identifier")?;
+        let open = |column: &str| {
+            let context = signing_context(column, &team_identifier, &pass_type_identifier);
+            open_text(c.text(column)?, &context)
+        };
         Ok(SigningCredentials {
-            pass_type_identifier: c.text("pass_type_identifier")?,
-            team_identifier: c.text("team_identifier")?,
-            certificate_pem: c.text("certificate_pem")?,
-            private_key_pem: Secret::new(c.text("private_key_pem")?),
-            wwdr_pem: c.text("wwdr_pem")?,
+            certificate_pem: open("certificate_pem")?,
+            private_key_pem: Secret::new(open("private_key_pem")?),
+            wwdr_pem: open("wwdr_pem")?,
+            pass_type_identifier,
+            team_identifier,
             not_after: c.time("not_after")?,
             updated_at: c.time("updated_at")?,
         })

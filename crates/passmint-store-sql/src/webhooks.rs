@@ -3,6 +3,7 @@
 
 use crate::dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
 use crate::rows::{Decode, count, event_type, mode, pass_id};
+use crate::sealing::{SealedSecrets, open_text, webhook_context};
 use passmint_domain::event::PassEvent;
 use passmint_domain::ids::{AccountId, EventId, WebhookDeliveryId, WebhookId};
 use passmint_domain::pass::Pass;
@@ -25,19 +26,22 @@ fn secret(s: &str) -> StoreResult<WebhookSecret> {
 
 impl Decode for Webhook {
     fn decode<C: Columns>(c: &C) -> StoreResult<Self> {
+        let id = c.parsed("id", "WebhookId", WebhookId::parse)?;
+        let open = |column: &str, stored: String| {
+            secret(&open_text(stored, &webhook_context(column, id.as_str()))?)
+        };
         let previous_secret = match (
             c.opt_text("previous_secret")?,
             c.opt_time("previous_secret_expires_at")?,
         ) {
             (Some(s), Some(expires_at)) => Some(RotatedSecret {
-                secret: secret(&s)?,
+                secret: open("previous_secret", s)?,
                 expires_at,
             }),
             _ => None,
         };
         let events: Vec<String> = c.json("events", "webhook events")?;
         Ok(Webhook {
-            id: c.parsed("id", "WebhookId", WebhookId::parse)?,
             account_id: c.parsed("account_id", "AccountId", AccountId::parse)?,
             mode: mode(c)?,
             url: c.text("url")?,
@@ -47,10 +51,11 @@ impl Decode for Webhook {
                 .collect::<StoreResult<_>>()?,
             description: c.opt_text("description")?,
             enabled: c.bool("enabled")?,
-            secret: secret(&c.text("secret")?)?,
+            secret: open("secret", c.text("secret")?)?,
             previous_secret,
             created_at: c.time("created_at")?,
             updated_at: c.time("updated_at")?,
+            id,
         })
     }
 }
@@ -149,8 +154,11 @@ impl Decode for Claimed {
     }
 }
 
-/// `$1..$12`, in [`WEBHOOK_COLUMNS`] order.
-pub fn webhook_binds<'a, B: SqlBind<'a>>(w: &'a Webhook) -> StoreResult<Vec<B>> {
+/// `$1..$12`, in [`WEBHOOK_COLUMNS`] order, the secrets as `sealed` holds them.
+pub fn webhook_binds<'a, B: SqlBind<'a>>(
+    w: &'a Webhook,
+    sealed: &'a SealedSecrets,
+) -> StoreResult<Vec<B>> {
     let events: Vec<&str> = w.events.iter().map(|s| s.as_str()).collect();
     Ok(vec![
         B::text(w.id.as_str()),
@@ -160,8 +168,8 @@ pub fn webhook_binds<'a, B: SqlBind<'a>>(w: &'a Webhook) -> StoreResult<Vec<B>> 
         B::json(&events).map_err(json_error)?,
         B::opt_text(w.description.as_deref()),
         B::bool(w.enabled),
-        B::text(w.secret.expose()),
-        B::opt_text(w.previous_secret.as_ref().map(|p| p.secret.expose())),
+        B::text(&sealed.secret),
+        B::opt_text(sealed.previous.as_deref()),
         B::opt_time(w.previous_secret.as_ref().map(|p| p.expires_at)),
         B::time(w.created_at),
         B::time(w.updated_at),

@@ -9,6 +9,7 @@ mod list;
 mod location;
 mod passes;
 mod rows;
+mod sealing;
 mod signing;
 mod sql;
 mod templates;
@@ -29,6 +30,7 @@ use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use error::{TxError, backend};
 use passmint_domain::ports::{PoolStatus, Store, StoreResult};
+use passmint_store_sql::sealing::{Keyring, opening};
 use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +49,8 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Writer,
     readers: Arc<Readers>,
+    /// Seals credentials on write and opens them on read (docs/api.md §11).
+    keyring: Arc<Keyring>,
     /// Kept alive as long as the store (a test directory), dropped last.
     _guard: Option<Box<dyn Any + Send + Sync>>,
 }
@@ -91,6 +95,7 @@ impl SqliteStore {
             writer,
             readers: Arc::new(Readers::new(path.clone(), readers.max(1))),
             path,
+            keyring: Arc::new(Keyring::empty()),
             _guard: None,
         })
     }
@@ -119,6 +124,12 @@ impl SqliteStore {
         &self.path
     }
 
+    /// The store sealing and opening credentials with `keyring` (docs/api.md §11).
+    pub fn with_keyring(mut self, keyring: Arc<Keyring>) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
     /// Keeps `guard` alive until the store is dropped (after its connections).
     pub fn with_guard(mut self, guard: impl Any + Send + Sync) -> Self {
         self._guard = Some(Box::new(guard));
@@ -131,7 +142,11 @@ impl SqliteStore {
         F: FnOnce(&mut SqliteConnection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.readers.run(f).await.map_err(backend)?
+        let keyring = self.keyring.clone();
+        self.readers
+            .run(move |conn| opening(&keyring, || f(conn)))
+            .await
+            .map_err(backend)?
     }
 
     /// Runs `f` on the writer connection, on the writer's thread, after the writes
@@ -141,7 +156,11 @@ impl SqliteStore {
         F: FnOnce(&mut SqliteConnection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer.run(f).await.map_err(backend)?
+        let keyring = self.keyring.clone();
+        self.writer
+            .run(move |conn| opening(&keyring, || f(conn)))
+            .await
+            .map_err(backend)?
     }
 
     /// [`SqliteStore::write`] inside `BEGIN IMMEDIATE` … `COMMIT`; an error rolls

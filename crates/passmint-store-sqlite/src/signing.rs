@@ -11,6 +11,7 @@ use diesel::RunQueryDsl;
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{SigningStore, StoreResult};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
+use passmint_store_sql::sealing::sealed_identity;
 use passmint_store_sql::signing_binds;
 use passmint_store_sql::statements::{EXPIRING, GET_DEV, GET_SIGNING, INSERT_DEV, SET_SIGNING};
 use time::OffsetDateTime;
@@ -27,7 +28,8 @@ impl SigningStore for SqliteStore {
         identity: &SigningCredentials,
     ) -> StoreResult<()> {
         let mut all = vec![Bind::text(account.as_str())];
-        all.extend(signing_binds(identity));
+        let sealed = sealed_identity(&self.keyring, identity)?;
+        all.extend(signing_binds(&sealed));
         let stmt = Stmt::new(SET_SIGNING.as_str(), all);
         // A missing account is a foreign-key violation, mapped to `NotFound`.
         self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
@@ -57,7 +59,8 @@ impl SigningStore for SqliteStore {
         &self,
         candidate: &SigningCredentials,
     ) -> StoreResult<SigningCredentials> {
-        let stmt = Stmt::new(INSERT_DEV.as_str(), signing_binds(candidate));
+        let sealed = sealed_identity(&self.keyring, candidate)?;
+        let stmt = Stmt::new(INSERT_DEV.as_str(), signing_binds(&sealed));
         self.write_tx(move |conn| {
             stmt.execute(conn).map_err(store_error)?;
             read_dev(conn)

@@ -19,6 +19,7 @@
 use crate::{MIGRATIONS, SqliteStore, SqliteStoreError};
 use diesel::{Connection, SqliteConnection};
 use diesel_migrations::MigrationHarness;
+use passmint_store_sql::sealing::test_keyring;
 use std::path::{Path, PathBuf};
 
 /// The file name of the database inside its directory.
@@ -53,7 +54,7 @@ impl TestDatabase {
         let store = SqliteStore::open(&self.url())
             .await
             .unwrap_or_else(|e| panic!("cannot open test database: {e}"));
-        store.with_guard(self)
+        store.with_keyring(test_keyring()).with_guard(self)
     }
 }
 
@@ -108,7 +109,7 @@ pub async fn fresh_store() -> SqliteStore {
         .migrate()
         .await
         .unwrap_or_else(|e| panic!("cannot migrate test database: {e}"));
-    store.with_guard(db)
+    store.with_keyring(test_keyring()).with_guard(db)
 }
 
 /// Reverts every applied migration of the database at `path` (the down half of the

@@ -35,6 +35,7 @@ use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
+use passmint_store_sql::sealing::SealedSecrets;
 use passmint_store_sql::statements::{
     DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY,
 };
@@ -182,7 +183,8 @@ impl WebhookStore for SqliteStore {
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
         // An unknown account is a foreign-key violation, mapped to `NotFound`.
-        let insert = Stmt::new(INSERT.as_str(), webhook_binds(webhook)?);
+        let sealed = SealedSecrets::of(&self.keyring, webhook)?;
+        let insert = Stmt::new(INSERT.as_str(), webhook_binds(webhook, &sealed)?);
         match idem.map(completion) {
             None => {
                 self.write(move |conn| insert.execute(conn).map(drop).map_err(store_error))
@@ -216,7 +218,8 @@ impl WebhookStore for SqliteStore {
         expected_updated_at: OffsetDateTime,
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
-        let mut binds = webhook_binds(webhook)?;
+        let sealed = SealedSecrets::of(&self.keyring, webhook)?;
+        let mut binds = webhook_binds(webhook, &sealed)?;
         binds.push(Bind::time(expected_updated_at));
         let update = Stmt::new(UPDATE, binds);
         let done = idem.map(completion);

@@ -48,7 +48,10 @@ async fn instrumented_store(db: &testing::TestDatabase) -> (PgStore, Arc<Mutex<L
             Ok(conn)
         })
     });
-    let store = PgStore::connect_with(db.url(), 1, config).await.unwrap();
+    let store = PgStore::connect_with(db.url(), 1, config)
+        .await
+        .unwrap()
+        .with_keyring(passmint_store_sql::sealing::test_keyring());
     (store, log)
 }
 
