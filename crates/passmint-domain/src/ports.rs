@@ -55,6 +55,49 @@ pub trait DeliveryWaker: Send + Sync {
     fn wake(&self);
 }
 
+/// The arguments of [`TemplateStore::update_template`]: the template to store, the
+/// `updated_at` it must still have, the idempotency completion and the cascade.
+#[derive(Clone, Copy, Debug)]
+pub struct TemplateUpdate<'a> {
+    pub template: &'a Template,
+    pub expected_updated_at: OffsetDateTime,
+    pub idem: Option<&'a IdemCompletion>,
+    pub cascade: Option<&'a TemplateCascade>,
+}
+
+/// The arguments of [`PassStore::insert_pass_claiming`]: the key to claim, the
+/// answer it completes with, the template version validated against, the pass and
+/// its `created` event.
+#[derive(Clone, Copy, Debug)]
+pub struct ClaimingInsert<'a> {
+    pub claim: &'a IdemRequest,
+    pub response: &'a StoredResponse,
+    pub template_updated_at: OffsetDateTime,
+    pub pass: &'a Pass,
+    pub event: &'a PassEvent,
+}
+
+/// The arguments of [`WebhookStore::retry_delivery`]: which delivery of which
+/// webhook of the scope, due again at `at`.
+#[derive(Clone, Copy, Debug)]
+pub struct DeliveryRetry<'a> {
+    pub scope: &'a Scope,
+    pub webhook: &'a WebhookId,
+    pub delivery: &'a WebhookDeliveryId,
+    pub at: OffsetDateTime,
+}
+
+/// The arguments of [`WalletStore::unregister_device`]: the device and pass, the
+/// push token the registration must still have (when given), and the `removed`
+/// event.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceUnregistration<'a> {
+    pub device_library_id: &'a str,
+    pub pass: &'a PassId,
+    pub only_push_token: Option<&'a str>,
+    pub event: &'a PassEvent,
+}
+
 /// Accounts and API keys.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -114,13 +157,7 @@ pub trait TemplateStore: Send + Sync {
     /// [`TemplateCascade::event_id`], `created_at = cascade.at` and
     /// `cascade.metadata` (with its webhook deliveries), and one push job per
     /// registration. Returns how many webhook deliveries were enqueued.
-    async fn update_template(
-        &self,
-        template: &Template,
-        expected_updated_at: OffsetDateTime,
-        idem: Option<&IdemCompletion>,
-        cascade: Option<&TemplateCascade>,
-    ) -> StoreResult<u64>;
+    async fn update_template(&self, update: &TemplateUpdate<'_>) -> StoreResult<u64>;
 }
 
 /// Passes and their events.
@@ -172,14 +209,8 @@ pub trait PassStore: Send + Sync {
     ///   `insert_pass` counts it).
     ///
     /// `Inserted` carries how many webhook deliveries were enqueued.
-    async fn insert_pass_claiming(
-        &self,
-        claim: &IdemRequest,
-        response: &StoredResponse,
-        template_updated_at: OffsetDateTime,
-        pass: &Pass,
-        event: &PassEvent,
-    ) -> StoreResult<ClaimedInsert>;
+    async fn insert_pass_claiming(&self, insert: &ClaimingInsert<'_>)
+    -> StoreResult<ClaimedInsert>;
     /// MUST return `NotFound` when the pass is absent or outside the scope.
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
     /// The pass with this public short id, in any account and mode (for the public
@@ -326,13 +357,7 @@ pub trait WebhookStore: Send + Sync {
     /// and releases any lease on it (its holder can no longer record an attempt);
     /// status, attempts and responses stay. Returns the delivery after. MUST return
     /// `NotFound` when it is not a delivery of that webhook in that scope.
-    async fn retry_delivery(
-        &self,
-        scope: &Scope,
-        webhook: &WebhookId,
-        delivery: &WebhookDeliveryId,
-        at: OffsetDateTime,
-    ) -> StoreResult<WebhookDelivery>;
+    async fn retry_delivery(&self, retry: &DeliveryRetry<'_>) -> StoreResult<WebhookDelivery>;
     /// Claims at most `limit` due deliveries, the longest due first, and leases them
     /// to `claim.token` until `claim.lease_until`. Due: `next_attempt_at <=
     /// claim.now`, of an enabled webhook (a disabled webhook's deliveries wait), and
@@ -409,10 +434,7 @@ pub trait WalletStore: Send + Sync {
     /// is another one (the device registered again since).
     async fn unregister_device(
         &self,
-        device_library_id: &str,
-        pass: &PassId,
-        only_push_token: Option<&str>,
-        event: &PassEvent,
+        unregistration: &DeviceUnregistration<'_>,
     ) -> StoreResult<Option<u64>>;
     /// The serial numbers of the passes the device registered for under
     /// `pass_type_id` whose tag is greater than `since` (all of them when `None`),

@@ -353,7 +353,13 @@ async fn keys_list_and_revoke_by_id(db: &str) {
     assert_eq!(listed[1]["revoked_at"], Value::Null);
     assert_eq!(listed[2]["revoked_at"], Value::Null);
     let pm = passmint_server::compose::passmint_over(
-        passmint_server::compose::open_store(db, 1).await.unwrap(),
+        passmint_server::compose::open_store(
+            db,
+            1,
+            &passmint_server::secrets::SecretKeyConfig::with_key(process::TEST_SECRET_KEY),
+        )
+        .await
+        .unwrap(),
     );
     assert!(pm.authenticate(keys[0]).await.is_err(), "revoked by id");
     assert!(pm.authenticate(keys[1]).await.is_ok(), "the others stay");

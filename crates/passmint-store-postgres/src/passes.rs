@@ -40,20 +40,18 @@ use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::idempotency::{
-    ClaimedInsert, IdemCompletion, IdemRequest, LOCK_TTL, RETENTION, StoredResponse,
-};
+use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion, LOCK_TTL, RETENTION};
 use passmint_domain::ids::PassId;
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, SCOPE};
 use passmint_store_sql::{
     EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
 };
 use std::sync::LazyLock;
-use time::OffsetDateTime;
 
 /// `$1..$16`, bound by [`pass_binds`].
 const PASS_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16";
@@ -347,28 +345,21 @@ impl PassStore for PgStore {
         Ok(to_u64(written.enqueued))
     }
 
-    async fn insert_pass_claiming(
-        &self,
-        claim: &IdemRequest,
-        response: &StoredResponse,
-        template_updated_at: OffsetDateTime,
-        pass: &Pass,
-        event: &PassEvent,
-    ) -> StoreResult<ClaimedInsert> {
-        let mut binds = pass_binds(pass)?;
-        binds.extend(event_binds(event)?);
+    async fn insert_pass_claiming(&self, input: &ClaimingInsert<'_>) -> StoreResult<ClaimedInsert> {
+        let mut binds = pass_binds(input.pass)?;
+        binds.extend(event_binds(input.event)?);
         binds.extend([
-            Bind::Text(&claim.key),
-            Bind::Text(&claim.fingerprint),
-            Bind::Text(&claim.lock_token),
-            Bind::Timestamptz(claim.now + LOCK_TTL),
-            Bind::Timestamptz(claim.now),
-            Bind::Timestamptz(claim.now + RETENTION),
-            Bind::Integer(i32::from(response.status)),
-            Bind::Bytea(&response.body),
-            Bind::Timestamptz(template_updated_at),
+            Bind::Text(&input.claim.key),
+            Bind::Text(&input.claim.fingerprint),
+            Bind::Text(&input.claim.lock_token),
+            Bind::Timestamptz(input.claim.now + LOCK_TTL),
+            Bind::Timestamptz(input.claim.now),
+            Bind::Timestamptz(input.claim.now + RETENTION),
+            Bind::Integer(i32::from(input.response.status)),
+            Bind::Bytea(&input.response.body),
+            Bind::Timestamptz(input.template_updated_at),
         ]);
-        let live = pass.mode == Mode::Live;
+        let live = input.pass.mode == Mode::Live;
         let sql = INSERT_CLAIMING[usize::from(live)].as_str();
         let mut conn = self.conn().await?;
         if !live {

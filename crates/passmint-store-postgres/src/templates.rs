@@ -24,13 +24,12 @@ use passmint_domain::event::EventType;
 use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{AccountId, EventId, TemplateId};
 use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
-use passmint_domain::wallet::TemplateCascade;
 use passmint_store_sql::statements::{GET_TEMPLATE, TEMPLATE_SCOPE};
 use passmint_store_sql::{EVENT_COLUMNS, SqlBind, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
-use time::OffsetDateTime;
 
 const INSERT_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9";
 
@@ -141,16 +140,10 @@ impl TemplateStore for PgStore {
         fetch::<Template>(list, &mut conn, page).await
     }
 
-    async fn update_template(
-        &self,
-        template: &Template,
-        expected_updated_at: OffsetDateTime,
-        idem: Option<&IdemCompletion>,
-        cascade: Option<&TemplateCascade>,
-    ) -> StoreResult<u64> {
-        let mut binds = template_binds(template)?;
-        binds.push(Bind::Timestamptz(expected_updated_at));
-        let sql = match idem {
+    async fn update_template(&self, input: &TemplateUpdate<'_>) -> StoreResult<u64> {
+        let mut binds = template_binds(input.template)?;
+        binds.push(Bind::Timestamptz(input.expected_updated_at));
+        let sql = match input.idem {
             None => UPDATE.as_str(),
             Some(c) => {
                 binds.extend(completion_binds(c));
@@ -158,8 +151,8 @@ impl TemplateStore for PgStore {
             }
         };
         let mut conn = self.conn().await?;
-        let Some(cascade) = cascade else {
-            if idem.is_none() {
+        let Some(cascade) = input.cascade else {
+            if input.idem.is_none() {
                 // One write: the statement is atomic by itself.
                 UpdateOutcome::run(&mut conn, sql, binds)
                     .await?
@@ -187,8 +180,8 @@ impl TemplateStore for PgStore {
             let cascaded = Stmt::new(
                 CASCADE.as_str(),
                 vec![
-                    Bind::Text(template.id.as_str()),
-                    Bind::Text(template.account_id.as_str()),
+                    Bind::Text(input.template.id.as_str()),
+                    Bind::Text(input.template.account_id.as_str()),
                     Bind::Timestamptz(cascade.at),
                     metadata,
                     Bind::Text(&micros),

@@ -43,6 +43,7 @@ use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::ids::PassId;
 use passmint_domain::pass::Pass;
+use passmint_domain::ports::DeviceUnregistration;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
@@ -286,17 +287,14 @@ impl WalletStore for PgStore {
 
     async fn unregister_device(
         &self,
-        device_library_id: &str,
-        pass: &PassId,
-        only_push_token: Option<&str>,
-        event: &PassEvent,
+        input: &DeviceUnregistration<'_>,
     ) -> StoreResult<Option<u64>> {
         let mut binds = vec![
-            Bind::Text(device_library_id),
-            Bind::Text(pass.as_str()),
-            Bind::NullableText(only_push_token),
+            Bind::Text(input.device_library_id),
+            Bind::Text(input.pass.as_str()),
+            Bind::NullableText(input.only_push_token),
         ];
-        binds.extend(event_binds(event)?);
+        binds.extend(event_binds(input.event)?);
         let mut conn = self.conn().await?;
         let written = Stmt::new(UNREGISTER.as_str(), binds)
             .get_result::<Unregistered>(&mut conn)

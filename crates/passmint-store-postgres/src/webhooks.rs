@@ -28,6 +28,7 @@ use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::ports::DeliveryRetry;
 use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
@@ -259,16 +260,13 @@ impl WebhookStore for PgStore {
         Ok(Page::from_probe(rows, &PageRequest::first(limit)))
     }
 
-    async fn retry_delivery(
-        &self,
-        scope: &Scope,
-        webhook: &WebhookId,
-        delivery: &WebhookDeliveryId,
-        at: OffsetDateTime,
-    ) -> StoreResult<WebhookDelivery> {
-        let mut binds = vec![Bind::Text(delivery.as_str()), Bind::Text(webhook.as_str())];
-        binds.extend(scope_binds(scope));
-        binds.push(Bind::Timestamptz(at));
+    async fn retry_delivery(&self, input: &DeliveryRetry<'_>) -> StoreResult<WebhookDelivery> {
+        let mut binds = vec![
+            Bind::Text(input.delivery.as_str()),
+            Bind::Text(input.webhook.as_str()),
+        ];
+        binds.extend(scope_binds(input.scope));
+        binds.push(Bind::Timestamptz(input.at));
         let mut conn = self.conn().await?;
         Stmt::new(RETRY_DELIVERY.as_str(), binds)
             .one::<WebhookDelivery>(&mut conn)

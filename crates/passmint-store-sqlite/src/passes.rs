@@ -33,16 +33,16 @@ use async_trait::async_trait;
 use diesel::RunQueryDsl;
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion, IdemRequest, StoredResponse};
+use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion};
 use passmint_domain::ids::PassId;
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
 use passmint_store_sql::{PASS_COLUMNS, event_list, pass_binds, pass_list};
 use std::sync::LazyLock;
-use time::OffsetDateTime;
 
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -105,22 +105,16 @@ impl PassStore for SqliteStore {
         .await
     }
 
-    async fn insert_pass_claiming(
-        &self,
-        claim: &IdemRequest,
-        response: &StoredResponse,
-        template_updated_at: OffsetDateTime,
-        pass: &Pass,
-        event: &PassEvent,
-    ) -> StoreResult<ClaimedInsert> {
-        let insert = Stmt::new(INSERT.as_str(), pass_binds(pass)?);
-        let (event, event_stmt) = (event.clone(), insert_event(event)?);
-        let snapshot = pass.clone();
-        let claim = claim_completed(claim, response);
-        let account = pass.account_id.as_str().to_owned();
-        let template = pass.template_id.as_str().to_owned();
-        let count =
-            (pass.mode == Mode::Live).then(|| Stmt::new(COUNT_LIVE, vec![Bind::text(&account)]));
+    async fn insert_pass_claiming(&self, input: &ClaimingInsert<'_>) -> StoreResult<ClaimedInsert> {
+        let insert = Stmt::new(INSERT.as_str(), pass_binds(input.pass)?);
+        let (event, event_stmt) = (input.event.clone(), insert_event(input.event)?);
+        let snapshot = input.pass.clone();
+        let claim = claim_completed(input.claim, input.response);
+        let template_updated_at = input.template_updated_at;
+        let account = input.pass.account_id.as_str().to_owned();
+        let template = input.pass.template_id.as_str().to_owned();
+        let count = (input.pass.mode == Mode::Live)
+            .then(|| Stmt::new(COUNT_LIVE, vec![Bind::text(&account)]));
         self.write_tx(move |conn| {
             let guard = vec![
                 ("account_id", Bind::text(&account)),

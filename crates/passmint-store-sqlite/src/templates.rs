@@ -24,6 +24,7 @@ use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{AccountId, TemplateId};
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::Pass;
+use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_domain::wallet::TemplateCascade;
@@ -142,19 +143,13 @@ impl TemplateStore for SqliteStore {
             .await
     }
 
-    async fn update_template(
-        &self,
-        template: &Template,
-        expected_updated_at: OffsetDateTime,
-        idem: Option<&IdemCompletion>,
-        cascade: Option<&TemplateCascade>,
-    ) -> StoreResult<u64> {
-        let mut binds = template_binds(template)?;
-        binds.push(Bind::time(expected_updated_at));
+    async fn update_template(&self, input: &TemplateUpdate<'_>) -> StoreResult<u64> {
+        let mut binds = template_binds(input.template)?;
+        binds.push(Bind::time(input.expected_updated_at));
         let update = Stmt::new(UPDATE, binds);
-        let done = idem.map(completion);
-        let template = template.clone();
-        let cascade = cascade.cloned();
+        let done = input.idem.map(completion);
+        let template = input.template.clone();
+        let cascade = input.cascade.cloned();
         self.write_tx(move |conn| {
             if update.execute(conn).map_err(store_error)? == 0 {
                 let scope = vec![("account_id", Bind::text(template.account_id.as_str()))];

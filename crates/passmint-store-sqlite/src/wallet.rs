@@ -29,6 +29,7 @@ use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::ids::PassId;
 use passmint_domain::pass::Pass;
+use passmint_domain::ports::DeviceUnregistration;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
@@ -176,20 +177,17 @@ impl WalletStore for SqliteStore {
 
     async fn unregister_device(
         &self,
-        device_library_id: &str,
-        pass: &PassId,
-        only_push_token: Option<&str>,
-        event: &PassEvent,
+        input: &DeviceUnregistration<'_>,
     ) -> StoreResult<Option<u64>> {
         let delete = Stmt::new(
             UNREGISTER,
             vec![
-                Bind::text(device_library_id),
-                Bind::text(pass.as_str()),
-                Bind::nullable_text(only_push_token),
+                Bind::text(input.device_library_id),
+                Bind::text(input.pass.as_str()),
+                Bind::nullable_text(input.only_push_token),
             ],
         );
-        let (event, event_stmt) = (event.clone(), insert_event(event)?);
+        let (event, event_stmt) = (input.event.clone(), insert_event(input.event)?);
         self.write_tx(move |conn| {
             if delete.execute(conn).map_err(store_error)? == 0 {
                 return Ok(None);

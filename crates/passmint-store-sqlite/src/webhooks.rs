@@ -31,6 +31,7 @@ use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::Pass;
+use passmint_domain::ports::DeliveryRetry;
 use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
@@ -285,16 +286,13 @@ impl WebhookStore for SqliteStore {
         .await
     }
 
-    async fn retry_delivery(
-        &self,
-        scope: &Scope,
-        webhook: &WebhookId,
-        delivery: &WebhookDeliveryId,
-        at: OffsetDateTime,
-    ) -> StoreResult<WebhookDelivery> {
-        let mut binds = vec![Bind::text(delivery.as_str()), Bind::text(webhook.as_str())];
-        binds.extend(scope_binds(scope));
-        binds.push(Bind::time(at));
+    async fn retry_delivery(&self, input: &DeliveryRetry<'_>) -> StoreResult<WebhookDelivery> {
+        let mut binds = vec![
+            Bind::text(input.delivery.as_str()),
+            Bind::text(input.webhook.as_str()),
+        ];
+        binds.extend(scope_binds(input.scope));
+        binds.push(Bind::time(input.at));
         let stmt = Stmt::new(RETRY_DELIVERY.as_str(), binds);
         self.write(move |conn| stmt.one::<WebhookDelivery>(conn))
             .await

@@ -12,6 +12,7 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::Store;
+use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{Registration, TemplateCascade};
 use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_store_sqlite::testing;
@@ -102,7 +103,12 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     next.updated_at = fixtures::timestamp();
     call!(
         "update_template",
-        store.update_template(&next, template.updated_at, None, None)
+        store.update_template(&TemplateUpdate {
+            template: &next,
+            expected_updated_at: template.updated_at,
+            idem: None,
+            cascade: None
+        })
     );
     let pass = fixtures::pass(&account, Mode::Test, &template);
     let req = fixtures::idem_request(
@@ -125,18 +131,18 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     let claimed = fixtures::pass(&account, Mode::Test, &template);
     call!(
         "insert_pass_claiming",
-        store.insert_pass_claiming(
-            &fixtures::idem_request(
+        store.insert_pass_claiming(&ClaimingInsert {
+            claim: &fixtures::idem_request(
                 &scope,
                 &fixtures::idem_key(),
                 &fixtures::fingerprint(),
                 fixtures::timestamp(),
             ),
-            &fixtures::response(200),
-            next.updated_at,
-            &claimed,
-            &fixtures::event(&claimed, EventType::Created),
-        )
+            response: &fixtures::response(200),
+            template_updated_at: next.updated_at,
+            pass: &claimed,
+            event: &fixtures::event(&claimed, EventType::Created)
+        })
     );
     call!("get_pass", store.get_pass(&scope, &pass.id));
     call!(
@@ -217,7 +223,12 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     );
     call!(
         "retry_delivery",
-        store.retry_delivery(&scope, &webhook.id, &delivery, fixtures::timestamp())
+        store.retry_delivery(&DeliveryRetry {
+            scope: &scope,
+            webhook: &webhook.id,
+            delivery: &delivery,
+            at: fixtures::timestamp()
+        })
     );
     call!("delete_webhook", store.delete_webhook(&scope, &webhook.id));
 
@@ -298,7 +309,12 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     };
     call!(
         "update_template + cascade (two passes)",
-        store.update_template(&redesigned, current.updated_at, None, Some(&cascade))
+        store.update_template(&TemplateUpdate {
+            template: &redesigned,
+            expected_updated_at: current.updated_at,
+            idem: None,
+            cascade: Some(&cascade)
+        })
     );
     let claim = ClaimRequest {
         now: fixtures::timestamp(),
@@ -313,12 +329,12 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     );
     call!(
         "unregister_device",
-        store.unregister_device(
-            &registration.device_library_id,
-            &next.id,
-            None,
-            &fixtures::event(&next, EventType::Removed)
-        )
+        store.unregister_device(&DeviceUnregistration {
+            device_library_id: &registration.device_library_id,
+            pass: &next.id,
+            only_push_token: None,
+            event: &fixtures::event(&next, EventType::Removed)
+        })
     );
     call!(
         "purge_idempotent",

@@ -7,7 +7,7 @@ use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{
-    ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
+    ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket,
 };
 use passmint_domain::ids::{AccountId, ApiKeyId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
@@ -17,11 +17,10 @@ use passmint_domain::ports::{
     AccountStore, IdempotencyStore, PassStore, PoolStatus, SigningStore, Store, StoreResult,
     TemplateStore, WalletStore, WebhookStore,
 };
+use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
 use passmint_domain::template::Template;
-use passmint_domain::wallet::{
-    PushJob, RegisterOutcome, Registration, TemplateCascade, UpdatedSerials,
-};
+use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
 };
@@ -119,12 +118,7 @@ failing_ports! {
         fn insert_template(template: &Template, idem: Option<&IdemCompletion>) -> StoreResult<()>;
         fn get_template(account: &AccountId, id: &TemplateId) -> StoreResult<Template>;
         fn list_templates(account: &AccountId, page: &PageRequest) -> StoreResult<Page<Template>>;
-        fn update_template(
-            template: &Template,
-            expected_updated_at: OffsetDateTime,
-            idem: Option<&IdemCompletion>,
-            cascade: Option<&TemplateCascade>
-        ) -> StoreResult<u64>;
+        fn update_template(update: &TemplateUpdate<'_>) -> StoreResult<u64>;
     }
     PassStore {
         fn insert_pass(
@@ -132,13 +126,7 @@ failing_ports! {
             event: &PassEvent,
             idem: Option<&IdemCompletion>
         ) -> StoreResult<u64>;
-        fn insert_pass_claiming(
-            claim: &IdemRequest,
-            response: &StoredResponse,
-            template_updated_at: OffsetDateTime,
-            pass: &Pass,
-            event: &PassEvent
-        ) -> StoreResult<ClaimedInsert>;
+        fn insert_pass_claiming(insert: &ClaimingInsert<'_>) -> StoreResult<ClaimedInsert>;
         fn get_pass(scope: &Scope, id: &PassId) -> StoreResult<Pass>;
         fn find_pass_by_short_id(short_id: &str) -> StoreResult<Pass>;
         fn list_passes(
@@ -192,12 +180,7 @@ failing_ports! {
             webhook: &WebhookId,
             limit: u32
         ) -> StoreResult<Page<WebhookDelivery>>;
-        fn retry_delivery(
-            scope: &Scope,
-            webhook: &WebhookId,
-            delivery: &WebhookDeliveryId,
-            at: OffsetDateTime
-        ) -> StoreResult<WebhookDelivery>;
+        fn retry_delivery(retry: &DeliveryRetry<'_>) -> StoreResult<WebhookDelivery>;
         fn claim_deliveries(
             claim: &ClaimRequest,
             per_webhook: u32
@@ -215,12 +198,7 @@ failing_ports! {
             event: &PassEvent,
             max_per_pass: u32
         ) -> StoreResult<RegisterOutcome>;
-        fn unregister_device(
-            device_library_id: &str,
-            pass: &PassId,
-            only_push_token: Option<&str>,
-            event: &PassEvent
-        ) -> StoreResult<Option<u64>>;
+        fn unregister_device(unregistration: &DeviceUnregistration<'_>) -> StoreResult<Option<u64>>;
         fn updated_serials(
             device_library_id: &str,
             pass_type_id: &str,

@@ -13,6 +13,7 @@ use crate::ids::{EventId, PassId, TemplateId};
 use crate::mode::Mode;
 use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
+use crate::ports::ClaimingInsert;
 use crate::template::Template;
 use crate::validate;
 use serde_json::{Map, Value};
@@ -210,7 +211,13 @@ impl Passmint {
         };
         match self
             .store
-            .insert_pass_claiming(&claim, &response, template.updated_at, &pass, &event)
+            .insert_pass_claiming(&ClaimingInsert {
+                claim: &claim,
+                response: &response,
+                template_updated_at: template.updated_at,
+                pass: &pass,
+                event: &event,
+            })
             .await
         {
             Ok(ClaimedInsert::Inserted { enqueued }) => {

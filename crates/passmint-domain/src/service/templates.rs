@@ -13,6 +13,7 @@ use crate::ids::TemplateId;
 use crate::mode::{Mode, Scope};
 use crate::page::{Cursor, Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
+use crate::ports::TemplateUpdate;
 use crate::template::{MAX_NAME_LEN, Template};
 use crate::wallet::TemplateCascade;
 use serde_json::{Map, Value};
@@ -149,12 +150,12 @@ impl Passmint {
             });
             let write = self
                 .store
-                .update_template(
-                    &next,
-                    current.updated_at,
-                    completion.as_ref(),
-                    cascade.as_ref(),
-                )
+                .update_template(&TemplateUpdate {
+                    template: &next,
+                    expected_updated_at: current.updated_at,
+                    idem: completion.as_ref(),
+                    cascade: cascade.as_ref(),
+                })
                 .await;
             let Some(enqueued) = written(write, "template", id)? else {
                 return Ok(None);

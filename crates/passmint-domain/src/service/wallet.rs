@@ -8,6 +8,7 @@ use crate::event::{EventType, PassEvent};
 use crate::ids::{AccountId, EventId, PassId};
 use crate::mode::Mode;
 use crate::pass::Pass;
+use crate::ports::DeviceUnregistration;
 use crate::wallet::{
     PushJob, RegisterOutcome, Registration, UpdatedSerials, parse_tag, token_matches,
     valid_device_library_id, valid_push_token,
@@ -162,7 +163,12 @@ impl Passmint {
         );
         match self
             .store
-            .unregister_device(device_library_id, &pass.id, None, &event)
+            .unregister_device(&DeviceUnregistration {
+                device_library_id,
+                pass: &pass.id,
+                only_push_token: None,
+                event: &event,
+            })
             .await?
         {
             Some(enqueued) => {
@@ -268,12 +274,12 @@ impl Passmint {
             .insert("reason".into(), Value::String(format!("apns: {reason}")));
         if let Some(enqueued) = self
             .store
-            .unregister_device(
-                &job.device_library_id,
-                &job.pass_id,
-                Some(&job.push_token),
-                &event,
-            )
+            .unregister_device(&DeviceUnregistration {
+                device_library_id: &job.device_library_id,
+                pass: &job.pass_id,
+                only_push_token: Some(&job.push_token),
+                event: &event,
+            })
             .await?
         {
             self.enqueued(enqueued);

@@ -7,6 +7,7 @@ use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::{WebhookDeliveryId, WebhookId};
 use crate::page::Page;
+use crate::ports::DeliveryRetry;
 use crate::webhook::{
     AttemptRecord, AttemptResponse, ClaimRequest, ClaimedDelivery, DELIVERY_LOG_LEN,
     DeliveryDecision, DeliveryStatus, MAX_RESPONSE_BODY, MAX_WEBHOOKS_PER_MODE, ROTATION_OVERLAP,
@@ -245,7 +246,12 @@ impl Passmint {
         let did = WebhookDeliveryId::parse(delivery_id).ok_or_else(missing)?;
         match self
             .store
-            .retry_delivery(&who.scope(), &webhook.id, &did, self.clock.now())
+            .retry_delivery(&DeliveryRetry {
+                scope: &who.scope(),
+                webhook: &webhook.id,
+                delivery: &did,
+                at: self.clock.now(),
+            })
             .await
         {
             Ok(delivery) => {

@@ -4,6 +4,7 @@
 use crate::testing;
 use passmint_domain::event::EventType;
 use passmint_domain::mode::Mode;
+use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::ports::{AccountStore, PassStore, TemplateStore, WalletStore, WebhookStore};
 use passmint_domain::wallet::{Registration, TemplateCascade};
 use passmint_domain::webhook::ClaimRequest;
@@ -41,7 +42,12 @@ async fn cascade_deliveries_carry_each_pass_after_the_change() {
         metadata: fixtures::json_map(serde_json::json!({"template": ["design"]})),
     };
     let enqueued = store
-        .update_template(&redesigned, template.updated_at, None, Some(&cascade))
+        .update_template(&TemplateUpdate {
+            template: &redesigned,
+            expected_updated_at: template.updated_at,
+            idem: None,
+            cascade: Some(&cascade),
+        })
         .await
         .unwrap();
     assert_eq!(enqueued, 3, "one delivery per pass, to its mode's webhook");
@@ -142,7 +148,12 @@ async fn concurrent_pushed_updates_and_cascades_never_deadlock() {
                     metadata: serde_json::Map::new(),
                 };
                 match store
-                    .update_template(&next, current.updated_at, None, Some(&cascade))
+                    .update_template(&TemplateUpdate {
+                        template: &next,
+                        expected_updated_at: current.updated_at,
+                        idem: None,
+                        cascade: Some(&cascade),
+                    })
                     .await
                 {
                     Ok(_) => cascades += 1,

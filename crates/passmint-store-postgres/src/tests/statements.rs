@@ -12,6 +12,7 @@ use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::{
     AccountStore, IdempotencyStore, PassStore, Store, TemplateStore, WalletStore, WebhookStore,
 };
+use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{RegisterOutcome, Registration, TemplateCascade};
 use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
 use passmint_testkit::fixtures;
@@ -150,7 +151,12 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     changed.updated_at = fixtures::timestamp();
     let (r, n) = counted(
         log,
-        store.update_template(&changed, template.updated_at, None, None),
+        store.update_template(&TemplateUpdate {
+            template: &changed,
+            expected_updated_at: template.updated_at,
+            idem: None,
+            cascade: None,
+        }),
     )
     .await;
     r.unwrap();
@@ -161,7 +167,12 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let done = fixtures::completion(&ticket, 200);
     let (r, n) = counted(
         log,
-        store.update_template(&again, changed.updated_at, Some(&done), None),
+        store.update_template(&TemplateUpdate {
+            template: &again,
+            expected_updated_at: changed.updated_at,
+            idem: Some(&done),
+            cascade: None,
+        }),
     )
     .await;
     r.unwrap();
@@ -243,13 +254,13 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
         let claim = fixtures::idem_request(&fixtures::scope(&account, mode), key, "fp", now);
         let (r, n) = counted(
             log,
-            store.insert_pass_claiming(
-                &claim,
-                &fixtures::response(200),
-                again.updated_at,
-                &claimed,
-                &fixtures::event(&claimed, EventType::Created),
-            ),
+            store.insert_pass_claiming(&ClaimingInsert {
+                claim: &claim,
+                response: &fixtures::response(200),
+                template_updated_at: again.updated_at,
+                pass: &claimed,
+                event: &fixtures::event(&claimed, EventType::Created),
+            }),
         )
         .await;
         r.unwrap();
@@ -372,12 +383,12 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     expect("record_attempt", n, 1);
     let (r, n) = counted(
         log,
-        store.retry_delivery(
-            &scope,
-            &webhook.id,
-            &claimed[0].delivery.id,
-            fixtures::timestamp(),
-        ),
+        store.retry_delivery(&DeliveryRetry {
+            scope: &scope,
+            webhook: &webhook.id,
+            delivery: &claimed[0].delivery.id,
+            at: fixtures::timestamp(),
+        }),
     )
     .await;
     r.unwrap();
@@ -454,7 +465,12 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
         .updated_at;
     let (r, n) = counted(
         log,
-        store.update_template(&redesigned, expected_updated_at, None, Some(&cascade)),
+        store.update_template(&TemplateUpdate {
+            template: &redesigned,
+            expected_updated_at,
+            idem: None,
+            cascade: Some(&cascade),
+        }),
     )
     .await;
     r.unwrap();
@@ -489,12 +505,12 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     expect("complete_pushes", n, 1);
     let (r, n) = counted(
         log,
-        store.unregister_device(
-            &registration.device_library_id,
-            &test_pass.id,
-            None,
-            &fixtures::event(&test_pass, EventType::Removed),
-        ),
+        store.unregister_device(&DeviceUnregistration {
+            device_library_id: &registration.device_library_id,
+            pass: &test_pass.id,
+            only_push_token: None,
+            event: &fixtures::event(&test_pass, EventType::Removed),
+        }),
     )
     .await;
     assert_eq!(r.unwrap(), Some(0));

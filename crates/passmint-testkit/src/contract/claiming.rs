@@ -15,6 +15,7 @@ use passmint_domain::idempotency::{
 };
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::{ClaimingInsert, TemplateUpdate};
 use passmint_domain::ports::{Store, StoreResult};
 use passmint_domain::template::Template;
 use passmint_domain::webhook::{ClaimRequest, Webhook};
@@ -51,13 +52,13 @@ async fn claiming(
     template_updated_at: OffsetDateTime,
 ) -> StoreResult<ClaimedInsert> {
     store
-        .insert_pass_claiming(
-            &issue.claim,
-            &issue.response,
+        .insert_pass_claiming(&ClaimingInsert {
+            claim: &issue.claim,
+            response: &issue.response,
             template_updated_at,
-            &issue.pass,
-            &issue.event,
-        )
+            pass: &issue.pass,
+            event: &issue.event,
+        })
         .await
 }
 
@@ -406,7 +407,12 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     changed.name = "Renamed".into();
     changed.updated_at = fixtures::timestamp();
     store
-        .update_template(&changed, template.updated_at, None, None)
+        .update_template(&TemplateUpdate {
+            template: &changed,
+            expected_updated_at: template.updated_at,
+            idem: None,
+            cascade: None,
+        })
         .await
         .expect("update_template");
     let stale = issue(&account, Mode::Test, &template, &fixtures::idem_key());
@@ -445,7 +451,12 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     archived.archived = true;
     archived.updated_at = fixtures::timestamp();
     store
-        .update_template(&archived, changed.updated_at, None, None)
+        .update_template(&TemplateUpdate {
+            template: &archived,
+            expected_updated_at: changed.updated_at,
+            idem: None,
+            cascade: None,
+        })
         .await
         .expect("archive");
     for at in [changed.updated_at, archived.updated_at] {

@@ -13,6 +13,7 @@ use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::mode::Mode;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::ports::Store;
+use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
 use std::sync::Arc;
 
@@ -29,7 +30,12 @@ fn changed(template: &Template) -> Template {
 /// Updates `template` to `next` (no ticket, no cascade), which must succeed.
 async fn update(store: &dyn Store, next: &Template, expected: &Template, what: &str) {
     if let Err(e) = store
-        .update_template(next, expected.updated_at, None, None)
+        .update_template(&TemplateUpdate {
+            template: next,
+            expected_updated_at: expected.updated_at,
+            idem: None,
+            cascade: None,
+        })
         .await
     {
         panic!("{what}: {e:?}");
@@ -305,7 +311,12 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
     let lost = changed(&template);
     assert_changed(
         store
-            .update_template(&lost, template.updated_at, None, None)
+            .update_template(&TemplateUpdate {
+                template: &lost,
+                expected_updated_at: template.updated_at,
+                idem: None,
+                cascade: None,
+            })
             .await,
         "update_template with a stale expected_updated_at",
     );
@@ -329,7 +340,12 @@ pub async fn update_template_missing_or_foreign_not_found(
     let ghost = fixtures::template(&account);
     assert_not_found(
         store
-            .update_template(&changed(&ghost), ghost.updated_at, None, None)
+            .update_template(&TemplateUpdate {
+                template: &changed(&ghost),
+                expected_updated_at: ghost.updated_at,
+                idem: None,
+                cascade: None,
+            })
             .await,
         "update_template of an absent template",
     );
@@ -343,7 +359,12 @@ pub async fn update_template_missing_or_foreign_not_found(
     hijack.account_id = account.id.clone();
     assert_not_found(
         store
-            .update_template(&hijack, theirs.updated_at, None, None)
+            .update_template(&TemplateUpdate {
+                template: &hijack,
+                expected_updated_at: theirs.updated_at,
+                idem: None,
+                cascade: None,
+            })
             .await,
         "update_template of another account's template",
     );
@@ -436,7 +457,12 @@ pub async fn update_template_completes_idempotency(factory: impl AsyncFn() -> Ar
     let next = changed(&template);
     let what = "update_template with a valid ticket";
     store
-        .update_template(&next, template.updated_at, Some(&completion), None)
+        .update_template(&TemplateUpdate {
+            template: &next,
+            expected_updated_at: template.updated_at,
+            idem: Some(&completion),
+            cascade: None,
+        })
         .await
         .expect(what);
     assert_stored(&*store, &account, &next, what).await;
@@ -454,12 +480,12 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
     let (req, ticket) = begun(&*store, &fixtures::scope(&account, Mode::Test)).await;
     assert_key_lost(
         store
-            .update_template(
-                &changed(&template),
-                template.updated_at,
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-                None,
-            )
+            .update_template(&TemplateUpdate {
+                template: &changed(&template),
+                expected_updated_at: template.updated_at,
+                idem: Some(&fixtures::completion(&stale(&ticket), 200)),
+                cascade: None,
+            })
             .await,
         "update_template with a ticket that does not hold its key",
     );
@@ -468,12 +494,12 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
 
     assert_changed(
         store
-            .update_template(
-                &changed(&template),
-                fixtures::timestamp(),
-                Some(&fixtures::completion(&ticket, 200)),
-                None,
-            )
+            .update_template(&TemplateUpdate {
+                template: &changed(&template),
+                expected_updated_at: fixtures::timestamp(),
+                idem: Some(&fixtures::completion(&ticket, 200)),
+                cascade: None,
+            })
             .await,
         "update_template with a valid ticket but a stale updated_at",
     );
@@ -488,7 +514,14 @@ pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc
     let outcomes = race(10, |_| {
         let (store, next, expected) = (store.clone(), changed(&template), template.updated_at);
         async move {
-            let result = store.update_template(&next, expected, None, None).await;
+            let result = store
+                .update_template(&TemplateUpdate {
+                    template: &next,
+                    expected_updated_at: expected,
+                    idem: None,
+                    cascade: None,
+                })
+                .await;
             (next, result)
         }
     })

@@ -16,6 +16,7 @@ use passmint_domain::mode::Mode;
 use passmint_domain::page::PageRequest;
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::Store;
+use passmint_domain::ports::{DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{
     PushJob, RegisterOutcome, Registration, TemplateCascade, UpdatedSerials,
 };
@@ -216,7 +217,12 @@ pub async fn unregister_removes_with_event(factory: impl AsyncFn() -> Arc<dyn St
 
     let wrong = fixtures::event(&pass, EventType::Removed);
     let out = store
-        .unregister_device(&dev, &pass.id, Some(&push_token()), &wrong)
+        .unregister_device(&DeviceUnregistration {
+            device_library_id: &dev,
+            pass: &pass.id,
+            only_push_token: Some(&push_token()),
+            event: &wrong,
+        })
         .await
         .expect("unregister_device with another token");
     assert_eq!(out, None, "another push token: nothing removed");
@@ -228,7 +234,12 @@ pub async fn unregister_removes_with_event(factory: impl AsyncFn() -> Arc<dyn St
 
     let removed = fixtures::event(&pass, EventType::Removed);
     let out = store
-        .unregister_device(&dev, &pass.id, Some(&token), &removed)
+        .unregister_device(&DeviceUnregistration {
+            device_library_id: &dev,
+            pass: &pass.id,
+            only_push_token: Some(&token),
+            event: &removed,
+        })
         .await
         .expect("unregister_device");
     assert_eq!(out, Some(0), "removed (no webhook, nothing enqueued)");
@@ -245,12 +256,12 @@ pub async fn unregister_removes_with_event(factory: impl AsyncFn() -> Arc<dyn St
     assert_eq!(events[0], removed, "the removed event is stored");
 
     let out = store
-        .unregister_device(
-            &dev,
-            &pass.id,
-            None,
-            &fixtures::event(&pass, EventType::Removed),
-        )
+        .unregister_device(&DeviceUnregistration {
+            device_library_id: &dev,
+            pass: &pass.id,
+            only_push_token: None,
+            event: &fixtures::event(&pass, EventType::Removed),
+        })
         .await
         .expect("unregister_device again");
     assert_eq!(out, None, "unregistering twice removes nothing");
@@ -420,7 +431,12 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
     renamed.name = "renamed".into();
     renamed.updated_at = fixtures::timestamp();
     store
-        .update_template(&renamed, template.updated_at, None, None)
+        .update_template(&TemplateUpdate {
+            template: &renamed,
+            expected_updated_at: template.updated_at,
+            idem: None,
+            cascade: None,
+        })
         .await
         .expect("update_template without cascade");
     assert_eq!(store.pending_pushes().await.expect("pending"), 0);
@@ -437,7 +453,12 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
         metadata: fixtures::json_map(serde_json::json!({"template": ["design"]})),
     };
     store
-        .update_template(&redesigned, renamed.updated_at, None, Some(&cascade))
+        .update_template(&TemplateUpdate {
+            template: &redesigned,
+            expected_updated_at: renamed.updated_at,
+            idem: None,
+            cascade: Some(&cascade),
+        })
         .await
         .expect("update_template with cascade");
     for p in [&a, &b] {
@@ -616,7 +637,12 @@ pub async fn register_beyond_the_device_limit(factory: impl AsyncFn() -> Arc<dyn
 
     let removed = fixtures::event(&pass, EventType::Removed);
     store
-        .unregister_device(&devices[1], &pass.id, None, &removed)
+        .unregister_device(&DeviceUnregistration {
+            device_library_id: &devices[1],
+            pass: &pass.id,
+            only_push_token: None,
+            event: &removed,
+        })
         .await
         .expect("unregister_device");
     let out = register_of_three(&*store, &pass, &device(), &push_token()).await;

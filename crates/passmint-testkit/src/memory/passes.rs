@@ -4,13 +4,13 @@ use super::{IdemRecord, MemoryStore, duplicate};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
-use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion, IdemRequest, StoredResponse};
+use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion};
 use passmint_domain::ids::PassId;
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
+use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
-use time::OffsetDateTime;
 
 #[async_trait]
 impl PassStore for MemoryStore {
@@ -27,34 +27,27 @@ impl PassStore for MemoryStore {
         Ok(enqueued)
     }
 
-    async fn insert_pass_claiming(
-        &self,
-        claim: &IdemRequest,
-        response: &StoredResponse,
-        template_updated_at: OffsetDateTime,
-        pass: &Pass,
-        event: &PassEvent,
-    ) -> StoreResult<ClaimedInsert> {
+    async fn insert_pass_claiming(&self, input: &ClaimingInsert<'_>) -> StoreResult<ClaimedInsert> {
         let mut s = self.state();
-        match s.templates.get(pass.template_id.as_str()) {
+        match s.templates.get(input.pass.template_id.as_str()) {
             Some(t)
-                if t.account_id == pass.account_id
+                if t.account_id == input.pass.account_id
                     && !t.archived
-                    && t.updated_at == template_updated_at => {}
+                    && t.updated_at == input.template_updated_at => {}
             _ => return Ok(ClaimedInsert::TemplateChanged),
         }
-        let slot = (claim.scope.clone(), claim.key.clone());
+        let slot = (input.claim.scope.clone(), input.claim.key.clone());
         if s.idem.contains_key(&slot) {
             return Ok(ClaimedInsert::KeyTaken);
         }
-        let enqueued = s.insert_pass(pass, event)?;
+        let enqueued = s.insert_pass(input.pass, input.event)?;
         s.idem.insert(
             slot,
             IdemRecord {
-                fingerprint: claim.fingerprint.clone(),
-                created_at: claim.now,
+                fingerprint: input.claim.fingerprint.clone(),
+                created_at: input.claim.now,
                 lock: None,
-                response: Some(response.clone()),
+                response: Some(input.response.clone()),
             },
         );
         Ok(ClaimedInsert::Inserted { enqueued })

@@ -7,10 +7,9 @@ use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{AccountId, PassId, TemplateId};
 use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::ports::{StoreResult, TemplateStore};
 use passmint_domain::template::Template;
-use passmint_domain::wallet::TemplateCascade;
-use time::OffsetDateTime;
 
 #[async_trait]
 impl TemplateStore for MemoryStore {
@@ -50,48 +49,42 @@ impl TemplateStore for MemoryStore {
         )
     }
 
-    async fn update_template(
-        &self,
-        template: &Template,
-        expected_updated_at: OffsetDateTime,
-        idem: Option<&IdemCompletion>,
-        cascade: Option<&TemplateCascade>,
-    ) -> StoreResult<u64> {
+    async fn update_template(&self, input: &TemplateUpdate<'_>) -> StoreResult<u64> {
         let mut s = self.state();
-        match s.templates.get(template.id.as_str()) {
-            Some(t) if t.account_id == template.account_id => {
-                if t.updated_at != expected_updated_at {
+        match s.templates.get(input.template.id.as_str()) {
+            Some(t) if t.account_id == input.template.account_id => {
+                if t.updated_at != input.expected_updated_at {
                     return Err(StoreError::VersionChanged);
                 }
             }
             _ => return Err(StoreError::NotFound),
         }
-        s.check_completion(idem)?;
-        // The template's passes that a cascade alters, checked before any write.
-        let cascaded: Vec<PassId> = match cascade {
+        s.check_completion(input.idem)?;
+        // The input.template's passes that a input.cascade alters, checked before any write.
+        let cascaded: Vec<PassId> = match input.cascade {
             Some(c) => {
                 let ids: Vec<PassId> = s
                     .passes
                     .rows
                     .values()
-                    .filter(|p| p.template_id == template.id && !p.voided())
+                    .filter(|p| p.template_id == input.template.id && !p.voided())
                     .map(|p| p.id.clone())
                     .collect();
-                if ids
-                    .iter()
-                    .any(|p| s.events.contains(c.event_id(&template.id, p).as_str()))
-                {
+                if ids.iter().any(|p| {
+                    s.events
+                        .contains(c.event_id(&input.template.id, p).as_str())
+                }) {
                     return Err(duplicate("event id exists"));
                 }
                 ids
             }
             None => Vec::new(),
         };
-        if let Some(t) = s.templates.get_mut(template.id.as_str()) {
-            *t = template.clone();
+        if let Some(t) = s.templates.get_mut(input.template.id.as_str()) {
+            *t = input.template.clone();
         }
         let mut enqueued = 0;
-        if let Some(c) = cascade {
+        if let Some(c) = input.cascade {
             for id in cascaded {
                 let Some(p) = s.passes.get_mut(id.as_str()) else {
                     continue;
@@ -100,7 +93,7 @@ impl TemplateStore for MemoryStore {
                 p.updated_at = c.at;
                 let pass = p.clone();
                 let event = PassEvent {
-                    id: c.event_id(&template.id, &id),
+                    id: c.event_id(&input.template.id, &id),
                     account_id: pass.account_id.clone(),
                     mode: pass.mode,
                     pass_id: id.clone(),
@@ -112,7 +105,7 @@ impl TemplateStore for MemoryStore {
                 s.touch_for_devices(&id, c.at);
             }
         }
-        s.complete(idem);
+        s.complete(input.idem);
         Ok(enqueued)
     }
 }

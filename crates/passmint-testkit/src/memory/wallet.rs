@@ -6,6 +6,7 @@ use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::ids::PassId;
 use passmint_domain::pass::Pass;
+use passmint_domain::ports::DeviceUnregistration;
 use passmint_domain::ports::{StoreResult, WalletStore};
 use passmint_domain::wallet::{PushJob, RegisterOutcome, Registration, UpdatedSerials};
 use passmint_domain::webhook::ClaimRequest;
@@ -61,26 +62,26 @@ impl WalletStore for MemoryStore {
 
     async fn unregister_device(
         &self,
-        device_library_id: &str,
-        pass: &PassId,
-        only_push_token: Option<&str>,
-        event: &PassEvent,
+        input: &DeviceUnregistration<'_>,
     ) -> StoreResult<Option<u64>> {
         let mut s = self.state();
-        let Some(k) = s.registration_seq(device_library_id, pass) else {
+        let Some(k) = s.registration_seq(input.device_library_id, input.pass) else {
             return Ok(None);
         };
-        if only_push_token.is_some_and(|t| s.registrations[&k].push_token != t) {
+        if input
+            .only_push_token
+            .is_some_and(|t| s.registrations[&k].push_token != t)
+        {
             return Ok(None);
         }
-        if s.events.contains(event.id.as_str()) {
+        if s.events.contains(input.event.id.as_str()) {
             return Err(duplicate("event id exists"));
         }
-        let Some(p) = s.passes.get(pass.as_str()).cloned() else {
+        let Some(p) = s.passes.get(input.pass.as_str()).cloned() else {
             return Err(StoreError::NotFound);
         };
         s.registrations.remove(&k);
-        Ok(Some(s.insert_event(event, &p)))
+        Ok(Some(s.insert_event(input.event, &p)))
     }
 
     async fn updated_serials(

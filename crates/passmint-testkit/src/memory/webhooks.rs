@@ -7,6 +7,7 @@ use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
+use passmint_domain::ports::DeliveryRetry;
 use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
@@ -107,19 +108,13 @@ impl WebhookStore for MemoryStore {
         Ok(Page::from_probe(rows, &PageRequest::first(limit)))
     }
 
-    async fn retry_delivery(
-        &self,
-        scope: &Scope,
-        webhook: &WebhookId,
-        delivery: &WebhookDeliveryId,
-        at: OffsetDateTime,
-    ) -> StoreResult<WebhookDelivery> {
+    async fn retry_delivery(&self, input: &DeliveryRetry<'_>) -> StoreResult<WebhookDelivery> {
         let mut s = self.state();
-        s.webhook_in(scope, webhook)?;
-        match s.deliveries.get_mut(delivery.as_str()) {
-            Some(d) if &d.delivery.webhook_id == webhook => {
-                d.delivery.next_attempt_at = Some(at);
-                d.due_at = Some(at);
+        s.webhook_in(input.scope, input.webhook)?;
+        match s.deliveries.get_mut(input.delivery.as_str()) {
+            Some(d) if &d.delivery.webhook_id == input.webhook => {
+                d.delivery.next_attempt_at = Some(input.at);
+                d.due_at = Some(input.at);
                 d.lease = None;
                 Ok(d.delivery.clone())
             }

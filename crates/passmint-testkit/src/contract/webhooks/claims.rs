@@ -4,6 +4,7 @@ use super::support::{
     attempt, claim, claim_at, claim_capped, claimed_ids, deliveries, expected_delivery, find_in,
     one_webhook, seed_webhook,
 };
+use passmint_domain::ports::DeliveryRetry;
 
 use crate::contract::{
     assert_lease_lost, assert_not_found, claim_concurrently, seed_owner, seed_pass,
@@ -250,7 +251,12 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
 
     let at = fixtures::timestamp();
     let retried = store
-        .retry_delivery(&webhook.scope(), &webhook.id, &id, at)
+        .retry_delivery(&DeliveryRetry {
+            scope: &webhook.scope(),
+            webhook: &webhook.id,
+            delivery: &id,
+            at,
+        })
         .await
         .expect("retry_delivery");
     let stored = find_in(&*store, &webhook, &id).await;
@@ -262,7 +268,12 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
     let first = claim_at(at, 10);
     assert_eq!(claimed_ids(&claim(&*store, &first).await), vec![id.clone()]);
     store
-        .retry_delivery(&webhook.scope(), &webhook.id, &id, at)
+        .retry_delivery(&DeliveryRetry {
+            scope: &webhook.scope(),
+            webhook: &webhook.id,
+            delivery: &id,
+            at,
+        })
         .await
         .expect("retry while leased");
     assert_lease_lost(
@@ -280,13 +291,23 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
     let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     assert_not_found(
         store
-            .retry_delivery(&other.scope(), &other.id, &id, at)
+            .retry_delivery(&DeliveryRetry {
+                scope: &other.scope(),
+                webhook: &other.id,
+                delivery: &id,
+                at,
+            })
             .await,
         "retry_delivery under another webhook",
     );
     assert_not_found(
         store
-            .retry_delivery(&fixtures::scope(&account, Mode::Live), &webhook.id, &id, at)
+            .retry_delivery(&DeliveryRetry {
+                scope: &fixtures::scope(&account, Mode::Live),
+                webhook: &webhook.id,
+                delivery: &id,
+                at,
+            })
             .await,
         "retry_delivery in the other mode",
     );
@@ -294,7 +315,12 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
         WebhookDeliveryId::derive(&fixtures::event(&pass, EventType::Removed).id, &webhook.id);
     assert_not_found(
         store
-            .retry_delivery(&webhook.scope(), &webhook.id, &unknown, at)
+            .retry_delivery(&DeliveryRetry {
+                scope: &webhook.scope(),
+                webhook: &webhook.id,
+                delivery: &unknown,
+                at,
+            })
             .await,
         "retry_delivery of an unknown delivery",
     );
