@@ -290,6 +290,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         pkpass: Default::default(),
         public: Default::default(),
         slow: Default::default(),
+        retention: Default::default(),
     }
 }
 

@@ -48,6 +48,8 @@ pub struct ServeConfig {
     pub public: crate::http::public_limits::PublicLimitsConfig,
     #[command(flatten)]
     pub slow: crate::slow::SlowPeerConfig,
+    #[command(flatten)]
+    pub retention: crate::workers::retention::RetentionConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

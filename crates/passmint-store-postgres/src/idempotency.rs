@@ -182,13 +182,9 @@ impl IdempotencyStore for PgStore {
         Ok(())
     }
 
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
-        let purged = Stmt::new(PURGE_KEYS, vec![Bind::Timestamptz(now)])
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
-        Ok(purged as u64)
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
+        let binds = vec![Bind::Timestamptz(now), Bind::BigInt(limit.into())];
+        self.delete_batch(PURGE_KEYS, binds).await
     }
 }
 

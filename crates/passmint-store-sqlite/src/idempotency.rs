@@ -176,9 +176,8 @@ impl IdempotencyStore for SqliteStore {
             .await
     }
 
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let stmt = Stmt::new(PURGE_KEYS, vec![Bind::time(now)]);
-        self.write(move |conn| stmt.execute(conn).map(|n| n as u64).map_err(store_error))
-            .await
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
+        let binds = vec![Bind::time(now), Bind::BigInt(limit.into())];
+        self.delete_batch(PURGE_KEYS, binds).await
     }
 }
