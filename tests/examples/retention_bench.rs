@@ -140,16 +140,11 @@ async fn main() {
         t.elapsed().as_secs_f64()
     ));
 
-    let phase = Duration::from_secs(secs);
-    api_load(
-        &client,
-        &api_url,
-        &key,
-        conns,
-        Instant::now() + Duration::from_secs(1),
-    )
-    .await;
-    let quiet = api_load(&client, &api_url, &key, conns, Instant::now() + phase).await;
+    let retrieve = async |for_: Duration| {
+        api_load(&client, &api_url, &key, conns, Instant::now() + for_).await
+    };
+    retrieve(Duration::from_secs(1)).await;
+    let quiet = retrieve(Duration::from_secs(secs)).await;
     let (q50, q99) = (percentile(&quiet, 0.5), percentile(&quiet, 0.99));
     report.say(&format!(
         "retention idle: GET /v1/passes/:id, {conns} connections, {secs} s: {} requests, p50 {:.2} ms, p99 {:.2} ms",
@@ -168,16 +163,7 @@ async fn main() {
     let _busy = Server::spawn(cmd, port, &READYZ).await;
     let mut busy = Vec::new();
     let worker_ms = loop {
-        busy.extend(
-            api_load(
-                &client,
-                &api_url,
-                &key,
-                conns,
-                Instant::now() + Duration::from_secs(1),
-            )
-            .await,
-        );
+        busy.extend(retrieve(Duration::from_secs(1)).await);
         if let Some(ms) = removal_logged(&log) {
             break Some(ms);
         }

@@ -18,7 +18,7 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ports::{IdempotencyStore, StoreResult};
-use passmint_store_sql::statements::{COMPLETE_KEY, PURGE_KEYS, READ_KEY, RELEASE_KEY};
+use passmint_store_sql::statements::{COMPLETE_KEY, READ_KEY, RELEASE_KEY};
 use time::OffsetDateTime;
 
 /// `$1..$8`: account, mode, key, fingerprint, lock token, locked until, now,
@@ -177,7 +177,7 @@ impl IdempotencyStore for SqliteStore {
     }
 
     async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
-        let binds = vec![Bind::time(now), Bind::BigInt(limit.into())];
-        self.delete_batch(PURGE_KEYS, binds).await
+        let batch = passmint_store_sql::retention::purge_keys(now, limit);
+        self.delete_batch(batch).await
     }
 }
