@@ -78,7 +78,18 @@ fn sql(db: &str, sql: &str, vars: &[(&str, &str)]) -> String {
 
 /// The worker's `elapsed_ms` of its `pass_events` pass, once the log has it.
 fn removal_logged(log: &str) -> Option<u64> {
-    let text = std::fs::read_to_string(log).ok()?;
+    let raw = std::fs::read_to_string(log).ok()?;
+    // Without the terminal colours the log may carry (`ESC [ … m`).
+    let mut text = String::with_capacity(raw.len());
+    let mut in_escape = false;
+    for c in raw.chars() {
+        match (in_escape, c) {
+            (false, '\u{1b}') => in_escape = true,
+            (false, c) => text.push(c),
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+        }
+    }
     let line = text
         .lines()
         .find(|l| l.contains("retention pass") && l.contains("pass_events"))?;
