@@ -36,6 +36,7 @@ bench: db
 	bash bench/webhooks.sh
 	bash bench/push.sh
 	bash bench/public.sh
+	bash bench/retention.sh
 
 ## Schema-driven fuzzing (schemathesis against /v1/openapi.json, stateful phase
 ## on) on SQLite and PostgreSQL; fails on any 5xx or undocumented status. See

@@ -15,46 +15,10 @@
 //! hammer's answers (200 / 429 / other) and how many `url_viewed` events it left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::bench::{Report, env_num};
-use passmint_e2e::process::{READYZ, Server, create_account, get_json, post_json, serve_command};
-use serde_json::{Value, json};
+use passmint_e2e::bench::{Report, api_load, env_num, issue_pass, ms, percentile};
+use passmint_e2e::process::{READYZ, Server, create_account, get_json, serve_command};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// Retrieves `url` with `key` over `connections` until `until`; the latencies.
-async fn api_load(
-    client: &reqwest::Client,
-    url: &str,
-    key: &str,
-    connections: usize,
-    until: Instant,
-) -> Vec<Duration> {
-    let tasks = (0..connections).map(|_| {
-        let (client, url, key) = (client.clone(), url.to_owned(), key.to_owned());
-        tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            while Instant::now() < until {
-                let t = Instant::now();
-                let res = client.get(&url).bearer_auth(&key).send().await.unwrap();
-                assert!(
-                    res.status().is_success(),
-                    "the API answered {}",
-                    res.status()
-                );
-                res.bytes().await.unwrap();
-                latencies.push(t.elapsed());
-            }
-            latencies
-        })
-    });
-    let mut all: Vec<Duration> = futures::future::join_all(tasks)
-        .await
-        .into_iter()
-        .flat_map(Result::unwrap)
-        .collect();
-    all.sort();
-    all
-}
 
 /// GETs `url` over `connections` until `until`: (200s, 429s, others).
 async fn hammer(
@@ -89,18 +53,6 @@ async fn hammer(
         .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
@@ -126,31 +78,12 @@ async fn main() {
     let _server = Server::spawn(cmd, port, &READYZ).await;
 
     let client = reqwest::Client::new();
-    let issue = async |key: &str| -> Value {
-        let url = |path: &str| format!("{base}{path}");
-        let template = post_json(
-            &client,
-            url("/v1/templates"),
-            key,
-            json!({"name": "Bench", "type": "generic", "apple_style": "generic",
-                   "design": {"organization_name": "Bench", "description": "Bench pass",
-                              "fields": {"primary": [{"key": "points", "label": "Points", "value": "0"}]}}}),
-        )
-        .await;
-        post_json(
-            &client,
-            url("/v1/passes"),
-            key,
-            json!({"template_id": template["id"]}),
-        )
-        .await
-    };
     let (key_a, key_b) = (
         a["test_key"].as_str().unwrap().to_owned(),
         b["test_key"].as_str().unwrap().to_owned(),
     );
-    let pass_a = issue(&key_a).await;
-    let pass_b = issue(&key_b).await;
+    let pass_a = issue_pass(&client, &base, &key_a).await;
+    let pass_b = issue_pass(&client, &base, &key_b).await;
     let api_url = format!("{base}/v1/passes/{}", pass_a["id"].as_str().unwrap());
     let landing = pass_b["url"].as_str().unwrap().to_owned();
 

@@ -1,7 +1,11 @@
 //! What the bench examples (`tests/examples/*_bench.rs`) share: their knobs from the
-//! environment and the report they print and write.
+//! environment, the report they print and write, and an API client's load with
+//! its latency percentiles.
 
+use crate::process::post_json;
+use serde_json::{Value, json};
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 /// The number in the environment variable `name`, or `default`.
 pub fn env_num(name: &str, default: usize) -> usize {
@@ -21,4 +25,73 @@ impl Report {
         println!("{line}");
         let _ = writeln!(self.file, "{line}");
     }
+}
+
+/// Retrieves `url` with `key` over `connections` until `until`; the latencies.
+pub async fn api_load(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    connections: usize,
+    until: Instant,
+) -> Vec<Duration> {
+    let tasks = (0..connections).map(|_| {
+        let (client, url, key) = (client.clone(), url.to_owned(), key.to_owned());
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let res = client.get(&url).bearer_auth(&key).send().await.unwrap();
+                assert!(
+                    res.status().is_success(),
+                    "the API answered {}",
+                    res.status()
+                );
+                res.bytes().await.unwrap();
+                latencies.push(t.elapsed());
+            }
+            latencies
+        })
+    });
+    let mut all: Vec<Duration> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    all.sort();
+    all
+}
+
+/// The `p` quantile (0 to 1) of sorted latencies.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// In milliseconds.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A template and a pass of it, issued over the API at `base` with `key`; the pass.
+pub async fn issue_pass(client: &reqwest::Client, base: &str, key: &str) -> Value {
+    let template = post_json(
+        client,
+        format!("{base}/v1/templates"),
+        key,
+        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
+               "design": {"organization_name": "Bench", "description": "Bench pass",
+                          "fields": {"primary": [{"key": "points", "label": "Points", "value": "0"}]}}}),
+    )
+    .await;
+    post_json(
+        client,
+        format!("{base}/v1/passes"),
+        key,
+        json!({"template_id": template["id"]}),
+    )
+    .await
 }

@@ -298,6 +298,7 @@ pub fn config(db_url: &str) -> ServeConfig {
         public: Default::default(),
         slow: Default::default(),
         secrets: test_secrets(),
+        retention: Default::default(),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod mode;
 pub mod page;
 pub mod pass;
 pub mod ports;
+pub mod retention;
 pub mod service;
 pub mod signing;
 pub mod storable;

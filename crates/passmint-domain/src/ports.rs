@@ -278,8 +278,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()>;
     /// Forgets the key (after a 5xx), if the ticket still holds it.
     async fn release_idempotent(&self, ticket: &IdemTicket) -> StoreResult<()>;
-    /// Deletes records older than the retention; returns how many.
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Deletes at most `limit` records older than the retention, in one short
+    /// transaction; returns how many (docs/api.md §10).
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64>;
 }
 
 /// Signing identities: one per account, and the deployment's development identity.
@@ -471,6 +472,29 @@ pub trait WalletStore: Send + Sync {
     async fn pending_pushes(&self) -> StoreResult<u64>;
 }
 
+/// Removal of rows past their retention (docs/api.md §10). Each call deletes at
+/// most `limit` rows in one short transaction and returns how many, so that it
+/// never holds its locks for long; a caller repeats it while it returns `limit`.
+#[async_trait]
+pub trait RetentionStore: Send + Sync {
+    /// Deletes events created at or before `before`, oldest first, except those a
+    /// webhook delivery still refers to (they go once their deliveries went).
+    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> StoreResult<u64>;
+    /// Deletes the deliveries of each webhook older than its newest `keep` (by
+    /// insertion), and only settled ones: `delivered` or `dead`, not due again (a
+    /// manual retry) and not leased. Pending, failed and in-flight deliveries stay
+    /// whatever their age.
+    async fn prune_deliveries(&self, keep: u32, limit: u32) -> StoreResult<u64>;
+    /// Deletes push jobs created at or before `before`, except those under a lease
+    /// that still holds at `now` (being pushed).
+    async fn purge_push_jobs(
+        &self,
+        before: OffsetDateTime,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<u64>;
+}
+
 /// Everything the server needs from storage.
 #[async_trait]
 pub trait Store:
@@ -481,6 +505,7 @@ pub trait Store:
     + SigningStore
     + WebhookStore
     + WalletStore
+    + RetentionStore
 {
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

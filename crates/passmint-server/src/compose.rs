@@ -1,6 +1,6 @@
 //! The composition root: opens the store a `DATABASE_URL` names, builds the use
 //! cases over it with the system clock and ids, starts the workers (webhook
-//! deliveries, APNs pushes, the idempotency purge) and binds the HTTP app. `serve`
+//! deliveries, APNs pushes, retention) and binds the HTTP app. `serve`
 //! and the end-to-end tests start the server through [`bind`] and
 //! [`bind_with_store`]; nothing else wires parts together.
 
@@ -123,8 +123,7 @@ pub async fn bind(
 
 /// [`bind`] over a store that is already open (the tests' in-memory fake).
 ///
-/// Starts the webhook delivery worker (and the hourly purge of idempotency
-/// records) on the current actix runtime: they stop with it.
+/// Starts the webhook delivery worker (and the retention worker) on the current actix runtime: they stop with it.
 pub fn bind_with_store(
     cfg: &ServeConfig,
     store: Arc<dyn Store>,
@@ -201,7 +200,10 @@ pub fn bind_with_store(
     let metrics = web::Data::from(state.metrics.clone());
     crate::pkpass::warnings::startup_warnings(&public_url, &passmint);
 
-    actix_web::rt::spawn(workers::purge::run(passmint.clone()));
+    actix_web::rt::spawn(workers::retention::run(
+        passmint.clone(),
+        cfg.retention.clone(),
+    ));
     actix_web::rt::spawn(workers::revocations::run(
         state.clone(),
         cfg.revocation_poll_interval,

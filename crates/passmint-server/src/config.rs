@@ -50,6 +50,8 @@ pub struct ServeConfig {
     pub slow: crate::slow::SlowPeerConfig,
     #[command(flatten)]
     pub secrets: crate::secrets::SecretKeyConfig,
+    #[command(flatten)]
+    pub retention: crate::workers::retention::RetentionConfig,
 }
 
 /// The APNs push worker of `passmint serve`.

@@ -1,5 +1,6 @@
 //! The `passmint` binary itself: the CLI's JSON output, `serve` creating its database
-//! on first start, keys never reaching the logs, and a clear failure for a bad URL.
+//! on first start, keys never reaching the logs, and a clear failure for a bad URL
+//! or a bad event retention.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_store_postgres::testing::{empty_database, fresh_database};
@@ -205,6 +206,31 @@ fn a_bad_database_url_fails_with_one_line() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A `PASSMINT_EVENT_RETENTION` that is not a positive duration stops `serve`
+/// before it opens anything, naming the variable (docs/api.md §10).
+#[test]
+fn a_bad_event_retention_refuses_to_start() {
+    for value in ["90", "90x", "ninety days", "0d", "-1d"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_passmint"))
+            .arg("serve")
+            .env(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:1/never-opened",
+            )
+            .env("PASSMINT_ADDR", "127.0.0.1:0")
+            .env("PASSMINT_EVENT_RETENTION", value)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{value} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("PASSMINT_EVENT_RETENTION must be a positive duration"),
+            "{value}: {err}"
+        );
+    }
 }
 
 /// `PASSMINT_ADDR=127.0.0.1:0` picks a free port, and without a public URL the

@@ -19,7 +19,7 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ports::{IdempotencyStore, StoreResult};
-use passmint_store_sql::statements::{COMPLETE_KEY, PURGE_KEYS, READ_KEY, RELEASE_KEY};
+use passmint_store_sql::statements::{COMPLETE_KEY, READ_KEY, RELEASE_KEY};
 use time::OffsetDateTime;
 
 /// Takes the key when it is new, expired, or held by a dead request with the same
@@ -182,13 +182,9 @@ impl IdempotencyStore for PgStore {
         Ok(())
     }
 
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut conn = self.conn().await?;
-        let purged = Stmt::new(PURGE_KEYS, vec![Bind::Timestamptz(now)])
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
-        Ok(purged as u64)
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
+        let batch = passmint_store_sql::retention::purge_keys(now, limit);
+        self.delete_batch(batch).await
     }
 }
 

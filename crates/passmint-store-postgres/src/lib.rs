@@ -6,6 +6,7 @@ mod error;
 mod idempotency;
 mod list;
 mod passes;
+mod retention;
 mod rows;
 mod sealing;
 mod signing;

@@ -5,6 +5,7 @@ mod claims;
 mod dialect;
 mod list;
 pub mod placeholders;
+pub mod retention;
 mod rows;
 pub mod sealing;
 pub mod statements;

@@ -136,5 +136,34 @@ pub const COMPLETE_KEY: &str = "UPDATE idempotency_keys SET response_status = $1
 pub const RELEASE_KEY: &str = "DELETE FROM idempotency_keys \
      WHERE account_id = $1 AND mode = $2 AND key = $3 AND lock_token = $4 \
      AND response_status IS NULL";
-/// `$1` now.
-pub const PURGE_KEYS: &str = "DELETE FROM idempotency_keys WHERE expires_at <= $1";
+/// `$1` now, `$2` the most records deleted (docs/api.md §10).
+pub const PURGE_KEYS: &str = "DELETE FROM idempotency_keys \
+     WHERE (account_id, mode, key) IN (SELECT account_id, mode, key FROM idempotency_keys \
+     WHERE expires_at <= $1 LIMIT $2)";
+
+/// `$1` the cutoff, `$2` the most events deleted: the oldest events created at or
+/// before the cutoff that no delivery refers to (`pass_events_created_idx`, and
+/// `webhook_deliveries_event_idx` for the reference, docs/api.md §10).
+pub const PURGE_EVENTS: &str = "DELETE FROM pass_events WHERE id IN (\
+     SELECT e.id FROM pass_events e WHERE e.created_at <= $1 \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
+     ORDER BY e.created_at LIMIT $2)";
+
+/// `$1` the deliveries kept per webhook minus one, `$2` the most deleted: for each
+/// webhook the `seq` of its newest kept delivery (`cut`, read from
+/// `webhook_deliveries_log_idx`), then its settled deliveries before it
+/// (docs/api.md §10).
+pub const PRUNE_DELIVERIES: &str = "WITH cut AS (SELECT w.id AS webhook_id, \
+     (SELECT x.seq FROM webhook_deliveries x WHERE x.webhook_id = w.id \
+     ORDER BY x.seq DESC LIMIT 1 OFFSET $1) AS seq FROM webhooks w) \
+     DELETE FROM webhook_deliveries WHERE id IN (\
+     SELECT d.id FROM cut JOIN webhook_deliveries d \
+     ON d.webhook_id = cut.webhook_id AND d.seq < cut.seq \
+     WHERE d.status IN ('delivered', 'dead') AND d.due_at IS NULL AND d.lease_token IS NULL \
+     LIMIT $2)";
+
+/// `$1` the cutoff, `$2` now, `$3` the most jobs deleted: jobs created at or before
+/// the cutoff and not under a lease that holds (docs/api.md §10).
+pub const PURGE_PUSH_JOBS: &str = "DELETE FROM push_jobs WHERE id IN (\
+     SELECT id FROM push_jobs WHERE created_at <= $1 \
+     AND (lease_until IS NULL OR lease_until <= $2) ORDER BY id LIMIT $3)";

@@ -18,7 +18,7 @@ use passmint_domain::idempotency::{
     IdemBegin, IdemCompletion, IdemRequest, IdemTicket, LOCK_TTL, RETENTION, StoredResponse,
 };
 use passmint_domain::ports::{IdempotencyStore, StoreResult};
-use passmint_store_sql::statements::{COMPLETE_KEY, PURGE_KEYS, READ_KEY, RELEASE_KEY};
+use passmint_store_sql::statements::{COMPLETE_KEY, READ_KEY, RELEASE_KEY};
 use time::OffsetDateTime;
 
 /// `$1..$8`: account, mode, key, fingerprint, lock token, locked until, now,
@@ -176,9 +176,8 @@ impl IdempotencyStore for SqliteStore {
             .await
     }
 
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let stmt = Stmt::new(PURGE_KEYS, vec![Bind::time(now)]);
-        self.write(move |conn| stmt.execute(conn).map(|n| n as u64).map_err(store_error))
-            .await
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
+        let batch = passmint_store_sql::retention::purge_keys(now, limit);
+        self.delete_batch(batch).await
     }
 }

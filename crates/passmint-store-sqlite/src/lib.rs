@@ -8,6 +8,7 @@ mod idempotency;
 mod list;
 mod location;
 mod passes;
+mod retention;
 mod rows;
 mod sealing;
 mod signing;

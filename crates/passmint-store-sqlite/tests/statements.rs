@@ -338,7 +338,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     );
     call!(
         "purge_idempotent",
-        store.purge_idempotent(fixtures::timestamp())
+        store.purge_idempotent(fixtures::timestamp(), 1000)
     );
     call!("ping", store.ping());
     costs

@@ -14,8 +14,8 @@ use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, PoolStatus, SigningStore, Store, StoreResult,
-    TemplateStore, WalletStore, WebhookStore,
+    AccountStore, IdempotencyStore, PassStore, PoolStatus, RetentionStore, SigningStore, Store,
+    StoreResult, TemplateStore, WalletStore, WebhookStore,
 };
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
@@ -153,7 +153,7 @@ failing_ports! {
         fn begin_idempotent(req: &IdemRequest) -> StoreResult<IdemBegin>;
         fn complete_idempotent(completion: &IdemCompletion) -> StoreResult<()>;
         fn release_idempotent(ticket: &IdemTicket) -> StoreResult<()>;
-        fn purge_idempotent(now: OffsetDateTime) -> StoreResult<u64>;
+        fn purge_idempotent(now: OffsetDateTime, limit: u32) -> StoreResult<u64>;
     }
     SigningStore {
         fn set_signing_identity(
@@ -214,6 +214,15 @@ failing_ports! {
             last_error: &str
         ) -> StoreResult<()>;
         fn pending_pushes() -> StoreResult<u64>;
+    }
+    RetentionStore {
+        fn purge_events(before: OffsetDateTime, limit: u32) -> StoreResult<u64>;
+        fn prune_deliveries(keep: u32, limit: u32) -> StoreResult<u64>;
+        fn purge_push_jobs(
+            before: OffsetDateTime,
+            now: OffsetDateTime,
+            limit: u32
+        ) -> StoreResult<u64>;
     }
 }
 

@@ -185,6 +185,12 @@ macro_rules! store_contract_tests {
                 concurrent_registrations_keep_the_device_limit,
                 concurrent_push_claims_never_share_a_job,
             ]);
+
+            $crate::__store_contract_group!($factory; retention; [
+                purge_events_past_the_cutoff,
+                prune_deliveries_beyond_the_newest,
+                purge_push_jobs_past_the_cutoff,
+            ]; []);
         }
     };
 }

@@ -1,5 +1,5 @@
 //! Idempotency keys: taking one, storing a response, giving a key back after a
-//! server error, and purging expired records.
+//! server error (expired records go with the retention passes, `retention.rs`).
 
 use super::Passmint;
 use crate::error::{DomainError, StoreError};
@@ -38,10 +38,5 @@ impl Passmint {
     /// Forgets the ticket's key (after a server error), if it still holds it.
     pub async fn release_idempotent(&self, ticket: &IdemTicket) -> Result<(), StoreError> {
         self.store.release_idempotent(ticket).await
-    }
-
-    /// Deletes the idempotency records older than the retention; returns how many.
-    pub async fn purge_expired_idempotent(&self) -> Result<u64, StoreError> {
-        self.store.purge_idempotent(self.clock.now()).await
     }
 }

@@ -22,6 +22,7 @@ mod events;
 mod health;
 mod idempotency;
 mod passes;
+mod retention;
 mod signing;
 mod template_cache;
 mod templates;

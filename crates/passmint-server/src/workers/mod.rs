@@ -1,6 +1,6 @@
 //! The background work of `passmint serve`, each on the server's runtime and
-//! stopping with it: webhook deliveries ([`delivery`]), APNs pushes ([`push`]) and
-//! the hourly purge of expired idempotency records ([`purge`]), and the watcher that
+//! stopping with it: webhook deliveries ([`delivery`]), APNs pushes ([`push`]), the
+//! removal of what is past its retention ([`retention`]), and the watcher that
 //! makes the key cache forget revoked keys ([`revocations`]). The composition
 //! root (`compose.rs`) starts them.
 
@@ -9,8 +9,8 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub mod delivery;
-pub mod purge;
 pub mod push;
+pub mod retention;
 pub mod revocations;
 
 /// Wakes a worker of this process (the domain calls it after a write that

@@ -203,7 +203,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     .await;
     r.unwrap();
     expect("complete_idempotent", n, 1);
-    let (r, n) = counted(log, store.purge_idempotent(now)).await;
+    let (r, n) = counted(log, store.purge_idempotent(now, 1000)).await;
     r.unwrap();
     expect("purge_idempotent", n, 1);
 

@@ -289,8 +289,8 @@ pub async fn complete_twice_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>)
     assert_replays(&*store, &req, &first.response, what).await;
 }
 
-/// `purge` deletes the records older than the retention (completed or not), keeps
-/// the others, and returns how many it deleted.
+/// `purge` deletes the records older than the retention (completed or not), at
+/// most `limit` a call, keeps the others, and returns how many it deleted.
 pub async fn purge_deletes_only_expired(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (old_done, ticket) = started(&*store, Mode::Test).await;
@@ -309,12 +309,17 @@ pub async fn purge_deletes_only_expired(factory: impl AsyncFn() -> Arc<dyn Store
 
     let now = old_done.now + RETENTION + Duration::hours(1);
     assert_eq!(
-        store.purge_idempotent(now).await,
-        Ok(2),
-        "purge_idempotent deletes the two expired records"
+        store.purge_idempotent(now, 1).await,
+        Ok(1),
+        "purge_idempotent deletes at most `limit` records"
     );
     assert_eq!(
-        store.purge_idempotent(now).await,
+        store.purge_idempotent(now, 1000).await,
+        Ok(1),
+        "purge_idempotent deletes the other expired record"
+    );
+    assert_eq!(
+        store.purge_idempotent(now, 1000).await,
         Ok(0),
         "a second purge finds nothing"
     );

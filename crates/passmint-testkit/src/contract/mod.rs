@@ -12,13 +12,14 @@
 //! the ones whose name starts with `concurrent_` need a multi-threaded runtime.
 //!
 //! Groups: [`accounts`], [`templates`], [`passes`], [`claiming`], [`events`],
-//! [`idempotency`], [`signing`], [`webhooks`], [`wallet`].
+//! [`idempotency`], [`signing`], [`webhooks`], [`wallet`], [`retention`].
 
 pub mod accounts;
 pub mod claiming;
 pub mod events;
 pub mod idempotency;
 pub mod passes;
+pub mod retention;
 pub mod signing;
 pub mod templates;
 pub mod wallet;

@@ -42,11 +42,11 @@ fn registration(pass: &Pass, device: &str, token: &str) -> Registration {
     }
 }
 
-fn device() -> String {
+pub(crate) fn device() -> String {
     format!("dev{}", fixtures::base62(16))
 }
 
-fn push_token() -> String {
+pub(crate) fn push_token() -> String {
     let mut s = String::new();
     for b in fixtures::base62(32).bytes() {
         s.push_str(&format!("{b:02x}"));
@@ -54,7 +54,12 @@ fn push_token() -> String {
     s
 }
 
-async fn register(store: &dyn Store, pass: &Pass, device: &str, token: &str) -> PassEvent {
+pub(crate) async fn register(
+    store: &dyn Store,
+    pass: &Pass,
+    device: &str,
+    token: &str,
+) -> PassEvent {
     let event = fixtures::event(pass, EventType::Installed);
     let out = store
         .register_device(&registration(pass, device, token), &event, NO_LIMIT)
@@ -97,7 +102,7 @@ async fn claim_all(store: &dyn Store) -> (String, Vec<PushJob>) {
 }
 
 /// `pass` updated (field value changed), version + 1, with its event.
-async fn update(store: &dyn Store, pass: &Pass, push: bool) -> Pass {
+pub(crate) async fn update(store: &dyn Store, pass: &Pass, push: bool) -> Pass {
     let next = fixtures::next_version(pass);
     let event = fixtures::event(&next, EventType::Updated);
     store
@@ -123,7 +128,7 @@ async fn events_of(store: &dyn Store, pass: &Pass) -> Vec<PassEvent> {
         .data
 }
 
-async fn setup(store: &dyn Store) -> (Account, Pass) {
+pub(crate) async fn setup(store: &dyn Store) -> (Account, Pass) {
     let account = seed_account(store).await;
     let template = seed_template(store, &account).await;
     let (pass, _) = seed_pass(store, &account, Mode::Test, &template).await;

@@ -65,10 +65,18 @@ impl IdempotencyStore for MemoryStore {
         Ok(())
     }
 
-    async fn purge_idempotent(&self, now: OffsetDateTime) -> StoreResult<u64> {
+    async fn purge_idempotent(&self, now: OffsetDateTime, limit: u32) -> StoreResult<u64> {
         let mut s = self.state();
-        let before = s.idem.len();
-        s.idem.retain(|_, r| !expired(r.created_at, now));
-        Ok((before - s.idem.len()) as u64)
+        let gone: Vec<_> = s
+            .idem
+            .iter()
+            .filter(|(_, r)| expired(r.created_at, now))
+            .map(|(k, _)| k.clone())
+            .take(limit as usize)
+            .collect();
+        for k in &gone {
+            s.idem.remove(k);
+        }
+        Ok(gone.len() as u64)
     }
 }

@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 mod accounts;
 mod idempotency;
 mod passes;
+mod retention;
 mod signing;
 mod templates;
 mod wallet;

@@ -6,7 +6,7 @@
 mod claims;
 mod crud;
 mod outbox;
-mod support;
+pub(crate) mod support;
 
 pub use claims::*;
 pub use crud::*;

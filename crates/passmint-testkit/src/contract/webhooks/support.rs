@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 pub(super) const LEASE: Duration = Duration::seconds(60);
 
-pub(super) async fn seed_webhook(
+pub(crate) async fn seed_webhook(
     store: &dyn Store,
     account: &Account,
     mode: Mode,
@@ -39,7 +39,7 @@ pub(super) async fn deliveries(store: &dyn Store, webhook: &Webhook) -> Vec<Webh
     page.data
 }
 
-pub(super) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
+pub(crate) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
     ClaimRequest {
         now,
         lease_until: now + LEASE,
@@ -48,12 +48,12 @@ pub(super) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
     }
 }
 
-pub(super) async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<ClaimedDelivery> {
+pub(crate) async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<ClaimedDelivery> {
     claim_capped(store, req, u32::MAX).await
 }
 
 /// [`claim`] with at most `per_webhook` deliveries of one webhook in flight.
-pub(super) async fn claim_capped(
+pub(crate) async fn claim_capped(
     store: &dyn Store,
     req: &ClaimRequest,
     per_webhook: u32,
@@ -71,11 +71,11 @@ pub(super) async fn claim_capped(
     claimed
 }
 
-pub(super) fn claimed_ids(claimed: &[ClaimedDelivery]) -> Vec<WebhookDeliveryId> {
+pub(crate) fn claimed_ids(claimed: &[ClaimedDelivery]) -> Vec<WebhookDeliveryId> {
     claimed.iter().map(|c| c.delivery.id.clone()).collect()
 }
 
-pub(super) fn attempt(status: DeliveryStatus, next: Option<OffsetDateTime>) -> AttemptRecord {
+pub(crate) fn attempt(status: DeliveryStatus, next: Option<OffsetDateTime>) -> AttemptRecord {
     AttemptRecord {
         at: fixtures::timestamp(),
         status,

@@ -1,0 +1,23 @@
+//! `RetentionStore`: each call one bounded `DELETE` (docs/api.md §10), its own
+//! short transaction.
+
+use crate::PgStore;
+use crate::error::store_error;
+use crate::sql::{Bind, Stmt};
+use diesel_async::RunQueryDsl;
+use passmint_domain::ports::StoreResult;
+use passmint_store_sql::retention::Batch;
+
+impl PgStore {
+    /// Runs one deleting statement; returns how many rows it deleted.
+    pub(crate) async fn delete_batch(&self, batch: Batch<Bind<'_>>) -> StoreResult<u64> {
+        let mut conn = self.conn().await?;
+        let n = Stmt::new(batch.sql, batch.binds)
+            .execute(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(n as u64)
+    }
+}
+
+passmint_store_sql::retention_store!(PgStore);
