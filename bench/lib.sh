@@ -13,6 +13,9 @@ bench_example() {
   OUT=${BENCH_OUT:-$ROOT/bench-out}
   mkdir -p "$OUT"
   PGURL=postgres://postgres@127.0.0.1:5432
+  # A PostgreSQL deployment needs the key that encrypts stored credentials (docs/api.md §11).
+  PASSMINT_SECRET_KEY=${PASSMINT_SECRET_KEY:-$(openssl rand -base64 32)}
+  export PASSMINT_SECRET_KEY
   DB=$db
   PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres)
 

@@ -32,6 +32,9 @@ PGURL=postgres://postgres@127.0.0.1:5432
 DB=passmint_bench
 PGB_DB=passmint_pgbench
 DATABASE_URL_BENCH=$PGURL/$DB
+# A PostgreSQL deployment needs the key that encrypts stored credentials (docs/api.md §11).
+PASSMINT_SECRET_KEY=${PASSMINT_SECRET_KEY:-$(openssl rand -base64 32)}
+export PASSMINT_SECRET_KEY
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres)
 BIN=$ROOT/target/release/passmint
 GEN=$ROOT/target/release/passmint-bench
