@@ -264,7 +264,14 @@ async fn sigkill_with_pending_deliveries_loses_none(url: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let log = store.list_deliveries(&scope, &hook, 1000).await.unwrap();
-        assert_eq!(log.data.len(), 200, "one delivery per event");
+        // One delivery per event; the retention worker may already have removed
+        // delivered ones beyond the newest 100 of the webhook (docs/api.md §10),
+        // and it removes only settled ones.
+        assert!(
+            (100..=200).contains(&log.data.len()),
+            "one delivery per event, at least the newest 100 kept: {}",
+            log.data.len()
+        );
         let undelivered = log
             .data
             .iter()
