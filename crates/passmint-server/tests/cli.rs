@@ -130,15 +130,35 @@ async fn serve_creates_its_database_and_never_logs_keys() {
         .send()
         .await
         .unwrap();
+    // The log is written by a background thread: read it as it comes, and stop the
+    // server once the three requests' access lines are out (or after 30 s), so that
+    // the kill does not race the writer.
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut logs = String::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while logs.matches("request finished").count() < 3 && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+            logs.push_str(&line);
+            logs.push('\n');
+        }
+    }
     child.kill().unwrap();
     child.wait().unwrap();
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    reader.join().unwrap();
+    for line in rx.try_iter() {
+        logs.push_str(&line);
+        logs.push('\n');
+    }
     child
         .stdout
         .take()
