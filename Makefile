@@ -9,7 +9,8 @@ run:
 
 ## Run every test (unit, contract suites, end-to-end, then the Node.js SDK against
 ## the server built here). scripts/test-deps.sh first brings up what they need:
-## PostgreSQL on 127.0.0.1:5432, Chromium, Node 18+ with npm, OpenSSL.
+## PostgreSQL on 127.0.0.1:5432, Chromium, Node 18+ with npm, OpenSSL, and the
+## sqlite3/psql/pg_dump commands.
 test:
 	@bash scripts/test-deps.sh
 	cargo test --workspace --all-targets

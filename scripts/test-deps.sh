@@ -4,7 +4,9 @@
 #   chromium  a headless Chromium, Debian's package `chromium` (the landing-page test)
 #   node      Node.js 18+ with npm (the Node.js SDK's tests)
 #   openssl   the openssl command (the Node.js SDK's tests sign passes with it)
-# With no argument it checks all four; with one of the names above, only that one
+#   clients   sqlite3, psql and pg_dump (the at-rest tests write old-format rows
+#             with them and read a dump)
+# With no argument it checks all five; with one of the names above, only that one
 # (`make db` and `make bench` use `test-deps.sh postgres`).
 # Missing packages are installed with apt-get when running as root; otherwise the
 # script prints one line saying what to run and exits non-zero.
@@ -77,19 +79,28 @@ ensure_openssl() {
   command -v openssl >/dev/null 2>&1 || need_packages OpenSSL openssl
 }
 
+ensure_clients() {
+  command -v sqlite3 >/dev/null 2>&1 || need_packages "the sqlite3 command" sqlite3
+  if ! command -v psql >/dev/null 2>&1 || ! command -v pg_dump >/dev/null 2>&1; then
+    need_packages "PostgreSQL's psql and pg_dump" postgresql-client
+  fi
+}
+
 case "${1:-all}" in
   all)
     ensure_postgres
     ensure_chromium
     ensure_node
     ensure_openssl
+    ensure_clients
     ;;
   postgres) ensure_postgres ;;
   chromium) ensure_chromium ;;
   node) ensure_node ;;
   openssl) ensure_openssl ;;
+  clients) ensure_clients ;;
   *)
-    echo "usage: $0 [postgres|chromium|node|openssl]" >&2
+    echo "usage: $0 [postgres|chromium|node|openssl|clients]" >&2
     exit 2
     ;;
 esac
