@@ -4,7 +4,7 @@
 # no ANALYZE or VACUUM); the API client retrieves a pass with retention idle (the
 # same-run baseline), then while PASSMINT_EVENT_RETENTION=30d removes the events.
 # Prints both p99s, their ratio (MISS above 2) and how long the removal took.
-# Knobs: BENCH_RETENTION_ROWS (1000000), BENCH_RETENTION_SECONDS (10),
+# Knobs: BENCH_RETENTION_ROWS (1000000), BENCH_RETENTION_SECONDS (30),
 # BENCH_RETENTION_CONNECTIONS (4), BENCH_RETENTION_LIMIT (900 s). Traffic goes to
 # 127.0.0.1 only; every loop is bounded in time.
 set -euo pipefail

@@ -4,7 +4,7 @@
 //! (environment):
 //!
 //! - `PASSMINT_BIN`, `DATABASE_URL` (a fresh database), `BENCH_OUT`;
-//! - `BENCH_RETENTION_ROWS` (1000000), `BENCH_RETENTION_SECONDS` (10),
+//! - `BENCH_RETENTION_ROWS` (1000000), `BENCH_RETENTION_SECONDS` (30),
 //!   `BENCH_RETENTION_CONNECTIONS` (4), `BENCH_RETENTION_LIMIT` (900, the longest
 //!   the removal may take, in seconds).
 //!
@@ -107,7 +107,7 @@ async fn main() {
     let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
     let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
     let rows = env_num("BENCH_RETENTION_ROWS", 1_000_000);
-    let secs = env_num("BENCH_RETENTION_SECONDS", 10) as u64;
+    let secs = env_num("BENCH_RETENTION_SECONDS", 30) as u64;
     let conns = env_num("BENCH_RETENTION_CONNECTIONS", 4);
     let limit = Duration::from_secs(env_num("BENCH_RETENTION_LIMIT", 900) as u64);
     let engine = if db.starts_with("sqlite://") {

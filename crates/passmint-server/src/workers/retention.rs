@@ -5,8 +5,8 @@
 //! and, with `PASSMINT_EVENT_RETENTION`, events older than that.
 //!
 //! Each batch is one short statement of at most [`BATCH`] rows. Between two
-//! batches the worker rests at least as long as the batch took (and at least
-//! [`MIN_PAUSE`]), so a large backlog takes at most about half of one database
+//! batches the worker rests [`REST_PER_WORK`] times as long as the batch took (and
+//! at least [`MIN_PAUSE`]), so a large backlog takes at most a quarter of one database
 //! connection and never holds locks for long: the API keeps its latency while a
 //! million old events go.
 
@@ -21,6 +21,9 @@ const EVERY: Duration = Duration::from_secs(60);
 
 /// The shortest rest between two batches of one pass.
 const MIN_PAUSE: Duration = Duration::from_millis(10);
+
+/// How many times as long as a batch took the worker rests after it.
+const REST_PER_WORK: u32 = 3;
 
 /// Flattened into `ServeConfig`.
 #[derive(Args, Clone, Debug, Default)]
@@ -96,7 +99,7 @@ async fn pass(passmint: &Passmint, what: Retained) {
                 return;
             }
         }
-        actix_web::rt::time::sleep(batch_started.elapsed().max(MIN_PAUSE)).await;
+        actix_web::rt::time::sleep((batch_started.elapsed() * REST_PER_WORK).max(MIN_PAUSE)).await;
     }
     let elapsed_ms = started.elapsed().as_millis() as u64;
     if removed > 0 {
