@@ -3,6 +3,7 @@
 mod binds;
 mod claims;
 mod dialect;
+mod diesel_glue;
 mod list;
 pub mod placeholders;
 pub mod retention;
