@@ -132,15 +132,7 @@ pub async fn empty_database() -> TestDatabase {
 /// [`fresh_database`] for synchronous code (blocking end-to-end tests): runs on a
 /// thread of its own with its own runtime.
 pub fn fresh_database_blocking() -> TestDatabase {
-    std::thread::spawn(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(fresh_database())
-    })
-    .join()
-    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    passmint_store_sql::blocking::on_own_runtime(fresh_database)
 }
 
 /// A store on a [`fresh_database`] that owns it.

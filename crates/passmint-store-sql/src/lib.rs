@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod binds;
+pub mod blocking;
 mod claims;
 mod dialect;
 mod diesel_glue;
