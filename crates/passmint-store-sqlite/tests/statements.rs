@@ -14,7 +14,7 @@ use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::Store;
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{Registration, TemplateCascade};
-use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
 use passmint_store_sqlite::testing;
 use passmint_testkit::fixtures;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -196,12 +196,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         "list_deliveries",
         store.list_deliveries(&scope, &webhook.id, 100)
     );
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let claimed = call!(
         "claim_deliveries (one)",
         store.claim_deliveries(&claim, u32::MAX)
@@ -284,12 +279,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         )
     );
     call!("pending_pushes", store.pending_pushes());
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
     call!(
         "reschedule_push",
@@ -316,12 +306,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
             cascade: Some(&cascade)
         })
     );
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
     call!(
         "complete_pushes",
