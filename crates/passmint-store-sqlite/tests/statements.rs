@@ -74,12 +74,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         store.revoke_api_key_by_id(&key.id, fixtures::timestamp())
     );
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) =
         call!("begin_idempotent (new key)", store.begin_idempotent(&req))
     else {
@@ -111,12 +106,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         })
     );
     let pass = fixtures::pass(&account, Mode::Test, &template);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) = store.begin_idempotent(&req).await.unwrap() else {
         panic!("a new key starts");
     };
@@ -132,12 +122,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     call!(
         "insert_pass_claiming",
         store.insert_pass_claiming(&ClaimingInsert {
-            claim: &fixtures::idem_request(
-                &scope,
-                &fixtures::idem_key(),
-                &fixtures::fingerprint(),
-                fixtures::timestamp(),
-            ),
+            claim: &fixtures::fresh_idem_request(&scope),
             response: &fixtures::response(200),
             template_updated_at: next.updated_at,
             pass: &claimed,

@@ -303,6 +303,11 @@ pub fn idem_request(
     }
 }
 
+/// A `begin` request in `scope` with a fresh key and fingerprint, made now.
+pub fn fresh_idem_request(scope: &Scope) -> IdemRequest {
+    idem_request(scope, &idem_key(), &fingerprint(), timestamp())
+}
+
 /// A stored response with a distinctive body.
 pub fn response(status: u16) -> StoredResponse {
     StoredResponse {
