@@ -48,27 +48,22 @@ macro_rules! diesel_rows {
 #[macro_export]
 macro_rules! diesel_common_getters {
     () => {
-        fn text(&self, name: &str) -> passmint_domain::ports::StoreResult<String> {
-            self.get::<diesel::sql_types::Text, _>(name)
-        }
-        fn opt_text(&self, name: &str) -> passmint_domain::ports::StoreResult<Option<String>> {
-            self.get::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(name)
-        }
-        fn big_int(&self, name: &str) -> passmint_domain::ports::StoreResult<i64> {
-            self.get::<diesel::sql_types::BigInt, _>(name)
-        }
-        fn opt_big_int(&self, name: &str) -> passmint_domain::ports::StoreResult<Option<i64>> {
-            self.get::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>, _>(name)
-        }
-        fn int(&self, name: &str) -> passmint_domain::ports::StoreResult<i32> {
-            self.get::<diesel::sql_types::Integer, _>(name)
-        }
-        fn opt_int(&self, name: &str) -> passmint_domain::ports::StoreResult<Option<i32>> {
-            self.get::<diesel::sql_types::Nullable<diesel::sql_types::Integer>, _>(name)
-        }
-        fn bool(&self, name: &str) -> passmint_domain::ports::StoreResult<bool> {
-            self.get::<diesel::sql_types::Bool, _>(name)
-        }
+        $crate::diesel_common_getters!(@getters
+            text: String = diesel::sql_types::Text,
+            opt_text: Option<String> = diesel::sql_types::Nullable<diesel::sql_types::Text>,
+            big_int: i64 = diesel::sql_types::BigInt,
+            opt_big_int: Option<i64> = diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+            int: i32 = diesel::sql_types::Integer,
+            opt_int: Option<i32> = diesel::sql_types::Nullable<diesel::sql_types::Integer>,
+            bool: bool = diesel::sql_types::Bool,
+        );
+    };
+    (@getters $($getter:ident: $rust:ty = $sql:ty,)*) => {
+        $(
+            fn $getter(&self, name: &str) -> passmint_domain::ports::StoreResult<$rust> {
+                self.get::<$sql, _>(name)
+            }
+        )*
     };
 }
 
