@@ -9,6 +9,7 @@ use crate::secrets::SecretKeyConfig;
 use clap::{Parser, Subcommand};
 use passmint_domain::Mode;
 use passmint_domain::ids::AccountId;
+use passmint_domain::service::Passmint;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,7 +166,7 @@ pub async fn create_account(
     name: &str,
     live_pass_limit: Option<i64>,
 ) -> Result<serde_json::Value, CliError> {
-    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
+    let pm = admin(database_url, secrets).await?;
     let (account, test, live) = pm.create_account(name, live_pass_limit).await?;
     Ok(serde_json::json!({
         "account_id": account.id.as_str(),
@@ -207,18 +208,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::Accounts(AccountsCommand::Show { account, db })) => {
-            let url = database_url(&db.database_url);
-            print_json(show_account(&url, &db.secrets, &account).await?);
+            print_json(show_account(&db, &account).await?);
             Ok(())
         }
         Some(Command::Keys(KeysCommand::Create { account, mode, db })) => {
-            let account_id = AccountId::parse(&account).ok_or_else(|| {
-                CliError::Usage(format!("'{account}' is not an account id (acct_…)"))
-            })?;
+            let account_id = parse_account(&account)?;
             let mode = Mode::parse(&mode)
                 .ok_or_else(|| CliError::Usage("mode must be test or live".into()))?;
-            let url = database_url(&db.database_url);
-            let pm = passmint_over(open_store(&url, 2, &db.secrets).await?);
+            let pm = admin(&database_url(&db.database_url), &db.secrets).await?;
             let minted = pm.create_key(&account_id, mode).await?;
             print_json(serde_json::json!({
                 "account_id": account_id.as_str(),
@@ -228,7 +225,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::Keys(KeysCommand::List { account, db })) => {
-            print_json(list_keys(&database_url(&db.database_url), &db.secrets, &account).await?);
+            print_json(list_keys(&db, &account).await?);
             Ok(())
         }
         Some(Command::Keys(KeysCommand::Revoke { key, id, db })) => {
@@ -261,7 +258,7 @@ pub async fn revoke_key(
     secrets: &SecretKeyConfig,
     which: KeyRef<'_>,
 ) -> Result<serde_json::Value, CliError> {
-    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
+    let pm = admin(database_url, secrets).await?;
     let revoked = match which {
         KeyRef::Key(key) => pm.revoke_key(key).await?,
         KeyRef::Id(id) => pm.revoke_key_by_id(id).await?,
@@ -279,13 +276,8 @@ pub async fn revoke_key(
 /// `keys list`: answers `{"account_id","keys":[{"id","prefix","mode","created_at",
 /// "revoked_at"}]}`, newest first: the prefix is the part of a key safe to show,
 /// never the key or its hash.
-pub async fn list_keys(
-    database_url: &str,
-    secrets: &SecretKeyConfig,
-    account: &str,
-) -> Result<serde_json::Value, CliError> {
-    let account_id = parse_account(account)?;
-    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
+pub async fn list_keys(db: &DbConfig, account: &str) -> Result<serde_json::Value, CliError> {
+    let (pm, account_id) = for_account(db, account).await?;
     let keys = pm.list_keys(&account_id).await?;
     let keys: Vec<serde_json::Value> = keys
         .iter()
@@ -323,6 +315,20 @@ fn parse_account(account: &str) -> Result<AccountId, CliError> {
         .ok_or_else(|| CliError::Usage(format!("'{account}' is not an account id (acct_…)")))
 }
 
+/// The service over the configured store, with the small pool an admin command
+/// needs.
+async fn admin(database_url: &str, secrets: &SecretKeyConfig) -> Result<Passmint, CliError> {
+    Ok(passmint_over(open_store(database_url, 2, secrets).await?))
+}
+
+/// The account a command names (checked before the store is opened) and the
+/// service over the configured store.
+async fn for_account(db: &DbConfig, account: &str) -> Result<(Passmint, AccountId), CliError> {
+    let account_id = parse_account(account)?;
+    let pm = admin(&database_url(&db.database_url), &db.secrets).await?;
+    Ok((pm, account_id))
+}
+
 /// `accounts set-signing-identity`: loads the identity with the pass builder (so a
 /// wrong password, a key of another certificate or the wrong WWDR certificate is
 /// refused with the builder's explanation), stores it, and answers
@@ -350,8 +356,7 @@ pub async fn set_signing_identity(
     };
     let identity = load_files(source, &args.wwdr).map_err(|e| CliError::Usage(e.to_string()))?;
     let credentials = to_credentials(&identity).map_err(CliError::Usage)?;
-    let url = database_url(&args.db.database_url);
-    let pm = passmint_over(open_store(&url, 2, &args.db.secrets).await?);
+    let pm = admin(&database_url(&args.db.database_url), &args.db.secrets).await?;
     let stored = pm.set_signing_identity(&account_id, credentials).await?;
     Ok(serde_json::json!({
         "account_id": account_id.as_str(),
@@ -378,13 +383,8 @@ pub async fn rotate_key(
 
 /// `accounts show`: the account, its live pass limit and its signing identity
 /// (without the key) with the days left before the certificate expires.
-pub async fn show_account(
-    database_url: &str,
-    secrets: &SecretKeyConfig,
-    account: &str,
-) -> Result<serde_json::Value, CliError> {
-    let account_id = parse_account(account)?;
-    let pm = passmint_over(open_store(database_url, 2, secrets).await?);
+pub async fn show_account(db: &DbConfig, account: &str) -> Result<serde_json::Value, CliError> {
+    let (pm, account_id) = for_account(db, account).await?;
     let account = pm.get_account(&account_id).await?;
     let identity = pm.signing_identity(&account_id).await?.map(|i| {
         let now = pm.now();

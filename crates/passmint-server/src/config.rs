@@ -73,7 +73,7 @@ pub struct ApnsServeConfig {
         long = "apns-concurrency",
         env = "PASSMINT_APNS_CONCURRENCY",
         default_value_t = 256,
-        value_parser = clap::value_parser!(u32).range(1..=4096)
+        value_parser = concurrency()
     )]
     pub apns_concurrency: u32,
     /// Deadline of one push.
@@ -139,6 +139,11 @@ impl Default for ApnsKeepAliveConfig {
     }
 }
 
+/// A cap of work in flight at once: 1 to 4096.
+pub(crate) fn concurrency() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=4096)
+}
+
 /// A duration above zero.
 fn parse_positive_duration(s: &str) -> Result<Duration, String> {
     match parse_duration(s) {
@@ -198,7 +203,7 @@ pub struct WebhookConfig {
         long = "webhook-concurrency",
         env = "PASSMINT_WEBHOOK_CONCURRENCY",
         default_value_t = 64,
-        value_parser = clap::value_parser!(u32).range(1..=4096)
+        value_parser = concurrency()
     )]
     pub concurrency: u32,
     /// How often the worker looks for due retries and for deliveries enqueued by

@@ -38,7 +38,7 @@ pub struct SlowPeerConfig {
         long = "webhook-endpoint-concurrency",
         env = "PASSMINT_WEBHOOK_ENDPOINT_CONCURRENCY",
         default_value_t = DEFAULT_ENDPOINT_CONCURRENCY,
-        value_parser = clap::value_parser!(u32).range(1..=4096)
+        value_parser = crate::config::concurrency()
     )]
     pub webhook_endpoint_concurrency: u32,
 }

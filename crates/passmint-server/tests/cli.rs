@@ -18,6 +18,20 @@ fn passmint(db: &str, args: &[&str]) -> std::process::Output {
     process::run_cli(env!("CARGO_BIN_EXE_passmint"), db, args)
 }
 
+/// POSTs `body` with `key` and answers the JSON it gets back.
+async fn post(client: &reqwest::Client, url: &str, key: &str, body: &Value) -> Value {
+    client
+        .post(url)
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_and_keys_commands_print_json() {
     let db = fresh_database().await;
@@ -295,29 +309,21 @@ async fn serve_on_port_zero_builds_urls_with_the_bound_port() {
     assert_ne!(port, 0);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let template = client
-        .post(format!("{base}/v1/templates"))
-        .bearer_auth(&key)
-        .json(
-            &serde_json::json!({"name": "T", "type": "generic", "apple_style": "generic",
+    let template = post(
+        &client,
+        &format!("{base}/v1/templates"),
+        &key,
+        &serde_json::json!({"name": "T", "type": "generic", "apple_style": "generic",
             "design": {"organization_name": "O", "description": "D"}}),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    let pass = client
-        .post(format!("{base}/v1/passes"))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({"template_id": template["id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    )
+    .await;
+    let pass = post(
+        &client,
+        &format!("{base}/v1/passes"),
+        &key,
+        &serde_json::json!({"template_id": template["id"]}),
+    )
+    .await;
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -7,9 +7,9 @@
 //! held reads the row once more to say why (`Replay`, `Mismatch` or `InUse`).
 //! Times come from the request (`req.now`), never from the database clock.
 
-use crate::PgStore;
 use crate::error::{decode_error, store_error};
 use crate::sql::{Bind, Stmt};
+use crate::{Conn, PgStore};
 use async_trait::async_trait;
 use diesel::QueryableByName;
 use diesel::sql_types::{Binary, Integer, Nullable, Text, Timestamptz};
@@ -65,6 +65,110 @@ pub(crate) fn completion_cte(first: usize) -> String {
         p(4),
         p(5)
     )
+}
+
+/// The writes of a row kept by version (its `updated_at`): its insert and its
+/// versioned update (`updated`, `completed`, `found`), each alone and with an
+/// idempotency completion after the row's values.
+pub(crate) struct RowWrites {
+    pub(crate) insert: String,
+    pub(crate) insert_completing: String,
+    pub(crate) update: String,
+    pub(crate) update_completing: String,
+}
+
+impl RowWrites {
+    /// The writes of `table`: its `columns` bound to `$1`, `$2`, … in order, `set`
+    /// the update's new values, `scope` (an SQL condition) the rows it may update,
+    /// the expected `updated_at` the placeholder after the columns.
+    pub(crate) fn new(table: &str, columns: &str, set: &str, scope: &str) -> Self {
+        let expected = columns.split(',').count() + 1;
+        RowWrites {
+            insert: insert_row_sql(table, columns, false),
+            insert_completing: insert_row_sql(table, columns, true),
+            update: versioned_update_sql(table, set, scope, expected, false),
+            update_completing: versioned_update_sql(table, set, scope, expected, true),
+        }
+    }
+}
+
+/// The insert of one row of `table`, its `columns` bound to `$1`, `$2`, … in order;
+/// `completing`, the same only while the `done` completion (its placeholders after
+/// the row's) holds its ticket, so that a lost ticket inserts nothing.
+fn insert_row_sql(table: &str, columns: &str, completing: bool) -> String {
+    let n = columns.split(',').count();
+    let values = (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if completing {
+        format!(
+            "WITH {} INSERT INTO {table} ({columns}) SELECT {values} FROM done",
+            completion_cte(n + 1)
+        )
+    } else {
+        format!("INSERT INTO {table} ({columns}) VALUES ({values})")
+    }
+}
+
+/// `updated`, `completed`, `found`: the update of row `$1` of `table` within `scope`
+/// (an SQL condition) to `set` while its `updated_at` is `$expected`; `completing`,
+/// with the `done` completion, its placeholders after `$expected`.
+fn versioned_update_sql(
+    table: &str,
+    set: &str,
+    scope: &str,
+    expected: usize,
+    completing: bool,
+) -> String {
+    let (done, completed) = if completing {
+        (
+            format!("{}, ", completion_cte(expected + 1)),
+            "(SELECT count(*) FROM done)",
+        )
+    } else {
+        (String::new(), "1::bigint")
+    };
+    format!(
+        "WITH {done}u AS (UPDATE {table} SET {set} \
+         WHERE id = $1 AND {scope} AND updated_at = ${expected} RETURNING 1) \
+         SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
+         EXISTS (SELECT 1 FROM {table} WHERE id = $1 AND {scope}) AS found"
+    )
+}
+
+/// The statement of a write with or without an idempotency completion: `plain`, or
+/// `completing` with the completion's binds after the write's.
+pub(crate) fn with_completion<'a>(
+    binds: &mut Vec<Bind<'a>>,
+    idem: Option<&'a IdemCompletion>,
+    plain: &'static str,
+    completing: &'static str,
+) -> &'static str {
+    match idem {
+        None => plain,
+        Some(c) => {
+            binds.extend(completion_binds(c));
+            completing
+        }
+    }
+}
+
+/// Runs an insert of [`insert_row_sql`]: `IdempotencyKeyLost` when it inserted
+/// nothing (its ticket lost its key).
+pub(crate) async fn insert_row(
+    conn: &mut Conn,
+    sql: &'static str,
+    binds: Vec<Bind<'_>>,
+) -> StoreResult<()> {
+    let inserted = Stmt::new(sql, binds)
+        .execute(conn)
+        .await
+        .map_err(store_error)?;
+    if inserted == 0 {
+        return Err(key_lost());
+    }
+    Ok(())
 }
 
 pub(crate) fn completion_binds(c: &IdemCompletion) -> [Bind<'_>; 6] {

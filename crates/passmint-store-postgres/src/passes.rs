@@ -30,7 +30,7 @@
 
 use crate::PgStore;
 use crate::error::{TxError, store_error};
-use crate::idempotency::{completion_binds, completion_cte, key_lost};
+use crate::idempotency::{completion_binds, completion_cte, key_lost, with_completion};
 use crate::list::fetch;
 use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
@@ -304,13 +304,7 @@ impl PassStore for PgStore {
     ) -> StoreResult<u64> {
         let mut binds = pass_binds(pass)?;
         binds.extend(event_binds(event)?);
-        let sql = match idem {
-            None => INSERT.as_str(),
-            Some(c) => {
-                binds.extend(completion_binds(c));
-                INSERT_COMPLETING.as_str()
-            }
-        };
+        let sql = with_completion(&mut binds, idem, &INSERT, &INSERT_COMPLETING);
         let mut conn = self.conn().await?;
         if pass.mode == Mode::Live {
             // The count and the insert commit together or not at all.

@@ -7,10 +7,8 @@ use crate::error::store_error;
 use crate::idempotency::key_lost;
 use crate::sql::{Bind, Stmt};
 use diesel::QueryableByName;
-use diesel::deserialize::FromSql;
 use diesel::pg::Pg;
-use diesel::row::NamedRow;
-use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Jsonb, Nullable, Timestamptz};
 use diesel_async::RunQueryDsl;
 use passmint_domain::StoreError;
 use passmint_domain::pass::Pass;
@@ -20,47 +18,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
-/// A row decoded as `T`. Reading never fails the statement: a row that does not
-/// decode is the `Err` it holds, reported once the rows are read.
-pub(crate) struct Row<T>(pub(crate) StoreResult<T>);
+// `Row<T>`, a row decoded as `T`, over `PgColumns`, the columns of a PostgreSQL row;
+// `Found`, the answer to `SELECT EXISTS (…) AS found`.
+passmint_store_sql::diesel_rows!(Pg, PgColumns);
 
-impl<T: Decode> QueryableByName<Pg> for Row<T> {
-    fn build<'a>(row: &impl NamedRow<'a, Pg>) -> diesel::deserialize::Result<Self> {
-        Ok(Row(T::decode(&PgColumns(row))))
-    }
-}
-
-/// The columns of a PostgreSQL row.
-struct PgColumns<'r, R>(&'r R);
-
-impl<'a, R: NamedRow<'a, Pg>> PgColumns<'_, R> {
-    fn get<ST, T: FromSql<ST, Pg>>(&self, name: &str) -> StoreResult<T> {
-        NamedRow::get::<ST, T>(self.0, name).map_err(|e| StoreError::Backend(e.to_string()))
-    }
-}
-
-impl<'a, R: NamedRow<'a, Pg>> Columns for PgColumns<'_, R> {
-    fn text(&self, name: &str) -> StoreResult<String> {
-        self.get::<Text, _>(name)
-    }
-    fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
-        self.get::<Nullable<Text>, _>(name)
-    }
-    fn big_int(&self, name: &str) -> StoreResult<i64> {
-        self.get::<BigInt, _>(name)
-    }
-    fn opt_big_int(&self, name: &str) -> StoreResult<Option<i64>> {
-        self.get::<Nullable<BigInt>, _>(name)
-    }
-    fn int(&self, name: &str) -> StoreResult<i32> {
-        self.get::<Integer, _>(name)
-    }
-    fn opt_int(&self, name: &str) -> StoreResult<Option<i32>> {
-        self.get::<Nullable<Integer>, _>(name)
-    }
-    fn bool(&self, name: &str) -> StoreResult<bool> {
-        self.get::<Bool, _>(name)
-    }
+impl<'a, R: diesel::row::NamedRow<'a, Pg>> Columns for PgColumns<'_, R> {
+    passmint_store_sql::diesel_common_getters!();
     fn time(&self, name: &str) -> StoreResult<OffsetDateTime> {
         self.get::<Timestamptz, _>(name)
     }
@@ -112,13 +75,6 @@ impl<'a> Stmt<'a> {
             .map(|r| r.0)
             .collect()
     }
-}
-
-/// A one-row answer of counts and flags.
-#[derive(QueryableByName)]
-pub(crate) struct Found {
-    #[diesel(sql_type = Bool)]
-    pub(crate) found: bool,
 }
 
 impl UpdateOutcome {

@@ -12,14 +12,10 @@
 //! parameter carrying the same value.
 
 use diesel::pg::Pg;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::result::Error as DieselError;
+use diesel::query_builder::AstPass;
 use diesel::serialize::{IsNull, Output, ToSql};
-use diesel::sql_types::{
-    Array, BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped,
-};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Integer, Jsonb, Nullable, Text, Timestamptz};
 use passmint_store_sql::SqlBind;
-use passmint_store_sql::placeholders::{Piece, bind_at, pieces};
 use std::borrow::Cow;
 use std::io::Write;
 use time::OffsetDateTime;
@@ -131,64 +127,19 @@ impl ToSql<Jsonb, Pg> for JsonText {
     }
 }
 
-impl QueryFragment<Pg> for Stmt<'_> {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
-        for piece in pieces(&self.sql) {
-            match piece {
-                Piece::Sql(text) => out.push_sql(text),
-                Piece::Placeholder(digits) => bind_at(&self.binds, digits)
-                    .map_err(|e| DieselError::QueryBuilderError(e.into()))?
-                    .push(&mut out)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Not identified by type: diesel-async then caches the prepared statement under
-/// its SQL text, which is what lets list queries vary their `WHERE` clause.
-impl QueryId for Stmt<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for Stmt<'_> {
-    type SqlType = Untyped;
-}
+// Each placeholder its own parameter; not identified by type, so diesel-async
+// caches the prepared statement under its SQL text.
+passmint_store_sql::diesel_statement!(Stmt<'_>, Pg);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn render(stmt: &Stmt<'_>) -> String {
-        diesel::debug_query::<Pg, _>(stmt).to_string()
-    }
-
-    #[test]
-    fn placeholders_become_parameters_in_order_and_may_repeat() {
-        let stmt = Stmt::new(
-            "SELECT $2::text, $1::bigint WHERE $2 IS NOT NULL",
-            vec![Bind::BigInt(7), Bind::Text("x")],
-        );
-        let rendered = render(&stmt);
-        assert!(
-            rendered.starts_with("SELECT $1::text, $2::bigint WHERE $3 IS NOT NULL"),
-            "{rendered}"
-        );
-        assert!(rendered.contains(r#"["x", 7, "x"]"#), "{rendered}");
-    }
-
-    #[test]
-    fn a_placeholder_without_a_bind_is_an_error() {
-        let stmt = Stmt::new("SELECT $2", vec![Bind::Bool(true)]);
-        let mut builder = diesel::pg::PgQueryBuilder::default();
-        assert!(stmt.to_sql(&mut builder, &Pg).is_err());
-    }
-
-    #[test]
-    fn statements_are_cacheable() {
-        let stmt = Stmt::new("SELECT $1", vec![Bind::Integer(1)]);
-        assert_eq!(stmt.is_safe_to_cache_prepared(&Pg).ok(), Some(true));
-        assert!(<Stmt<'_> as QueryId>::query_id().is_none());
-    }
+    passmint_store_sql::diesel_statement_tests!(
+        Stmt,
+        Pg,
+        diesel::pg::PgQueryBuilder::default(),
+        "SELECT $2::text, $1::bigint WHERE $2 IS NOT NULL",
+        "SELECT $1::text, $2::bigint WHERE $3 IS NOT NULL"
+    );
 }

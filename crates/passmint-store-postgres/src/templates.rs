@@ -10,8 +10,8 @@
 //! registration.
 
 use crate::PgStore;
-use crate::error::{TxError, store_error};
-use crate::idempotency::{completion_binds, completion_cte, key_lost};
+use crate::error::TxError;
+use crate::idempotency::{RowWrites, insert_row, with_completion};
 use crate::list::fetch;
 use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
@@ -31,41 +31,16 @@ use passmint_store_sql::statements::{GET_TEMPLATE, TEMPLATE_SCOPE};
 use passmint_store_sql::{EVENT_COLUMNS, SqlBind, TEMPLATE_COLUMNS, template_binds, template_list};
 use std::sync::LazyLock;
 
-const INSERT_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9";
-
-static INSERT: LazyLock<String> = LazyLock::new(|| {
-    format!("INSERT INTO templates ({TEMPLATE_COLUMNS}) VALUES ({INSERT_VALUES})")
-});
-static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH {} INSERT INTO templates ({TEMPLATE_COLUMNS}) SELECT {INSERT_VALUES} FROM done",
-        completion_cte(10)
+/// `$1..$9` are the template and `$10` the expected `updated_at`.
+pub(crate) static WRITES: LazyLock<RowWrites> = LazyLock::new(|| {
+    RowWrites::new(
+        "templates",
+        TEMPLATE_COLUMNS,
+        "name = $3, kind = $4, apple_style = $5, design = $6, archived = $7, \
+         created_at = $8, updated_at = $9",
+        TEMPLATE_SCOPE,
     )
 });
-
-/// `updated`, `completed`, `found`; `$1..$9` are the template and `$10` the expected
-/// `updated_at`.
-fn update_sql(completing: bool) -> String {
-    let (done, completed) = if completing {
-        (
-            format!("{}, ", completion_cte(11)),
-            "(SELECT count(*) FROM done)",
-        )
-    } else {
-        (String::new(), "1::bigint")
-    };
-    format!(
-        "WITH {done}u AS (UPDATE templates SET name = $3, kind = $4, apple_style = $5, \
-         design = $6, archived = $7, created_at = $8, updated_at = $9 \
-         WHERE id = $1 AND {TEMPLATE_SCOPE} AND updated_at = $10 RETURNING 1) \
-         SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM templates WHERE id = $1 AND {TEMPLATE_SCOPE}) AS found"
-    )
-}
-
-pub(crate) static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
-
-pub(crate) static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 
 /// The cascade: `$1` the template, `$2` its account, `$3` the time, `$4` the
 /// events' metadata, `$5` the time in Unix microseconds (text), `$6` the wallet
@@ -102,22 +77,9 @@ impl TemplateStore for PgStore {
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
         let mut binds = template_binds(template)?;
-        let sql = match idem {
-            None => INSERT.as_str(),
-            Some(c) => {
-                binds.extend(completion_binds(c));
-                INSERT_COMPLETING.as_str()
-            }
-        };
+        let sql = with_completion(&mut binds, idem, &WRITES.insert, &WRITES.insert_completing);
         let mut conn = self.conn().await?;
-        let inserted = Stmt::new(sql, binds)
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
-        if inserted == 0 {
-            return Err(key_lost());
-        }
-        Ok(())
+        insert_row(&mut conn, sql, binds).await
     }
 
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {
@@ -143,13 +105,12 @@ impl TemplateStore for PgStore {
     async fn update_template(&self, input: &TemplateUpdate<'_>) -> StoreResult<u64> {
         let mut binds = template_binds(input.template)?;
         binds.push(Bind::Timestamptz(input.expected_updated_at));
-        let sql = match input.idem {
-            None => UPDATE.as_str(),
-            Some(c) => {
-                binds.extend(completion_binds(c));
-                UPDATE_COMPLETING.as_str()
-            }
-        };
+        let sql = with_completion(
+            &mut binds,
+            input.idem,
+            &WRITES.update,
+            &WRITES.update_completing,
+        );
         let mut conn = self.conn().await?;
         let Some(cascade) = input.cascade else {
             if input.idem.is_none() {

@@ -132,15 +132,7 @@ pub async fn empty_database() -> TestDatabase {
 /// [`fresh_database`] for synchronous code (blocking end-to-end tests): runs on a
 /// thread of its own with its own runtime.
 pub fn fresh_database_blocking() -> TestDatabase {
-    std::thread::spawn(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(fresh_database())
-    })
-    .join()
-    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    passmint_store_sql::blocking::on_own_runtime(fresh_database)
 }
 
 /// A store on a [`fresh_database`] that owns it.
@@ -317,16 +309,16 @@ pub fn keyed_statements() -> Vec<(String, String)> {
         ("find_pass_by_serial".into(), &shared::FIND_BY_SERIAL),
         ("insert_event".into(), &crate::passes::INSERT_EVENT),
         ("get_template".into(), &shared::GET_TEMPLATE),
-        ("update_template".into(), &crate::templates::UPDATE),
+        ("update_template".into(), &crate::templates::WRITES.update),
         (
             "update_template, completing".into(),
-            &crate::templates::UPDATE_COMPLETING,
+            &crate::templates::WRITES.update_completing,
         ),
         ("get_webhook".into(), &shared::GET_WEBHOOK),
-        ("update_webhook".into(), &crate::webhooks::UPDATE),
+        ("update_webhook".into(), &crate::webhooks::WRITES.update),
         (
             "update_webhook, completing".into(),
-            &crate::webhooks::UPDATE_COMPLETING,
+            &crate::webhooks::WRITES.update_completing,
         ),
         ("webhook exists".into(), crate::webhooks::WEBHOOK_EXISTS),
         ("delete_webhook".into(), shared::DELETE_WEBHOOK),

@@ -18,7 +18,7 @@
 
 use crate::PgStore;
 use crate::error::{TxError, store_error};
-use crate::idempotency::{completion_binds, completion_cte, key_lost};
+use crate::idempotency::{RowWrites, completion_binds, insert_row, with_completion};
 use crate::rows::{Found, UpdateOutcome};
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
@@ -73,40 +73,18 @@ fn fan_out(join: &str, pass: &str) -> String {
     )
 }
 
-const WEBHOOK_VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12";
-
-static INSERT: LazyLock<String> =
-    LazyLock::new(|| format!("INSERT INTO webhooks ({WEBHOOK_COLUMNS}) VALUES ({WEBHOOK_VALUES})"));
-static INSERT_COMPLETING: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH {} INSERT INTO webhooks ({WEBHOOK_COLUMNS}) SELECT {WEBHOOK_VALUES} FROM done",
-        completion_cte(13)
+/// `$1..$12` are the webhook, `$13` the expected `updated_at`, then the completion's
+/// 6 values if any.
+pub(crate) static WRITES: LazyLock<RowWrites> = LazyLock::new(|| {
+    RowWrites::new(
+        "webhooks",
+        WEBHOOK_COLUMNS,
+        "url = $4, events = $5, description = $6, enabled = $7, secret = $8, \
+         previous_secret = $9, previous_secret_expires_at = $10, created_at = $11, \
+         updated_at = $12",
+        SCOPE,
     )
 });
-
-/// `updated`, `completed`, `found`; `$1..$12` are the webhook, `$13` the expected
-/// `updated_at`, then the completion's 6 values if any.
-fn update_sql(completing: bool) -> String {
-    let (done, completed) = if completing {
-        (
-            format!("{}, ", completion_cte(14)),
-            "(SELECT count(*) FROM done)",
-        )
-    } else {
-        (String::new(), "1::bigint")
-    };
-    format!(
-        "WITH {done}u AS (UPDATE webhooks SET url = $4, events = $5, description = $6, \
-         enabled = $7, secret = $8, previous_secret = $9, previous_secret_expires_at = $10, \
-         created_at = $11, updated_at = $12 \
-         WHERE id = $1 AND {SCOPE} AND updated_at = $13 RETURNING 1) \
-         SELECT (SELECT count(*) FROM u) AS updated, {completed} AS completed, \
-         EXISTS (SELECT 1 FROM webhooks WHERE id = $1 AND {SCOPE}) AS found"
-    )
-}
-
-pub(crate) static UPDATE: LazyLock<String> = LazyLock::new(|| update_sql(false));
-pub(crate) static UPDATE_COMPLETING: LazyLock<String> = LazyLock::new(|| update_sql(true));
 
 pub(crate) const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
      WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3)) AS found";
@@ -155,23 +133,10 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<()> {
         let sealed = SealedSecrets::of(&self.keyring, webhook)?;
         let mut binds = webhook_binds(webhook, &sealed)?;
-        let sql = match idem {
-            None => INSERT.as_str(),
-            Some(c) => {
-                binds.extend(completion_binds(c));
-                INSERT_COMPLETING.as_str()
-            }
-        };
+        let sql = with_completion(&mut binds, idem, &WRITES.insert, &WRITES.insert_completing);
         let mut conn = self.conn().await?;
         // An unknown account is a foreign-key violation, mapped to `NotFound`.
-        let inserted = Stmt::new(sql, binds)
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
-        if inserted == 0 {
-            return Err(key_lost());
-        }
-        Ok(())
+        insert_row(&mut conn, sql, binds).await
     }
 
     async fn get_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<Webhook> {
@@ -202,14 +167,14 @@ impl WebhookStore for PgStore {
         let mut conn = self.conn().await?;
         match idem {
             // One write: the statement is atomic by itself.
-            None => UpdateOutcome::run(&mut conn, UPDATE.as_str(), binds)
+            None => UpdateOutcome::run(&mut conn, WRITES.update.as_str(), binds)
                 .await?
                 .check(StoreError::VersionChanged),
             Some(c) => {
                 binds.extend(completion_binds(c));
                 conn.transaction::<(), TxError, _>(async move |conn| {
                     let outcome =
-                        UpdateOutcome::run(conn, UPDATE_COMPLETING.as_str(), binds).await?;
+                        UpdateOutcome::run(conn, WRITES.update_completing.as_str(), binds).await?;
                     Ok(outcome.check(StoreError::VersionChanged)?)
                 })
                 .await

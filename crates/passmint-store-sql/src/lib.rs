@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 mod binds;
+pub mod blocking;
 mod claims;
 mod dialect;
+mod diesel_glue;
 mod list;
 pub mod placeholders;
 pub mod retention;

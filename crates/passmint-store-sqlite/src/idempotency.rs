@@ -87,6 +87,30 @@ pub(crate) fn complete(conn: &mut SqliteConnection, completion: Stmt) -> StoreRe
     }
 }
 
+impl SqliteStore {
+    /// Runs `insert`; with `idem`, in one transaction with the completion, so that
+    /// a lost ticket inserts nothing.
+    pub(crate) async fn insert_completing(
+        &self,
+        insert: Stmt,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()> {
+        match idem.map(completion) {
+            None => {
+                self.write(move |conn| insert.execute(conn).map(drop).map_err(store_error))
+                    .await
+            }
+            Some(done) => {
+                self.write_tx(move |conn| {
+                    complete(conn, done)?;
+                    insert.execute(conn).map(drop).map_err(store_error)
+                })
+                .await
+            }
+        }
+    }
+}
+
 /// The refusal reported when a ticket no longer holds its key.
 pub(crate) fn key_lost() -> StoreError {
     StoreError::IdempotencyKeyLost

@@ -4,63 +4,25 @@
 
 use crate::error::{decode_error, store_error};
 use crate::sql::{Stmt, from_micros, micros};
-use diesel::deserialize::FromSql;
-use diesel::row::NamedRow;
-use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
-use passmint_domain::StoreError;
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::StoreResult;
 use passmint_store_sql::{Columns, Decode, PassSnapshot, SnapshotTime};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-/// A row decoded as `T`. Reading never fails the statement: a row that does not
-/// decode is the `Err` it holds, reported once the rows are read.
-pub(crate) struct Row<T>(pub(crate) StoreResult<T>);
-
-impl<T: Decode> QueryableByName<Sqlite> for Row<T> {
-    fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> diesel::deserialize::Result<Self> {
-        Ok(Row(T::decode(&SqliteColumns(row))))
-    }
-}
-
-/// The columns of a SQLite row.
-struct SqliteColumns<'r, R>(&'r R);
-
-impl<'a, R: NamedRow<'a, Sqlite>> SqliteColumns<'_, R> {
-    fn get<ST, T: FromSql<ST, Sqlite>>(&self, name: &str) -> StoreResult<T> {
-        NamedRow::get::<ST, T>(self.0, name).map_err(|e| StoreError::Backend(e.to_string()))
-    }
-}
+// `Row<T>`, a row decoded as `T`, over `SqliteColumns`, the columns of a SQLite row;
+// `Found`, the answer to `SELECT EXISTS (…) AS found`.
+passmint_store_sql::diesel_rows!(Sqlite, SqliteColumns);
 
 fn time(what: &str, micros: i64) -> StoreResult<OffsetDateTime> {
     from_micros(micros).map_err(|e| decode_error(what, e))
 }
 
-impl<'a, R: NamedRow<'a, Sqlite>> Columns for SqliteColumns<'_, R> {
-    fn text(&self, name: &str) -> StoreResult<String> {
-        self.get::<Text, _>(name)
-    }
-    fn opt_text(&self, name: &str) -> StoreResult<Option<String>> {
-        self.get::<Nullable<Text>, _>(name)
-    }
-    fn big_int(&self, name: &str) -> StoreResult<i64> {
-        self.get::<BigInt, _>(name)
-    }
-    fn opt_big_int(&self, name: &str) -> StoreResult<Option<i64>> {
-        self.get::<Nullable<BigInt>, _>(name)
-    }
-    fn int(&self, name: &str) -> StoreResult<i32> {
-        self.get::<Integer, _>(name)
-    }
-    fn opt_int(&self, name: &str) -> StoreResult<Option<i32>> {
-        self.get::<Nullable<Integer>, _>(name)
-    }
-    fn bool(&self, name: &str) -> StoreResult<bool> {
-        self.get::<Bool, _>(name)
-    }
+impl<'a, R: diesel::row::NamedRow<'a, Sqlite>> Columns for SqliteColumns<'_, R> {
+    passmint_store_sql::diesel_common_getters!();
     fn time(&self, name: &str) -> StoreResult<OffsetDateTime> {
         time(name, self.big_int(name)?)
     }
@@ -138,11 +100,4 @@ pub(crate) struct IdemRow {
     pub(crate) response_status: Option<i32>,
     #[diesel(sql_type = Nullable<Binary>)]
     pub(crate) response_body: Option<Vec<u8>>,
-}
-
-/// A one-row answer to `SELECT EXISTS (…) AS found`.
-#[derive(QueryableByName)]
-pub(crate) struct Found {
-    #[diesel(sql_type = Bool)]
-    pub(crate) found: bool,
 }

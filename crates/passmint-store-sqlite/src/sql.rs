@@ -10,13 +10,11 @@
 //! A placeholder may appear several times; each occurrence becomes its own SQLite
 //! parameter bound to the same value.
 
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::result::Error as DieselError;
-use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Untyped};
+use diesel::query_builder::AstPass;
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 use passmint_store_sql::SqlBind;
-use passmint_store_sql::placeholders::{Piece, bind_at, pieces};
 use std::borrow::Cow;
 use time::OffsetDateTime;
 
@@ -139,30 +137,9 @@ pub(crate) fn from_micros(micros: i64) -> Result<OffsetDateTime, time::error::Co
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
 }
 
-impl QueryFragment<Sqlite> for Stmt {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        for piece in pieces(&self.sql) {
-            match piece {
-                Piece::Sql(text) => out.push_sql(text),
-                Piece::Placeholder(digits) => bind_at(&self.binds, digits)
-                    .map_err(|e| DieselError::QueryBuilderError(e.into()))?
-                    .push(&mut out)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Not identified by type: diesel then caches the prepared statement under its SQL
-/// text, which is what lets list queries vary their `WHERE` clause.
-impl QueryId for Stmt {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for Stmt {
-    type SqlType = Untyped;
-}
+// Each placeholder its own parameter; not identified by type, so diesel caches the
+// prepared statement under its SQL text.
+passmint_store_sql::diesel_statement!(Stmt, Sqlite);
 
 impl<Conn> RunQueryDsl<Conn> for Stmt {}
 
@@ -174,37 +151,13 @@ impl<Conn> RunQueryDsl<Conn> for &Stmt {}
 mod tests {
     use super::*;
 
-    fn render(stmt: &Stmt) -> String {
-        diesel::debug_query::<Sqlite, _>(stmt).to_string()
-    }
-
-    #[test]
-    fn placeholders_become_parameters_in_order_and_may_repeat() {
-        let stmt = Stmt::new(
-            "SELECT $2, $1 WHERE $2 IS NOT NULL",
-            vec![Bind::BigInt(7), Bind::text("x")],
-        );
-        let rendered = render(&stmt);
-        assert!(
-            rendered.starts_with("SELECT ?, ? WHERE ? IS NOT NULL"),
-            "{rendered}"
-        );
-        assert!(rendered.contains(r#"["x", 7, "x"]"#), "{rendered}");
-    }
-
-    #[test]
-    fn a_placeholder_without_a_bind_is_an_error() {
-        let stmt = Stmt::new("SELECT $2", vec![Bind::Bool(true)]);
-        let mut builder = diesel::sqlite::SqliteQueryBuilder::new();
-        assert!(stmt.to_sql(&mut builder, &Sqlite).is_err());
-    }
-
-    #[test]
-    fn statements_are_cacheable() {
-        let stmt = Stmt::new("SELECT $1", vec![Bind::Integer(1)]);
-        assert_eq!(stmt.is_safe_to_cache_prepared(&Sqlite).ok(), Some(true));
-        assert!(<Stmt as QueryId>::query_id().is_none());
-    }
+    passmint_store_sql::diesel_statement_tests!(
+        Stmt,
+        Sqlite,
+        diesel::sqlite::SqliteQueryBuilder::new(),
+        "SELECT $2, $1 WHERE $2 IS NOT NULL",
+        "SELECT ?, ? WHERE ? IS NOT NULL"
+    );
 
     #[test]
     fn microseconds_round_trip() {

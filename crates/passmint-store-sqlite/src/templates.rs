@@ -109,19 +109,7 @@ impl TemplateStore for SqliteStore {
         idem: Option<&IdemCompletion>,
     ) -> StoreResult<()> {
         let insert = Stmt::new(INSERT.as_str(), template_binds(template)?);
-        match idem.map(completion) {
-            None => {
-                self.write(move |conn| insert.execute(conn).map(drop).map_err(store_error))
-                    .await
-            }
-            Some(done) => {
-                self.write_tx(move |conn| {
-                    complete(conn, done)?;
-                    insert.execute(conn).map(drop).map_err(store_error)
-                })
-                .await
-            }
-        }
+        self.insert_completing(insert, idem).await
     }
 
     async fn get_template(&self, account: &AccountId, id: &TemplateId) -> StoreResult<Template> {

@@ -74,6 +74,12 @@ pub fn empty_database() -> TestDatabase {
 /// open to it).
 pub async fn fresh_database() -> TestDatabase {
     let db = empty_database();
+    drop(migrated_store(&db).await);
+    db
+}
+
+/// A store on `db`, its schema migrated.
+async fn migrated_store(db: &TestDatabase) -> SqliteStore {
     let store = SqliteStore::open(&db.url())
         .await
         .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
@@ -81,34 +87,19 @@ pub async fn fresh_database() -> TestDatabase {
         .migrate()
         .await
         .unwrap_or_else(|e| panic!("cannot migrate test database: {e}"));
-    drop(store);
-    db
+    store
 }
 
 /// [`fresh_database`] for synchronous code (blocking end-to-end tests): runs on a
 /// thread of its own with its own runtime.
 pub fn fresh_database_blocking() -> TestDatabase {
-    std::thread::spawn(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(fresh_database())
-    })
-    .join()
-    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    passmint_store_sql::blocking::on_own_runtime(fresh_database)
 }
 
 /// A migrated store on a database of its own, which it owns (deleted with it).
 pub async fn fresh_store() -> SqliteStore {
     let db = empty_database();
-    let store = SqliteStore::open(&db.url())
-        .await
-        .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("cannot migrate test database: {e}"));
+    let store = migrated_store(&db).await;
     store.with_keyring(test_keyring()).with_guard(db)
 }
 

@@ -16,6 +16,21 @@ struct PlanRow {
     detail: String,
 }
 
+/// The details of the query plan of `stmt`, one a step.
+async fn explain(store: &crate::SqliteStore, stmt: Stmt) -> Vec<String> {
+    let stmt = stmt.explain();
+    store
+        .read(move |conn| {
+            stmt.load::<PlanRow>(conn)
+                .map_err(crate::error::store_error)
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.detail)
+        .collect()
+}
+
 fn pages() -> Vec<PageRequest> {
     let id = "x_000000000000000000000000".to_owned();
     vec![
@@ -118,15 +133,8 @@ async fn every_list_page_seeks_an_index_without_sorting() {
     for (index, list) in lists() {
         for page in pages() {
             let (sql, binds) = list.statement(&page);
-            let stmt = Stmt::new(sql, binds).explain();
-            let plan = store
-                .read(move |conn| {
-                    stmt.load::<PlanRow>(conn)
-                        .map_err(crate::error::store_error)
-                })
-                .await
-                .unwrap();
-            let details: Vec<&str> = plan.iter().map(|r| r.detail.as_str()).collect();
+            let plan = explain(&store, Stmt::new(sql, binds)).await;
+            let details: Vec<&str> = plan.iter().map(String::as_str).collect();
             let what = format!("{} {page:?}: {details:#?}", list.table);
             assert!(
                 details.iter().all(|d| !d.contains("TEMP B-TREE")),
@@ -186,15 +194,8 @@ async fn webhook_and_wallet_statements_seek_their_index_without_sorting() {
             crate::templates::cascade_passes("x", "x", time::OffsetDateTime::UNIX_EPOCH, 0),
         )]);
     for (index, stmt) in statements {
-        let stmt = stmt.explain();
-        let plan = store
-            .read(move |conn| {
-                stmt.load::<PlanRow>(conn)
-                    .map_err(crate::error::store_error)
-            })
-            .await
-            .unwrap();
-        let details: Vec<&str> = plan.iter().map(|r| r.detail.as_str()).collect();
+        let plan = explain(&store, stmt).await;
+        let details: Vec<&str> = plan.iter().map(String::as_str).collect();
         assert!(
             details.iter().all(|d| !d.contains("TEMP B-TREE")),
             "no sort: {details:#?}"
@@ -319,17 +320,11 @@ async fn plan_of(store: &crate::SqliteStore, sql: &'static str) -> Vec<String> {
         })
         .max()
         .unwrap_or(0);
-    let stmt = Stmt::new(sql, vec![Bind::text("acct_k"); placeholders]).explain();
-    store
-        .read(move |conn| {
-            stmt.load::<PlanRow>(conn)
-                .map_err(crate::error::store_error)
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.detail)
-        .collect()
+    explain(
+        store,
+        Stmt::new(sql, vec![Bind::text("acct_k"); placeholders]),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -186,19 +186,7 @@ impl WebhookStore for SqliteStore {
         // An unknown account is a foreign-key violation, mapped to `NotFound`.
         let sealed = SealedSecrets::of(&self.keyring, webhook)?;
         let insert = Stmt::new(INSERT.as_str(), webhook_binds(webhook, &sealed)?);
-        match idem.map(completion) {
-            None => {
-                self.write(move |conn| insert.execute(conn).map(drop).map_err(store_error))
-                    .await
-            }
-            Some(done) => {
-                self.write_tx(move |conn| {
-                    complete(conn, done)?;
-                    insert.execute(conn).map(drop).map_err(store_error)
-                })
-                .await
-            }
-        }
+        self.insert_completing(insert, idem).await
     }
 
     async fn get_webhook(&self, scope: &Scope, id: &WebhookId) -> StoreResult<Webhook> {

@@ -39,12 +39,7 @@ async fn seed(store: &dyn Store) -> (Account, Template) {
 /// pass, its `created` event and the completion in one call. Returns the pass.
 async fn issue(store: &dyn Store, account: &Account, template: &Template) -> Pass {
     let scope = fixtures::scope(account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) = store.begin_idempotent(&req).await.unwrap() else {
         panic!("a fresh key starts");
     };
@@ -168,12 +163,7 @@ async fn data_survives_dropping_and_reopening_the_store() {
     let key = fixtures::api_key(&account, Mode::Live);
     store.insert_api_key(&key).await.unwrap();
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) = store.begin_idempotent(&req).await.unwrap() else {
         panic!("a fresh key starts");
     };

@@ -14,7 +14,7 @@ use passmint_domain::pass::PassFilter;
 use passmint_domain::ports::Store;
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{Registration, TemplateCascade};
-use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
 use passmint_store_sqlite::testing;
 use passmint_testkit::fixtures;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,12 +74,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         store.revoke_api_key_by_id(&key.id, fixtures::timestamp())
     );
     let scope = fixtures::scope(&account, Mode::Test);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) =
         call!("begin_idempotent (new key)", store.begin_idempotent(&req))
     else {
@@ -111,12 +106,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         })
     );
     let pass = fixtures::pass(&account, Mode::Test, &template);
-    let req = fixtures::idem_request(
-        &scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    );
+    let req = fixtures::fresh_idem_request(&scope);
     let IdemBegin::Started(ticket) = store.begin_idempotent(&req).await.unwrap() else {
         panic!("a new key starts");
     };
@@ -132,12 +122,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
     call!(
         "insert_pass_claiming",
         store.insert_pass_claiming(&ClaimingInsert {
-            claim: &fixtures::idem_request(
-                &scope,
-                &fixtures::idem_key(),
-                &fixtures::fingerprint(),
-                fixtures::timestamp(),
-            ),
+            claim: &fixtures::fresh_idem_request(&scope),
             response: &fixtures::response(200),
             template_updated_at: next.updated_at,
             pass: &claimed,
@@ -196,12 +181,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         "list_deliveries",
         store.list_deliveries(&scope, &webhook.id, 100)
     );
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let claimed = call!(
         "claim_deliveries (one)",
         store.claim_deliveries(&claim, u32::MAX)
@@ -284,12 +264,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
         )
     );
     call!("pending_pushes", store.pending_pushes());
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
     call!(
         "reschedule_push",
@@ -316,12 +291,7 @@ async fn round(store: &dyn Store) -> Vec<(&'static str, usize, usize)> {
             cascade: Some(&cascade)
         })
     );
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let jobs = call!("claim_pushes (one)", store.claim_pushes(&claim));
     call!(
         "complete_pushes",

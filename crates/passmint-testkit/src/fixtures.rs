@@ -19,7 +19,7 @@ use passmint_domain::pass::Pass;
 use passmint_domain::service::{AUTH_TOKEN_LEN, SERIAL_LEN, SHORT_ID_LEN};
 use passmint_domain::signing::{Secret, SigningCredentials};
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
-use passmint_domain::webhook::{Subscription, Webhook, WebhookSecret};
+use passmint_domain::webhook::{ClaimRequest, Subscription, Webhook, WebhookSecret};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -73,6 +73,19 @@ pub fn timestamp() -> OffsetDateTime {
             }
             Err(seen) => last = seen,
         }
+    }
+}
+
+/// How long a claim of [`claim_at`] holds what it claims.
+pub const LEASE: time::Duration = time::Duration::seconds(60);
+
+/// A claim of at most `limit` rows at `now`, leased for [`LEASE`], with a new token.
+pub fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
+    ClaimRequest {
+        now,
+        lease_until: now + LEASE,
+        token: base62(24),
+        limit,
     }
 }
 
@@ -288,6 +301,11 @@ pub fn idem_request(
         lock_token: base62(24),
         now,
     }
+}
+
+/// A `begin` request in `scope` with a fresh key and fingerprint, made now.
+pub fn fresh_idem_request(scope: &Scope) -> IdemRequest {
+    idem_request(scope, &idem_key(), &fingerprint(), timestamp())
 }
 
 /// A stored response with a distinctive body.

@@ -8,7 +8,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 const BUCKETS: [f64; 12] = [
@@ -38,20 +38,12 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one webhook delivery attempt.
     pub fn webhook_attempt(&self, outcome: &'static str) {
-        let mut map = match self.webhook_attempts.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        *map.entry(outcome).or_default() += 1;
+        count(&self.webhook_attempts, outcome, 1);
     }
 
     /// Counts `n` pushes with one outcome.
     pub fn pushes(&self, outcome: &'static str, n: u64) {
-        let mut map = match self.pushes.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        *map.entry(outcome).or_default() += n;
+        count(&self.pushes, outcome, n);
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
@@ -74,10 +66,7 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP passmint_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE passmint_http_requests_total counter\n");
-        let map = match self.series.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
+        let map = locked(&self.series);
         for ((route, method, status), s) in map.iter() {
             let _ = writeln!(
                 out,
@@ -114,33 +103,19 @@ impl Metrics {
                 s.count
             );
         }
-        out.push_str(
-            "# HELP passmint_webhook_attempts_total Webhook delivery attempts by outcome.\n",
+        drop(map);
+        render_outcomes(
+            &mut out,
+            "passmint_webhook_attempts_total",
+            "Webhook delivery attempts by outcome.",
+            &self.webhook_attempts,
         );
-        out.push_str("# TYPE passmint_webhook_attempts_total counter\n");
-        let attempts = match self.webhook_attempts.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        for (outcome, n) in attempts.iter() {
-            let _ = writeln!(
-                out,
-                "passmint_webhook_attempts_total{{outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        out.push_str("# HELP passmint_apns_pushes_total APNs pushes by outcome.\n");
-        out.push_str("# TYPE passmint_apns_pushes_total counter\n");
-        let pushes = match self.pushes.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        for (outcome, n) in pushes.iter() {
-            let _ = writeln!(
-                out,
-                "passmint_apns_pushes_total{{outcome=\"{outcome}\"}} {n}"
-            );
-        }
-        drop(pushes);
+        render_outcomes(
+            &mut out,
+            "passmint_apns_pushes_total",
+            "APNs pushes by outcome.",
+            &self.pushes,
+        );
         if let Some(p) = pool {
             out.push_str("# HELP passmint_db_pool_connections Database pool connections.\n");
             out.push_str("# TYPE passmint_db_pool_connections gauge\n");
@@ -161,6 +136,31 @@ impl Metrics {
             );
         }
         out
+    }
+}
+
+/// What `m` guards, even when a thread panicked holding it: a count is never left
+/// half-written.
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Counts `n` more of `outcome`.
+fn count(counts: &Mutex<BTreeMap<&'static str, u64>>, outcome: &'static str, n: u64) {
+    *locked(counts).entry(outcome).or_default() += n;
+}
+
+/// A counter by outcome as Prometheus text: its help, its type, a line an outcome.
+fn render_outcomes(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    counts: &Mutex<BTreeMap<&'static str, u64>>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} counter");
+    for (outcome, n) in locked(counts).iter() {
+        let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {n}");
     }
 }
 

@@ -9,7 +9,7 @@
 //! serde on sample designs.
 
 use super::schemas::{
-    NOT_BLANK, desc, field_key_pattern, or_null, ref_or_null, reference, serde_name, string,
+    desc, field_key_pattern, not_blank, or_null, ref_or_null, reference, serde_name, string,
     string_enum,
 };
 use passmint_domain::design::validate::{
@@ -240,9 +240,7 @@ fn design() -> Object {
         .property(
             "organization_name",
             desc(
-                bounded_text(MAX_ORGANIZATION_NAME_LEN)
-                    .min_length(Some(1))
-                    .pattern(Some(NOT_BLANK)),
+                not_blank(bounded_text(MAX_ORGANIZATION_NAME_LEN)),
                 "Name of the issuer, pass.json `organizationName` (shown on the lock \
                  screen). Not only white space.",
             ),
@@ -251,9 +249,7 @@ fn design() -> Object {
         .property(
             "description",
             desc(
-                bounded_text(MAX_DESCRIPTION_LEN)
-                    .min_length(Some(1))
-                    .pattern(Some(NOT_BLANK)),
+                not_blank(bounded_text(MAX_DESCRIPTION_LEN)),
                 "What the pass is, pass.json `description` (read by accessibility \
                  features). Not only white space.",
             ),
@@ -447,9 +443,7 @@ fn barcode() -> Object {
         .property(
             "message",
             desc(
-                nullable_text(MAX_BARCODE_MESSAGE_LEN)
-                    .min_length(Some(1))
-                    .pattern(Some(NOT_BLANK))
+                not_blank(nullable_text(MAX_BARCODE_MESSAGE_LEN))
                     .default(Some(json!(Barcode::DEFAULT_MESSAGE))),
                 format!(
                     "The encoded message; not only white space. Omitted or null: `{}`. \
@@ -463,9 +457,7 @@ fn barcode() -> Object {
         .property(
             "alt_text",
             desc(
-                nullable_text(MAX_BARCODE_ALT_TEXT_LEN)
-                    .min_length(Some(1))
-                    .pattern(Some(NOT_BLANK)),
+                not_blank(nullable_text(MAX_BARCODE_ALT_TEXT_LEN)),
                 format!(
                     "Text shown under the barcode; not only white space. Omitted or null: \
                      none. {PLACEHOLDERS}"

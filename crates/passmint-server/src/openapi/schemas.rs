@@ -77,6 +77,20 @@ pub fn desc(b: ObjectBuilder, text: impl Into<String>) -> ObjectBuilder {
 /// A string that must contain something other than white space.
 pub const NOT_BLANK: &str = r"\S";
 
+/// `b`, a string, with at least one character, not only white space.
+pub fn not_blank(b: ObjectBuilder) -> ObjectBuilder {
+    b.min_length(Some(1)).pattern(Some(NOT_BLANK))
+}
+
+/// A URI, described by `text`.
+fn uri(text: &str) -> Object {
+    desc(
+        string().format(Some(SchemaFormat::Custom("uri".into()))),
+        text,
+    )
+    .build()
+}
+
 /// Pattern of an id with this prefix: the prefix and 24 base62 characters.
 pub fn id_pattern(prefix: &str) -> String {
     format!("^{prefix}[0-9A-Za-z]{{{ID_BODY_LEN}}}$")
@@ -370,23 +384,30 @@ fn metadata_keys() -> Object {
         .build()
 }
 
-fn metadata() -> Object {
-    ObjectBuilder::new()
-        .description(Some(format!(
-            "Arbitrary key-value data of your own: at most {MAX_METADATA_KEYS} keys of 1 \
-             to {MAX_METADATA_KEY_LEN} characters; values are any JSON, strings at most \
-             {MAX_METADATA_VALUE_LEN} characters."
-        )))
-        .max_properties(Some(MAX_METADATA_KEYS))
-        .property_names(Some(metadata_keys()))
+/// `b` with metadata's keys and values: any JSON, strings at most
+/// `MAX_METADATA_VALUE_LEN` characters.
+fn metadata_entries(b: ObjectBuilder) -> ObjectBuilder {
+    b.property_names(Some(metadata_keys()))
         .additional_properties(Some(AdditionalProperties::RefOr(
             ObjectBuilder::new()
                 .schema_type(SchemaType::AnyValue)
                 .max_length(Some(MAX_METADATA_VALUE_LEN))
                 .into(),
         )))
-        .examples([json!({"order_id": "ord_123"})])
-        .build()
+}
+
+fn metadata() -> Object {
+    metadata_entries(
+        ObjectBuilder::new()
+            .description(Some(format!(
+                "Arbitrary key-value data of your own: at most {MAX_METADATA_KEYS} keys of 1 \
+                 to {MAX_METADATA_KEY_LEN} characters; values are any JSON, strings at most \
+                 {MAX_METADATA_VALUE_LEN} characters."
+            )))
+            .max_properties(Some(MAX_METADATA_KEYS)),
+    )
+    .examples([json!({"order_id": "ord_123"})])
+    .build()
 }
 
 component!(
@@ -483,28 +504,16 @@ pub fn voided_at() -> Object {
 }
 
 pub fn url() -> Object {
-    desc(
-        string().format(Some(SchemaFormat::Custom("uri".into()))),
-        "Public URL of the pass's landing page: `{PUBLIC_URL}/p/{short_id}`.",
-    )
-    .build()
+    uri("Public URL of the pass's landing page: `{PUBLIC_URL}/p/{short_id}`.")
 }
 
 pub fn download_url() -> Object {
-    desc(
-        string().format(Some(SchemaFormat::Custom("uri".into()))),
-        "Direct download of the signed .pkpass: `{PUBLIC_URL}/p/{short_id}/download`.",
-    )
-    .build()
+    uri("Direct download of the signed .pkpass: `{PUBLIC_URL}/p/{short_id}/download`.")
 }
 
 pub fn template_name() -> Object {
     desc(
-        string()
-            .min_length(Some(1))
-            .max_length(Some(MAX_NAME_LEN))
-            .pattern(Some(NOT_BLANK))
-            .examples(["VIP Concert Pass"]),
+        not_blank(string().max_length(Some(MAX_NAME_LEN))).examples(["VIP Concert Pass"]),
         format!("Display name: 1 to {MAX_NAME_LEN} characters, not only white space."),
     )
     .build()
@@ -512,10 +521,7 @@ pub fn template_name() -> Object {
 
 pub fn template_name_patch() -> Object {
     desc(
-        nullable_string()
-            .min_length(Some(1))
-            .max_length(Some(MAX_NAME_LEN))
-            .pattern(Some(NOT_BLANK)),
+        not_blank(nullable_string().max_length(Some(MAX_NAME_LEN))),
         format!(
             "New display name: 1 to {MAX_NAME_LEN} characters, not only white space. \
              Omitted or null: unchanged."
@@ -615,15 +621,7 @@ pub fn metadata_create() -> RefOr<Schema> {
 
 pub fn metadata_patch() -> Object {
     desc(
-        ObjectBuilder::new()
-            .schema_type(or_null(Type::Object))
-            .property_names(Some(metadata_keys()))
-            .additional_properties(Some(AdditionalProperties::RefOr(
-                ObjectBuilder::new()
-                    .schema_type(SchemaType::AnyValue)
-                    .max_length(Some(MAX_METADATA_VALUE_LEN))
-                    .into(),
-            ))),
+        metadata_entries(ObjectBuilder::new().schema_type(or_null(Type::Object))),
         format!(
             "Metadata to merge: a value replaces the key's, `null` removes the key; keys \
              not given are kept. The result must keep the limits of `Metadata` (at most \

@@ -7,7 +7,6 @@ use passmint_domain::mode::Mode;
 use passmint_domain::ports::TemplateUpdate;
 use passmint_domain::ports::{AccountStore, PassStore, TemplateStore, WalletStore, WebhookStore};
 use passmint_domain::wallet::{Registration, TemplateCascade};
-use passmint_domain::webhook::ClaimRequest;
 use passmint_testkit::fixtures;
 use std::sync::Arc;
 
@@ -51,12 +50,7 @@ async fn cascade_deliveries_carry_each_pass_after_the_change() {
         .await
         .unwrap();
     assert_eq!(enqueued, 3, "one delivery per pass, to its mode's webhook");
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 100,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 100);
     let claimed = store.claim_deliveries(&claim, u32::MAX).await.unwrap();
     assert_eq!(claimed.len(), 3);
     for c in &claimed {

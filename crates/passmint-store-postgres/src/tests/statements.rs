@@ -14,7 +14,7 @@ use passmint_domain::ports::{
 };
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::wallet::{RegisterOutcome, Registration, TemplateCascade};
-use passmint_domain::webhook::{AttemptRecord, ClaimRequest, DeliveryStatus};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus};
 use passmint_testkit::fixtures;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -357,12 +357,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let (r, n) = counted(log, store.list_deliveries(&scope, &webhook.id, 100)).await;
     r.unwrap();
     expect("list_deliveries", n, 1);
-    let claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 10,
-    };
+    let claim = fixtures::claim_at(fixtures::timestamp(), 10);
     let (r, n) = counted(log, store.claim_deliveries(&claim, u32::MAX)).await;
     let claimed = r.unwrap();
     assert_eq!(claimed.len(), 2);
@@ -482,12 +477,7 @@ async fn every_call(store: &PgStore, log: &Mutex<Log>) -> usize {
     let (r, n) = counted(log, store.pending_pushes()).await;
     assert!(r.unwrap() >= 2);
     expect("pending_pushes", n, 1);
-    let push_claim = ClaimRequest {
-        now: fixtures::timestamp(),
-        lease_until: fixtures::timestamp() + time::Duration::minutes(1),
-        token: fixtures::base62(24),
-        limit: 1000,
-    };
+    let push_claim = fixtures::claim_at(fixtures::timestamp(), 1000);
     let (r, n) = counted(log, store.claim_pushes(&push_claim)).await;
     let jobs = r.unwrap();
     assert!(jobs.len() >= 2);

@@ -222,15 +222,7 @@ pub(crate) async fn seed_pass(
     (pass, event)
 }
 
-/// A `begin` request in `scope` with a fresh key and fingerprint, made now.
-pub(crate) fn fresh_request(scope: &Scope) -> IdemRequest {
-    fixtures::idem_request(
-        scope,
-        &fixtures::idem_key(),
-        &fixtures::fingerprint(),
-        fixtures::timestamp(),
-    )
-}
+pub(crate) use fixtures::fresh_idem_request as fresh_request;
 
 /// Seeds an account with this `live_pass_limit` and a template.
 pub(crate) async fn limited_account(store: &dyn Store, limit: Option<i64>) -> (Account, Template) {

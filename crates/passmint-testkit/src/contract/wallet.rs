@@ -8,6 +8,7 @@ use super::{
     seed_owned_pass, seed_owner, seed_pass, seed_template, try_update,
 };
 use crate::fixtures;
+use fixtures::claim_at;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
 use passmint_domain::event::{EventType, PassEvent};
@@ -23,9 +24,9 @@ use passmint_domain::wallet::{
 use passmint_domain::webhook::ClaimRequest;
 use std::collections::HashSet;
 use std::sync::Arc;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-const LEASE: Duration = Duration::seconds(60);
+const LEASE: Duration = fixtures::LEASE;
 const PTID: &str = "pass.com.example.contract";
 /// A limit of devices per pass no case here reaches.
 pub(crate) const NO_LIMIT: u32 = 1_000;
@@ -70,15 +71,6 @@ pub(crate) async fn register(
         "register_device of a new pair: expected Created, got {out:?}"
     );
     event
-}
-
-fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
-    ClaimRequest {
-        now,
-        lease_until: now + LEASE,
-        token: fixtures::base62(24),
-        limit,
-    }
 }
 
 /// The jobs `req` claims.

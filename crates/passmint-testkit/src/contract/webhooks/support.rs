@@ -11,9 +11,7 @@ use passmint_domain::ports::Store;
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, DeliveryStatus, Webhook, WebhookDelivery,
 };
-use time::{Duration, OffsetDateTime};
-
-pub(super) const LEASE: Duration = Duration::seconds(60);
+use time::OffsetDateTime;
 
 pub(crate) async fn seed_webhook(
     store: &dyn Store,
@@ -39,14 +37,7 @@ pub(super) async fn deliveries(store: &dyn Store, webhook: &Webhook) -> Vec<Webh
     page.data
 }
 
-pub(crate) fn claim_at(now: OffsetDateTime, limit: u32) -> ClaimRequest {
-    ClaimRequest {
-        now,
-        lease_until: now + LEASE,
-        token: fixtures::base62(24),
-        limit,
-    }
-}
+pub(crate) use fixtures::claim_at;
 
 pub(crate) async fn claim(store: &dyn Store, req: &ClaimRequest) -> Vec<ClaimedDelivery> {
     claim_capped(store, req, u32::MAX).await
