@@ -213,9 +213,10 @@ pub trait PassStore: Send + Sync {
     -> StoreResult<ClaimedInsert>;
     /// MUST return `NotFound` when the pass is absent or outside the scope.
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass>;
-    /// The pass with this public short id, in any account and mode (for the public
-    /// pages). MUST return `NotFound` when none has it.
-    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass>;
+    /// The pass with this public short id, in any account and mode, and its
+    /// template, read together (the public pages need both on every request).
+    /// MUST return `NotFound` when no pass has it.
+    async fn find_public_pass(&self, short_id: &str) -> StoreResult<(Pass, Template)>;
     /// Passes of the scope matching the filter, newest first. A cursor that is not a
     /// pass of the scope MUST give `NotFound`.
     async fn list_passes(

@@ -47,7 +47,8 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
-use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, SCOPE};
+use passmint_domain::template::Template;
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, GET_TEMPLATE, SCOPE};
 use passmint_store_sql::{
     EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
 };
@@ -373,11 +374,22 @@ impl PassStore for PgStore {
         .map_err(|e| e.0)
     }
 
-    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
+    async fn find_public_pass(&self, short_id: &str) -> StoreResult<(Pass, Template)> {
+        // Both reads on one pooled connection.
         let mut conn = self.conn().await?;
-        Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
+        let pass = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
             .one::<Pass>(&mut conn)
-            .await
+            .await?;
+        let template = Stmt::new(
+            GET_TEMPLATE.as_str(),
+            vec![
+                Bind::Text(pass.template_id.as_str()),
+                Bind::Text(pass.account_id.as_str()),
+            ],
+        )
+        .one::<Template>(&mut conn)
+        .await?;
+        Ok((pass, template))
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {

@@ -40,7 +40,8 @@ use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
-use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS};
+use passmint_domain::template::Template;
+use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, GET_TEMPLATE};
 use passmint_store_sql::{PASS_COLUMNS, event_list, pass_binds, pass_list};
 use std::sync::LazyLock;
 
@@ -152,9 +153,22 @@ impl PassStore for SqliteStore {
         self.read(move |conn| stmt.one::<Pass>(conn)).await
     }
 
-    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
+    async fn find_public_pass(&self, short_id: &str) -> StoreResult<(Pass, Template)> {
         let stmt = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::text(short_id)]);
-        self.read(move |conn| stmt.one::<Pass>(conn)).await
+        // Both reads on one reader connection: one hand-off to a blocking thread.
+        self.read(move |conn| {
+            let pass = stmt.one::<Pass>(conn)?;
+            let template = Stmt::new(
+                GET_TEMPLATE.as_str(),
+                vec![
+                    Bind::text(pass.template_id.as_str()),
+                    Bind::text(pass.account_id.as_str()),
+                ],
+            )
+            .one::<Template>(conn)?;
+            Ok((pass, template))
+        })
+        .await
     }
 
     async fn list_passes(

@@ -128,7 +128,7 @@ failing_ports! {
         ) -> StoreResult<u64>;
         fn insert_pass_claiming(insert: &ClaimingInsert<'_>) -> StoreResult<ClaimedInsert>;
         fn get_pass(scope: &Scope, id: &PassId) -> StoreResult<Pass>;
-        fn find_pass_by_short_id(short_id: &str) -> StoreResult<Pass>;
+        fn find_public_pass(short_id: &str) -> StoreResult<(Pass, Template)>;
         fn list_passes(
             scope: &Scope,
             filter: &PassFilter,

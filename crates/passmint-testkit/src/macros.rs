@@ -104,7 +104,7 @@ macro_rules! store_contract_tests {
                 list_passes_pages_through_25,
                 live_pass_limit_refuses_beyond_limit,
                 live_pass_limit_counts_only_inserted_passes,
-                find_pass_by_short_id_any_scope,
+                find_public_pass_any_scope,
             ]; [
                 concurrent_pass_updates_one_wins,
                 concurrent_inserts_same_serial_one_wins,

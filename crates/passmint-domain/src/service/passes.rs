@@ -246,16 +246,11 @@ impl Passmint {
         if short_id.is_empty() || short_id.len() > 64 || !crate::ids::is_base62(short_id) {
             return Err(missing());
         }
-        let pass = match self.store.find_pass_by_short_id(short_id).await {
-            Ok(p) => p,
-            Err(StoreError::NotFound) => return Err(missing()),
-            Err(e) => return Err(e.into()),
-        };
-        let template = self
-            .store
-            .get_template(&pass.account_id, &pass.template_id)
-            .await?;
-        Ok((pass, template))
+        match self.store.find_public_pass(short_id).await {
+            Ok(found) => Ok(found),
+            Err(StoreError::NotFound) => Err(missing()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn get_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {

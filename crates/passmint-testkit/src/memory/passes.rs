@@ -10,7 +10,8 @@ use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::ClaimingInsert;
-use passmint_domain::ports::{PassStore, StoreResult};
+use passmint_domain::ports::{PassStore, StoreResult, TemplateStore};
+use passmint_domain::template::Template;
 
 #[async_trait]
 impl PassStore for MemoryStore {
@@ -60,13 +61,19 @@ impl PassStore for MemoryStore {
         }
     }
 
-    async fn find_pass_by_short_id(&self, short_id: &str) -> StoreResult<Pass> {
-        let s = self.state();
-        s.short_ids
-            .get(short_id)
-            .and_then(|id| s.passes.get(id.as_str()))
-            .cloned()
-            .ok_or(StoreError::NotFound)
+    async fn find_public_pass(&self, short_id: &str) -> StoreResult<(Pass, Template)> {
+        let pass = {
+            let s = self.state();
+            s.short_ids
+                .get(short_id)
+                .and_then(|id| s.passes.get(id.as_str()))
+                .cloned()
+                .ok_or(StoreError::NotFound)?
+        };
+        let template = self
+            .get_template(&pass.account_id, &pass.template_id)
+            .await?;
+        Ok((pass, template))
     }
 
     async fn list_passes(

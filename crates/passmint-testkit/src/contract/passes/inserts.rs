@@ -200,16 +200,24 @@ pub async fn insert_pass_completes_idempotency(factory: impl AsyncFn() -> Arc<dy
     .await;
 }
 
-/// `find_pass_by_short_id` finds a pass of any account and mode, and MUST return
+/// `find_public_pass` finds a pass of any account and mode together with its
+/// template as stored, reads the latest version of each, and MUST return
 /// `NotFound` for an unknown short id.
-pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
+pub async fn find_public_pass_any_scope(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (account, template, test, _) = seed_owned_pass(&*store, Mode::Test).await;
     let (live, _) = seed_pass(&*store, &account, Mode::Live, &template).await;
-    assert_eq!(store.find_pass_by_short_id(&test.short_id).await, Ok(test));
+    let stored = store
+        .get_template(&account.id, &template.id)
+        .await
+        .expect("get_template");
     assert_eq!(
-        store.find_pass_by_short_id(&live.short_id).await,
-        Ok(live.clone())
+        store.find_public_pass(&test.short_id).await,
+        Ok((test, stored.clone()))
+    );
+    assert_eq!(
+        store.find_public_pass(&live.short_id).await,
+        Ok((live.clone(), stored.clone()))
     );
     let next = fixtures::next_version(&live);
     store
@@ -217,12 +225,12 @@ pub async fn find_pass_by_short_id_any_scope(factory: impl AsyncFn() -> Arc<dyn 
         .await
         .expect("update_pass");
     assert_eq!(
-        store.find_pass_by_short_id(&live.short_id).await,
-        Ok(next),
-        "find_pass_by_short_id reads the latest version"
+        store.find_public_pass(&live.short_id).await,
+        Ok((next, stored)),
+        "find_public_pass reads the latest version"
     );
     assert_not_found(
-        store.find_pass_by_short_id(&fixtures::base62(12)).await,
-        "find_pass_by_short_id of an unknown short id",
+        store.find_public_pass(&fixtures::base62(12)).await,
+        "find_public_pass of an unknown short id",
     );
 }
