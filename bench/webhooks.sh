@@ -20,10 +20,4 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_example "webhook (PostgreSQL)" webhook_bench passmint_bench_webhooks 900
-
-SQLITE_DIR=$OUT/webhooks-sqlite
-rm -rf "$SQLITE_DIR"
-mkdir -p "$SQLITE_DIR"
-PASSMINT_BIN=$ROOT/target/release/passmint DATABASE_URL=sqlite://$SQLITE_DIR/passmint.db \
-  BENCH_OUT=$OUT timeout 900 "$ROOT/target/release/examples/webhook_bench"
-rm -rf "$SQLITE_DIR"
+bench_sqlite_example webhook_bench 900
