@@ -1,4 +1,4 @@
-# Shared by bench/push.sh and bench/webhooks.sh (sourced, not run): the release
+# Shared by the bench scripts of the examples (sourced, not run): the release
 # `passmint serve` and one bench example on a fresh PostgreSQL database, dropped
 # on exit. Traffic goes to 127.0.0.1 only; every wait is bounded.
 
@@ -27,4 +27,14 @@ bench_example() {
 
   PASSMINT_BIN=$ROOT/target/release/passmint DATABASE_URL=$PGURL/$DB BENCH_OUT=$OUT \
     timeout "$limit" "$ROOT/target/release/examples/$example"
+}
+
+# bench_sqlite_example EXAMPLE TIMEOUT, after bench_example: the same example again
+# on a fresh SQLite file under $OUT (removed afterwards), with the same environment.
+bench_sqlite_example() {
+  local dir=$OUT/$1-sqlite
+  rm -rf "$dir" && mkdir -p "$dir"
+  PASSMINT_BIN=$ROOT/target/release/passmint DATABASE_URL=sqlite://$dir/passmint.db BENCH_OUT=$OUT \
+    timeout "$2" "$ROOT/target/release/examples/$1"
+  rm -rf "$dir"
 }

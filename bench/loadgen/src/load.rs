@@ -33,6 +33,8 @@ struct WorkerOut {
     first_failure: Option<String>,
     /// Ids of the passes issued (warm-up included).
     ids: Vec<String>,
+    /// Their `download_url`s, in the same order.
+    urls: Vec<String>,
     /// When the last measured request completed.
     last_done: Option<Instant>,
 }
@@ -45,13 +47,17 @@ pub struct LoadOut {
     transport_errors: u64,
     first_failure: Option<String>,
     pub ids: Vec<String>,
+    pub urls: Vec<String>,
     window: Duration,
 }
 
-/// The `"id":"…"` of a JSON object, found without parsing the whole document.
-fn json_id(body: &[u8]) -> Option<String> {
-    const NEEDLE: &[u8] = b"\"id\":\"";
-    let start = body.windows(NEEDLE.len()).position(|w| w == NEEDLE)? + NEEDLE.len();
+/// The first `"<key>":"…"` string of a JSON document, found without parsing the
+/// whole document (the pass's own `id` and `download_url` come before any nested
+/// object's).
+fn json_str(body: &[u8], key: &str) -> Option<String> {
+    let needle = format!("\"{key}\":\"");
+    let needle = needle.as_bytes();
+    let start = body.windows(needle.len()).position(|w| w == needle)? + needle.len();
     let len = body[start..].iter().position(|&b| b == b'"')?;
     std::str::from_utf8(&body[start..start + len])
         .ok()
@@ -114,12 +120,14 @@ async fn worker(
                 let body = format!(
                     concat!(
                         r#"{{"template_id":"{t}","holder_email":"holder-{w}-{n}@example.com","#,
-                        r#""holder_name":"Bench Holder {w} {n}","field_values":{{"seatNumber":"A{n}"}},"#,
+                        r#""holder_name":"Bench Holder {w} {n}","#,
+                        r#""field_values":{{"event":"Summer Jam {w}","seat":"Row {w} Seat {n}","gate":"G{g}"}},"#,
                         r#""metadata":{{"order_id":"ord_{w}_{n}","source":"passmint-bench"}}}}"#
                     ),
                     t = template,
                     w = index,
-                    n = sent
+                    n = sent,
+                    g = sent % 12 + 1
                 );
                 (
                     Method::POST,
@@ -169,11 +177,20 @@ async fn worker(
             });
         }
         if ok && matches!(job, Job::Issue { .. }) {
-            match json_id(&answer.body) {
-                Some(id) => out.ids.push(id),
-                None => {
+            match (
+                json_str(&answer.body, "id"),
+                json_str(&answer.body, "download_url"),
+            ) {
+                (Some(id), Some(url)) => {
+                    out.ids.push(id);
+                    out.urls.push(url);
+                }
+                _ => {
                     out.first_failure.get_or_insert_with(|| {
-                        format!("no id in the response: {}", snippet(&answer.body))
+                        format!(
+                            "no id or download_url in the response: {}",
+                            snippet(&answer.body)
+                        )
                     });
                 }
             }
@@ -221,6 +238,7 @@ pub async fn run(args: &LoadArgs, job: Job) -> Result<LoadOut, String> {
         transport_errors: 0,
         first_failure: None,
         ids: Vec::new(),
+        urls: Vec::new(),
         window: Duration::ZERO,
     };
     let mut last_done = measure_from;
@@ -238,6 +256,7 @@ pub async fn run(args: &LoadArgs, job: Job) -> Result<LoadOut, String> {
             merged.first_failure = w.first_failure;
         }
         merged.ids.extend(w.ids);
+        merged.urls.extend(w.urls);
         if let Some(t) = w.last_done {
             last_done = last_done.max(t);
         }

@@ -49,6 +49,9 @@ enum Command {
         /// Write the id of every issued pass here, one a line.
         #[arg(long)]
         ids_out: Option<PathBuf>,
+        /// Write the `download_url` of every issued pass here, one a line.
+        #[arg(long)]
+        urls_out: Option<PathBuf>,
     },
     /// GET /v1/passes/:id load over the ids in a file.
     Retrieve {
@@ -148,15 +151,18 @@ fn run(cli: Cli) -> Result<(), String> {
             load,
             template,
             ids_out,
+            urls_out,
         } => {
             check_bounds(&load)?;
             let job = load::Job::Issue { template };
             let out = runtime(load.threads)?.block_on(load::run(&load, job))?;
-            if let Some(path) = ids_out {
-                let mut text = out.ids.join("\n");
-                text.push('\n');
-                std::fs::write(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            for (path, lines) in [(ids_out, &out.ids), (urls_out, &out.urls)] {
+                if let Some(path) = path {
+                    let mut text = lines.join("\n");
+                    text.push('\n');
+                    std::fs::write(&path, text)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                }
             }
             out.print(load.label.as_deref().unwrap_or("issue"), &load);
             Ok(())
