@@ -295,7 +295,12 @@ pub fn config(db_url: &str) -> ServeConfig {
         webhooks: Default::default(),
         apns: Default::default(),
         pkpass: Default::default(),
-        public: Default::default(),
+        // The tests ask for many refused public pages in a row; the refusal
+        // delay has a test of its own (public_limits.rs).
+        public: passmint_server::http::public_limits::PublicLimitsConfig {
+            refusal_delay: std::time::Duration::ZERO,
+            ..Default::default()
+        },
         slow: Default::default(),
         secrets: test_secrets(),
         retention: Default::default(),

@@ -144,3 +144,32 @@ async fn forwarded_for_is_believed_from_trusted_proxies_only() {
     );
     assert_eq!(count(&event_types(&s, &pass).await, "url_viewed"), 2);
 }
+
+/// A request past the rate waits `PASSMINT_PUBLIC_REFUSAL_DELAY` for its 429
+/// (never longer than its `Retry-After`); requests within the rate do not, and
+/// refusals in parallel wait side by side, not one after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_answered_after_the_refusal_delay() {
+    let delay = std::time::Duration::from_secs(2);
+    let s = TestServer::start_with(Engine::Memory, |cfg| {
+        cfg.public.rate_per_minute = 2;
+        cfg.public.refusal_delay = delay;
+    })
+    .await;
+    let pass = new_pass(&s).await;
+    let url = pass["url"].as_str().unwrap();
+    for _ in 0..2 {
+        let started = std::time::Instant::now();
+        assert_eq!(s.fetch_public(url, &[]).await.status, 200);
+        assert!(started.elapsed() < delay, "{:?}", started.elapsed());
+    }
+    let started = std::time::Instant::now();
+    let refusals = futures::future::join_all((0..8).map(|_| s.fetch_public(url, &[]))).await;
+    let took = started.elapsed();
+    for r in &refusals {
+        assert_limited(r);
+    }
+    assert!(took >= delay, "answered after {took:?}");
+    assert!(took < delay * 4, "waited side by side: {took:?}");
+    assert_eq!(count(&event_types(&s, &pass).await, "url_viewed"), 1);
+}

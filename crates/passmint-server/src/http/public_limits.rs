@@ -9,6 +9,10 @@
 //! - **Rate**: a token bucket per (pass, address) of `PASSMINT_PUBLIC_RATE_LIMIT`
 //!   requests, refilled at that many a minute. An empty bucket answers `429` with
 //!   `Retry-After`, the seconds until the next token.
+//!   The `429` is answered only after `PASSMINT_PUBLIC_REFUSAL_DELAY` (at most
+//!   `Retry-After`): a client that keeps asking past its rate waits on each
+//!   refusal, so however many connections it opens it gets few answers a second
+//!   and leaves the CPU to everyone else. A client within its rate never waits.
 //! - **Recording once**: `url_viewed` and `downloaded` are recorded for a
 //!   (pass, address) at most once per `PASSMINT_PUBLIC_DEDUPE_WINDOW`.
 //!
@@ -49,6 +53,15 @@ pub struct PublicLimitsConfig {
         value_parser = parse_duration
     )]
     pub dedupe_window: Duration,
+    /// How long a request over the rate waits before its `429` is answered (at
+    /// most its `Retry-After`; `0s` answers at once).
+    #[arg(
+        long = "public-refusal-delay",
+        env = "PASSMINT_PUBLIC_REFUSAL_DELAY",
+        default_value = "1s",
+        value_parser = parse_duration
+    )]
+    pub refusal_delay: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client: comma-separated
     /// IP addresses and CIDR ranges (default: none, the TCP peer is the client).
     #[arg(
@@ -74,6 +87,7 @@ impl Default for PublicLimitsConfig {
         PublicLimitsConfig {
             rate_per_minute: 120,
             dedupe_window: Duration::from_secs(60),
+            refusal_delay: Duration::from_secs(1),
             trusted_proxies: TrustedProxies::default(),
             max_devices_per_pass: passmint_domain::service::DEFAULT_MAX_DEVICES_PER_PASS,
         }
@@ -95,6 +109,7 @@ pub struct PublicLimits {
     pub trusted_proxies: TrustedProxies,
     rate_per_minute: u32,
     dedupe_window: Duration,
+    refusal_delay: Duration,
     table: Mutex<LruCache<(String, IpAddr), Entry>>,
 }
 
@@ -108,6 +123,7 @@ impl PublicLimits {
             trusted_proxies: cfg.trusted_proxies.clone(),
             rate_per_minute: cfg.rate_per_minute,
             dedupe_window: cfg.dedupe_window,
+            refusal_delay: cfg.refusal_delay,
             table: Mutex::new(LruCache::new(
                 NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN),
             )),
@@ -177,6 +193,12 @@ impl PublicLimits {
         }
     }
 
+    /// How long to wait before answering a refusal whose `Retry-After` is
+    /// `retry_after` seconds: `PASSMINT_PUBLIC_REFUSAL_DELAY`, at most that.
+    pub fn refusal_delay(&self, retry_after: u64) -> Duration {
+        self.refusal_delay.min(Duration::from_secs(retry_after))
+    }
+
     /// Whether an event of `kind` of (pass, address) is to be recorded: the first
     /// in its window is (and starts it), the others are not. Kinds other than
     /// `url_viewed` and `downloaded` always are.
@@ -242,6 +264,17 @@ mod tests {
         slow.admit(&pass('a'), addr(1), t0).unwrap();
         slow.admit(&pass('a'), addr(1), t0).unwrap();
         assert_eq!(slow.admit(&pass('a'), addr(1), t0), Err(30));
+    }
+
+    #[test]
+    fn a_refusal_waits_the_delay_but_never_past_its_retry_after() {
+        let l = PublicLimits::new(&PublicLimitsConfig {
+            refusal_delay: Duration::from_secs(5),
+            ..PublicLimitsConfig::default()
+        });
+        assert_eq!(l.refusal_delay(30), Duration::from_secs(5));
+        assert_eq!(l.refusal_delay(2), Duration::from_secs(2));
+        assert_eq!(limits(60, 60).refusal_delay(30), Duration::from_secs(1));
     }
 
     #[test]

@@ -61,16 +61,23 @@ fn too_many(retry_after: u64) -> HttpResponse {
     res
 }
 
+/// The `429` of a client over its rate, answered after the refusal delay
+/// (docs/api.md §6): waiting costs the server nothing, and a client hammering
+/// over many connections gets few answers a second.
+async fn refuse(state: &AppState, retry_after: u64) -> HttpResponse {
+    actix_web::rt::time::sleep(state.public.refusal_delay(retry_after)).await;
+    too_many(retry_after)
+}
+
 /// The pass and its template, or the answer to give instead: an HTML 404 or 500,
 /// or a 429 when the client is over its rate for the pass.
 async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse> {
     let short_id = req.match_info().query("short_id");
     let client = client_addr(req, &state.public.trusted_proxies);
     // A client over its rate is answered before the pass is looked up.
-    state
-        .public
-        .refused(short_id, client, Instant::now())
-        .map_err(too_many)?;
+    if let Err(retry_after) = state.public.refused(short_id, client, Instant::now()) {
+        return Err(refuse(state, retry_after).await);
+    }
     let (pass, template) = match state.passmint.public_pass(short_id).await {
         Ok(found) => found,
         Err(DomainError::NotFound { .. }) => {
@@ -81,10 +88,9 @@ async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse
             return Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()));
         }
     };
-    state
-        .public
-        .admit(&pass.short_id, client, Instant::now())
-        .map_err(too_many)?;
+    if let Err(retry_after) = state.public.admit(&pass.short_id, client, Instant::now()) {
+        return Err(refuse(state, retry_after).await);
+    }
     Ok(Found {
         pass,
         template,
