@@ -24,6 +24,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use crate::sql::Bind;
 use crate::{MIGRATIONS, PgStore, PgStoreError, redact_url, run_migrations};
 use diesel::migration::MigrationSource;
 use diesel::pg::Pg;
@@ -348,6 +349,54 @@ pub fn keyed_statements() -> Vec<(String, String)> {
     all.into_iter()
         .map(|(call, sql)| (call, sql.to_owned()))
         .collect()
+}
+
+/// Every list statement with a cursor (the page after a row), by name: the
+/// adapter's own text, with placeholders. The cursor's row is found by its id in a
+/// subquery, which `tests/plans.rs` checks is answered from the table's primary key
+/// whatever the statistics say.
+pub fn cursor_statements() -> Vec<(String, String)> {
+    use passmint_domain::ids::{AccountId, PassId, TemplateId};
+    use passmint_domain::mode::{Mode, Scope};
+    use passmint_domain::page::{Cursor, PageRequest};
+    use passmint_domain::pass::PassFilter;
+    use passmint_store_sql::{List, event_list, pass_list, template_list};
+
+    let account = AccountId::from_body("plans0000000000000000000");
+    let scope = Scope::new(account.clone(), Mode::Live);
+    let pass = PassId::from_body("plans0000000000000000000");
+    let by_template = PassFilter {
+        template_id: Some(TemplateId::from_body("plans0000000000000000000")),
+        holder_email: None,
+    };
+    let by_email = PassFilter {
+        template_id: None,
+        holder_email: Some("a@example.com".to_owned()),
+    };
+    let unfiltered = PassFilter::default();
+    let mut all = Vec::new();
+    for cursor in [Cursor::After("x".into()), Cursor::Before("x".into())] {
+        let page = PageRequest { limit: 10, cursor };
+        let lists: [(&str, List<Bind<'_>>); 6] = [
+            ("passes", pass_list(&scope, &unfiltered)),
+            ("passes of a template", pass_list(&scope, &by_template)),
+            ("passes of a holder", pass_list(&scope, &by_email)),
+            ("events", event_list(&scope, None)),
+            ("events of a pass", event_list(&scope, Some(&pass))),
+            ("templates", template_list(&account, "NOT archived")),
+        ];
+        for (name, list) in lists {
+            let direction = match page.cursor {
+                Cursor::After(_) => "after",
+                _ => "before",
+            };
+            let (sql, _) = list.statement(&page);
+            all.push((format!("{name}, {direction} a cursor"), sql));
+            let (sql, _) = passmint_store_sql::exists::<Bind<'_>>(list.table, "x", list.scope);
+            all.push((format!("{name}, cursor exists"), sql));
+        }
+    }
+    all
 }
 
 #[cfg(test)]

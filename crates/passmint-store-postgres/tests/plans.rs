@@ -4,6 +4,8 @@
 //! statistics that call the scope columns unique. Each statement is the adapter's
 //! own text (`testing::keyed_statements`), planned both as a custom plan (values
 //! known) and as the generic plan a long-lived prepared statement ends up with.
+//! The same holds for the row a list's cursor names (`testing::cursor_statements`):
+//! a page deep in a list costs what the first one does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -249,6 +251,30 @@ async fn misplans(conn: &mut AsyncPgConnection, round: &str) -> Vec<String> {
                         "{round}, {mode}: {call} reads {table} by {on_table:?}, not {index}"
                     ));
                 }
+            }
+        }
+    }
+    for (call, sql) in testing::cursor_statements() {
+        let table = sql
+            .split(" FROM ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_default()
+            .to_owned();
+        let key = format!("{table}_pkey");
+        for (mode, found) in plans(conn, &sql).await {
+            // The cursor's row by the primary key, and no scan that reads the
+            // whole table.
+            let by_key = found.iter().any(|(node, t, i)| {
+                *t == table && (node == "Index Scan" || node == "Index Only Scan") && *i == key
+            });
+            let whole = found
+                .iter()
+                .any(|(node, _, _)| node == "Seq Scan" || node.starts_with("Bitmap"));
+            if !by_key || whole {
+                wrong.push(format!(
+                    "{round}, {mode}: {call} reads {found:?}, not the cursor by {key}"
+                ));
             }
         }
     }

@@ -42,6 +42,8 @@ impl<B: Clone> List<B> {
             }
             let _ = write!(scope_sql, "{column} = ${}", binds.len());
         }
+        let columns: Vec<&str> = self.scope.iter().map(|(column, _)| *column).collect();
+        let cursor_scope = scope_check(&columns, 1);
         let mut sql = format!(
             "SELECT {} FROM {} WHERE {scope_sql}",
             self.columns, self.table
@@ -63,7 +65,7 @@ impl<B: Clone> List<B> {
             binds.push(B::text(id));
             let _ = write!(
                 sql,
-                " AND seq {op} (SELECT seq FROM {} WHERE id = ${} AND {scope_sql})",
+                " AND seq {op} (SELECT seq FROM {} WHERE id = ${}{cursor_scope})",
                 self.table,
                 binds.len()
             );
@@ -82,14 +84,34 @@ pub fn exists<'a, B: SqlBind<'a>>(
     id: &'a str,
     scope: Vec<(&'static str, B)>,
 ) -> (String, Vec<B>) {
-    let mut sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1");
+    let columns: Vec<&str> = scope.iter().map(|(column, _)| *column).collect();
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1{}) AS found",
+        scope_check(&columns, 2)
+    );
     let mut binds = vec![B::text(id)];
-    for (column, value) in scope {
-        binds.push(value);
-        let _ = write!(sql, " AND {column} = ${}", binds.len());
-    }
-    sql.push_str(") AS found");
+    binds.extend(scope.into_iter().map(|(_, value)| value));
     (sql, binds)
+}
+
+/// ` AND (a, b) IS NOT DISTINCT FROM ($n, $n+1)` for the scope columns, the
+/// placeholders numbered from `first` (nothing for no columns): the scope of a row
+/// found by its id is checked on that row, never used to find it, so no index on
+/// the scope columns competes with the id's unique index, whatever the planner's
+/// statistics say (on a table never ANALYZEd, a scope index may otherwise be
+/// chosen and every row of the account filtered).
+fn scope_check(columns: &[&str], first: usize) -> String {
+    if columns.is_empty() {
+        return String::new();
+    }
+    let placeholders: Vec<String> = (first..first + columns.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    format!(
+        " AND ({}) IS NOT DISTINCT FROM ({})",
+        columns.join(", "),
+        placeholders.join(", ")
+    )
 }
 
 /// The owner's `account_id` and `mode`, as a list's scope.
@@ -219,8 +241,8 @@ mod tests {
                 sql,
                 format!(
                     "SELECT id, x FROM t WHERE account_id = $1 AND mode = $2 AND f = $3 AND c \
-                     AND seq {op} (SELECT seq FROM t WHERE id = $4 AND account_id = $1 \
-                     AND mode = $2) ORDER BY seq {order} LIMIT $5"
+                     AND seq {op} (SELECT seq FROM t WHERE id = $4 AND (account_id, mode) \
+                     IS NOT DISTINCT FROM ($1, $2)) ORDER BY seq {order} LIMIT $5"
                 )
             );
             assert_eq!(binds[3..], [B::text("x"), B::Int(6)]);
@@ -232,8 +254,14 @@ mod tests {
         let (sql, binds) = exists("t", "x", vec![("account_id", B::text("a"))]);
         assert_eq!(
             sql,
-            "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1 AND account_id = $2) AS found"
+            "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1 \
+             AND (account_id) IS NOT DISTINCT FROM ($2)) AS found"
         );
         assert_eq!(binds, [B::text("x"), B::text("a")]);
+        let (sql, _) = exists::<B>("t", "x", Vec::new());
+        assert_eq!(
+            sql,
+            "SELECT EXISTS (SELECT 1 FROM t WHERE id = $1) AS found"
+        );
     }
 }
