@@ -19,17 +19,12 @@
 # BENCH_SETTLE (11), BENCH_OUT (bench-out).
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-OUT=${BENCH_OUT:-$ROOT/bench-out}
-SECS=${BENCH_SECONDS:-15}
-WARMUP=${BENCH_WARMUP:-3}
-CONNS=${BENCH_CONNECTIONS:-32}
+# shellcheck source=bench/loads.sh
+source "$(dirname "${BASH_SOURCE[0]}")/loads.sh"
 PG_CLIENTS=${BENCH_PG_CLIENTS:-8}
 PG_JOBS=${BENCH_PG_JOBS:-2}
 PG_SCALE=${BENCH_PG_SCALE:-10}
 ROWS=${BENCH_DATASET_ROWS:-1000000}
-SOLO_SECS=${BENCH_SOLO_SECONDS:-3}
 PGURL=postgres://postgres@127.0.0.1:5432
 DB=passmint_bench
 PGB_DB=passmint_pgbench
@@ -38,17 +33,13 @@ DATABASE_URL_BENCH=$PGURL/$DB
 PASSMINT_SECRET_KEY=${PASSMINT_SECRET_KEY:-$(openssl rand -base64 32)}
 export PASSMINT_SECRET_KEY
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p 5432 -U postgres)
-BIN=$ROOT/target/release/passmint
-GEN=$ROOT/target/release/passmint-bench
 REPORT=(python3 "$ROOT/bench/report.py")
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/*.log "$OUT"/ids.*
-RESULTS=$OUT/results.txt
 : >"$RESULTS"
 T0=$(date +%s)
 
-say() { echo "$*" | tee -a "$RESULTS"; }
 step() { say ""; say "== [$(($(date +%s) - T0)) s] $*"; }
 # Runs a command, copying its stderr (the human lines) to the results file.
 human() {

@@ -5,22 +5,13 @@
 # targets: issue >= 0.30 x pgbench insert, retrieve >= 0.30 x pgbench select-only,
 # p99 < 25 ms each. Misses print MISS; the exit status does not depend on them.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-OUT=${BENCH_OUT:-$ROOT/bench-out}
-SECS=${BENCH_SECONDS:-15}
-WARMUP=${BENCH_WARMUP:-3}
-CONNS=${BENCH_CONNECTIONS:-32}
-SOLO_SECS=${BENCH_SOLO_SECONDS:-3}
-BIN=$ROOT/target/release/passmint
-GEN=$ROOT/target/release/passmint-bench
-RESULTS=$OUT/results.txt
+# shellcheck source=bench/loads.sh
+source "$(dirname "${BASH_SOURCE[0]}")/loads.sh"
 DIR=$OUT/sqlite
 rm -rf "$DIR"
 mkdir -p "$DIR"
 URL="sqlite://$DIR/passmint.db"
 
-say() { echo "$*" | tee -a "$RESULTS"; }
 say ""
 say "== SQLite: the same loads on the embedded engine ($URL)"
 

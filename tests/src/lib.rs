@@ -651,16 +651,6 @@ pub fn template_body() -> Value {
         "name": "VIP Concert Pass",
         "type": "event",
         "apple_style": "eventTicket",
-        "design": {
-            "organization_name": "Passmint Live",
-            "description": "VIP concert ticket",
-            "colors": {"background": "#112233", "foreground": "rgb(255,255,255)"},
-            "fields": {
-                "primary": [{"key": "event", "label": "Event", "value": "Summer Jam"}],
-                "secondary": [{"key": "seatNumber", "label": "Seat", "value": "GA"}],
-                "back": [{"key": "terms", "label": "Terms", "value": "No refunds"}]
-            },
-            "barcode": {"format": "qr"}
-        }
+        "design": passmint_server::openapi::design::example()
     })
 }

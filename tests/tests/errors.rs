@@ -512,16 +512,15 @@ async fn template_validation(engine: Engine) {
 async fn malformed_requests_never_5xx(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let raw = |method: Method, path: &str, ct: Option<&str>, body: Vec<u8>| {
-        let mut rb = s
+    // POSTs `body` as `ct` and returns the reply, whatever it is.
+    let post = async |path: &str, ct: &str, body: Vec<u8>| {
+        let rb = s
             .client
-            .request(method, s.url(path))
+            .request(Method::POST, s.url(path))
             .bearer_auth(&key)
+            .header("content-type", ct)
             .body(body);
-        if let Some(ct) = ct {
-            rb = rb.header("content-type", ct);
-        }
-        rb
+        TestServer::reply(rb.send().await.unwrap()).await
     };
     for path in ["/v1/passes", "/v1/templates"] {
         for body in [
@@ -531,61 +530,21 @@ async fn malformed_requests_never_5xx(engine: Engine) {
             b"\xff\xfe",
             b"{\"template_id\": \"x\",}",
         ] {
-            let r = TestServer::reply(
-                raw(Method::POST, path, Some("application/json"), body.to_vec())
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let r = post(path, "application/json", body.to_vec()).await;
             r.assert_error(400, "invalid_request_error", None);
         }
         for body in [&b"[]"[..], b"\"x\"", b"1", b"null", b"true"] {
-            let r = TestServer::reply(
-                raw(Method::POST, path, Some("application/json"), body.to_vec())
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let r = post(path, "application/json", body.to_vec()).await;
             let e = r.assert_error(400, "invalid_request_error", None);
             assert_eq!(e["message"], "Request body must be a JSON object");
         }
-        let r = TestServer::reply(
-            raw(Method::POST, path, Some("text/plain"), b"{}".to_vec())
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let r = post(path, "text/plain", b"{}".to_vec()).await;
         r.assert_error(415, "invalid_request_error", None);
-        let r = TestServer::reply(
-            raw(
-                Method::POST,
-                path,
-                Some("application/x-www-form-urlencoded"),
-                b"a=b".to_vec(),
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+        let r = post(path, "application/x-www-form-urlencoded", b"a=b".to_vec()).await;
         r.assert_error(415, "invalid_request_error", None);
         // 2 MiB body: 413 with the envelope.
         let big = format!("{{\"name\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
-        let r = TestServer::reply(
-            raw(
-                Method::POST,
-                path,
-                Some("application/json"),
-                big.into_bytes(),
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+        let r = post(path, "application/json", big.into_bytes()).await;
         r.assert_error(413, "invalid_request_error", None);
     }
     // Limits and cursors.

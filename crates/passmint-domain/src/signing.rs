@@ -7,7 +7,6 @@
 //! before [`crate::service::Passmint::set_signing_identity`]. The private key is a
 //! [`Secret`], whose `Debug` never shows it, so no log line or error can leak it.
 
-use std::fmt;
 use time::OffsetDateTime;
 
 /// A secret string (a private key in PEM). `Debug` and `Display` print
@@ -26,17 +25,25 @@ impl Secret {
     }
 }
 
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([REDACTED])")
-    }
-}
+/// `Debug` and `Display` of a secret type that print fixed text, never the secret.
+macro_rules! redacted_fmt {
+    ($ty:ty, debug = $debug:literal, display = $display:literal) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($debug)
+            }
+        }
 
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($display)
+            }
+        }
+    };
 }
+pub(crate) use redacted_fmt;
+
+redacted_fmt!(Secret, debug = "Secret([REDACTED])", display = "[REDACTED]");
 
 /// A stored signing identity.
 #[derive(Clone, Debug, PartialEq, Eq)]

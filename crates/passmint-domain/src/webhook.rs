@@ -20,7 +20,6 @@ use crate::mode::{Mode, Scope};
 use crate::pass::Pass;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use std::fmt;
 use time::{Duration, OffsetDateTime};
 
 /// Longest webhook URL, in bytes.
@@ -214,17 +213,11 @@ impl WebhookSecret {
     }
 }
 
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret(whsec_[REDACTED])")
-    }
-}
-
-impl fmt::Display for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("whsec_[REDACTED]")
-    }
-}
+crate::signing::redacted_fmt!(
+    WebhookSecret,
+    debug = "WebhookSecret(whsec_[REDACTED])",
+    display = "whsec_[REDACTED]"
+);
 
 /// The secret a rotation replaced, which keeps signing until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -344,6 +337,28 @@ pub struct WebhookDelivery {
     /// At most [`MAX_RESPONSE_BODY`] bytes.
     pub response_body: Option<String>,
     pub created_at: OffsetDateTime,
+}
+
+impl WebhookDelivery {
+    /// The delivery `event` enqueues for the webhook `webhook` (docs/api.md §8):
+    /// pending, no attempt yet, due at once.
+    pub fn pending(event: &PassEvent, webhook: &WebhookId) -> Self {
+        WebhookDelivery {
+            id: WebhookDeliveryId::derive(&event.id, webhook),
+            webhook_id: webhook.clone(),
+            account_id: event.account_id.clone(),
+            mode: event.mode,
+            event_id: event.id.clone(),
+            event_type: event.kind,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            last_attempt_at: None,
+            next_attempt_at: Some(event.created_at),
+            response_status: None,
+            response_body: None,
+            created_at: event.created_at,
+        }
+    }
 }
 
 /// What [`crate::ports::WebhookStore::claim_deliveries`] is asked for.

@@ -103,8 +103,9 @@ fn draw_default_icon(size: u32) -> Vec<u8> {
 
 /// A PNG from filtered scanlines `raw`, with `(bit depth, colour type)`, extra
 /// chunks written before the image data (PLTE, tRNS), and a zlib stream of stored
-/// (uncompressed) deflate blocks.
-fn encode_png(
+/// (uncompressed) deflate blocks. Also what the examples and tests make their
+/// sample images with.
+pub fn encode_png(
     (width, height): (u32, u32),
     (bit_depth, color_type): (u8, u8),
     extra_chunks: &[(&[u8; 4], &[u8])],

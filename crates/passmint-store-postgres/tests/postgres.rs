@@ -7,9 +7,9 @@ use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use passmint_domain::idempotency::{IdemBegin, LOCK_TTL, RETENTION};
 use passmint_domain::mode::Mode;
-use passmint_domain::ports::{AccountStore, IdempotencyStore, PoolStatus, Store};
+use passmint_domain::ports::{AccountStore, IdempotencyStore};
 use passmint_store_postgres::{PgStore, PgStoreError, testing};
-use passmint_testkit::fixtures;
+use passmint_testkit::{contract, fixtures};
 use std::sync::Arc;
 
 #[tokio::test]
@@ -29,24 +29,7 @@ async fn connection_failure_names_the_url_without_its_password() {
 #[tokio::test]
 async fn pool_status_and_ping() {
     let store = testing::fresh_database().await.store_with_pool(3).await;
-    assert_eq!(
-        store.pool_status(),
-        Some(PoolStatus {
-            in_use: 0,
-            open: 0,
-            max: 3
-        }),
-        "the connection probe is not kept"
-    );
-    store.ping().await.unwrap();
-    assert_eq!(
-        store.pool_status(),
-        Some(PoolStatus {
-            in_use: 0,
-            open: 1,
-            max: 3
-        })
-    );
+    contract::ping_opens_one_pooled_connection(&store, 3, "the connection probe is not kept").await;
 }
 
 #[derive(QueryableByName)]

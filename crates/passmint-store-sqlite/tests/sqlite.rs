@@ -16,12 +16,10 @@ use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, PoolStatus, Store, TemplateStore,
-};
+use passmint_domain::ports::{AccountStore, IdempotencyStore, PassStore, Store, TemplateStore};
 use passmint_domain::template::Template;
 use passmint_store_sqlite::{MIGRATIONS, SqliteStore, SqliteStoreError, testing};
-use passmint_testkit::fixtures;
+use passmint_testkit::{contract, fixtures};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -500,24 +498,7 @@ async fn concurrent_migrations_apply_each_migration_once() {
 async fn pool_status_counts_readers_and_ping_answers() {
     let db = testing::fresh_database().await;
     let store = SqliteStore::open_with_readers(&db.url(), 3).await.unwrap();
-    assert_eq!(
-        store.pool_status(),
-        Some(PoolStatus {
-            in_use: 0,
-            open: 0,
-            max: 3
-        }),
-        "readers open on first need"
-    );
-    store.ping().await.unwrap();
-    assert_eq!(
-        store.pool_status(),
-        Some(PoolStatus {
-            in_use: 0,
-            open: 1,
-            max: 3
-        })
-    );
+    contract::ping_opens_one_pooled_connection(&store, 3, "readers open on first need").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -4,7 +4,7 @@
 
 use super::{
     assert_begin, assert_duplicate, assert_replays, begin_started, limited_account, race,
-    seed_account, seed_owner, seed_template,
+    replace_template, seed_account, seed_owner, seed_template,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -15,7 +15,7 @@ use passmint_domain::idempotency::{
 };
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::pass::{Pass, PassFilter};
-use passmint_domain::ports::{ClaimingInsert, TemplateUpdate};
+use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{Store, StoreResult};
 use passmint_domain::template::Template;
 use passmint_domain::webhook::{ClaimRequest, Webhook};
@@ -406,13 +406,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     let mut changed = template.clone();
     changed.name = "Renamed".into();
     changed.updated_at = fixtures::timestamp();
-    store
-        .update_template(&TemplateUpdate {
-            template: &changed,
-            expected_updated_at: template.updated_at,
-            idem: None,
-            cascade: None,
-        })
+    replace_template(&*store, &changed, template.updated_at)
         .await
         .expect("update_template");
     let stale = issue(&account, Mode::Test, &template, &fixtures::idem_key());
@@ -450,13 +444,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     let mut archived = changed.clone();
     archived.archived = true;
     archived.updated_at = fixtures::timestamp();
-    store
-        .update_template(&TemplateUpdate {
-            template: &archived,
-            expected_updated_at: changed.updated_at,
-            idem: None,
-            cascade: None,
-        })
+    replace_template(&*store, &archived, changed.updated_at)
         .await
         .expect("archive");
     for at in [changed.updated_at, archived.updated_at] {

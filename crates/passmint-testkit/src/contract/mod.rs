@@ -33,18 +33,34 @@ use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket, StoredRes
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::Pass;
-use passmint_domain::ports::{Store, StoreResult};
+use passmint_domain::ports::{PoolStatus, Store, StoreResult, TemplateUpdate};
 use passmint_domain::template::Template;
 use std::collections::HashSet;
 use std::fmt::Debug;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// `ping` answers on a fresh store.
 pub async fn ping_answers(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     assert_eq!(store.ping().await, Ok(()), "ping on a fresh store");
+}
+
+/// A store whose pool holds at most `max` connections has none open before its
+/// first need (`before` says why), and `ping` opens one and gives it back.
+pub async fn ping_opens_one_pooled_connection(store: &dyn Store, max: u64, before: &str) {
+    let status = |open| {
+        Some(PoolStatus {
+            in_use: 0,
+            open,
+            max,
+        })
+    };
+    assert_eq!(store.pool_status(), status(0), "{before}");
+    store.ping().await.expect("ping");
+    assert_eq!(store.pool_status(), status(1));
 }
 
 /// Objects with an id, to compare pages by id.
@@ -347,11 +363,29 @@ pub(crate) fn sole_winner<V, R, E: Debug>(
     won.remove(0)
 }
 
-/// Runs `n` claimers at once, each calling `claim` until it answers nothing;
-/// asserts that no id was claimed twice and returns every id claimed.
+/// `update_template` of `next` over the version updated at `expected_updated_at`,
+/// without an idempotency ticket or a cascade.
+pub(crate) async fn replace_template(
+    store: &dyn Store,
+    next: &Template,
+    expected_updated_at: OffsetDateTime,
+) -> StoreResult<u64> {
+    store
+        .update_template(&TemplateUpdate {
+            template: next,
+            expected_updated_at,
+            idem: None,
+            cascade: None,
+        })
+        .await
+}
+
+/// Runs `n` claimers of `store` at once, each calling `claim` until it answers
+/// nothing; asserts that no id was claimed twice and returns every id claimed.
 pub(crate) async fn claim_concurrently<I, Fut>(
     n: usize,
-    claim: impl Fn() -> Fut + Clone + Send + 'static,
+    store: &Arc<dyn Store>,
+    claim: impl Fn(Arc<dyn Store>) -> Fut + Clone + Send + 'static,
 ) -> HashSet<I>
 where
     Fut: Future<Output = Vec<I>> + Send,
@@ -359,10 +393,11 @@ where
 {
     let claimers = race(n, |_| {
         let claim = claim.clone();
+        let store = store.clone();
         async move {
             let mut mine = Vec::new();
             loop {
-                let got = claim().await;
+                let got = claim(store.clone()).await;
                 if got.is_empty() {
                     return mine;
                 }

@@ -3,8 +3,8 @@
 
 use super::{
     after, assert_begin, assert_changed, assert_duplicate, assert_key_lost, assert_not_found,
-    assert_replays, before, begun, cursors_on, first, fresh_request, pick, race, seed_account,
-    seed_owner, seed_template, sole_winner, stale, summary,
+    assert_replays, before, begun, cursors_on, first, fresh_request, pick, race, replace_template,
+    seed_account, seed_owner, seed_template, sole_winner, stale, summary,
 };
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -29,15 +29,7 @@ fn changed(template: &Template) -> Template {
 
 /// Updates `template` to `next` (no ticket, no cascade), which must succeed.
 async fn update(store: &dyn Store, next: &Template, expected: &Template, what: &str) {
-    if let Err(e) = store
-        .update_template(&TemplateUpdate {
-            template: next,
-            expected_updated_at: expected.updated_at,
-            idem: None,
-            cascade: None,
-        })
-        .await
-    {
+    if let Err(e) = replace_template(store, next, expected.updated_at).await {
         panic!("{what}: {e:?}");
     }
 }
@@ -310,14 +302,7 @@ pub async fn update_template_conditional_on_updated_at(factory: impl AsyncFn() -
 
     let lost = changed(&template);
     assert_changed(
-        store
-            .update_template(&TemplateUpdate {
-                template: &lost,
-                expected_updated_at: template.updated_at,
-                idem: None,
-                cascade: None,
-            })
-            .await,
+        replace_template(&*store, &lost, template.updated_at).await,
         "update_template with a stale expected_updated_at",
     );
     let what = "a conflicting update_template writes nothing";
@@ -339,14 +324,7 @@ pub async fn update_template_missing_or_foreign_not_found(
     let other = seed_account(&*store).await;
     let ghost = fixtures::template(&account);
     assert_not_found(
-        store
-            .update_template(&TemplateUpdate {
-                template: &changed(&ghost),
-                expected_updated_at: ghost.updated_at,
-                idem: None,
-                cascade: None,
-            })
-            .await,
+        replace_template(&*store, &changed(&ghost), ghost.updated_at).await,
         "update_template of an absent template",
     );
     assert_not_found(
@@ -358,14 +336,7 @@ pub async fn update_template_missing_or_foreign_not_found(
     let mut hijack = changed(&theirs);
     hijack.account_id = account.id.clone();
     assert_not_found(
-        store
-            .update_template(&TemplateUpdate {
-                template: &hijack,
-                expected_updated_at: theirs.updated_at,
-                idem: None,
-                cascade: None,
-            })
-            .await,
+        replace_template(&*store, &hijack, theirs.updated_at).await,
         "update_template of another account's template",
     );
     let what = "another account's template stays untouched";
@@ -514,14 +485,7 @@ pub async fn concurrent_template_updates_one_wins(factory: impl AsyncFn() -> Arc
     let outcomes = race(10, |_| {
         let (store, next, expected) = (store.clone(), changed(&template), template.updated_at);
         async move {
-            let result = store
-                .update_template(&TemplateUpdate {
-                    template: &next,
-                    expected_updated_at: expected,
-                    idem: None,
-                    cascade: None,
-                })
-                .await;
+            let result = replace_template(&*store, &next, expected).await;
             (next, result)
         }
     })

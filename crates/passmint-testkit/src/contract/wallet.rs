@@ -4,8 +4,9 @@
 //! earlier one and enqueues one push job per registration, in its own transaction.
 
 use super::{
-    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race, seed_account,
-    seed_owned_pass, seed_owner, seed_pass, seed_template, try_update,
+    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race,
+    replace_template, seed_account, seed_owned_pass, seed_owner, seed_pass, seed_template,
+    try_update,
 };
 use crate::fixtures;
 use fixtures::claim_at;
@@ -427,13 +428,7 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
     let mut renamed = template.clone();
     renamed.name = "renamed".into();
     renamed.updated_at = fixtures::timestamp();
-    store
-        .update_template(&TemplateUpdate {
-            template: &renamed,
-            expected_updated_at: template.updated_at,
-            idem: None,
-            cascade: None,
-        })
+    replace_template(&*store, &renamed, template.updated_at)
         .await
         .expect("update_template without cascade");
     assert_eq!(store.pending_pushes().await.expect("pending"), 0);
@@ -687,16 +682,12 @@ pub async fn concurrent_push_claims_never_share_a_job(factory: impl AsyncFn() ->
     }
     update(&*store, &pass, true).await;
     let now = fixtures::timestamp();
-    let claimer = store.clone();
-    let seen = claim_concurrently(8, move || {
-        let store = claimer.clone();
-        async move {
-            let got = store
-                .claim_pushes(&claim_at(now, 3))
-                .await
-                .expect("concurrent claim_pushes");
-            got.into_iter().map(|j| j.id).collect()
-        }
+    let seen = claim_concurrently(8, &store, move |store| async move {
+        let got = store
+            .claim_pushes(&claim_at(now, 3))
+            .await
+            .expect("concurrent claim_pushes");
+        got.into_iter().map(|j| j.id).collect()
     })
     .await;
     assert_eq!(seen.len(), 40, "every job was claimed once");

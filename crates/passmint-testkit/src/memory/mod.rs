@@ -16,7 +16,7 @@ use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{IdemCompletion, IdemTicket, RETENTION, StoredResponse};
-use passmint_domain::ids::{AccountId, PassId, WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::{AccountId, PassId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Cursor, Page, PageRequest};
@@ -25,7 +25,7 @@ use passmint_domain::ports::{Store, StoreResult};
 use passmint_domain::signing::SigningCredentials;
 use passmint_domain::template::Template;
 use passmint_domain::wallet::{PushJob, Registration};
-use passmint_domain::webhook::{DeliveryStatus, Webhook, WebhookDelivery};
+use passmint_domain::webhook::{Webhook, WebhookDelivery};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use time::OffsetDateTime;
@@ -304,23 +304,9 @@ impl State {
             .map(|w| w.id.clone())
             .collect();
         for webhook_id in &targets {
-            let id = WebhookDeliveryId::derive(&event.id, webhook_id);
             let seq = self.next_seq();
-            let delivery = WebhookDelivery {
-                id: id.clone(),
-                webhook_id: webhook_id.clone(),
-                account_id: event.account_id.clone(),
-                mode: event.mode,
-                event_id: event.id.clone(),
-                event_type: event.kind,
-                status: DeliveryStatus::Pending,
-                attempts: 0,
-                last_attempt_at: None,
-                next_attempt_at: Some(event.created_at),
-                response_status: None,
-                response_body: None,
-                created_at: event.created_at,
-            };
+            let delivery = WebhookDelivery::pending(event, webhook_id);
+            let id = delivery.id.clone();
             self.deliveries.insert(
                 seq,
                 id.as_str(),

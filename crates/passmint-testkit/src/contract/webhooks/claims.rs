@@ -11,13 +11,13 @@ use crate::contract::{
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
-use passmint_domain::ids::WebhookDeliveryId;
-use passmint_domain::mode::Mode;
-use passmint_domain::ports::Store;
-use passmint_domain::webhook::{AttemptRecord, DeliveryStatus, Webhook};
+use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
+use passmint_domain::mode::{Mode, Scope};
+use passmint_domain::ports::{Store, StoreResult};
+use passmint_domain::webhook::{AttemptRecord, DeliveryStatus, Webhook, WebhookDelivery};
 use std::collections::HashSet;
 use std::sync::Arc;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 /// A claim leases its deliveries: another claim gets none of them until the lease
 /// ends, then the delivery is claimable again, and only the newest claim's token
@@ -234,6 +234,24 @@ pub async fn disabled_webhooks_deliveries_wait(factory: impl AsyncFn() -> Arc<dy
     );
 }
 
+/// `retry_delivery` of `delivery` under `webhook` in `scope`, due again at `at`.
+async fn retry(
+    store: &dyn Store,
+    scope: &Scope,
+    webhook: &WebhookId,
+    delivery: &WebhookDeliveryId,
+    at: OffsetDateTime,
+) -> StoreResult<WebhookDelivery> {
+    store
+        .retry_delivery(&DeliveryRetry {
+            scope,
+            webhook,
+            delivery,
+            at,
+        })
+        .await
+}
+
 /// `retry_delivery` makes any delivery (a dead one too) due at the given time,
 /// keeps its status and attempts, releases its lease; `NotFound` outside the scope
 /// or for another webhook's delivery.
@@ -250,13 +268,7 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
         .expect("record_attempt");
 
     let at = fixtures::timestamp();
-    let retried = store
-        .retry_delivery(&DeliveryRetry {
-            scope: &webhook.scope(),
-            webhook: &webhook.id,
-            delivery: &id,
-            at,
-        })
+    let retried = retry(&*store, &webhook.scope(), &webhook.id, &id, at)
         .await
         .expect("retry_delivery");
     let stored = find_in(&*store, &webhook, &id).await;
@@ -267,13 +279,7 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
     );
     let first = claim_at(at, 10);
     assert_eq!(claimed_ids(&claim(&*store, &first).await), vec![id.clone()]);
-    store
-        .retry_delivery(&DeliveryRetry {
-            scope: &webhook.scope(),
-            webhook: &webhook.id,
-            delivery: &id,
-            at,
-        })
+    retry(&*store, &webhook.scope(), &webhook.id, &id, at)
         .await
         .expect("retry while leased");
     assert_lease_lost(
@@ -290,38 +296,24 @@ pub async fn retry_delivery_makes_it_due_now(factory: impl AsyncFn() -> Arc<dyn 
 
     let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     assert_not_found(
-        store
-            .retry_delivery(&DeliveryRetry {
-                scope: &other.scope(),
-                webhook: &other.id,
-                delivery: &id,
-                at,
-            })
-            .await,
+        retry(&*store, &other.scope(), &other.id, &id, at).await,
         "retry_delivery under another webhook",
     );
     assert_not_found(
-        store
-            .retry_delivery(&DeliveryRetry {
-                scope: &fixtures::scope(&account, Mode::Live),
-                webhook: &webhook.id,
-                delivery: &id,
-                at,
-            })
-            .await,
+        retry(
+            &*store,
+            &fixtures::scope(&account, Mode::Live),
+            &webhook.id,
+            &id,
+            at,
+        )
+        .await,
         "retry_delivery in the other mode",
     );
     let unknown =
         WebhookDeliveryId::derive(&fixtures::event(&pass, EventType::Removed).id, &webhook.id);
     assert_not_found(
-        store
-            .retry_delivery(&DeliveryRetry {
-                scope: &webhook.scope(),
-                webhook: &webhook.id,
-                delivery: &unknown,
-                at,
-            })
-            .await,
+        retry(&*store, &webhook.scope(), &webhook.id, &unknown, at).await,
         "retry_delivery of an unknown delivery",
     );
 }
@@ -339,16 +331,12 @@ pub async fn concurrent_claims_never_share_a_delivery(factory: impl AsyncFn() ->
         expected.insert(WebhookDeliveryId::derive(&e.id, &webhook.id));
     }
     let now = fixtures::timestamp();
-    let claimer = store.clone();
-    let seen = claim_concurrently(8, move || {
-        let store = claimer.clone();
-        async move {
-            let got = store
-                .claim_deliveries(&claim_at(now, 3), u32::MAX)
-                .await
-                .expect("concurrent claim_deliveries");
-            got.into_iter().map(|c| c.delivery.id).collect()
-        }
+    let seen = claim_concurrently(8, &store, move |store| async move {
+        let got = store
+            .claim_deliveries(&claim_at(now, 3), u32::MAX)
+            .await
+            .expect("concurrent claim_deliveries");
+        got.into_iter().map(|c| c.delivery.id).collect()
     })
     .await;
     assert_eq!(seen, expected, "every delivery was claimed once");

@@ -78,21 +78,7 @@ pub(crate) fn attempt(status: DeliveryStatus, next: Option<OffsetDateTime>) -> A
 
 /// The delivery the obligation asks an event to enqueue for a webhook.
 pub(super) fn expected_delivery(event: &PassEvent, webhook: &Webhook) -> WebhookDelivery {
-    WebhookDelivery {
-        id: WebhookDeliveryId::derive(&event.id, &webhook.id),
-        webhook_id: webhook.id.clone(),
-        account_id: event.account_id.clone(),
-        mode: event.mode,
-        event_id: event.id.clone(),
-        event_type: event.kind,
-        status: DeliveryStatus::Pending,
-        attempts: 0,
-        last_attempt_at: None,
-        next_attempt_at: Some(event.created_at),
-        response_status: None,
-        response_body: None,
-        created_at: event.created_at,
-    }
+    WebhookDelivery::pending(event, &webhook.id)
 }
 
 /// A pass of its own template with one webhook subscribed to everything: the
