@@ -85,7 +85,6 @@ impl<'a> PkpassBuilder<'a> {
         let manifest = manifest_json(&files)?;
         let signature = sign_detached(
             self.identity.cms_template(),
-            self.identity.private_key(),
             &manifest,
             OffsetDateTime::now_utc(),
         )?;

@@ -19,10 +19,13 @@
 //! ```
 
 use crate::error::PkpassError;
-use openssl::hash::MessageDigest;
+use openssl::error::ErrorStack;
+use openssl::md::Md;
 use openssl::pkey::{PKey, Private};
-use openssl::sign::Signer;
+use openssl::pkey_ctx::PkeyCtx;
+use openssl::rsa::Padding;
 use openssl::x509::X509Ref;
+use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
 const SEQUENCE: u8 = 0x30;
@@ -49,18 +52,79 @@ const OID_MESSAGE_DIGEST: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x
 /// 1.2.840.113549.1.9.5
 const OID_SIGNING_TIME: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x09, 0x05];
 
-/// The per-identity parts of the signature, encoded once.
+/// Signing contexts kept ready, at most (more signing at once make new ones).
+const IDLE_CONTEXTS: usize = 16;
+
+/// RSA PKCS#1 v1.5 signatures of SHA-256 digests with one key, through OpenSSL
+/// contexts set up once and reused: setting one up fetches the algorithm and the
+/// digest from the provider and binds the key, a cost paid per signature by a
+/// fresh `EVP_DigestSign`. A context serves one signature at a time; idle ones
+/// wait in a small stack shared by every thread.
+#[derive(Clone)]
+struct DigestSigner {
+    key: PKey<Private>,
+    idle: Arc<Mutex<Vec<PkeyCtx<Private>>>>,
+}
+
+impl std::fmt::Debug for DigestSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigestSigner").finish_non_exhaustive()
+    }
+}
+
+impl DigestSigner {
+    fn new(key: &PKey<Private>) -> Self {
+        DigestSigner {
+            key: key.clone(),
+            idle: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    fn context(&self) -> Result<PkeyCtx<Private>, ErrorStack> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        if let Some(ctx) = idle {
+            return Ok(ctx);
+        }
+        let mut ctx = PkeyCtx::new(&self.key)?;
+        ctx.sign_init()?;
+        ctx.set_rsa_padding(Padding::PKCS1)?;
+        ctx.set_signature_md(Md::sha256())?;
+        Ok(ctx)
+    }
+
+    /// The signature of a SHA-256 `digest` (DigestInfo-wrapped, as
+    /// `EVP_DigestSign` with SHA-256 makes it).
+    fn sign(&self, digest: &[u8; 32]) -> Result<Vec<u8>, ErrorStack> {
+        let mut ctx = self.context()?;
+        let mut signature = Vec::with_capacity(self.key.size());
+        ctx.sign_to_vec(digest, &mut signature)?;
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_CONTEXTS {
+            idle.push(ctx);
+        }
+        Ok(signature)
+    }
+}
+
+/// The per-identity parts of the signature, encoded once, and the identity's
+/// signing contexts.
 #[derive(Clone, Debug)]
 pub(crate) struct CmsTemplate {
     /// `[0] IMPLICIT SET OF Certificate`: both certificates, sorted by encoding.
     certificates: Vec<u8>,
     /// `IssuerAndSerialNumber` of the signer certificate.
     signer_id: Vec<u8>,
+    signer: DigestSigner,
 }
 
 impl CmsTemplate {
-    /// Encodes the certificates and the signer identifier.
-    pub(crate) fn new(signer: &X509Ref, wwdr: &X509Ref) -> Result<Self, PkpassError> {
+    /// Encodes the certificates and the signer identifier; signatures are made
+    /// with `key` (the signer certificate's).
+    pub(crate) fn new(
+        signer: &X509Ref,
+        wwdr: &X509Ref,
+        key: &PKey<Private>,
+    ) -> Result<Self, PkpassError> {
         let signer_der = signer.to_der()?;
         let wwdr_der = wwdr.to_der()?;
         let (issuer, serial) = issuer_and_serial(&signer_der).ok_or_else(|| {
@@ -81,6 +145,7 @@ impl CmsTemplate {
         Ok(CmsTemplate {
             certificates,
             signer_id,
+            signer: DigestSigner::new(key),
         })
     }
 }
@@ -88,7 +153,6 @@ impl CmsTemplate {
 /// The DER `signature` file: a detached SignedData over `content`, signed at `now`.
 pub(crate) fn sign_detached(
     template: &CmsTemplate,
-    key: &PKey<Private>,
     content: &[u8],
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, PkpassError> {
@@ -111,9 +175,7 @@ pub(crate) fn sign_detached(
     // SignerInfo carries them as [0] IMPLICIT.
     let mut signed_attrs = Vec::with_capacity(attributes.len() + 2);
     tlv(&mut signed_attrs, SET, &[&attributes]);
-    let mut signer = Signer::new(MessageDigest::sha256(), key)?;
-    signer.update(&signed_attrs)?;
-    let signature = signer.sign_to_vec()?;
+    let signature = template.signer.sign(&openssl::sha::sha256(&signed_attrs))?;
     signed_attrs[0] = CONTEXT_0;
 
     let mut signer_info = Vec::with_capacity(640);
@@ -344,21 +406,27 @@ mod tests {
         // encodings must be byte for byte the same.
         let theirs = openssl_cms(content);
         let when = signing_time_in(&theirs);
-        let ours = sign_detached(id.cms_template(), id.private_key(), content, when).unwrap();
+        let ours = sign_detached(id.cms_template(), content, when).unwrap();
         assert_eq!(ours, theirs);
+        // A context reused from the idle stack signs as a fresh one, and so do
+        // contexts used from several threads at once.
+        let again = sign_detached(id.cms_template(), content, when).unwrap();
+        assert_eq!(again, theirs);
+        std::thread::scope(|s| {
+            let signers: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| sign_detached(id.cms_template(), content, when).unwrap()))
+                .collect();
+            for signer in signers {
+                assert_eq!(signer.join().unwrap(), theirs);
+            }
+        });
     }
 
     #[test]
     fn openssl_parses_and_verifies_it() {
         let id = identity();
         let content = b"manifest";
-        let der = sign_detached(
-            id.cms_template(),
-            id.private_key(),
-            content,
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
+        let der = sign_detached(id.cms_template(), content, OffsetDateTime::now_utc()).unwrap();
         let mut cms = CmsContentInfo::from_der(&der).unwrap();
         let mut store = openssl::x509::store::X509StoreBuilder::new().unwrap();
         store.add_cert(id.wwdr().to_owned()).unwrap();

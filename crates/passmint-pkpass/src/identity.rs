@@ -91,7 +91,7 @@ impl SigningIdentity {
         let pass_type_identifier = name_entry(subject, Nid::USERID);
         let team_identifier = name_entry(subject, Nid::ORGANIZATIONALUNITNAME);
         let not_after = asn1_time_to_offset(certificate.not_after())?;
-        let cms = CmsTemplate::new(&certificate, &wwdr)?;
+        let cms = CmsTemplate::new(&certificate, &wwdr, &private_key)?;
         Ok(SigningIdentity {
             certificate,
             private_key,

@@ -171,6 +171,14 @@ pub fn bind_with_store(
         crate::pkpass::Pkpasses::new(passmint.clone(), public_url.clone())
             .with_built_cache_bytes(cfg.pkpass.pkpass_cache_bytes),
     );
+    // The development identity, loaded (or generated once per deployment) before
+    // the first download needs it.
+    let warming = pkpasses.clone();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = warming.warm_up().await {
+            tracing::warn!(error = %e, "the development signing identity is not loaded yet (retried on first use)");
+        }
+    });
     let pusher = workers::push::PushWorker::new(
         passmint.clone(),
         pkpasses.clone(),

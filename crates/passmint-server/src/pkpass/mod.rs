@@ -10,7 +10,9 @@
 //! - A template's images are decoded once per template version
 //!   ([`passmint_pkpass::PassImage`]s share their bytes and SHA-1 with every pass).
 //! - Parsed identities are kept per account and `updated_at`; the development
-//!   identity is read (or generated and stored, once per deployment) on first use.
+//!   identity is read (or generated and stored, once per deployment) in the
+//!   background when the server starts ([`Pkpasses::warm_up`]), or on first use
+//!   if that has not finished (both share one load).
 //! - Signing (an RSA signature) runs on actix's blocking pool, never on an async
 //!   worker.
 
@@ -170,6 +172,14 @@ impl Pkpasses {
         Ok(self.passmint.dev_identity(move || Ok(candidate)).await?)
     }
 
+    /// Loads the development identity now (reading it, or generating and storing
+    /// it the first time any process of the deployment needs it), so that no
+    /// download waits for it: generating it costs two RSA-2048 key pairs, tens
+    /// to hundreds of milliseconds of CPU. Called in the background at start.
+    pub async fn warm_up(&self) -> Result<(), BuildError> {
+        self.dev_identity().await.map(|_| ())
+    }
+
     async fn dev_identity(&self) -> Result<Loaded, BuildError> {
         self.dev
             .get_or_try_init(|| async {
@@ -297,9 +307,6 @@ impl Pkpasses {
         if let Some(built) = self.built_cache().get(&key) {
             return Ok(built);
         }
-        if let Some(problem) = render::check(pass, template) {
-            return Err(BuildError::Render(problem));
-        }
         let images = self.images(template)?;
         let identity = loaded.identity.clone();
         let ptid = identity
@@ -307,7 +314,7 @@ impl Pkpasses {
             .unwrap_or_default()
             .to_owned();
         let team = identity.team_identifier().unwrap_or_default().to_owned();
-        let spec = render::pass_spec(
+        let spec = render::checked_pass_spec(
             pass,
             template,
             &render::RenderContext {
@@ -316,7 +323,8 @@ impl Pkpasses {
                 team_identifier: &team,
                 images: &images,
             },
-        );
+        )
+        .map_err(BuildError::Render)?;
         let bytes = web::block(move || PkpassBuilder::new(&identity).build(&spec))
             .await
             .map_err(|e| BuildError::Blocking(e.to_string()))??;
@@ -362,6 +370,36 @@ mod tests {
     use super::*;
     use cache::Weighed;
     use passmint_testkit::{fixtures, memory_passmint};
+
+    /// Warming up stores the development identity once; the passes built after
+    /// it are signed with that identity, which is not generated again.
+    #[actix_web::test]
+    async fn warm_up_loads_the_development_identity_once() {
+        let (passmint, _, _) = memory_passmint();
+        assert!(matches!(
+            passmint.stored_dev_identity().await,
+            Err(StoreError::NotFound)
+        ));
+        let pkpasses = Pkpasses::new(passmint.clone(), "https://p.example".into());
+        pkpasses.warm_up().await.unwrap();
+        let stored = passmint.stored_dev_identity().await.unwrap();
+        pkpasses.warm_up().await.unwrap();
+        let account = fixtures::account();
+        let template = fixtures::template(&account);
+        let pass = fixtures::pass(&account, Mode::Test, &template);
+        pkpasses.build(&pass, &template).await.unwrap();
+        let again = passmint.stored_dev_identity().await.unwrap();
+        assert_eq!(again.certificate_pem, stored.certificate_pem);
+        assert_eq!(
+            pkpasses
+                .credentials_for(&account.id, Mode::Test)
+                .await
+                .unwrap()
+                .certificate_pem,
+            stored.certificate_pem
+        );
+        assert_eq!(pkpasses.signed_count(), 1);
+    }
 
     /// The built-pass cache holds what its byte budget allows: with room for one
     /// pass, building a second evicts the first, which is then signed again.

@@ -53,11 +53,6 @@ pub fn has_web_service(public_url: &str, mode: Mode) -> bool {
     mode == Mode::Test || public_url.starts_with("https://")
 }
 
-/// Why the pass cannot be rendered, if it cannot (see [`render_pass`]).
-pub fn check(pass: &Pass, template: &Template) -> Option<RenderProblem> {
-    render_pass(&template.design, pass).1
-}
-
 fn rgb(s: Option<&String>) -> Option<Rgb> {
     s.and_then(|s| parse_color(s)).map(Rgb::from)
 }
@@ -66,10 +61,32 @@ fn date(s: Option<&String>) -> Option<OffsetDateTime> {
     s.and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
 }
 
-/// The pass as the builder's input.
+/// The pass as the builder's input (a pass that cannot be rendered gets empty
+/// texts: fine for its landing page; its .pkpass needs [`checked_pass_spec`]).
 pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> PassSpec {
+    spec_and_problem(pass, template, ctx).0
+}
+
+/// The builder's input, or why the pass cannot be rendered (see
+/// [`render_pass`]): the texts are rendered once for both.
+pub fn checked_pass_spec(
+    pass: &Pass,
+    template: &Template,
+    ctx: &RenderContext<'_>,
+) -> Result<PassSpec, RenderProblem> {
+    match spec_and_problem(pass, template, ctx) {
+        (spec, None) => Ok(spec),
+        (_, Some(problem)) => Err(problem),
+    }
+}
+
+fn spec_and_problem(
+    pass: &Pass,
+    template: &Template,
+    ctx: &RenderContext<'_>,
+) -> (PassSpec, Option<RenderProblem>) {
     let design = &template.design;
-    let (mut texts, _) = render_pass(design, pass);
+    let (mut texts, problem) = render_pass(design, pass);
 
     let mut spec = PassSpec::new(
         ctx.pass_type_identifier,
@@ -127,7 +144,7 @@ pub fn pass_spec(pass: &Pass, template: &Template, ctx: &RenderContext<'_>) -> P
         Mode::Test => passmint_pkpass::Mode::Test,
         Mode::Live => passmint_pkpass::Mode::Live,
     };
-    spec
+    (spec, problem)
 }
 
 #[cfg(test)]
