@@ -87,6 +87,15 @@ pub struct DeliveryRetry<'a> {
     pub at: OffsetDateTime,
 }
 
+/// One attempt of [`WebhookStore::record_attempts`]: the delivery, the token of
+/// the lease it was attempted under, and what the attempt produced.
+#[derive(Clone, Copy, Debug)]
+pub struct LeasedAttempt<'a> {
+    pub id: &'a WebhookDeliveryId,
+    pub token: &'a str,
+    pub attempt: &'a AttemptRecord,
+}
+
 /// The arguments of [`WalletStore::unregister_device`]: the device and pass, the
 /// push token the registration must still have (when given), and the `removed`
 /// event.
@@ -395,6 +404,26 @@ pub trait WebhookStore: Send + Sync {
         token: &str,
         attempt: &AttemptRecord,
     ) -> StoreResult<()>;
+    /// Records several attempts, each as [`WebhookStore::record_attempt`] would,
+    /// and answers each one's outcome in order (`Ok`, `NotFound` or `LeaseLost`).
+    /// When the call itself fails, any of them may be unrecorded: their leases end
+    /// and they are attempted again. The default records them one by one; an
+    /// adapter does better in one statement or one transaction.
+    async fn record_attempts(
+        &self,
+        attempts: &[LeasedAttempt<'_>],
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        let mut outcomes = Vec::with_capacity(attempts.len());
+        for a in attempts {
+            outcomes.push(match self.record_attempt(a.id, a.token, a.attempt).await {
+                Err(e) if !matches!(e, StoreError::NotFound | StoreError::LeaseLost) => {
+                    return Err(e);
+                }
+                outcome => outcome,
+            });
+        }
+        Ok(outcomes)
+    }
 }
 
 /// Apple Wallet devices: registrations, the wallet tag and push jobs (see

@@ -123,7 +123,9 @@ pub async fn bind(
 
 /// [`bind`] over a store that is already open (the tests' in-memory fake).
 ///
-/// Starts the webhook delivery worker (and the retention worker) on the current actix runtime: they stop with it.
+/// Starts the webhook delivery worker on a thread of its own and the other workers
+/// (pushes, retention, revocations) on the current actix runtime: they all stop
+/// with that runtime.
 pub fn bind_with_store(
     cfg: &ServeConfig,
     store: Arc<dyn Store>,
@@ -166,7 +168,7 @@ pub fn bind_with_store(
         allow_private = cfg.webhooks.allow_private,
         "webhook delivery worker started"
     );
-    actix_web::rt::spawn(worker.run());
+    worker.start().map_err(|e| CliError::Usage(e.to_string()))?;
     let pkpasses = Arc::new(
         crate::pkpass::Pkpasses::new(passmint.clone(), public_url.clone())
             .with_built_cache_bytes(cfg.pkpass.pkpass_cache_bytes),

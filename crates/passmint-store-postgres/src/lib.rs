@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod, SetupCallback,
 };
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -46,12 +46,19 @@ const MIGRATION_LOCK: i64 = 0x7061_7373_6d69_6e74; // "passmint"
 /// How long [`PgStore::connect`] waits for the first connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections of the delivery worker's own pool (claims and records of webhook
+/// deliveries), beside the pool of `max_pool_size` every other call uses: a claim
+/// never waits for a connection behind the requests' queue.
+pub const WORKER_POOL_SIZE: usize = 2;
+
 type Conn = Object<AsyncPgConnection>;
 
 /// The PostgreSQL implementation of every storage port, over a deadpool pool of
-/// diesel-async connections.
+/// diesel-async connections, and a small one of its own ([`WORKER_POOL_SIZE`]) for
+/// the delivery worker's claims and records.
 pub struct PgStore {
     pool: Pool<AsyncPgConnection>,
+    worker_pool: Pool<AsyncPgConnection>,
     database_url: String,
     /// Seals credentials on write and opens them on read (docs/api.md §11).
     keyring: Arc<Keyring>,
@@ -82,25 +89,34 @@ impl PgStore {
     async fn connect_with(
         database_url: &str,
         max_pool_size: usize,
-        mut config: ManagerConfig<AsyncPgConnection>,
+        config: ManagerConfig<AsyncPgConnection>,
     ) -> Result<PgStore, PgStoreError> {
         let redacted = redact_url(database_url);
-        // A checked-out connection is not pinged first (that would cost a round trip
-        // per port call); a broken one is discarded on its next return to the pool.
-        config.recycling_method = RecyclingMethod::Fast;
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-            database_url,
-            config,
-        );
-        let pool = Pool::builder(manager)
-            .max_size(max_pool_size.max(1))
-            .build()
-            .map_err(|e| PgStoreError::Config {
-                url: redacted.clone(),
-                message: e.to_string(),
-            })?;
+        // Both pools open their connections the same way.
+        let setup: Arc<SetupCallback<AsyncPgConnection>> = Arc::new(config.custom_setup);
+        let pool = |max_size: usize| {
+            let setup = Arc::clone(&setup);
+            let mut config = ManagerConfig::<AsyncPgConnection>::default();
+            config.custom_setup = Box::new(move |url| setup(url));
+            // A checked-out connection is not pinged first (that would cost a round
+            // trip per port call); a broken one is discarded on its next return to
+            // the pool.
+            config.recycling_method = RecyclingMethod::Fast;
+            let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                database_url,
+                config,
+            );
+            Pool::builder(manager)
+                .max_size(max_size)
+                .build()
+                .map_err(|e| PgStoreError::Config {
+                    url: redacted.clone(),
+                    message: e.to_string(),
+                })
+        };
         let store = PgStore {
-            pool,
+            pool: pool(max_pool_size.max(1))?,
+            worker_pool: pool(WORKER_POOL_SIZE)?,
             database_url: database_url.to_owned(),
             keyring: Arc::new(Keyring::empty()),
             _guard: None,
@@ -150,6 +166,11 @@ impl PgStore {
 
     async fn conn(&self) -> StoreResult<Conn> {
         self.pool.get().await.map_err(error::pool_error)
+    }
+
+    /// A connection of the delivery worker's pool.
+    async fn worker_conn(&self) -> StoreResult<Conn> {
+        self.worker_pool.get().await.map_err(error::pool_error)
     }
 }
 

@@ -28,7 +28,7 @@ use passmint_domain::idempotency::IdemCompletion;
 use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
-use passmint_domain::ports::DeliveryRetry;
+use passmint_domain::ports::{DeliveryRetry, LeasedAttempt};
 use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
@@ -38,7 +38,7 @@ use passmint_store_sql::statements::{
     DELETE_WEBHOOK, GET_WEBHOOK, LIST_DELIVERIES, LIST_WEBHOOKS, RETRY_DELIVERY, SCOPE,
 };
 use passmint_store_sql::{
-    Claimed, Lenient, WEBHOOK_COLUMNS, claim_select, decoded, scope_binds, webhook_binds,
+    Claimed, Lenient, SqlBind, WEBHOOK_COLUMNS, claim_select, decoded, scope_binds, webhook_binds,
 };
 use std::sync::LazyLock;
 use time::OffsetDateTime;
@@ -123,6 +123,33 @@ pub(crate) const RECORD: &str = "WITH u AS (UPDATE webhook_deliveries SET status
      WHERE id = $1 AND lease_token = $2 RETURNING 1) \
      SELECT (SELECT count(*) FROM u) AS updated, 1::bigint AS completed, \
      EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1) AS found";
+
+/// [`RECORD`] for many attempts: `$1` a JSON array of them (`n` the place of each,
+/// then its `$1..$7` of [`RECORD`]); one row per attempt, in order.
+pub(crate) const RECORD_MANY: &str = "WITH i AS (SELECT * FROM jsonb_to_recordset($1) AS i(n int, \
+     id text, token text, status text, at timestamptz, next timestamptz, code int, body text)), \
+     u AS (UPDATE webhook_deliveries d SET status = i.status, attempts = d.attempts + 1, \
+     last_attempt_at = i.at, next_attempt_at = i.next, due_at = i.next, \
+     response_status = i.code, response_body = i.body, lease_token = NULL \
+     FROM i WHERE d.id = i.id AND d.lease_token = i.token RETURNING d.id) \
+     SELECT (SELECT count(*) FROM u WHERE u.id = i.id) AS updated, 1::bigint AS completed, \
+     EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.id = i.id) AS found \
+     FROM i ORDER BY i.n";
+
+/// One attempt of [`RECORD_MANY`]'s JSON.
+#[derive(serde::Serialize)]
+struct RecordRow<'a> {
+    n: usize,
+    id: &'a str,
+    token: &'a str,
+    status: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    next: Option<OffsetDateTime>,
+    code: Option<u16>,
+    body: Option<String>,
+}
 
 #[async_trait]
 impl WebhookStore for PgStore {
@@ -250,7 +277,7 @@ impl WebhookStore for PgStore {
             Bind::Timestamptz(claim.lease_until),
             Bind::BigInt(i64::from(per_webhook)),
         ];
-        let mut conn = self.conn().await?;
+        let mut conn = self.worker_conn().await?;
         // A row that does not decode is logged and skipped, never failing the rest.
         let rows = self
             .opening(Stmt::new(CLAIM.as_str(), binds).all::<Lenient<Claimed>>(&mut conn))
@@ -281,9 +308,55 @@ impl WebhookStore for PgStore {
             Bind::NullableInteger(attempt.response_status.map(i32::from)),
             Bind::NullableText(body.as_deref()),
         ];
-        let mut conn = self.conn().await?;
+        let mut conn = self.worker_conn().await?;
         UpdateOutcome::run(&mut conn, RECORD, binds)
             .await?
             .check(StoreError::LeaseLost)
+    }
+
+    /// One statement for them all.
+    async fn record_attempts(
+        &self,
+        attempts: &[LeasedAttempt<'_>],
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        if attempts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<RecordRow<'_>> = attempts
+            .iter()
+            .enumerate()
+            .map(|(n, a)| RecordRow {
+                n,
+                id: a.id.as_str(),
+                token: a.token,
+                status: a.attempt.status.as_str(),
+                at: a.attempt.at,
+                next: a.attempt.next_attempt_at,
+                code: a.attempt.response_status,
+                // PostgreSQL text cannot hold NUL.
+                body: a
+                    .attempt
+                    .response_body
+                    .as_ref()
+                    .map(|b| b.replace('\0', "\u{FFFD}")),
+            })
+            .collect();
+        let binds = vec![Bind::json(&rows).map_err(|e| StoreError::Backend(e.to_string()))?];
+        let mut conn = self.worker_conn().await?;
+        let outcomes = Stmt::new(RECORD_MANY, binds)
+            .load::<UpdateOutcome>(&mut conn)
+            .await
+            .map_err(store_error)?;
+        if outcomes.len() != attempts.len() {
+            return Err(StoreError::Backend(format!(
+                "recorded {} attempts of {}",
+                outcomes.len(),
+                attempts.len()
+            )));
+        }
+        Ok(outcomes
+            .iter()
+            .map(|o| o.check(StoreError::LeaseLost))
+            .collect())
     }
 }

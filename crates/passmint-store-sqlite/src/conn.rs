@@ -203,38 +203,65 @@ pub(crate) fn migrate(conn: &mut SqliteConnection) -> Result<usize, MigrateError
 
 type Job = Box<dyn FnOnce(&mut Option<SqliteConnection>) + Send>;
 
+/// What the writer's queue carries: a job, or word that an urgent job waits on
+/// the urgent queue.
+enum Queued {
+    Job(Job),
+    Urgent,
+}
+
+/// Runs a job with the writer connection: a job that panics loses the connection
+/// (dropping it rolls back), and the next job opens a new one.
+fn run_job(job: Job, slot: &mut Option<SqliteConnection>) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(slot)));
+    if ran.is_err() {
+        *slot = None;
+    }
+}
+
 /// The single writer connection, owned by a thread of its own that runs the write
 /// jobs one after the other in arrival order. Under load the thread goes from one
 /// job to the next without waiting for any task to be scheduled; each caller awaits
 /// its result on a oneshot channel.
+///
+/// Urgent jobs ([`Writer::run_urgent`]: the delivery worker's claims and records)
+/// run before the jobs queued ahead of them, so that a claim never waits behind the
+/// queue of request writes. Each is a transaction of its own like any job: it
+/// only runs sooner, as if it had been sent first.
 ///
 /// A job that panics (leaving, perhaps, a transaction open) loses the connection:
 /// it is dropped, which rolls back, and the next job opens a new one. Dropping the
 /// writer lets the queued jobs finish, then closes the connection and joins the
 /// thread.
 pub(crate) struct Writer {
-    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    jobs: Option<std::sync::mpsc::Sender<Queued>>,
+    urgent: Option<std::sync::mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
     path: Arc<PathBuf>,
 }
 
 impl Writer {
     pub(crate) fn spawn(path: PathBuf, conn: SqliteConnection) -> std::io::Result<Self> {
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let (jobs, queue) = std::sync::mpsc::channel::<Queued>();
+        let (urgent, urgent_queue) = std::sync::mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("passmint-sqlite-writer".into())
             .spawn(move || {
                 let mut slot = Some(conn);
-                while let Ok(job) = queue.recv() {
-                    let ran =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut slot)));
-                    if ran.is_err() {
-                        slot = None;
+                while let Ok(queued) = queue.recv() {
+                    // Every urgent job is announced on the queue after it was sent:
+                    // none waits longer than the job running when it came.
+                    while let Ok(job) = urgent_queue.try_recv() {
+                        run_job(job, &mut slot);
+                    }
+                    if let Queued::Job(job) = queued {
+                        run_job(job, &mut slot);
                     }
                 }
             })?;
         Ok(Writer {
             jobs: Some(jobs),
+            urgent: Some(urgent),
             thread: Some(thread),
             path: Arc::new(path),
         })
@@ -244,6 +271,33 @@ impl Writer {
     /// done. Errs only when the job could not run (the connection could not be
     /// reopened, the job panicked).
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, String>
+    where
+        F: FnOnce(&mut SqliteConnection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, answer) = self.job(f);
+        self.send(Queued::Job(job))?;
+        Self::answer(answer).await
+    }
+
+    /// [`Writer::run`] ahead of the jobs queued (after the job running, and the
+    /// urgent jobs sent before it).
+    pub(crate) async fn run_urgent<T, F>(&self, f: F) -> Result<T, String>
+    where
+        F: FnOnce(&mut SqliteConnection) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, answer) = self.job(f);
+        self.urgent
+            .as_ref()
+            .and_then(|urgent| urgent.send(job).ok())
+            .ok_or_else(stopped)?;
+        self.send(Queued::Urgent)?;
+        Self::answer(answer).await
+    }
+
+    /// The job running `f`, and where its result comes.
+    fn job<T, F>(&self, f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, String>>)
     where
         F: FnOnce(&mut SqliteConnection) -> T + Send + 'static,
         T: Send + 'static,
@@ -261,18 +315,32 @@ impl Writer {
             // The caller may have gone away (a cancelled request): the write stands.
             let _ = reply.send(out);
         });
+        (job, answer)
+    }
+
+    fn send(&self, queued: Queued) -> Result<(), String> {
         self.jobs
             .as_ref()
-            .and_then(|jobs| jobs.send(job).ok())
-            .ok_or_else(|| "the SQLite writer thread has stopped".to_owned())?;
+            .and_then(|jobs| jobs.send(queued).ok())
+            .ok_or_else(stopped)
+    }
+
+    async fn answer<T>(
+        answer: tokio::sync::oneshot::Receiver<Result<T, String>>,
+    ) -> Result<T, String> {
         answer
             .await
             .map_err(|_| "the SQLite write job panicked".to_owned())?
     }
 }
 
+fn stopped() -> String {
+    "the SQLite writer thread has stopped".to_owned()
+}
+
 impl Drop for Writer {
     fn drop(&mut self) {
+        drop(self.urgent.take());
         drop(self.jobs.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

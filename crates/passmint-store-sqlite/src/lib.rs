@@ -171,12 +171,31 @@ impl SqliteStore {
         F: FnOnce(&mut SqliteConnection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.write(move |conn| {
-            conn.immediate_transaction::<T, TxError, _>(|conn| f(conn).map_err(TxError))
-                .map_err(|e| e.0)
-        })
-        .await
+        self.write(move |conn| in_transaction(conn, f)).await
     }
+
+    /// [`SqliteStore::write`] ahead of the writes queued (the delivery worker's
+    /// claims and records: a claim never waits behind the requests' writes).
+    async fn write_urgent<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut SqliteConnection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let keyring = self.keyring.clone();
+        self.writer
+            .run_urgent(move |conn| opening(&keyring, || f(conn)))
+            .await
+            .map_err(backend)?
+    }
+}
+
+/// Runs `f` inside `BEGIN IMMEDIATE` … `COMMIT`; an error rolls everything back.
+fn in_transaction<T, F>(conn: &mut SqliteConnection, f: F) -> StoreResult<T>
+where
+    F: FnOnce(&mut SqliteConnection) -> StoreResult<T>,
+{
+    conn.immediate_transaction::<T, TxError, _>(|conn| f(conn).map_err(TxError))
+        .map_err(|e| e.0)
 }
 
 #[async_trait]

@@ -15,12 +15,12 @@
 //! - **Records** are conditional on the lease token; the delete of a webhook
 //!   cascades to its deliveries.
 
-use crate::SqliteStore;
 use crate::error::{decode_error, store_error};
 use crate::idempotency::{complete, completion};
 use crate::list::exists;
 use crate::rows::Micros;
 use crate::sql::{Bind, Stmt};
+use crate::{SqliteStore, in_transaction};
 use async_trait::async_trait;
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
@@ -31,7 +31,7 @@ use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::Pass;
-use passmint_domain::ports::DeliveryRetry;
+use passmint_domain::ports::{DeliveryRetry, LeasedAttempt};
 use passmint_domain::ports::{StoreResult, WebhookStore};
 use passmint_domain::webhook::{
     AttemptRecord, ClaimRequest, ClaimedDelivery, Webhook, WebhookDelivery,
@@ -294,57 +294,60 @@ impl WebhookStore for SqliteStore {
         let (now, limit) = (claim.now, claim.limit);
         let token = claim.token.clone();
         let lease_until = claim.lease_until;
-        self.write_tx(move |conn| {
-            // Deliveries in flight by webhook; those at the cap are skipped, and of
-            // the others' due deliveries each takes up to its cap.
-            let mut busy: HashMap<String, i64> = Stmt::new(BUSY, vec![Bind::time(now)])
-                .load::<BusyRow>(conn)
-                .map_err(store_error)?
-                .into_iter()
-                .map(|r| (r.webhook_id, r.n))
-                .collect();
-            let cap = i64::from(per_webhook);
-            let full: Vec<&String> = busy
-                .iter()
-                .filter(|(_, n)| **n >= cap)
-                .map(|(w, _)| w)
-                .collect();
-            let full =
-                serde_json::to_string(&full).map_err(|e| StoreError::Backend(e.to_string()))?;
-            let due = Stmt::new(
-                DUE,
-                vec![
-                    Bind::time(now),
-                    Bind::BigInt(i64::from(limit)),
-                    Bind::text(&full),
-                ],
-            )
-            .load::<DueRow>(conn)
-            .map_err(store_error)?;
-            let ids: Vec<String> = due
-                .into_iter()
-                .filter_map(|DueRow { id, webhook_id }| {
-                    let n = busy.entry(webhook_id).or_default();
-                    *n += 1;
-                    (*n <= cap).then_some(id)
-                })
-                .collect();
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                Stmt::new(
-                    LEASE,
-                    vec![Bind::text(&id), Bind::text(&token), Bind::time(lease_until)],
+        self.write_urgent(move |conn| {
+            in_transaction(conn, |conn| {
+                // Deliveries in flight by webhook; those at the cap are skipped, and of
+                // the others' due deliveries each takes up to its cap.
+                let mut busy: HashMap<String, i64> = Stmt::new(BUSY, vec![Bind::time(now)])
+                    .load::<BusyRow>(conn)
+                    .map_err(store_error)?
+                    .into_iter()
+                    .map(|r| (r.webhook_id, r.n))
+                    .collect();
+                let cap = i64::from(per_webhook);
+                let full: Vec<&String> = busy
+                    .iter()
+                    .filter(|(_, n)| **n >= cap)
+                    .map(|(w, _)| w)
+                    .collect();
+                let full =
+                    serde_json::to_string(&full).map_err(|e| StoreError::Backend(e.to_string()))?;
+                let due = Stmt::new(
+                    DUE,
+                    vec![
+                        Bind::time(now),
+                        Bind::BigInt(i64::from(limit)),
+                        Bind::text(&full),
+                    ],
                 )
-                .execute(conn)
+                .load::<DueRow>(conn)
                 .map_err(store_error)?;
-                // A row that does not decode is logged and skipped (still leased).
-                let claimed = Stmt::new(CLAIMED.as_str(), vec![Bind::Text(id)])
-                    .one::<Lenient<Claimed>>(conn)?;
-                if let Some(claimed) = claimed.decoded() {
-                    out.push(claimed.leased_by(&token));
+                let ids: Vec<String> = due
+                    .into_iter()
+                    .filter_map(|DueRow { id, webhook_id }| {
+                        let n = busy.entry(webhook_id).or_default();
+                        *n += 1;
+                        (*n <= cap).then_some(id)
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    Stmt::new(
+                        LEASE,
+                        vec![Bind::text(&id), Bind::text(&token), Bind::time(lease_until)],
+                    )
+                    .execute(conn)
+                    .map_err(store_error)?;
+                    // A row that does not decode is logged and skipped (still leased).
+                    let claimed =
+                        Stmt::new(CLAIMED.as_str(), vec![Bind::Text(id)])
+                            .one::<Lenient<Claimed>>(conn)?;
+                    if let Some(claimed) = claimed.decoded() {
+                        out.push(claimed.leased_by(&token));
+                    }
                 }
-            }
-            Ok(out)
+                Ok(out)
+            })
         })
         .await
     }
@@ -355,31 +358,71 @@ impl WebhookStore for SqliteStore {
         token: &str,
         attempt: &AttemptRecord,
     ) -> StoreResult<()> {
-        let record = Stmt::new(
-            RECORD,
-            vec![
-                Bind::text(id.as_str()),
-                Bind::text(token),
-                Bind::text(attempt.status.as_str()),
-                Bind::time(attempt.at),
-                Bind::nullable_time(attempt.next_attempt_at),
-                Bind::NullableInteger(attempt.response_status.map(i32::from)),
-                Bind::nullable_text(attempt.response_body.as_deref()),
-            ],
-        );
+        let record = record_stmt(id, token, attempt);
         let id = id.as_str().to_owned();
-        self.write(move |conn| {
-            if record.execute(conn).map_err(store_error)? == 0 {
-                return Err(if exists(conn, "webhook_deliveries", &id, vec![])? {
-                    StoreError::LeaseLost
-                } else {
-                    StoreError::NotFound
-                });
-            }
-            Ok(())
+        self.write_urgent(move |conn| record_one(conn, record, &id))
+            .await
+    }
+
+    /// One transaction for them all.
+    async fn record_attempts(
+        &self,
+        attempts: &[LeasedAttempt<'_>],
+    ) -> StoreResult<Vec<StoreResult<()>>> {
+        let records: Vec<(Stmt, String)> = attempts
+            .iter()
+            .map(|a| {
+                (
+                    record_stmt(a.id, a.token, a.attempt),
+                    a.id.as_str().to_owned(),
+                )
+            })
+            .collect();
+        self.write_urgent(move |conn| {
+            in_transaction(conn, |conn| {
+                let mut outcomes = Vec::with_capacity(records.len());
+                for (record, id) in records {
+                    outcomes.push(match record_one(conn, record, &id) {
+                        Err(e) if !matches!(e, StoreError::NotFound | StoreError::LeaseLost) => {
+                            return Err(e);
+                        }
+                        outcome => outcome,
+                    });
+                }
+                Ok(outcomes)
+            })
         })
         .await
     }
+}
+
+/// [`RECORD`] of one attempt.
+fn record_stmt(id: &WebhookDeliveryId, token: &str, attempt: &AttemptRecord) -> Stmt {
+    Stmt::new(
+        RECORD,
+        vec![
+            Bind::text(id.as_str()),
+            Bind::text(token),
+            Bind::text(attempt.status.as_str()),
+            Bind::time(attempt.at),
+            Bind::nullable_time(attempt.next_attempt_at),
+            Bind::NullableInteger(attempt.response_status.map(i32::from)),
+            Bind::nullable_text(attempt.response_body.as_deref()),
+        ],
+    )
+}
+
+/// Runs a [`RECORD`]: `LeaseLost` when it changed nothing and the delivery is
+/// there, `NotFound` when it is gone.
+fn record_one(conn: &mut SqliteConnection, record: Stmt, id: &str) -> StoreResult<()> {
+    if record.execute(conn).map_err(store_error)? == 0 {
+        return Err(if exists(conn, "webhook_deliveries", id, vec![])? {
+            StoreError::LeaseLost
+        } else {
+            StoreError::NotFound
+        });
+    }
+    Ok(())
 }
 
 /// The webhook statements that must seek an index, with that index (for the plan

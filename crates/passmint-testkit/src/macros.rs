@@ -163,6 +163,7 @@ macro_rules! store_contract_tests {
                 claims_lease_until_the_lease_ends,
                 claims_cap_each_webhook,
                 record_attempt_schedules_and_settles,
+                record_attempts_answers_each,
                 disabled_webhooks_deliveries_wait,
                 retry_delivery_makes_it_due_now,
                 list_deliveries_newest_first,

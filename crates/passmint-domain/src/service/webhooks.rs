@@ -1,13 +1,13 @@
 //! The webhook use cases: endpoints (create, list, retrieve, update, rotate the
 //! secret, delete), the delivery log and manual retries, and the two steps of a
-//! delivery worker (claim due deliveries, record an attempt).
+//! delivery worker (claim due deliveries, record attempts).
 
 use super::{Passmint, Principal, found, retry_changed, written};
 use crate::error::{DomainError, StoreError};
 use crate::idempotency::IdemFinish;
 use crate::ids::{WebhookDeliveryId, WebhookId};
 use crate::page::Page;
-use crate::ports::DeliveryRetry;
+use crate::ports::{DeliveryRetry, LeasedAttempt};
 use crate::webhook::{
     AttemptRecord, AttemptResponse, ClaimRequest, ClaimedDelivery, DELIVERY_LOG_LEN,
     DeliveryDecision, DeliveryStatus, MAX_RESPONSE_BODY, MAX_WEBHOOKS_PER_MODE, ROTATION_OVERLAP,
@@ -299,26 +299,70 @@ impl Passmint {
         response: AttemptResponse,
         decision: DeliveryDecision,
     ) -> Result<bool, DomainError> {
+        let record = self.attempt_record(response, decision);
+        recorded(
+            self.store
+                .record_attempt(&claimed.delivery.id, &claimed.lease_token, &record)
+                .await,
+        )
+    }
+
+    /// [`Passmint::record_delivery_attempt`] for several attempts in one store
+    /// call: answers, in order, whether each was recorded. When the call fails,
+    /// any of them may be unrecorded (their leases end and they are attempted
+    /// again).
+    pub async fn record_delivery_attempts(
+        &self,
+        attempts: Vec<(&ClaimedDelivery, AttemptResponse, DeliveryDecision)>,
+    ) -> Result<Vec<bool>, DomainError> {
+        let records: Vec<AttemptRecord> = attempts
+            .iter()
+            .map(|(_, response, decision)| self.attempt_record(response.clone(), *decision))
+            .collect();
+        let leased: Vec<LeasedAttempt<'_>> = attempts
+            .iter()
+            .zip(&records)
+            .map(|((claimed, _, _), attempt)| LeasedAttempt {
+                id: &claimed.delivery.id,
+                token: &claimed.lease_token,
+                attempt,
+            })
+            .collect();
+        self.store
+            .record_attempts(&leased)
+            .await?
+            .into_iter()
+            .map(recorded)
+            .collect()
+    }
+
+    /// What an attempt produced and what follows it, as the store records it.
+    fn attempt_record(
+        &self,
+        response: AttemptResponse,
+        decision: DeliveryDecision,
+    ) -> AttemptRecord {
         let (status, next_attempt_at) = match decision {
             DeliveryDecision::Delivered => (DeliveryStatus::Delivered, None),
             DeliveryDecision::RetryAt(at) => (DeliveryStatus::Failed, Some(at)),
             DeliveryDecision::Dead => (DeliveryStatus::Dead, None),
         };
-        let record = AttemptRecord {
+        AttemptRecord {
             at: self.clock.now(),
             status,
             next_attempt_at,
             response_status: response.status,
             response_body: response.body.map(|b| truncate_body(b, MAX_RESPONSE_BODY)),
-        };
-        match self
-            .store
-            .record_attempt(&claimed.delivery.id, &claimed.lease_token, &record)
-            .await
-        {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound | StoreError::LeaseLost) => Ok(false),
-            Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// Whether a record was written: `false` when the delivery is gone or its lease
+/// is another's.
+fn recorded(outcome: Result<(), StoreError>) -> Result<bool, DomainError> {
+    match outcome {
+        Ok(()) => Ok(true),
+        Err(StoreError::NotFound | StoreError::LeaseLost) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }

@@ -16,13 +16,25 @@
 //!    `passmint_webhooks::Deliverer` (SSRF rule, no redirects, per-attempt
 //!    deadline, response body cut at 16 KiB); `webhook-id` is the event id, the
 //!    same on every attempt;
-//! 3. record the outcome and what the retry schedule decides (`delivered`, a retry
-//!    at `next_attempt_at`, or `dead` after the last attempt).
+//! 3. hand the outcome and what the retry schedule decides (`delivered`, a retry
+//!    at `next_attempt_at`, or `dead` after the last attempt) to the recorder task,
+//!    which records every outcome that came while it recorded the previous ones in
+//!    one store call (one statement on PostgreSQL, one transaction on SQLite). An
+//!    attempt keeps its slot, and its lease counts against its webhook's cap,
+//!    until it is recorded; a record that fails leaves the lease to end and the
+//!    delivery to be attempted again (at least once).
+//!
+//! The worker runs on a thread of its own with a single-threaded runtime
+//! ([`Worker::start`]), stopped with the runtime that started it: its claims,
+//! attempts and records never wait behind HTTP request handling, and the stores
+//! serve its claims and records ahead of the requests' queue (a pool of its own
+//! on PostgreSQL, the writer's urgent queue on SQLite), so new work is picked up
+//! at once under any issue load.
 //!
 //! When to look: at once when a write of this process enqueued deliveries (the
 //! domain's `DeliveryWaker`, a [`Notify`]); after a claim that took anything (more
-//! may be due) as soon as a slot frees; when an attempt ends (its webhook is below
-//! its cap again); when an attempt failed with a retry
+//! may be due) as soon as a slot frees; when a group of attempts is recorded
+//! (their webhooks are below their cap again); when an attempt failed with a retry
 //! due before the next poll, at that time; otherwise every
 //! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
 //! processes enqueued.
@@ -35,7 +47,7 @@ use passmint_domain::webhook::{AttemptResponse, ClaimedDelivery, DeliveryDecisio
 use passmint_webhooks::{Deliverer, DelivererConfig, Next, RetrySchedule, Secret};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
 /// Why the worker cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -96,10 +108,42 @@ impl Worker {
         self
     }
 
+    /// Starts [`Worker::run`] on a thread of its own (`passmint-webhooks`, with a
+    /// single-threaded runtime), which stops when the runtime this is called on
+    /// stops: the worker's claims, attempts and records never queue behind the
+    /// HTTP requests, and its database connections are driven by its own thread.
+    pub fn start(self) -> Result<(), WorkerError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| WorkerError(format!("runtime: {e}")))?;
+        // Held by a task of the calling runtime: dropped, with that task, when the
+        // runtime stops, which ends the worker's thread.
+        let (held, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("passmint-webhooks".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        () = self.run() => {}
+                        _ = stopped => {}
+                    }
+                });
+            })
+            .map_err(|e| WorkerError(format!("thread: {e}")))?;
+        actix_web::rt::spawn(async move {
+            let _held = held;
+            std::future::pending::<()>().await;
+        });
+        Ok(())
+    }
+
     /// Claims and delivers until the runtime stops. Never returns an error: a
     /// failed claim is logged and retried at the next poll.
     pub async fn run(self) {
         let worker = Arc::new(self);
+        let (outcomes, recorder) = mpsc::unbounded_channel();
+        tokio::spawn(Arc::clone(&worker).record(recorder));
         loop {
             // Claim only what can start now, so that no lease ticks while waiting.
             let free = match Arc::clone(&worker.slots).acquire_owned().await {
@@ -133,12 +177,12 @@ impl Worker {
                     continue;
                 };
                 let worker = Arc::clone(&worker);
-                actix_web::rt::spawn(async move {
-                    worker.attempt(delivery).await;
-                    drop(slot);
-                    // Its webhook has a place free again: deliveries the cap held
-                    // back may be due.
-                    worker.wake.notify_one();
+                let outcomes = outcomes.clone();
+                tokio::spawn(async move {
+                    if let Some(attempted) = worker.attempt(delivery, slot).await {
+                        // The recorder gone, the runtime is stopping: the lease ends.
+                        let _ = outcomes.send(attempted);
+                    }
                 });
             }
             if idle {
@@ -152,8 +196,53 @@ impl Worker {
         let _ = tokio::time::timeout(self.poll, self.wake.notified()).await;
     }
 
-    /// One attempt of a claimed delivery, recorded.
-    async fn attempt(&self, claimed: ClaimedDelivery) {
+    /// Records the attempts' outcomes, each group that came while the one before
+    /// was being recorded in one store call; then frees their slots and looks
+    /// again (their webhooks are below the cap again).
+    async fn record(self: Arc<Self>, mut outcomes: mpsc::UnboundedReceiver<Attempted>) {
+        let mut group = Vec::new();
+        while outcomes.recv_many(&mut group, RECORD_GROUP).await > 0 {
+            let recorded = self
+                .passmint
+                .record_delivery_attempts(
+                    group
+                        .iter()
+                        .map(|a| (&a.claimed, a.response.clone(), a.decision))
+                        .collect(),
+                )
+                .await;
+            match recorded {
+                Ok(recorded) => {
+                    for (a, recorded) in group.iter().zip(recorded) {
+                        if recorded {
+                            self.metrics.webhook_attempt(a.label);
+                        } else {
+                            tracing::debug!(delivery = %a.claimed.delivery.id, "delivery no longer ours (deleted, retried or re-claimed)");
+                            self.metrics.webhook_attempt("lease_lost");
+                        }
+                    }
+                }
+                Err(e) => {
+                    // The leases will end and the deliveries be attempted again (same
+                    // webhook-id): at least once.
+                    tracing::warn!(error = %e, attempts = group.len(), "recording webhook attempts failed");
+                    for _ in &group {
+                        self.metrics.webhook_attempt("unrecorded");
+                    }
+                }
+            }
+            group.clear();
+            self.wake.notify_one();
+        }
+    }
+
+    /// One attempt of a claimed delivery: its outcome for the recorder (none when
+    /// the payload cannot be rendered; the lease ends).
+    async fn attempt(
+        &self,
+        claimed: ClaimedDelivery,
+        slot: OwnedSemaphorePermit,
+    ) -> Option<Attempted> {
         let body = match serde_json::to_vec(&WebhookEventObject::new(
             &claimed.event,
             &claimed.pass,
@@ -162,7 +251,7 @@ impl Worker {
             Ok(body) => body,
             Err(e) => {
                 tracing::error!(error = %e, delivery = %claimed.delivery.id, "cannot render a webhook payload");
-                return;
+                return None;
             }
         };
         let secrets: Vec<Secret> = claimed
@@ -189,7 +278,7 @@ impl Worker {
                 if delay < self.poll {
                     // Due before the next poll: look then.
                     let wake = Arc::clone(&self.wake);
-                    actix_web::rt::spawn(async move {
+                    tokio::spawn(async move {
                         tokio::time::sleep(delay).await;
                         wake.notify_one();
                     });
@@ -219,27 +308,28 @@ impl Worker {
                 "webhook attempt failed"
             );
         }
-        let response = AttemptResponse {
-            status: outcome.status,
-            body: outcome.body,
-        };
-        let recorded = match self
-            .passmint
-            .record_delivery_attempt(&claimed, response, decision)
-            .await
-        {
-            Ok(true) => label,
-            Ok(false) => {
-                tracing::debug!(delivery = %claimed.delivery.id, "delivery no longer ours (deleted, retried or re-claimed)");
-                "lease_lost"
-            }
-            Err(e) => {
-                // The lease will end and the delivery be attempted again (same
-                // webhook-id): at least once.
-                tracing::warn!(error = %e, delivery = %claimed.delivery.id, "recording a webhook attempt failed");
-                "unrecorded"
-            }
-        };
-        self.metrics.webhook_attempt(recorded);
+        Some(Attempted {
+            claimed,
+            response: AttemptResponse {
+                status: outcome.status,
+                body: outcome.body,
+            },
+            decision,
+            label,
+            _slot: slot,
+        })
     }
+}
+
+/// Most outcomes recorded in one store call.
+const RECORD_GROUP: usize = 256;
+
+/// An attempt made, waiting to be recorded: it holds its slot until then (its
+/// lease counts against its webhook's cap until the record releases it).
+struct Attempted {
+    claimed: ClaimedDelivery,
+    response: AttemptResponse,
+    decision: DeliveryDecision,
+    label: &'static str,
+    _slot: OwnedSemaphorePermit,
 }

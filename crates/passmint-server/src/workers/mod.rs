@@ -1,5 +1,6 @@
-//! The background work of `passmint serve`, each on the server's runtime and
-//! stopping with it: webhook deliveries ([`delivery`]), APNs pushes ([`push`]), the
+//! The background work of `passmint serve`, each stopping with the server's
+//! runtime (webhook deliveries on a thread of their own, the others on that
+//! runtime): webhook deliveries ([`delivery`]), APNs pushes ([`push`]), the
 //! removal of what is past its retention ([`retention`]), and the watcher that
 //! makes the key cache forget revoked keys ([`revocations`]). The composition
 //! root (`compose.rs`) starts them.

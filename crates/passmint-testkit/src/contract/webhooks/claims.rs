@@ -4,7 +4,7 @@ use super::support::{
     attempt, claim, claim_at, claim_capped, claimed_ids, deliveries, expected_delivery, find_in,
     one_webhook, seed_webhook,
 };
-use passmint_domain::ports::DeliveryRetry;
+use passmint_domain::ports::{DeliveryRetry, LeasedAttempt};
 
 use crate::contract::{
     assert_lease_lost, assert_not_found, claim_concurrently, seed_owner, seed_pass,
@@ -204,6 +204,126 @@ pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc
             .collect::<Vec<_>>(),
         vec![ids[0].clone()],
         "delivered and dead deliveries are never claimed again"
+    );
+}
+
+/// Several attempts recorded in one call: each as `record_attempt` would record
+/// it, and each one's outcome answered in order (`LeaseLost` for a token that
+/// does not hold the lease, writing nothing; `NotFound` for a delivery that does
+/// not exist), the others recorded all the same.
+pub async fn record_attempts_answers_each(factory: impl AsyncFn() -> Arc<dyn Store>) {
+    let store = factory().await;
+    let (_, webhook, pass, created) = one_webhook(&*store).await;
+    let mut events = vec![created];
+    for _ in 0..2 {
+        let e = fixtures::event(&pass, EventType::Downloaded);
+        store.insert_event(&e).await.expect("insert_event");
+        events.push(e);
+    }
+    let ids: Vec<WebhookDeliveryId> = events
+        .iter()
+        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
+        .collect();
+    let now = fixtures::timestamp();
+    let req = claim_at(now, 10);
+    assert_eq!(claimed_ids(&claim(&*store, &req).await), ids);
+    assert!(
+        store
+            .record_attempts(&[])
+            .await
+            .expect("record nothing")
+            .is_empty()
+    );
+
+    let later = now + Duration::seconds(30);
+    let failed = attempt(DeliveryStatus::Failed, Some(later));
+    let delivered = AttemptRecord {
+        response_status: Some(204),
+        response_body: Some(String::new()),
+        ..attempt(DeliveryStatus::Delivered, None)
+    };
+    let never = WebhookDeliveryId::derive(
+        &fixtures::event(&pass, EventType::Downloaded).id,
+        &webhook.id,
+    );
+    fn leased<'a>(
+        id: &'a WebhookDeliveryId,
+        token: &'a str,
+        attempt: &'a AttemptRecord,
+    ) -> LeasedAttempt<'a> {
+        LeasedAttempt { id, token, attempt }
+    }
+    let outcomes = store
+        .record_attempts(&[
+            leased(&ids[0], &req.token, &failed),
+            leased(&ids[1], "not-the-lease-token", &delivered),
+            leased(&never, &req.token, &delivered),
+            leased(&ids[2], &req.token, &delivered),
+        ])
+        .await
+        .expect("record_attempts");
+    assert_eq!(outcomes.len(), 4, "{outcomes:?}");
+    assert!(outcomes[0].is_ok(), "{outcomes:?}");
+    assert_lease_lost(outcomes[1].clone(), "record_attempts with another token");
+    assert_not_found(outcomes[2].clone(), "record_attempts of no delivery");
+    assert!(outcomes[3].is_ok(), "{outcomes:?}");
+
+    let d0 = find_in(&*store, &webhook, &ids[0]).await;
+    assert_eq!(
+        (
+            d0.status,
+            d0.attempts,
+            d0.last_attempt_at,
+            d0.next_attempt_at,
+            d0.response_status,
+            d0.response_body
+        ),
+        (
+            DeliveryStatus::Failed,
+            1,
+            Some(failed.at),
+            Some(later),
+            failed.response_status,
+            failed.response_body.clone()
+        )
+    );
+    let d1 = find_in(&*store, &webhook, &ids[1]).await;
+    assert_eq!(
+        (d1.status, d1.attempts, d1.last_attempt_at),
+        (DeliveryStatus::Pending, 0, None),
+        "a refused record writes nothing"
+    );
+    let d2 = find_in(&*store, &webhook, &ids[2]).await;
+    assert_eq!(
+        (
+            d2.status,
+            d2.attempts,
+            d2.next_attempt_at,
+            d2.response_status,
+            d2.response_body
+        ),
+        (
+            DeliveryStatus::Delivered,
+            1,
+            None,
+            Some(204),
+            Some(String::new())
+        )
+    );
+    assert!(
+        claim(&*store, &claim_at(now + Duration::seconds(1), 10))
+            .await
+            .is_empty(),
+        "the refused one is still leased; the recorded ones are not due"
+    );
+    let outcomes = store
+        .record_attempts(&[leased(&ids[1], &req.token, &delivered)])
+        .await
+        .expect("record_attempts with the lease's token");
+    assert!(outcomes[0].is_ok(), "{outcomes:?}");
+    assert_eq!(
+        find_in(&*store, &webhook, &ids[1]).await.status,
+        DeliveryStatus::Delivered
     );
 }
 
