@@ -4,7 +4,7 @@
 use super::placeholders::{check_placeholders, placeholders};
 use super::text::check_text;
 use super::values::{check_date, parse_date};
-use crate::design::{DateSpan, Design};
+use crate::design::Design;
 use crate::error::DomainError;
 use time::OffsetDateTime;
 
@@ -122,9 +122,4 @@ fn check_order(
         ));
     }
     Ok(())
-}
-
-/// The spans of a design's valid relevant dates, in order.
-pub fn spans(design: &Design) -> impl Iterator<Item = DateSpan<'_>> {
-    design.relevant_dates.iter().filter_map(|d| d.span())
 }
