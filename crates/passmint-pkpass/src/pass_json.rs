@@ -378,14 +378,16 @@ mod tests {
 
     #[test]
     fn relevant_dates_and_the_legacy_relevant_date() {
-        let mut spec = PassSpec::default();
-        spec.relevant_dates = vec![
-            RelevantDate::Interval {
-                start: datetime!(2025-06-01 18:30:00.5 UTC),
-                end: datetime!(2025-06-01 23:00:00 +02:00),
-            },
-            RelevantDate::Date(datetime!(2025-06-02 10:00:00 UTC)),
-        ];
+        let mut spec = PassSpec {
+            relevant_dates: vec![
+                RelevantDate::Interval {
+                    start: datetime!(2025-06-01 18:30:00.5 UTC),
+                    end: datetime!(2025-06-01 23:00:00 +02:00),
+                },
+                RelevantDate::Date(datetime!(2025-06-02 10:00:00 UTC)),
+            ],
+            ..PassSpec::default()
+        };
         let v = pass_json(&spec);
         assert_eq!(
             v["relevantDates"],
@@ -403,12 +405,14 @@ mod tests {
 
     #[test]
     fn nfc_keys_as_apple_names_them() {
-        let mut spec = PassSpec::default();
-        spec.nfc = Some(Nfc {
-            message: "m".into(),
-            encryption_public_key: Some("KEY".into()),
-            requires_authentication: true,
-        });
+        let mut spec = PassSpec {
+            nfc: Some(Nfc {
+                message: "m".into(),
+                encryption_public_key: Some("KEY".into()),
+                requires_authentication: true,
+            }),
+            ..PassSpec::default()
+        };
         assert_eq!(
             pass_json(&spec)["nfc"],
             serde_json::json!({"message": "m", "encryptionPublicKey": "KEY", "requiresAuthentication": true})
