@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TOKEN, png, sample_spec};
+use common::{P256_KEY, TOKEN, png, sample_spec};
 use passmint_pkpass::{
     Barcode, BarcodeFormat, LintError, LintRule, Location, Mode, Nfc, PassField, PassSpec,
     PassStyle, RelevantDate, TransitType, lint,
@@ -467,9 +467,6 @@ fn relevant_intervals_end_after_they_start_and_are_rfc3339() {
         &["between the years 0 and 9999"],
     );
 }
-
-/// Base64 of the DER SubjectPublicKeyInfo of a P-256 key.
-const P256_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7cufgWa4X88kOcCgMReBOAt6Id0aAH7IIKXho4hk47PWgCXokEQiwvTCqJAATtcA9fwOGHYJ46ts/zC3+hRIjg==";
 
 #[test]
 fn nfc_messages_fit_64_bytes_and_keys_are_p256() {
