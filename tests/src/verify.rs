@@ -35,6 +35,7 @@ pub const APPLE_TOP_LEVEL_KEYS: &[&str] = &[
     "barcodes",
     "locations",
     "relevantDate",
+    "relevantDates",
     "expirationDate",
     "voided",
     "sharingProhibited",

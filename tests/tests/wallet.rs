@@ -551,8 +551,55 @@ async fn devices_beyond_the_limit_are_refused(engine: Engine) {
     );
 }
 
+/// A field with a change message (docs/api.md §5): a PATCH changing its value
+/// pushes the pass, and the pass the device fetches then carries the message with
+/// the new value, which is what Wallet shows on the lock screen.
+async fn change_messages_reach_the_device(engine: Engine) {
+    let apns = FakeApns::start().await;
+    let (s, _ca) = server(engine, &apns).await;
+    let mut body = passmint_e2e::template_body();
+    body["design"]["fields"]["secondary"][0]["change_message"] = json!("Your seat is now %@");
+    let r = s.post("/v1/templates", body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let tid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"seatNumber": "A12"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pass = r.body.clone();
+    let pass_id = pass["id"].as_str().unwrap();
+    let pj = download_pass_json(&s, &pass).await;
+    let seat = &pj["eventTicket"]["secondaryFields"][0];
+    assert_eq!(seat["changeMessage"], "Your seat is now %@");
+    assert_eq!(seat["value"], "A12");
+    let d = device_for(&s, &pass).await;
+    assert_eq!(d.register(&s).await, 201);
+
+    change_seat(&s, pass_id, "B7").await;
+    wait_pushes(&apns, &d.push_token, 1).await;
+    let r = d.fetch(&s, None).await;
+    assert_eq!(r.status(), 200);
+    let files = unzip(&r.bytes().await.unwrap());
+    let pj: Value = serde_json::from_slice(&files["pass.json"]).unwrap();
+    let seat = &pj["eventTicket"]["secondaryFields"][0];
+    assert_eq!(seat["changeMessage"], "Your seat is now %@");
+    assert_eq!(seat["value"], "B7", "{pj}");
+
+    // The same value again changes nothing: no push, no message.
+    change_seat(&s, pass_id, "B7").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count_for(&apns, &d.push_token), 1);
+    // Another value: another push.
+    change_seat(&s, pass_id, "C3").await;
+    wait_pushes(&apns, &d.push_token, 2).await;
+}
+
 engine_tests!(
     device_plays_the_web_service,
     apns_answers_remove_and_retry,
-    devices_beyond_the_limit_are_refused
+    devices_beyond_the_limit_are_refused,
+    change_messages_reach_the_device,
 );

@@ -24,7 +24,8 @@ pub use images::{
     png_file_len, style_shows_image,
 };
 pub use limits::{
-    MAX_PASS_JSON_BYTES, TooManyFields, max_fields, max_secondary_and_auxiliary, too_many_fields,
+    MAX_NFC_MESSAGE_BYTES, MAX_PASS_JSON_BYTES, P256_SPKI_LEN, P256_SPKI_PREFIX, TooManyFields,
+    max_fields, max_secondary_and_auxiliary, too_many_fields,
 };
 pub use placeholders::{
     PlaceholderError, is_name_char, placeholders, render_placeholders, render_placeholders_within,

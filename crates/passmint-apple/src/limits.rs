@@ -7,6 +7,22 @@ use crate::style::{FieldArea, PassStyle};
 /// every .pkpass, its signature and the caches holding it small.
 pub const MAX_PASS_JSON_BYTES: usize = 64 * 1024;
 
+/// Apple's limit of an NFC pass's `nfc.message`, in bytes: the payload a device
+/// transmits to a terminal (Wallet cuts anything longer).
+pub const MAX_NFC_MESSAGE_BYTES: usize = 64;
+
+/// The DER bytes that begin every SubjectPublicKeyInfo of an uncompressed P-256
+/// key (algorithm `id-ecPublicKey`, named curve `prime256v1`, a 66-byte bit
+/// string): Apple's `nfc.encryptionPublicKey` is such a structure in base64. The 65
+/// bytes of the point (`04`, X, Y) follow.
+pub const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// The length of that SubjectPublicKeyInfo: the prefix and the 65-byte point.
+pub const P256_SPKI_LEN: usize = 91;
+
 /// Apple's maximum number of fields in one area for a pass style, `None` for
 /// unlimited: Apple sets no limit on back fields.
 ///

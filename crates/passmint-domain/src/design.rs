@@ -35,14 +35,20 @@ pub struct Design {
     pub transit_type: Option<TransitType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
-    /// RFC 3339.
+    /// RFC 3339. Superseded by `relevant_dates`; the two are exclusive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevant_date: Option<String>,
+    /// When the pass is relevant (docs/api.md §3): intervals or single dates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relevant_dates: Vec<RelevantDate>,
     /// RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sharing_prohibited: Option<bool>,
+    /// The NFC payload of a pass for Apple's Value Added Services (docs/api.md §3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfc: Option<Nfc>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,4 +117,50 @@ pub struct Location {
     pub longitude: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevant_text: Option<String>,
+}
+
+/// One entry of `relevant_dates`: an interval (`start_date` and `end_date`) or a
+/// single `date`, never both. Each value is RFC 3339 or holds placeholders that a
+/// pass fills (checked once rendered, docs/api.md §6).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelevantDate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+/// The relevant dates of a design or a pass, by kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateSpan<'a> {
+    Interval { start: &'a str, end: &'a str },
+    Date(&'a str),
+}
+
+impl RelevantDate {
+    /// The entry's kind, `None` when it is neither an interval nor a date (which
+    /// validation refuses).
+    pub fn span(&self) -> Option<DateSpan<'_>> {
+        match (&self.start_date, &self.end_date, &self.date) {
+            (Some(start), Some(end), None) => Some(DateSpan::Interval { start, end }),
+            (None, None, Some(date)) => Some(DateSpan::Date(date)),
+            _ => None,
+        }
+    }
+}
+
+/// `nfc`: what an NFC-enabled pass transmits to a Value Added Services terminal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nfc {
+    /// At most 64 bytes once rendered; placeholders allowed.
+    pub message: String,
+    /// Base64 of the DER SubjectPublicKeyInfo of an ECDH P-256 key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_public_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_authentication: Option<bool>,
 }

@@ -18,6 +18,6 @@ pub use pass_json::pass_json;
 /// `{{name}}` placeholders, rendered in one pass (Apple's grammar, from `passmint-apple`).
 pub use passmint_apple::render_placeholders;
 pub use spec::{
-    Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, PassField, PassFields,
-    PassImage, PassSpec, PassStyle, Rgb, TextAlignment, TransitType,
+    Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, Nfc, PassField,
+    PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, TextAlignment, TransitType,
 };

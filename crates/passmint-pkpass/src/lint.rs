@@ -25,6 +25,13 @@
 //! | [`LintRule::TooManyLocations`] | more than [`MAX_LOCATIONS`] locations |
 //! | [`LintRule::LocationOutOfRange`] | a latitude outside -90..90, a longitude outside -180..180, a non-finite altitude |
 //! | [`LintRule::DateOutOfRange`] | a date RFC 3339 cannot write (year outside 0-9999) |
+//! | [`LintRule::RelevantDateOrder`] | an interval of `relevant_dates` that does not end after it starts |
+//! | [`LintRule::NfcMessage`] | an `nfc` message that is empty or longer than [`MAX_NFC_MESSAGE_BYTES`] bytes |
+//! | [`LintRule::NfcEncryptionKey`] | an `nfc` encryption key that is not base64 of the DER SubjectPublicKeyInfo of a P-256 key |
+//!
+//! A pass with `nfc` also needs a Pass Type ID certificate that Apple enabled for
+//! NFC: nothing in the certificate tells, so the lint cannot check it, and the NFC
+//! rules' messages say so.
 //! | [`LintRule::WebServiceIncomplete`] | `web_service_url` without `authentication_token`, or the reverse |
 //! | [`LintRule::WebServiceUrlInvalid`] | a `web_service_url` that is not an absolute http(s) URL without query or fragment |
 //! | [`LintRule::WebServiceNotHttps`] | an http `web_service_url` in [`Mode::Live`] |
@@ -33,9 +40,15 @@
 
 use crate::images::{ImageKind, ImageName, image_bounds, png_dimensions, style_shows_image};
 use crate::pass_json::format_date;
-use crate::spec::{FieldArea, Mode, PassSpec, PassStyle};
+use crate::spec::{FieldArea, Mode, PassSpec, PassStyle, RelevantDate};
 use std::collections::HashMap;
 use std::fmt;
+
+pub use passmint_apple::MAX_NFC_MESSAGE_BYTES;
+
+/// Said by every NFC rule: what the lint cannot see.
+const NFC_CERTIFICATE: &str = "(NFC passes also need a Pass Type ID certificate that Apple \
+    enabled for NFC: request one in Apple's developer portal)";
 
 /// Apple's minimum length of `authenticationToken`.
 pub const MIN_AUTHENTICATION_TOKEN_LEN: usize = 16;
@@ -81,6 +94,12 @@ pub enum LintRule {
     LocationOutOfRange,
     /// A date RFC 3339 cannot express.
     DateOutOfRange,
+    /// A relevant interval that does not end after it starts.
+    RelevantDateOrder,
+    /// An NFC message that is empty or too long.
+    NfcMessage,
+    /// An NFC encryption key that is not a P-256 SubjectPublicKeyInfo.
+    NfcEncryptionKey,
     /// Web service URL without token or token without URL.
     WebServiceIncomplete,
     /// A web service URL that is not an absolute http(s) URL.
@@ -114,6 +133,9 @@ impl LintRule {
             LintRule::TooManyLocations => "too_many_locations",
             LintRule::LocationOutOfRange => "location_out_of_range",
             LintRule::DateOutOfRange => "date_out_of_range",
+            LintRule::RelevantDateOrder => "relevant_date_order",
+            LintRule::NfcMessage => "nfc_message",
+            LintRule::NfcEncryptionKey => "nfc_encryption_key",
             LintRule::WebServiceIncomplete => "web_service_incomplete",
             LintRule::WebServiceUrlInvalid => "web_service_url_invalid",
             LintRule::WebServiceNotHttps => "web_service_not_https",
@@ -160,6 +182,7 @@ pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<L
     lint.transit_type(spec);
     lint.locations(spec);
     lint.dates(spec);
+    lint.nfc(spec);
     lint.web_service(spec);
     if lint.errors.is_empty() {
         Ok(())
@@ -456,22 +479,72 @@ impl Lint {
     }
 
     fn dates(&mut self, spec: &PassSpec) {
-        for (path, date) in [
-            ("relevant_date", spec.relevant_date),
-            ("expiration_date", spec.expiration_date),
-        ] {
+        let mut dates = vec![
+            ("relevant_date".to_owned(), spec.relevant_date),
+            ("expiration_date".to_owned(), spec.expiration_date),
+        ];
+        for (i, d) in spec.relevant_dates.iter().enumerate() {
+            match *d {
+                RelevantDate::Interval { start, end } => {
+                    dates.push((format!("relevant_dates[{i}].start"), Some(start)));
+                    dates.push((format!("relevant_dates[{i}].end"), Some(end)));
+                    if end <= start {
+                        self.push(
+                            LintRule::RelevantDateOrder,
+                            format!("relevant_dates[{i}].end"),
+                            "a relevant interval must end after it starts: set a later end, \
+                             or give a single date",
+                        );
+                    }
+                }
+                RelevantDate::Date(date) => {
+                    dates.push((format!("relevant_dates[{i}].date"), Some(date)));
+                }
+            }
+        }
+        for (path, date) in dates {
             if let Some(date) = date
                 && format_date(date).is_none()
             {
                 self.push(
                     LintRule::DateOutOfRange,
-                    path,
+                    &path,
                     format!(
                         "{path} must fall between the years 0 and 9999 to be written as an \
                          RFC 3339 date: check the date"
                     ),
                 );
             }
+        }
+    }
+
+    fn nfc(&mut self, spec: &PassSpec) {
+        let Some(nfc) = &spec.nfc else {
+            return;
+        };
+        let len = nfc.message.len();
+        if len == 0 || len > MAX_NFC_MESSAGE_BYTES {
+            self.push(
+                LintRule::NfcMessage,
+                "nfc.message",
+                format!(
+                    "an NFC message is 1 to {MAX_NFC_MESSAGE_BYTES} bytes of UTF-8, but this \
+                     one has {len}: give the payload terminals read {NFC_CERTIFICATE}"
+                ),
+            );
+        }
+        if let Some(key) = &nfc.encryption_public_key
+            && !is_p256_public_key(key)
+        {
+            self.push(
+                LintRule::NfcEncryptionKey,
+                "nfc.encryption_public_key",
+                format!(
+                    "the NFC encryption key must be the base64 of the DER \
+                     SubjectPublicKeyInfo of an ECDH P-256 key, on one line without PEM \
+                     headers {NFC_CERTIFICATE}"
+                ),
+            );
         }
     }
 
@@ -541,4 +614,20 @@ impl Lint {
             }
         }
     }
+}
+
+/// Whether `key` is base64 of the DER SubjectPublicKeyInfo of a P-256 key whose
+/// point OpenSSL accepts.
+fn is_p256_public_key(key: &str) -> bool {
+    use openssl::base64::decode_block;
+    use openssl::nid::Nid;
+    let Ok(der) = decode_block(key) else {
+        return false;
+    };
+    let Ok(pkey) = openssl::pkey::PKey::public_key_from_der(&der) else {
+        return false;
+    };
+    pkey.ec_key().is_ok_and(|ec| {
+        ec.group().curve_name() == Some(Nid::X9_62_PRIME256V1) && ec.check_key().is_ok()
+    })
 }

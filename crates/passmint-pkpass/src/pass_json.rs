@@ -6,15 +6,20 @@
 //! `generic`, `storeCard`, `coupon` or `boardingPass`, with `transitType` for
 //! boarding passes) holding `headerFields` ... `backFields`, `barcodes` plus the
 //! legacy `barcode` (not for Code 128, which only `barcodes` may carry),
-//! `locations`, `relevantDate` and `expirationDate` (RFC 3339, whole seconds),
-//! `sharingProhibited` and `voided` (only when true), `webServiceURL` and
+//! `locations`, `relevantDate` (else the first of `relevantDates`: the date or the
+//! interval's start), `relevantDates` (`startDate`/`endDate` or `date`) and
+//! `expirationDate` (RFC 3339, whole seconds), `sharingProhibited` and `voided`
+//! (only when true), `nfc` (`message`, `encryptionPublicKey`,
+//! `requiresAuthentication` only when true), `webServiceURL` and
 //! `authenticationToken` (only when given). Empty field areas and absent optional
 //! values are left out.
 //!
 //! The same serde view is used by [`pass_json`] and by the builder, which writes
 //! it straight to bytes without an intermediate [`serde_json::Value`].
 
-use crate::spec::{Barcode, FieldArea, Location, PassField, PassSpec, PassStyle, Rgb};
+use crate::spec::{
+    Barcode, FieldArea, Location, Nfc, PassField, PassSpec, PassStyle, RelevantDate, Rgb,
+};
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
 use time::format_description::well_known::Rfc3339;
@@ -81,12 +86,16 @@ struct PassJson<'a> {
     locations: Locations<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     relevant_date: Option<String>,
+    #[serde(skip_serializing_if = "RelevantDates::is_empty")]
+    relevant_dates: RelevantDates<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expiration_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sharing_prohibited: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     voided: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nfc: Option<NfcJson<'a>>,
     #[serde(rename = "webServiceURL", skip_serializing_if = "Option::is_none")]
     web_service_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,10 +131,15 @@ impl<'a> PassJson<'a> {
             barcodes: barcode.map(|b| [b]),
             barcode: legacy,
             locations: Locations(&spec.locations),
-            relevant_date: spec.relevant_date.and_then(format_date),
+            relevant_date: spec
+                .relevant_date
+                .or_else(|| spec.relevant_dates.first().map(RelevantDate::first))
+                .and_then(format_date),
+            relevant_dates: RelevantDates(&spec.relevant_dates),
             expiration_date: spec.expiration_date.and_then(format_date),
             sharing_prohibited: spec.sharing_prohibited.then_some(true),
             voided: spec.voided.then_some(true),
+            nfc: spec.nfc.as_ref().map(NfcJson::new),
             web_service_url: spec.web_service_url.as_deref(),
             authentication_token: spec.authentication_token.as_deref(),
         }
@@ -281,6 +295,65 @@ impl Serialize for Locations<'_> {
     }
 }
 
+struct RelevantDates<'a>(&'a [RelevantDate]);
+
+impl RelevantDates<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for RelevantDates<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct DateJson {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            start_date: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            end_date: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            date: Option<String>,
+        }
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&match *d {
+                RelevantDate::Interval { start, end } => DateJson {
+                    start_date: format_date(start),
+                    end_date: format_date(end),
+                    date: None,
+                },
+                RelevantDate::Date(date) => DateJson {
+                    start_date: None,
+                    end_date: None,
+                    date: format_date(date),
+                },
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NfcJson<'a> {
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption_public_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requires_authentication: Option<bool>,
+}
+
+impl<'a> NfcJson<'a> {
+    fn new(nfc: &'a Nfc) -> Self {
+        NfcJson {
+            message: &nfc.message,
+            encryption_public_key: nfc.encryption_public_key.as_deref(),
+            requires_authentication: nfc.requires_authentication.then_some(true),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -301,6 +374,54 @@ mod tests {
             format_date(datetime!(2025-06-01 20:30:00 +02:00:30)).unwrap(),
             "2025-06-01T18:29:30Z"
         );
+    }
+
+    #[test]
+    fn relevant_dates_and_the_legacy_relevant_date() {
+        let mut spec = PassSpec {
+            relevant_dates: vec![
+                RelevantDate::Interval {
+                    start: datetime!(2025-06-01 18:30:00.5 UTC),
+                    end: datetime!(2025-06-01 23:00:00 +02:00),
+                },
+                RelevantDate::Date(datetime!(2025-06-02 10:00:00 UTC)),
+            ],
+            ..PassSpec::default()
+        };
+        let v = pass_json(&spec);
+        assert_eq!(
+            v["relevantDates"],
+            serde_json::json!([
+                {"startDate": "2025-06-01T18:30:00Z", "endDate": "2025-06-01T23:00:00+02:00"},
+                {"date": "2025-06-02T10:00:00Z"}
+            ])
+        );
+        assert_eq!(v["relevantDate"], "2025-06-01T18:30:00Z", "the first start");
+        spec.relevant_date = Some(datetime!(2025-05-01 00:00:00 UTC));
+        assert_eq!(pass_json(&spec)["relevantDate"], "2025-05-01T00:00:00Z");
+        let v = pass_json(&PassSpec::default());
+        assert!(v.get("relevantDates").is_none() && v.get("relevantDate").is_none());
+    }
+
+    #[test]
+    fn nfc_keys_as_apple_names_them() {
+        let mut spec = PassSpec {
+            nfc: Some(Nfc {
+                message: "m".into(),
+                encryption_public_key: Some("KEY".into()),
+                requires_authentication: true,
+            }),
+            ..PassSpec::default()
+        };
+        assert_eq!(
+            pass_json(&spec)["nfc"],
+            serde_json::json!({"message": "m", "encryptionPublicKey": "KEY", "requiresAuthentication": true})
+        );
+        spec.nfc = Some(Nfc {
+            message: "m".into(),
+            ..Nfc::default()
+        });
+        assert_eq!(pass_json(&spec)["nfc"], serde_json::json!({"message": "m"}));
     }
 
     #[test]

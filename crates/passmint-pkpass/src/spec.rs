@@ -50,12 +50,17 @@ pub struct PassSpec {
     pub images: BTreeMap<String, PassImage>,
     /// `locations`: at most 10.
     pub locations: Vec<Location>,
-    /// `relevantDate`.
+    /// `relevantDate`. Left out, the first of [`PassSpec::relevant_dates`] is
+    /// written there for devices before iOS 18.
     pub relevant_date: Option<OffsetDateTime>,
+    /// `relevantDates` (iOS 18): intervals or single dates.
+    pub relevant_dates: Vec<RelevantDate>,
     /// `expirationDate`.
     pub expiration_date: Option<OffsetDateTime>,
     /// `sharingProhibited` (written only when `true`).
     pub sharing_prohibited: bool,
+    /// `nfc`: needs a Pass Type ID certificate that Apple enabled for NFC.
+    pub nfc: Option<Nfc>,
     /// `voided` (written only when `true`).
     pub voided: bool,
     /// `webServiceURL`: the base URL of the Apple Wallet web service. Give it
@@ -255,6 +260,41 @@ pub struct Colors {
     pub foreground: Option<Rgb>,
     /// `labelColor`
     pub label: Option<Rgb>,
+}
+
+/// One entry of `relevantDates`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelevantDate {
+    /// `startDate` and `endDate`: the end must be later than the start.
+    Interval {
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    },
+    /// `date`.
+    Date(OffsetDateTime),
+}
+
+impl RelevantDate {
+    /// The date written as the legacy `relevantDate`: the date, or the start.
+    pub fn first(&self) -> OffsetDateTime {
+        match *self {
+            RelevantDate::Interval { start, .. } => start,
+            RelevantDate::Date(date) => date,
+        }
+    }
+}
+
+/// `nfc`: the payload for Apple's Value Added Services terminals. Wallet only
+/// uses it on passes signed with an NFC-enabled Pass Type ID certificate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nfc {
+    /// `message`: at most 64 bytes of UTF-8.
+    pub message: String,
+    /// `encryptionPublicKey`: base64 of the DER SubjectPublicKeyInfo of an ECDH
+    /// P-256 key.
+    pub encryption_public_key: Option<String>,
+    /// `requiresAuthentication` (written only when `true`).
+    pub requires_authentication: bool,
 }
 
 /// A place where the pass is relevant (shown on the lock screen nearby).

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{PASS_TYPE_ID, TEAM_ID, TOKEN, Type, identity, png, sample_spec, type_of};
+use common::{P256_KEY, PASS_TYPE_ID, TEAM_ID, TOKEN, Type, identity, png, sample_spec, type_of};
 use passmint_pkpass::{
     Barcode, BarcodeFormat, LintRule, Mode, PassField, PassSpec, PassStyle, PkpassBuilder,
     PkpassError, SigningIdentity, build_pkpass, pass_json,
@@ -34,7 +34,9 @@ const TOP_LEVEL_KEYS: &[(&str, Type)] = &[
     ("barcode", Type::Obj),
     ("locations", Type::Arr),
     ("relevantDate", Type::Str),
+    ("relevantDates", Type::Arr),
     ("expirationDate", Type::Str),
+    ("nfc", Type::Obj),
     ("sharingProhibited", Type::Bool),
     ("voided", Type::Bool),
     ("webServiceURL", Type::Str),
@@ -84,6 +86,16 @@ const LOCATION_KEYS: &[(&str, Type)] = &[
     ("longitude", Type::Num),
     ("altitude", Type::Num),
     ("relevantText", Type::Str),
+];
+const RELEVANT_DATE_KEYS: &[(&str, Type)] = &[
+    ("startDate", Type::Str),
+    ("endDate", Type::Str),
+    ("date", Type::Str),
+];
+const NFC_KEYS: &[(&str, Type)] = &[
+    ("message", Type::Str),
+    ("encryptionPublicKey", Type::Str),
+    ("requiresAuthentication", Type::Bool),
 ];
 const TEXT_ALIGNMENTS: &[&str] = &[
     "PKTextAlignmentLeft",
@@ -206,14 +218,40 @@ fn check_pass_json(json: &Value) {
             assert_eq!(parts.len(), 3);
         }
     }
-    for date in ["relevantDate", "expirationDate"] {
-        if let Some(d) = json.get(date) {
-            time::OffsetDateTime::parse(
-                d.as_str().unwrap(),
-                &time::format_description::well_known::Rfc3339,
-            )
-            .unwrap_or_else(|e| panic!("{date} is RFC 3339: {e}"));
+    let mut dates: Vec<(String, &Value)> = ["relevantDate", "expirationDate"]
+        .into_iter()
+        .filter_map(|k| json.get(k).map(|d| (k.to_owned(), d)))
+        .collect();
+    for (i, entry) in json
+        .get("relevantDates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("relevantDates[{i}]");
+        check_keys(&at, entry, RELEVANT_DATE_KEYS);
+        let interval = entry.get("startDate").is_some() && entry.get("endDate").is_some();
+        let date = entry.get("date").is_some();
+        assert!(
+            interval != date && entry.as_object().unwrap().len() == if date { 1 } else { 2 },
+            "{at} is an interval or a date: {entry}"
+        );
+        for (k, d) in entry.as_object().unwrap() {
+            dates.push((format!("{at}.{k}"), d));
         }
+    }
+    for (date, d) in dates {
+        time::OffsetDateTime::parse(
+            d.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap_or_else(|e| panic!("{date} is RFC 3339: {e}"));
+    }
+    if let Some(nfc) = json.get("nfc") {
+        check_keys("nfc", nfc, NFC_KEYS);
+        let message = nfc["message"].as_str().unwrap();
+        assert!((1..=64).contains(&message.len()), "nfc.message: {message}");
     }
     if let Some(voided) = json.get("voided") {
         assert_eq!(voided, true, "voided is written only when true");
@@ -348,8 +386,14 @@ fn pass_json_has_the_expected_values() {
         "locations": [{"latitude": 48.8584, "longitude": 2.2945, "altitude": 35.0,
                        "relevantText": "You are near the venue"}],
         "relevantDate": "2025-06-01T18:30:00Z",
+        "relevantDates": [
+            {"startDate": "2025-06-01T18:30:00Z", "endDate": "2025-06-01T23:00:00+02:00"},
+            {"date": "2025-06-02T10:00:00Z"}
+        ],
         "expirationDate": "2025-06-02T04:00:00+02:00",
         "sharingProhibited": true,
+        "nfc": {"message": "member:SN-42", "encryptionPublicKey": P256_KEY,
+                "requiresAuthentication": true},
         "webServiceURL": "https://passes.example.com/wallet",
         "authenticationToken": TOKEN
     });

@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{TOKEN, png, sample_spec};
+use common::{P256_KEY, TOKEN, png, sample_spec};
 use passmint_pkpass::{
-    Barcode, BarcodeFormat, LintError, LintRule, Location, Mode, PassField, PassSpec, PassStyle,
-    TransitType, lint,
+    Barcode, BarcodeFormat, LintError, LintRule, Location, Mode, Nfc, PassField, PassSpec,
+    PassStyle, RelevantDate, TransitType, lint,
 };
 
 /// The lint errors of `spec`, which must not be valid.
@@ -433,6 +433,71 @@ fn dates_must_be_expressible_in_rfc3339() {
         "expiration_date",
         &["between the years 0 and 9999"],
     );
+}
+
+#[test]
+fn relevant_intervals_end_after_they_start_and_are_rfc3339() {
+    let at = |h: i64| time::OffsetDateTime::from_unix_timestamp(1_750_000_000 + h * 3600).unwrap();
+    let mut spec = sample_spec(PassStyle::EventTicket);
+    spec.relevant_dates = vec![
+        RelevantDate::Interval {
+            start: at(0),
+            end: at(2),
+        },
+        RelevantDate::Date(at(30)),
+    ];
+    assert_eq!(lint(&spec), Ok(()));
+    spec.relevant_dates.push(RelevantDate::Interval {
+        start: at(5),
+        end: at(5),
+    });
+    refused(
+        &spec,
+        LintRule::RelevantDateOrder,
+        "relevant_dates[2].end",
+        &["end after it starts"],
+    );
+    spec.relevant_dates = vec![RelevantDate::Date(
+        time::OffsetDateTime::from_unix_timestamp(-62_200_000_000).unwrap(),
+    )];
+    refused(
+        &spec,
+        LintRule::DateOutOfRange,
+        "relevant_dates[0].date",
+        &["between the years 0 and 9999"],
+    );
+}
+
+#[test]
+fn nfc_messages_fit_64_bytes_and_keys_are_p256() {
+    let mut spec = sample_spec(PassStyle::StoreCard);
+    spec.nfc = Some(Nfc {
+        message: "é".repeat(32),
+        encryption_public_key: Some(P256_KEY.to_owned()),
+        requires_authentication: true,
+    });
+    assert_eq!(lint(&spec), Ok(()));
+    for message in ["é".repeat(32) + "x", String::new()] {
+        let mut spec = spec.clone();
+        spec.nfc.as_mut().unwrap().message = message;
+        refused(
+            &spec,
+            LintRule::NfcMessage,
+            "nfc.message",
+            &["1 to 64 bytes", "enabled for NFC"],
+        );
+    }
+    let p384 = "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEOprL2jGsZ+4QGZ4C/cDhX7OWybzkkl4JkEptxhW7yzBE0BGbZAbWtuEb4DESz8736Hiba1HMtyjcR/fJRzNiq4kVssbCqrfIxhaSaP/vWJ8Ydp/gSSKVMac8IumKd3h9";
+    for key in ["not base64", p384, "MFkw"] {
+        let mut spec = spec.clone();
+        spec.nfc.as_mut().unwrap().encryption_public_key = Some(key.to_owned());
+        refused(
+            &spec,
+            LintRule::NfcEncryptionKey,
+            "nfc.encryption_public_key",
+            &["P-256", "enabled for NFC"],
+        );
+    }
 }
 
 #[test]

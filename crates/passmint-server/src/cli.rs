@@ -381,6 +381,12 @@ pub async fn rotate_key(
     }))
 }
 
+/// What `accounts show` says of NFC (docs/api.md §3): the certificate does not
+/// tell whether Apple enabled it for NFC.
+pub const NFC_CERTIFICATE_NOTE: &str = "passes with design.nfc work only when Apple enabled \
+    this Pass Type ID certificate for NFC (request it in Apple's developer portal; the \
+    certificate itself does not say)";
+
 /// `accounts show`: the account, its live pass limit and its signing identity
 /// (without the key) with the days left before the certificate expires.
 pub async fn show_account(db: &DbConfig, account: &str) -> Result<serde_json::Value, CliError> {
@@ -395,6 +401,7 @@ pub async fn show_account(db: &DbConfig, account: &str) -> Result<serde_json::Va
             "days_left": (i.not_after - now).whole_days(),
             "expires_soon": i.expires_within(now, crate::pkpass::warnings::EXPIRY_WARNING_DAYS),
             "updated_at": crate::http::timestamp(i.updated_at),
+            "nfc": NFC_CERTIFICATE_NOTE,
         })
     });
     Ok(serde_json::json!({

@@ -116,6 +116,13 @@ fn set_signing_identity_checks_stores_and_never_shows_the_key() {
     assert_eq!(id["not_after"], set["not_after"]);
     assert!(id["days_left"].as_i64().unwrap() > 3600);
     assert_eq!(id["expires_soon"], false);
+    assert!(
+        id["nfc"]
+            .as_str()
+            .unwrap()
+            .contains("enabled this Pass Type ID certificate for NFC"),
+        "{id}"
+    );
     assert!(!everything(&out).contains(&key_line));
 
     // An encrypted key with its password, then a legacy (RC2) .p12.

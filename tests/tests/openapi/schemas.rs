@@ -45,11 +45,33 @@ fn full_design() -> Design {
             longitude: 2.3522,
             relevant_text: Some("At the airport".into()),
         }],
-        relevant_date: Some("2025-06-01T18:30:00Z".into()),
+        // Exclusive with `relevant_dates`: checked on a design without them.
+        relevant_date: None,
+        relevant_dates: vec![
+            RelevantDate {
+                start_date: Some("2025-06-01T18:30:00Z".into()),
+                end_date: Some("2025-06-01T23:00:00+02:00".into()),
+                date: None,
+            },
+            // Built-in placeholders only, so that edits of the fields keep them
+            // known (what they render to is checked per pass, not here).
+            RelevantDate {
+                date: Some("{{serial_number}}".into()),
+                ..RelevantDate::default()
+            },
+        ],
         expiration_date: Some("2025-06-02T00:00:00+02:00".into()),
         sharing_prohibited: Some(true),
+        nfc: Some(Nfc {
+            message: "{{holder_name}}:{{serial_number}}".into(),
+            encryption_public_key: Some(P256_KEY.into()),
+            requires_authentication: Some(false),
+        }),
     }
 }
+
+/// Base64 of the DER SubjectPublicKeyInfo of a P-256 key.
+const P256_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7cufgWa4X88kOcCgMReBOAt6Id0aAH7IIKXho4hk47PWgCXokEQiwvTCqJAATtcA9fwOGHYJ46ts/zC3+hRIjg==";
 
 /// Base64 of a PNG file of this size.
 fn png_base64(width: u32, height: u32) -> String {
@@ -77,9 +99,13 @@ fn design_schema_lists_every_key_of_the_design_and_accepts_the_examples() {
     assert!(validate_design(AppleStyle::BoardingPass, &full).is_ok());
     let v = to_value(&full);
     assert_valid(&design, &v, "a design with every key");
-    // Key for key, nested objects included.
+    // Key for key, nested objects included (`relevant_date` is exclusive with
+    // `relevant_dates`, so it is set on a copy).
+    let mut with_relevant_date = v.clone();
+    with_relevant_date["relevant_date"] = json!("2025-06-01T18:30:00Z");
     for (name, value) in [
-        ("Design", &v),
+        ("Design", &with_relevant_date),
+        ("DesignNfc", &v["nfc"]),
         ("DesignColors", &v["colors"]),
         ("DesignFields", &v["fields"]),
         ("DesignField", &v["fields"]["primary"][0]),
@@ -212,6 +238,8 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
         |n: usize| Value::Array((0..n).map(|i| json!({"key": format!("f{i}")})).collect());
     let location = json!({"latitude": 1, "longitude": 2});
     let remove = json!("<remove>");
+    let single = with(&base, "/relevant_dates", remove.clone());
+    let no_dates = with(&base, "/relevant_dates", json!([]));
     // (what, the design edited, where, the new value or `remove`)
     #[rustfmt::skip]
     let edits: Vec<(&str, &Value, &str, Value)> = vec![
@@ -308,10 +336,34 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
         ("latitude string", &base, "/locations/0/latitude", json!("48.8")),
         ("relevant_text 201", &base, "/locations/0/relevant_text", json!("x".repeat(201))),
         ("relevant_date null", &base, "/relevant_date", Value::Null),
-        ("relevant_date offset", &base, "/relevant_date", json!("2025-06-01T20:30:00+02:00")),
-        ("relevant_date no zone", &base, "/relevant_date", json!("2025-06-01T20:30:00")),
-        ("relevant_date date only", &base, "/relevant_date", json!("2025-06-01")),
-        ("relevant_date bad hour", &base, "/relevant_date", json!("2025-06-01T25:30:00Z")),
+        ("relevant_date offset", &single, "/relevant_date", json!("2025-06-01T20:30:00+02:00")),
+        ("relevant_date no zone", &single, "/relevant_date", json!("2025-06-01T20:30:00")),
+        ("relevant_date date only", &single, "/relevant_date", json!("2025-06-01")),
+        ("relevant_date bad hour", &single, "/relevant_date", json!("2025-06-01T25:30:00Z")),
+        ("relevant_date and relevant_dates", &base, "/relevant_date", json!("2025-06-01T18:30:00Z")),
+        ("relevant_date and no relevant_dates", &no_dates, "/relevant_date", json!("2025-06-01T18:30:00Z")),
+        ("relevant_dates null", &base, "/relevant_dates", Value::Null),
+        ("relevant_dates empty", &base, "/relevant_dates", json!([])),
+        ("relevant_dates 10", &base, "/relevant_dates", many(10, json!({"date": "2025-06-01T18:30:00Z"}))),
+        ("relevant_dates 11", &base, "/relevant_dates", many(11, json!({"date": "2025-06-01T18:30:00Z"}))),
+        ("relevant date both kinds", &base, "/relevant_dates/0/date", json!("2025-06-01T18:30:00Z")),
+        ("relevant date empty", &base, "/relevant_dates/0", json!({})),
+        ("relevant date start only", &base, "/relevant_dates/0/end_date", remove.clone()),
+        ("relevant date end null", &base, "/relevant_dates/0/end_date", Value::Null),
+        ("relevant date unknown key", &base, "/relevant_dates/1/time", json!("x")),
+        ("relevant date start null", &base, "/relevant_dates/1/start_date", Value::Null),
+        ("relevant date blank", &base, "/relevant_dates/1/date", json!(" ")),
+        ("relevant date 101", &base, "/relevant_dates/1/date", json!("1".repeat(101))),
+        ("relevant date number", &base, "/relevant_dates/1/date", json!(1)),
+        ("nfc null", &base, "/nfc", Value::Null),
+        ("nfc empty", &base, "/nfc", json!({})),
+        ("nfc unknown key", &base, "/nfc/terminal", json!("x")),
+        ("nfc message blank", &base, "/nfc/message", json!(" ")),
+        ("nfc message 201", &base, "/nfc/message", json!("x".repeat(201))),
+        ("nfc key null", &base, "/nfc/encryption_public_key", Value::Null),
+        ("nfc key not base64", &base, "/nfc/encryption_public_key", json!("not a key!")),
+        ("nfc requires_authentication null", &base, "/nfc/requires_authentication", Value::Null),
+        ("nfc requires_authentication string", &base, "/nfc/requires_authentication", json!("yes")),
         ("expiration_date space", &base, "/expiration_date", json!("2025-06-01 20:30:00Z")),
         ("sharing_prohibited null", &base, "/sharing_prohibited", Value::Null),
         ("sharing_prohibited string", &base, "/sharing_prohibited", json!("yes")),

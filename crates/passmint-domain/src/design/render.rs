@@ -17,13 +17,18 @@
 //!   counted from above by [`pass_json_bound`] (each text JSON-escaped, a fixed
 //!   allowance per field, barcode and location, and [`RESERVED_PASS_JSON_BYTES`]
 //!   for the identifiers, keys, colours, dates, web service URL and token).
+//! - `relevant_dates` and `nfc.message` expand like the barcode texts. Each rendered
+//!   date must be an RFC 3339 date-time (an interval ending after it starts), and
+//!   the NFC message must not be empty nor longer than
+//!   [`passmint_apple::MAX_NFC_MESSAGE_BYTES`] bytes.
 //! - Rendering gives up at these bounds, so a hostile text costs at most
 //!   [`MAX_PASS_JSON_BYTES`] to render whatever its placeholders stand for.
 
-use super::validate::MAX_BARCODE_MESSAGE_LEN;
-use super::{Design, Field};
+use super::validate::{MAX_BARCODE_MESSAGE_LEN, parse_date};
+use super::{DateSpan, Design, Field};
 use crate::error::DomainError;
 use crate::pass::Pass;
+use passmint_apple::MAX_NFC_MESSAGE_BYTES;
 use passmint_apple::render_placeholders_within;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
@@ -45,6 +50,20 @@ const FIELD_OVERHEAD: usize = 192;
 const BARCODE_OVERHEAD: usize = 128;
 /// Allowance for a location's keys and coordinates, besides its relevant text.
 const LOCATION_OVERHEAD: usize = 128;
+/// Allowance for one entry of `relevantDates` (its keys and two dates, written
+/// with whole seconds).
+const RELEVANT_DATE_OVERHEAD: usize = 128;
+/// Allowance for `nfc`'s keys and flag, besides its message and key.
+const NFC_OVERHEAD: usize = 128;
+/// The longest rendered relevant date, in bytes: longer is no date-time.
+const MAX_RENDERED_DATE_BYTES: usize = 64;
+
+/// A relevant date as rendered for a pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RenderedDate {
+    Interval { start: String, end: String },
+    Date(String),
+}
 
 /// The texts of a pass that depend on the pass.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -55,6 +74,11 @@ pub struct RenderedTexts {
     pub barcode_message: Option<String>,
     /// The barcode's alternative text, when the design has one.
     pub barcode_alt_text: Option<String>,
+    /// The design's relevant dates, rendered, in order (each an RFC 3339
+    /// date-time unless a problem is reported).
+    pub relevant_dates: Vec<RenderedDate>,
+    /// `nfc.message`, when the design has NFC.
+    pub nfc_message: Option<String>,
 }
 
 /// Why a pass cannot be rendered. `param` names the pass's input to blame
@@ -69,6 +93,18 @@ pub enum RenderProblem {
     BarcodeTooLong { param: Option<String> },
     /// pass.json would be larger than [`MAX_PASS_JSON_BYTES`].
     TooLarge { param: Option<String> },
+    /// A relevant date that is not an RFC 3339 date-time once rendered (`value`),
+    /// or an interval that does not end after it starts (`order`). `at` is its
+    /// place in the design (`relevant_dates[0].start_date`).
+    RelevantDate {
+        at: String,
+        param: Option<String>,
+        value: String,
+        order: bool,
+    },
+    /// `nfc.message` empty (`empty`) or longer than
+    /// [`passmint_apple::MAX_NFC_MESSAGE_BYTES`] bytes once rendered.
+    NfcMessage { param: Option<String>, empty: bool },
 }
 
 /// The length of `s` as a JSON string (quotes and escapes included), as
@@ -106,6 +142,12 @@ pub fn pass_json_bound(design: &Design, texts: &RenderedTexts) -> usize {
     }
     for location in &design.locations {
         total += LOCATION_OVERHEAD + opt(&location.relevant_text);
+    }
+    total += RELEVANT_DATE_OVERHEAD * design.relevant_dates.len();
+    if let Some(nfc) = &design.nfc {
+        total += NFC_OVERHEAD
+            + texts.nfc_message.as_deref().map_or(2, json_len)
+            + opt(&nfc.encryption_public_key);
     }
     total
 }
@@ -207,6 +249,98 @@ fn param_of(name: &str) -> String {
     }
 }
 
+/// The input of the pass that fills the first placeholder of `template` a pass
+/// gives a value to (not `serial_number` nor `pass_id`).
+fn first_input(template: &str) -> Option<String> {
+    passmint_apple::placeholders(template)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|name| !matches!(*name, "serial_number" | "pass_id"))
+        .map(param_of)
+}
+
+/// One relevant date rendered: the text, and whether it is a date-time.
+fn render_date(design: &Design, pass: &Pass, template: &str) -> (String, bool) {
+    let own = Renderer::new(design, pass);
+    let value = own.barcode_text(template, MAX_RENDERED_DATE_BYTES);
+    let valid = !own.overflow.get() && parse_date(&value).is_some();
+    (value, valid)
+}
+
+/// The design's relevant dates for `pass`, and the first that does not render.
+fn render_dates(design: &Design, pass: &Pass) -> (Vec<RenderedDate>, Option<RenderProblem>) {
+    let mut problem = None;
+    let mut out = Vec::with_capacity(design.relevant_dates.len());
+    for (i, entry) in design.relevant_dates.iter().enumerate() {
+        let bad =
+            |name: &str, template: &str, value: &str, order: bool| RenderProblem::RelevantDate {
+                at: format!("relevant_dates[{i}].{name}"),
+                param: first_input(template),
+                value: value.to_owned(),
+                order,
+            };
+        match entry.span() {
+            Some(DateSpan::Date(template)) => {
+                let (value, valid) = render_date(design, pass, template);
+                if !valid {
+                    problem = problem.or_else(|| Some(bad("date", template, &value, false)));
+                }
+                out.push(RenderedDate::Date(value));
+            }
+            Some(DateSpan::Interval { start, end }) => {
+                let (start_value, start_valid) = render_date(design, pass, start);
+                let (end_value, end_valid) = render_date(design, pass, end);
+                if !start_valid {
+                    problem =
+                        problem.or_else(|| Some(bad("start_date", start, &start_value, false)));
+                } else if !end_valid {
+                    problem = problem.or_else(|| Some(bad("end_date", end, &end_value, false)));
+                } else if let (Some(s), Some(e)) =
+                    (parse_date(&start_value), parse_date(&end_value))
+                    && e <= s
+                {
+                    let template = if first_input(end).is_some() {
+                        end
+                    } else {
+                        start
+                    };
+                    problem = problem.or_else(|| Some(bad("end_date", template, &end_value, true)));
+                }
+                out.push(RenderedDate::Interval {
+                    start: start_value,
+                    end: end_value,
+                });
+            }
+            None => {}
+        }
+    }
+    (out, problem)
+}
+
+/// `nfc.message` for `pass`, and why it cannot be sent.
+fn render_nfc(design: &Design, pass: &Pass) -> (Option<String>, Option<RenderProblem>) {
+    let Some(nfc) = &design.nfc else {
+        return (None, None);
+    };
+    let own = Renderer::new(design, pass);
+    let message = own.barcode_text(&nfc.message, MAX_NFC_MESSAGE_BYTES);
+    if own.overflow.get() {
+        let problem = RenderProblem::NfcMessage {
+            param: own.culprit().or_else(|| first_input(&nfc.message)),
+            empty: false,
+        };
+        return (Some(String::new()), Some(problem));
+    }
+    if message.is_empty() {
+        let problem = RenderProblem::NfcMessage {
+            param: first_input(&nfc.message),
+            empty: true,
+        };
+        return (Some(message), Some(problem));
+    }
+    (Some(message), None)
+}
+
 /// The pass's texts, and the first problem found. The texts are always bounded:
 /// a text past a cap renders as empty, so that a pass stored before these rules
 /// still shows on its landing page; its .pkpass is refused.
@@ -241,6 +375,12 @@ pub fn render_pass(design: &Design, pass: &Pass) -> (RenderedTexts, Option<Rende
             .as_deref()
             .map(|t| all.barcode_text(t, MAX_PASS_JSON_BYTES));
     }
+    let (dates, date_problem) = render_dates(design, pass);
+    texts.relevant_dates = dates;
+    problem = problem.or(date_problem);
+    let (nfc_message, nfc_problem) = render_nfc(design, pass);
+    texts.nfc_message = nfc_message;
+    problem = problem.or(nfc_problem);
     if problem.is_none()
         && (all.overflow.get() || pass_json_bound(design, &texts) > MAX_PASS_JSON_BYTES)
     {
@@ -304,6 +444,44 @@ impl RenderProblem {
                     ),
                 )
             }
+            RenderProblem::RelevantDate {
+                at,
+                param,
+                value,
+                order,
+            } => {
+                let param = param.clone().unwrap_or_else(|| "template_id".to_owned());
+                let value = clip(value);
+                let message = if *order {
+                    format!(
+                        "the template's {at} renders to '{value}' for this pass, not later \
+                         than the interval's start: give {param} a later date-time"
+                    )
+                } else {
+                    format!(
+                        "the template's {at} renders to '{value}' for this pass, which is \
+                         not an RFC 3339 date-time: give {param} a value like \
+                         '2025-06-01T18:30:00Z'"
+                    )
+                };
+                DomainError::invalid(param, message)
+            }
+            RenderProblem::NfcMessage { param, empty } => {
+                let param = param.clone().unwrap_or_else(|| "template_id".to_owned());
+                let message = if *empty {
+                    format!(
+                        "the template's nfc.message renders empty for this pass: give \
+                         {param} a value"
+                    )
+                } else {
+                    format!(
+                        "the template's nfc.message would be longer than \
+                         {MAX_NFC_MESSAGE_BYTES} bytes for this pass once rendered (Apple's \
+                         limit): shorten {param}"
+                    )
+                };
+                DomainError::invalid(param, message)
+            }
         }
     }
 
@@ -336,7 +514,48 @@ impl RenderProblem {
                      larger than {max_kib} KiB: shorten its texts"
                 ),
             ),
+            RenderProblem::RelevantDate {
+                at, value, order, ..
+            } => {
+                let value = clip(value);
+                let why = if *order {
+                    "which is not later than the interval's start"
+                } else {
+                    "which is not an RFC 3339 date-time"
+                };
+                DomainError::invalid(
+                    format!("design.{at}"),
+                    format!(
+                        "design.{at} renders to '{value}' for pass {id} of this template, \
+                         {why}: change the pass's value first, or the date"
+                    ),
+                )
+            }
+            RenderProblem::NfcMessage { empty, .. } => DomainError::invalid(
+                "design.nfc.message",
+                if *empty {
+                    format!(
+                        "design.nfc.message renders empty for pass {id} of this template: \
+                         give the pass a value first, or change the message"
+                    )
+                } else {
+                    format!(
+                        "design.nfc.message would be longer than {MAX_NFC_MESSAGE_BYTES} \
+                         bytes for pass {id} of this template: shorten it"
+                    )
+                },
+            ),
         }
+    }
+}
+
+/// A rendered value echoed in a message, cut to a readable length.
+fn clip(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        format!("{}...", s.chars().take(MAX).collect::<String>())
     }
 }
 
@@ -513,6 +732,126 @@ mod tests {
         );
         // Escapes count: 2,000 control characters are 12,000 bytes of JSON.
         assert_eq!(json_len("\u{1}\"é"), 2 + 6 + 2 + 2);
+    }
+
+    fn dated(dates: Vec<crate::design::RelevantDate>) -> Design {
+        let mut d = design(None);
+        d.relevant_dates = dates;
+        d
+    }
+
+    fn param(e: DomainError) -> Option<String> {
+        match e {
+            DomainError::Invalid { param, .. } => param,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn relevant_dates_render_from_the_pass_and_must_be_dates() {
+        use crate::design::RelevantDate;
+        let d = dated(vec![
+            RelevantDate {
+                date: Some("{{note}}".into()),
+                ..RelevantDate::default()
+            },
+            RelevantDate {
+                start_date: Some("2026-05-01T18:00:00Z".into()),
+                end_date: Some("{{note}}".into()),
+                date: None,
+            },
+        ]);
+        let (texts, problem) =
+            render_pass(&d, &pass(None, &[("note", "2026-05-01T22:00:00+02:00")]));
+        assert_eq!(problem, None);
+        assert_eq!(
+            texts.relevant_dates,
+            [
+                RenderedDate::Date("2026-05-01T22:00:00+02:00".into()),
+                RenderedDate::Interval {
+                    start: "2026-05-01T18:00:00Z".into(),
+                    end: "2026-05-01T22:00:00+02:00".into()
+                }
+            ]
+        );
+
+        // Not a date-time: the pass's value is blamed, the design's place named.
+        let p = pass(None, &[("note", "tomorrow")]);
+        let problem = render_pass(&d, &p).1.unwrap();
+        assert_eq!(
+            problem,
+            RenderProblem::RelevantDate {
+                at: "relevant_dates[0].date".into(),
+                param: Some("field_values.note".into()),
+                value: "tomorrow".into(),
+                order: false,
+            }
+        );
+        assert_eq!(
+            param(problem.for_pass()).as_deref(),
+            Some("field_values.note")
+        );
+        assert_eq!(
+            param(problem.for_design(&p)).as_deref(),
+            Some("design.relevant_dates[0].date")
+        );
+        // Without a value the default ("") renders: no date either.
+        assert!(render_pass(&d, &pass(None, &[])).1.is_some());
+
+        // A date-time that ends the interval at its start (18:00 UTC both).
+        let d = dated(vec![RelevantDate {
+            start_date: Some("2026-05-01T18:00:00Z".into()),
+            end_date: Some("{{note}}".into()),
+            date: None,
+        }]);
+        let problem = render_pass(&d, &pass(None, &[("note", "2026-05-01T20:00:00+02:00")])).1;
+        assert!(
+            matches!(&problem, Some(RenderProblem::RelevantDate { at, order: true, param: Some(p), .. })
+                if at == "relevant_dates[0].end_date" && p == "field_values.note"),
+            "{problem:?}"
+        );
+        // A value longer than any date-time stops rendering early.
+        let long = "9".repeat(10_000);
+        assert!(render_pass(&d, &pass(None, &[("note", &long)])).1.is_some());
+    }
+
+    #[test]
+    fn the_nfc_message_renders_within_64_bytes() {
+        let mut d = design(None);
+        d.nfc = Some(crate::design::Nfc {
+            message: "m:{{holder_name}}".into(),
+            ..Default::default()
+        });
+        let (texts, problem) = render_pass(&d, &pass(Some(&"a".repeat(62)), &[]));
+        assert_eq!(problem, None);
+        assert_eq!(texts.nfc_message.unwrap().len(), 64);
+        let problem = render_pass(&d, &pass(Some(&"a".repeat(63)), &[]))
+            .1
+            .unwrap();
+        assert_eq!(
+            problem,
+            RenderProblem::NfcMessage {
+                param: Some("holder_name".into()),
+                empty: false
+            }
+        );
+        assert_eq!(param(problem.for_pass()).as_deref(), Some("holder_name"));
+        d.nfc = Some(crate::design::Nfc {
+            message: "{{holder_name}}".into(),
+            ..Default::default()
+        });
+        let problem = render_pass(&d, &pass(None, &[])).1.unwrap();
+        assert_eq!(
+            problem,
+            RenderProblem::NfcMessage {
+                param: Some("holder_name".into()),
+                empty: true
+            }
+        );
+        assert_eq!(
+            param(problem.for_design(&pass(None, &[]))).as_deref(),
+            Some("design.nfc.message")
+        );
     }
 
     #[test]

@@ -18,7 +18,9 @@
 
 mod fields;
 pub mod images;
+mod nfc;
 mod placeholders;
+pub mod relevance;
 mod text;
 mod values;
 
@@ -31,10 +33,13 @@ pub use fields::{
     MAX_BACK_FIELDS, MAX_CHANGE_MESSAGE_LEN, MAX_FIELD_DEFAULT_VALUE_LEN, MAX_FIELD_KEY_LEN,
     MAX_FIELD_LABEL_LEN, max_fields, max_secondary_and_auxiliary,
 };
+pub use nfc::{MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_LEN};
+pub use passmint_apple::MAX_NFC_MESSAGE_BYTES;
 pub use placeholders::{BUILTIN_PLACEHOLDERS, placeholders};
+pub use relevance::{MAX_RELEVANT_DATE_LEN, MAX_RELEVANT_DATES};
 pub use values::{
     MAX_BARCODE_ALT_TEXT_LEN, MAX_BARCODE_MESSAGE_LEN, MAX_LOCATIONS, MAX_RELEVANT_TEXT_LEN,
-    parse_color,
+    parse_color, parse_date,
 };
 
 use super::Design;
@@ -82,8 +87,12 @@ pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainE
     if let Some(date) = &design.relevant_date {
         check_date("relevant_date", date)?;
     }
+    relevance::check_relevant_dates(design)?;
     if let Some(date) = &design.expiration_date {
         check_date("expiration_date", date)?;
+    }
+    if let Some(nfc) = &design.nfc {
+        nfc::check_nfc(nfc, design)?;
     }
     Ok(())
 }

@@ -119,7 +119,19 @@ pub fn sample_spec(style: PassStyle) -> PassSpec {
         relevant_text: Some("You are near the venue".to_owned()),
     }];
     spec.relevant_date = Some(datetime!(2025-06-01 18:30:00 UTC));
+    spec.relevant_dates = vec![
+        passmint_pkpass::RelevantDate::Interval {
+            start: datetime!(2025-06-01 18:30:00 UTC),
+            end: datetime!(2025-06-01 23:00:00 +02:00),
+        },
+        passmint_pkpass::RelevantDate::Date(datetime!(2025-06-02 10:00:00 UTC)),
+    ];
     spec.expiration_date = Some(datetime!(2025-06-02 04:00:00 +02:00));
+    spec.nfc = Some(passmint_pkpass::Nfc {
+        message: "member:SN-42".to_owned(),
+        encryption_public_key: Some(P256_KEY.to_owned()),
+        requires_authentication: true,
+    });
     spec.web_service_url = Some("https://passes.example.com/wallet".to_owned());
     spec.authentication_token = Some(TOKEN.to_owned());
     spec.mode = Mode::Live;
@@ -243,3 +255,6 @@ pub fn type_of(value: &serde_json::Value) -> Type {
         Value::Null => panic!("null is never written to pass.json"),
     }
 }
+
+/// Base64 of the DER SubjectPublicKeyInfo of a P-256 key (an NFC terminal's).
+pub const P256_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7cufgWa4X88kOcCgMReBOAt6Id0aAH7IIKXho4hk47PWgCXokEQiwvTCqJAATtcA9fwOGHYJ46ts/zC3+hRIjg==";

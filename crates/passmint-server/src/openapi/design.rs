@@ -15,7 +15,8 @@ use super::schemas::{
 use passmint_domain::design::validate::{
     self, MAX_BARCODE_ALT_TEXT_LEN, MAX_BARCODE_MESSAGE_LEN, MAX_CHANGE_MESSAGE_LEN,
     MAX_DESCRIPTION_LEN, MAX_FIELD_DEFAULT_VALUE_LEN, MAX_FIELD_KEY_LEN, MAX_FIELD_LABEL_LEN,
-    MAX_IMAGE_BYTES, MAX_LOCATIONS, MAX_LOGO_TEXT_LEN, MAX_ORGANIZATION_NAME_LEN,
+    MAX_IMAGE_BYTES, MAX_LOCATIONS, MAX_LOGO_TEXT_LEN, MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_BYTES,
+    MAX_NFC_MESSAGE_LEN, MAX_ORGANIZATION_NAME_LEN, MAX_RELEVANT_DATE_LEN, MAX_RELEVANT_DATES,
     MAX_RELEVANT_TEXT_LEN, images::ImageKind,
 };
 use passmint_domain::design::{
@@ -26,8 +27,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat,
-    Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, Object, ObjectBuilder, OneOf, OneOfBuilder,
+    Schema, SchemaFormat, Type,
 };
 
 /// The components this module defines, by name.
@@ -40,6 +41,8 @@ pub fn components() -> Vec<(&'static str, RefOr<Schema>)> {
         ("DesignBarcode", barcode().into()),
         ("DesignImages", images().into()),
         ("DesignLocation", location().into()),
+        ("DesignRelevantDate", Schema::from(relevant_date()).into()),
+        ("DesignNfc", nfc().into()),
         ("TextAlignment", text_alignment().into()),
         ("DateStyle", date_style().into()),
         ("BarcodeFormat", barcode_format().into()),
@@ -288,8 +291,22 @@ fn design() -> Object {
             desc(
                 nullable_date_time(),
                 "When the pass is relevant, RFC 3339 with a `T` separator \
-                 (`2025-06-01T18:30:00Z`, `2025-06-01T20:30:00+02:00`).",
+                 (`2025-06-01T18:30:00Z`, `2025-06-01T20:30:00+02:00`). Superseded by \
+                 `relevant_dates`: giving both is a 400 with `param` `relevant_dates`.",
             ),
+        )
+        .property(
+            "relevant_dates",
+            ArrayBuilder::new()
+                .items(reference("DesignRelevantDate"))
+                .max_items(Some(MAX_RELEVANT_DATES))
+                .description(Some(format!(
+                    "When the pass is relevant (pass.json `relevantDates`, iOS 18): at \
+                     most {MAX_RELEVANT_DATES} intervals or single dates. The first (its \
+                     date, or the interval's start) is also written as `relevantDate` for \
+                     older devices. Not together with `relevant_date`; an empty list is \
+                     none."
+                ))),
         )
         .property(
             "expiration_date",
@@ -304,6 +321,14 @@ fn design() -> Object {
                 ObjectBuilder::new().schema_type(or_null(Type::Boolean)),
                 "Whether Wallet hides the share button.",
             ),
+        )
+        .property(
+            "nfc",
+            ref_or_null("DesignNfc").description(Some(
+                "What the pass transmits to an NFC terminal (Apple's Value Added \
+                 Services), pass.json `nfc`. Devices use it only on passes signed with \
+                 a Pass Type ID certificate that Apple enabled for NFC.",
+            )),
         )
         .examples([example()])
         .build()
@@ -558,6 +583,98 @@ fn location() -> Object {
         .examples([json!({"latitude": 48.8566, "longitude": 2.3522, "relevant_text": "Welcome to the venue"})])
         .build()
 }
+
+fn relevant_date() -> OneOf {
+    let value = |what: &str| {
+        desc(
+            not_blank(bounded_text(MAX_RELEVANT_DATE_LEN)),
+            format!(
+                "{what}: RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or \
+                 placeholders a pass fills (`{{{{eventStart}}}}` with the key of a field \
+                 whose value the pass gives), which must render to an RFC 3339 date-time \
+                 for every pass (else issuing or updating it is a 400 naming the pass's \
+                 value)."
+            ),
+        )
+    };
+    let null = || ObjectBuilder::new().schema_type(Type::Null);
+    OneOfBuilder::new()
+        .item(
+            closed_object()
+                .title(Some("Interval"))
+                .property("start_date", value("Start of the interval"))
+                .required("start_date")
+                .property(
+                    "end_date",
+                    value("End of the interval, later than its start"),
+                )
+                .required("end_date")
+                .property("date", null()),
+        )
+        .item(
+            closed_object()
+                .title(Some("Date"))
+                .property("date", value("The date"))
+                .required("date")
+                .property("start_date", null())
+                .property("end_date", null()),
+        )
+        .description(Some(
+            "One relevant date: an interval (`start_date` and `end_date`, pass.json \
+             `startDate`/`endDate`) or a single `date`, not both. Unknown keys are refused.",
+        ))
+        .examples([
+            json!({"start_date": "2025-06-01T18:30:00Z", "end_date": "2025-06-01T23:00:00Z"}),
+            json!({"date": "{{eventStart}}"}),
+        ])
+        .build()
+}
+
+fn nfc() -> Object {
+    closed_object()
+        .description(Some(
+            "The NFC payload of the pass. Unknown keys are refused. Wallet uses it only on \
+             passes signed with a Pass Type ID certificate that Apple enabled for NFC.",
+        ))
+        .property(
+            "message",
+            desc(
+                not_blank(bounded_text(MAX_NFC_MESSAGE_LEN)),
+                format!(
+                    "What the pass transmits to the terminal, pass.json `message`: at most \
+                     {MAX_NFC_MESSAGE_BYTES} bytes of UTF-8 once rendered (Apple's limit; the \
+                     text outside placeholders is checked when the design is stored, the \
+                     rendered message when a pass is issued or updated). {PLACEHOLDERS}"
+                ),
+            ),
+        )
+        .required("message")
+        .property(
+            "encryption_public_key",
+            desc(
+                nullable_text(MAX_NFC_KEY_LEN).pattern(Some(NFC_KEY_PATTERN)),
+                "The terminal's key, pass.json `encryptionPublicKey`: base64 of the DER \
+                 SubjectPublicKeyInfo of an ECDH P-256 key (named curve `prime256v1`, \
+                 uncompressed point), on one line without PEM headers \
+                 (`openssl ec -in key.pem -pubout -outform DER | base64 -w0`).",
+            ),
+        )
+        .property(
+            "requires_authentication",
+            desc(
+                ObjectBuilder::new().schema_type(or_null(Type::Boolean)),
+                "Whether the holder must authenticate (Face ID, Touch ID, passcode) each \
+                 time the pass is used, pass.json `requiresAuthentication`.",
+            ),
+        )
+        .examples([
+            json!({"message": "member:{{serial_number}}", "requires_authentication": false}),
+        ])
+        .build()
+}
+
+/// Base64 with padding: the characters of an `encryption_public_key`.
+pub const NFC_KEY_PATTERN: &str = r"^[A-Za-z0-9+/]+={0,2}$";
 
 /// The reference's example design: a concert ticket.
 pub fn example() -> Value {

@@ -252,6 +252,19 @@ fn finish(doc: &mut Value) {
                 mark_request_id_required(response);
             }
         }
+        // `relevant_date` and `relevant_dates` are exclusive (one absent, null or
+        // empty).
+        if let Some(design) = components.pointer_mut("/schemas/Design")
+            && let Some(design) = design.as_object_mut()
+        {
+            design.insert(
+                "anyOf".into(),
+                json!([
+                    {"properties": {"relevant_date": {"type": "null"}}},
+                    {"properties": {"relevant_dates": {"maxItems": 0}}}
+                ]),
+            );
+        }
         // A pass update needs `field_values` or `metadata`, and not null.
         if let Some(update) = components.pointer_mut("/schemas/UpdatePassRequest")
             && let Some(update) = update.as_object_mut()

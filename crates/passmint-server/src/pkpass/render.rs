@@ -6,8 +6,10 @@
 //!   docs/api.md §10. A pass that breaks them (stored before they existed) gets
 //!   empty texts here, and [`check`] refuses to build its .pkpass.
 //! - Colours go through the domain's `parse_color`; dates are RFC 3339 (checked
-//!   when the design was stored); images are the design's base64 PNGs, decoded
-//!   once per template version by the caller ([`decode_images`]).
+//!   when the design was stored; relevant dates once rendered for the pass, by
+//!   [`render_pass`]); images are the design's base64 PNGs, decoded once per
+//!   template version by the caller ([`decode_images`]).
+//! - `nfc` carries its rendered message (docs/api.md §3).
 //! - `webServiceURL` is `{PUBLIC_URL}/wallet` with the pass's `auth_token`, left
 //!   out for live passes when the public URL is not https (docs/api.md §6).
 //! - Styles, field areas and the field and barcode enumerations are the same
@@ -15,12 +17,14 @@
 
 use base64::Engine;
 use passmint_domain::design::Design;
-use passmint_domain::design::render::{RenderProblem, render_pass};
-use passmint_domain::design::validate::parse_color;
+use passmint_domain::design::render::{RenderProblem, RenderedDate, render_pass};
+use passmint_domain::design::validate::{parse_color, parse_date};
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
 use passmint_domain::template::Template;
-use passmint_pkpass::{Barcode, Colors, Location, PassField, PassImage, PassSpec, Rgb};
+use passmint_pkpass::{
+    Barcode, Colors, Location, Nfc, PassField, PassImage, PassSpec, RelevantDate, Rgb,
+};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -133,6 +137,23 @@ fn spec_and_problem(
         })
         .collect();
     spec.relevant_date = date(design.relevant_date.as_ref());
+    // A date that does not parse is a problem `render_pass` reported: left out.
+    spec.relevant_dates = texts
+        .relevant_dates
+        .iter()
+        .filter_map(|d| match d {
+            RenderedDate::Interval { start, end } => Some(RelevantDate::Interval {
+                start: parse_date(start)?,
+                end: parse_date(end)?,
+            }),
+            RenderedDate::Date(d) => parse_date(d).map(RelevantDate::Date),
+        })
+        .collect();
+    spec.nfc = design.nfc.as_ref().map(|nfc| Nfc {
+        message: texts.nfc_message.take().unwrap_or_default(),
+        encryption_public_key: nfc.encryption_public_key.clone(),
+        requires_authentication: nfc.requires_authentication.unwrap_or(false),
+    });
     spec.expiration_date = date(design.expiration_date.as_ref());
     spec.sharing_prohibited = design.sharing_prohibited.unwrap_or(false);
     spec.voided = pass.voided();
@@ -254,8 +275,20 @@ mod tests {
             label: Some("rgb(255, 255, 255)".into()),
         });
         d.relevant_date = Some("2026-04-16T12:00:00+02:00".into());
+        d.relevant_dates = (0..10)
+            .map(|_| design::RelevantDate {
+                start_date: Some("2026-04-16T12:00:00.123456789+02:00".into()),
+                end_date: Some("9999-12-31T23:59:59.999999999-23:59".into()),
+                date: None,
+            })
+            .collect();
         d.expiration_date = Some("2026-04-16T12:00:00+02:00".into());
         d.sharing_prohibited = Some(true);
+        d.nfc = Some(design::Nfc {
+            message: "\u{1}".repeat(64),
+            encryption_public_key: Some("K".repeat(124)),
+            requires_authentication: Some(true),
+        });
         let field = |key: String| Field {
             key,
             label: Some("\n".repeat(200)),
@@ -297,6 +330,8 @@ mod tests {
             images: &images,
         };
         let spec = pass_spec(&pass, &template, &ctx);
+        assert_eq!(spec.relevant_dates.len(), 10);
+        assert_eq!(spec.nfc.as_ref().map(|n| n.message.len()), Some(64));
         let real = serde_json::to_vec(&passmint_pkpass::pass_json(&spec))
             .unwrap()
             .len();

@@ -154,7 +154,7 @@ export type DeliveryStatus = "pending" | "failed" | "delivered" | "dead";
 /**
  * How the template's passes look and what they show. Keys are snake_case; unknown keys are refused (400 with `param` naming the key). Every rule is checked on create and update, and a violation is a 400 whose `param` is the path of the offending value (`design.fields.primary[0].key`).
  */
-export interface Design {
+export type Design = {
   barcode?: DesignBarcode | null;
   colors?: DesignColors | null;
   /**
@@ -186,6 +186,10 @@ export interface Design {
    */
   logo_text?: string | null;
   /**
+   * What the pass transmits to an NFC terminal (Apple's Value Added Services), pass.json `nfc`. Devices use it only on passes signed with a Pass Type ID certificate that Apple enabled for NFC.
+   */
+  nfc?: DesignNfc | null;
+  /**
    * Name of the issuer, pass.json `organizationName` (shown on the lock screen). Not only white space.
    *
    * @pattern \S
@@ -194,11 +198,17 @@ export interface Design {
    */
   organization_name: string;
   /**
-   * When the pass is relevant, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`, `2025-06-01T20:30:00+02:00`).
+   * When the pass is relevant, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`, `2025-06-01T20:30:00+02:00`). Superseded by `relevant_dates`: giving both is a 400 with `param` `relevant_dates`.
    *
    * @format date-time
    */
   relevant_date?: string | null;
+  /**
+   * When the pass is relevant (pass.json `relevantDates`, iOS 18): at most 10 intervals or single dates. The first (its date, or the interval's start) is also written as `relevantDate` for older devices. Not together with `relevant_date`; an empty list is none.
+   *
+   * @maxItems 10
+   */
+  relevant_dates?: Array<DesignRelevantDate>;
   /**
    * Whether Wallet hides the share button.
    */
@@ -207,7 +217,14 @@ export interface Design {
    * The vehicle of a boarding pass: required when the template's `apple_style` is `boardingPass`, refused for every other style.
    */
   transit_type?: TransitType | null;
-}
+} & ({
+  relevant_date?: null;
+} | {
+  /**
+   * @maxItems 0
+   */
+  relevant_dates?: unknown;
+});
 
 /**
  * The pass's barcode. Unknown keys are refused.
@@ -388,6 +405,65 @@ export interface DesignLocation {
    */
   relevant_text?: string | null;
 }
+
+/**
+ * The NFC payload of the pass. Unknown keys are refused. Wallet uses it only on passes signed with a Pass Type ID certificate that Apple enabled for NFC.
+ */
+export interface DesignNfc {
+  /**
+   * The terminal's key, pass.json `encryptionPublicKey`: base64 of the DER SubjectPublicKeyInfo of an ECDH P-256 key (named curve `prime256v1`, uncompressed point), on one line without PEM headers (`openssl ec -in key.pem -pubout -outform DER | base64 -w0`).
+   *
+   * @pattern ^[A-Za-z0-9+/]+={0,2}$
+   * @maxLength 200
+   */
+  encryption_public_key?: string | null;
+  /**
+   * What the pass transmits to the terminal, pass.json `message`: at most 64 bytes of UTF-8 once rendered (Apple's limit; the text outside placeholders is checked when the design is stored, the rendered message when a pass is issued or updated). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 200
+   */
+  message: string;
+  /**
+   * Whether the holder must authenticate (Face ID, Touch ID, passcode) each time the pass is used, pass.json `requiresAuthentication`.
+   */
+  requires_authentication?: boolean | null;
+}
+
+/**
+ * One relevant date: an interval (`start_date` and `end_date`, pass.json `startDate`/`endDate`) or a single `date`, not both. Unknown keys are refused.
+ */
+export type DesignRelevantDate = {
+  date?: null;
+  /**
+   * End of the interval, later than its start: RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders a pass fills (`{{eventStart}}` with the key of a field whose value the pass gives), which must render to an RFC 3339 date-time for every pass (else issuing or updating it is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 100
+   */
+  end_date: string;
+  /**
+   * Start of the interval: RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders a pass fills (`{{eventStart}}` with the key of a field whose value the pass gives), which must render to an RFC 3339 date-time for every pass (else issuing or updating it is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 100
+   */
+  start_date: string;
+} | {
+  /**
+   * The date: RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders a pass fills (`{{eventStart}}` with the key of a field whose value the pass gives), which must render to an RFC 3339 date-time for every pass (else issuing or updating it is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 100
+   */
+  date: string;
+  end_date?: null;
+  start_date?: null;
+};
 
 /**
  * The body of an action that takes no parameters: nothing, or an empty object. Any key is refused.

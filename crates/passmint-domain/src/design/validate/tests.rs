@@ -6,6 +6,7 @@ mod design;
 mod fields;
 mod images;
 mod placeholders;
+mod relevance;
 mod values;
 
 use super::text::clip;

@@ -148,11 +148,20 @@ pub(super) fn check_locations(locations: &[Location]) -> Result<(), DomainError>
     Ok(())
 }
 
-pub(super) fn check_date(param: &str, value: &str) -> Result<(), DomainError> {
+/// `value` as an RFC 3339 date-time with a `T` separator, as a design's dates and
+/// rendered relevant dates must be.
+pub fn parse_date(value: &str) -> Option<OffsetDateTime> {
     // `time` accepts any separator between date and time; RFC 3339's grammar (and
     // Apple's pass.json) wants `T`.
     let t_separated = matches!(value.as_bytes().get(10), Some(b'T' | b't'));
-    if !t_separated || OffsetDateTime::parse(value, &Rfc3339).is_err() {
+    if !t_separated {
+        return None;
+    }
+    OffsetDateTime::parse(value, &Rfc3339).ok()
+}
+
+pub(super) fn check_date(param: &str, value: &str) -> Result<(), DomainError> {
+    if parse_date(value).is_none() {
         let value = clip(value);
         return Err(DomainError::invalid(
             param,

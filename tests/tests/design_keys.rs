@@ -1,0 +1,316 @@
+//! The newer pass.json keys of a design over HTTP on every engine (docs/api.md §3,
+//! §6): `relevant_dates` and `nfc` round-trip through the API, appear in the
+//! downloaded pass.json as Apple names them, and a pass whose values would not
+//! render them is refused when it is issued or changed, so every issued pass
+//! downloads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use passmint_e2e::verify::verify_pkpass;
+use passmint_e2e::{Engine, TestServer, engine_tests};
+use serde_json::{Value, json};
+
+/// Base64 of the DER SubjectPublicKeyInfo of a P-256 key.
+const P256_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7cufgWa4X88kOcCgMReBOAt6Id0aAH7IIKXho4hk47PWgCXokEQiwvTCqJAATtcA9fwOGHYJ46ts/zC3+hRIjg==";
+
+fn event_design(relevant_dates: Value) -> Value {
+    json!({
+        "organization_name": "Passmint Live",
+        "description": "Concert ticket",
+        "fields": {
+            "primary": [{"key": "event", "label": "Event", "value": "Summer Jam"}],
+            "secondary": [{"key": "seatNumber", "label": "Seat", "value": "GA"}],
+            "back": [{"key": "eventStart", "label": "Doors", "value": "2026-07-01T19:00:00Z",
+                      "date_style": "short", "time_style": "short"}]
+        },
+        "barcode": {"format": "qr"},
+        "relevant_dates": relevant_dates
+    })
+}
+
+async fn create_template(s: &TestServer, style: &str, design: Value) -> passmint_e2e::Reply {
+    s.post(
+        "/v1/templates",
+        json!({"name": "Keys", "type": "event", "apple_style": style, "design": design}),
+    )
+    .await
+}
+
+async fn download(s: &TestServer, pass: &Value) -> Value {
+    let r = s
+        .fetch_public(pass["download_url"].as_str().unwrap(), &[])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    verify_pkpass(&r.bytes, &s.dev_ca_pem().await).pass_json
+}
+
+async fn relevant_dates_round_trip_and_render(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let dates = json!([
+        {"start_date": "2026-07-01T18:00:00Z", "end_date": "2026-07-01T23:00:00+02:00"},
+        {"date": "{{eventStart}}"}
+    ]);
+    let r = create_template(&s, "eventTicket", event_design(dates.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["relevant_dates"], dates);
+    let tid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s.get(&format!("/v1/templates/{tid}")).await;
+    assert_eq!(
+        r.body["design"]["relevant_dates"], dates,
+        "read back as written"
+    );
+
+    // The pass carries its own event time; the design's default fills the others.
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"eventStart": "2026-07-02T20:00:00+02:00"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pass = r.body.clone();
+    let pj = download(&s, &pass).await;
+    assert_eq!(
+        pj["relevantDates"],
+        json!([
+            {"startDate": "2026-07-01T18:00:00Z", "endDate": "2026-07-01T23:00:00+02:00"},
+            {"date": "2026-07-02T20:00:00+02:00"}
+        ])
+    );
+    assert_eq!(
+        pj["relevantDate"], "2026-07-01T18:00:00Z",
+        "the first, for older devices"
+    );
+    let r = s.post("/v1/passes", json!({"template_id": tid})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pj = download(&s, &r.body).await;
+    assert_eq!(
+        pj["relevantDates"][1],
+        json!({"date": "2026-07-01T19:00:00Z"})
+    );
+
+    // A value that renders no date-time: refused when issued and when changed.
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"eventStart": "next Friday"}}),
+        )
+        .await;
+    let err = r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("field_values.eventStart"),
+    );
+    assert!(
+        err["message"].as_str().unwrap().contains("RFC 3339"),
+        "{err}"
+    );
+    let pass_id = pass["id"].as_str().unwrap();
+    let r = s
+        .patch(
+            &format!("/v1/passes/{pass_id}"),
+            json!({"field_values": {"eventStart": "soon"}}),
+        )
+        .await;
+    r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("field_values.eventStart"),
+    );
+    let pj = download(&s, &pass).await;
+    assert_eq!(pj["relevantDates"][1]["date"], "2026-07-02T20:00:00+02:00");
+
+    // The design's own rules.
+    let mut both = event_design(dates.clone());
+    both["relevant_date"] = json!("2026-07-01T18:00:00Z");
+    for (design, param) in [
+        (both, "design.relevant_dates"),
+        (
+            event_design(
+                json!([{"start_date": "2026-07-01T18:00:00Z", "end_date": "2026-07-01T17:00:00Z"}]),
+            ),
+            "design.relevant_dates[0].end_date",
+        ),
+        (
+            event_design(
+                json!([{"date": "2026-07-01T18:00:00Z", "start_date": "2026-07-01T18:00:00Z", "end_date": "2026-07-01T19:00:00Z"}]),
+            ),
+            "design.relevant_dates[0]",
+        ),
+        (
+            event_design(json!([{"start_date": "2026-07-01T18:00:00Z"}])),
+            "design.relevant_dates[0].end_date",
+        ),
+        (
+            event_design(json!([{"date": "2026-07-01"}])),
+            "design.relevant_dates[0].date",
+        ),
+        (
+            event_design(Value::Array(vec![
+                json!({"date": "2026-07-01T18:00:00Z"});
+                11
+            ])),
+            "design.relevant_dates",
+        ),
+        (
+            event_design(json!([{"date": "{{doors}}"}])),
+            "design.relevant_dates[0].date",
+        ),
+    ] {
+        let r = create_template(&s, "eventTicket", design).await;
+        r.assert_error(400, "invalid_request_error", Some(param));
+    }
+
+    // A design change that a pass would not render is refused; another goes.
+    let r = s
+        .patch(
+            &format!("/v1/templates/{tid}"),
+            json!({"design": event_design(json!([{"date": "{{seatNumber}}"}]))}),
+        )
+        .await;
+    r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("design.relevant_dates[0].date"),
+    );
+    let next = json!([{"date": "2026-08-01T12:00:00Z"}]);
+    let r = s
+        .patch(
+            &format!("/v1/templates/{tid}"),
+            json!({"design": event_design(next.clone())}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["relevant_dates"], next);
+    let pj = download(&s, &pass).await;
+    assert_eq!(
+        pj["relevantDates"],
+        json!([{"date": "2026-08-01T12:00:00Z"}])
+    );
+    assert_eq!(pj["relevantDate"], "2026-08-01T12:00:00Z");
+}
+
+fn member_design(nfc: Value) -> Value {
+    json!({
+        "organization_name": "Passmint Coffee",
+        "description": "Loyalty card",
+        "fields": {"primary": [{"key": "memberId", "label": "Member", "value": "guest"}]},
+        "nfc": nfc
+    })
+}
+
+async fn nfc_round_trips_and_renders(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let nfc = json!({
+        "message": "member:{{memberId}}",
+        "encryption_public_key": P256_KEY,
+        "requires_authentication": true
+    });
+    let r = create_template(&s, "storeCard", member_design(nfc.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["nfc"], nfc);
+    let tid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s.get(&format!("/v1/templates/{tid}")).await;
+    assert_eq!(r.body["design"]["nfc"], nfc, "read back as written");
+
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"memberId": "M-1001"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pass = r.body.clone();
+    let pj = download(&s, &pass).await;
+    assert_eq!(
+        pj["nfc"],
+        json!({
+            "message": "member:M-1001",
+            "encryptionPublicKey": P256_KEY,
+            "requiresAuthentication": true
+        })
+    );
+
+    // 7 bytes of "member:" and 57 of the value are 64: the most Apple sends.
+    let fits = "m".repeat(57);
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"memberId": fits}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let longer = "m".repeat(58);
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({"template_id": tid, "field_values": {"memberId": longer}}),
+        )
+        .await;
+    let err = r.assert_error(400, "invalid_request_error", Some("field_values.memberId"));
+    assert!(
+        err["message"].as_str().unwrap().contains("64 bytes"),
+        "{err}"
+    );
+    let pass_id = pass["id"].as_str().unwrap();
+    let r = s
+        .patch(
+            &format!("/v1/passes/{pass_id}"),
+            json!({"field_values": {"memberId": longer}}),
+        )
+        .await;
+    r.assert_error(400, "invalid_request_error", Some("field_values.memberId"));
+
+    // The design's own rules.
+    let mut off_curve = base64_decode(P256_KEY);
+    let last = off_curve.len() - 1;
+    off_curve[last] ^= 1;
+    for (nfc, param) in [
+        (json!({"message": "m".repeat(65)}), "design.nfc.message"),
+        (json!({"message": " "}), "design.nfc.message"),
+        (
+            json!({"encryption_public_key": P256_KEY}),
+            "design.nfc.message",
+        ),
+        (
+            json!({"message": "m", "encryption_public_key": "not a key"}),
+            "design.nfc.encryption_public_key",
+        ),
+        (
+            json!({"message": "m", "encryption_public_key": base64_encode(&off_curve)}),
+            "design.nfc.encryption_public_key",
+        ),
+        (
+            json!({"message": "m", "requires_authentication": "yes"}),
+            "design.nfc.requires_authentication",
+        ),
+    ] {
+        let r = create_template(&s, "storeCard", member_design(nfc)).await;
+        r.assert_error(400, "invalid_request_error", Some(param));
+    }
+
+    // Without the flag and the key: only the message.
+    let r = s
+        .patch(
+            &format!("/v1/templates/{tid}"),
+            json!({"design": member_design(json!({"message": "{{serial_number}}"}))}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pj = download(&s, &pass).await;
+    assert_eq!(pj["nfc"], json!({"message": pass["serial_number"]}));
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+engine_tests!(
+    relevant_dates_round_trip_and_render,
+    nfc_round_trips_and_renders,
+);
