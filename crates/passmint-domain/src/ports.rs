@@ -96,6 +96,18 @@ pub struct LeasedAttempt<'a> {
     pub attempt: &'a AttemptRecord,
 }
 
+/// What one batch of [`RetentionStore::purge_events`] removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// The rows deleted.
+    pub removed: u64,
+    /// The creation time of the newest row deleted (none when none was): the
+    /// next batch starts there, so it does not walk again over what this one and
+    /// the ones before removed (a database index keeps a deleted row's entry
+    /// until a vacuum).
+    pub reached: Option<OffsetDateTime>,
+}
+
 /// The arguments of [`WalletStore::unregister_device`]: the device and pass, the
 /// push token the registration must still have (when given), and the `removed`
 /// event.
@@ -507,9 +519,16 @@ pub trait WalletStore: Send + Sync {
 /// never holds its locks for long; a caller repeats it while it returns `limit`.
 #[async_trait]
 pub trait RetentionStore: Send + Sync {
-    /// Deletes events created at or before `before`, oldest first, except those a
-    /// webhook delivery still refers to (they go once their deliveries went).
-    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> StoreResult<u64>;
+    /// Deletes events created at or before `before` (and, with `from`, at or after
+    /// it), oldest first, except those a webhook delivery still refers to (they go
+    /// once their deliveries went). The answer's `reached` is the `from` of the
+    /// next batch of the same pass.
+    async fn purge_events(
+        &self,
+        from: Option<OffsetDateTime>,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Purged>;
     /// Deletes the deliveries of each webhook older than its newest `keep` (by
     /// insertion), and only settled ones: `delivered` or `dead`, not due again (a
     /// manual retry) and not leased. Pending, failed and in-flight deliveries stay

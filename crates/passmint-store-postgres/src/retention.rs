@@ -6,6 +6,7 @@ use crate::error::store_error;
 use crate::sql::{Bind, Stmt};
 use diesel_async::RunQueryDsl;
 use passmint_domain::ports::StoreResult;
+use passmint_store_sql::CreatedAt;
 use passmint_store_sql::retention::Batch;
 
 impl PgStore {
@@ -17,6 +18,17 @@ impl PgStore {
             .await
             .map_err(store_error)?;
         Ok(n as u64)
+    }
+
+    /// Runs one deleting statement that returns `created_at`; answers the rows.
+    pub(crate) async fn delete_returning(
+        &self,
+        batch: Batch<Bind<'_>>,
+    ) -> StoreResult<Vec<CreatedAt>> {
+        let mut conn = self.conn().await?;
+        Stmt::new(batch.sql, batch.binds)
+            .all::<CreatedAt>(&mut conn)
+            .await
     }
 }
 

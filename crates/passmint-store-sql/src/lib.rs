@@ -18,8 +18,8 @@ pub use claims::{Claimable, Lenient, decoded};
 pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
 pub use list::{List, event_list, exists, pass_list, template_list};
 pub use rows::{
-    ACCOUNT_COLUMNS, API_KEY_COLUMNS, Decode, EVENT_COLUMNS, EXPIRY_COLUMNS, PASS_COLUMNS,
-    PUSH_JOB_COLUMNS, PassSnapshot, REGISTRATION_COLUMNS, SIGNING_COLUMNS, SnapshotTime,
-    TEMPLATE_COLUMNS,
+    ACCOUNT_COLUMNS, API_KEY_COLUMNS, CreatedAt, Decode, EVENT_COLUMNS, EXPIRY_COLUMNS,
+    PASS_COLUMNS, PUSH_JOB_COLUMNS, PassSnapshot, REGISTRATION_COLUMNS, SIGNING_COLUMNS,
+    SnapshotTime, TEMPLATE_COLUMNS,
 };
 pub use webhooks::{Claimed, DELIVERY_COLUMNS, WEBHOOK_COLUMNS, claim_select, webhook_binds};

@@ -43,6 +43,15 @@ pub(crate) fn count<C: Columns>(c: &C, name: &str) -> StoreResult<u32> {
 
 pub const ACCOUNT_COLUMNS: &str = "id, name, live_pass_limit, created_at";
 
+/// The `created_at` of a row a statement returns (`RETURNING created_at`).
+pub struct CreatedAt(pub OffsetDateTime);
+
+impl Decode for CreatedAt {
+    fn decode<C: Columns>(c: &C) -> StoreResult<Self> {
+        Ok(CreatedAt(c.time("created_at")?))
+    }
+}
+
 impl Decode for Account {
     fn decode<C: Columns>(c: &C) -> StoreResult<Self> {
         Ok(Account {

@@ -143,11 +143,20 @@ pub const PURGE_KEYS: &str = "DELETE FROM idempotency_keys \
 
 /// `$1` the cutoff, `$2` the most events deleted: the oldest events created at or
 /// before the cutoff that no delivery refers to (`pass_events_created_idx`, and
-/// `webhook_deliveries_event_idx` for the reference, docs/api.md §10).
+/// `webhook_deliveries_event_idx` for the reference, docs/api.md §10); answers
+/// the creation time of each.
 pub const PURGE_EVENTS: &str = "DELETE FROM pass_events WHERE id IN (\
      SELECT e.id FROM pass_events e WHERE e.created_at <= $1 \
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
-     ORDER BY e.created_at LIMIT $2)";
+     ORDER BY e.created_at LIMIT $2) RETURNING created_at";
+
+/// [`PURGE_EVENTS`] from `$3` on (created at or after it): the index scan starts
+/// where the previous batch ended instead of walking over the entries of the rows
+/// the earlier batches deleted, which stay in the index until a vacuum.
+pub const PURGE_EVENTS_FROM: &str = "DELETE FROM pass_events WHERE id IN (\
+     SELECT e.id FROM pass_events e WHERE e.created_at <= $1 AND e.created_at >= $3 \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
+     ORDER BY e.created_at LIMIT $2) RETURNING created_at";
 
 /// `$1` the deliveries kept per webhook minus one, `$2` the most deleted: for each
 /// webhook the `seq` of its newest kept delivery (`cut`, read from

@@ -14,8 +14,8 @@ use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, PoolStatus, RetentionStore, SigningStore, Store,
-    StoreResult, TemplateStore, WalletStore, WebhookStore,
+    AccountStore, IdempotencyStore, PassStore, PoolStatus, Purged, RetentionStore, SigningStore,
+    Store, StoreResult, TemplateStore, WalletStore, WebhookStore,
 };
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
@@ -216,7 +216,11 @@ failing_ports! {
         fn pending_pushes() -> StoreResult<u64>;
     }
     RetentionStore {
-        fn purge_events(before: OffsetDateTime, limit: u32) -> StoreResult<u64>;
+        fn purge_events(
+            from: Option<OffsetDateTime>,
+            before: OffsetDateTime,
+            limit: u32
+        ) -> StoreResult<Purged>;
         fn prune_deliveries(keep: u32, limit: u32) -> StoreResult<u64>;
         fn purge_push_jobs(
             before: OffsetDateTime,

@@ -9,6 +9,7 @@ mod support;
 use passmint_domain::event::EventType;
 use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::page::PageRequest;
+use passmint_domain::ports::Purged;
 use passmint_domain::retention::Retained;
 use passmint_domain::service::NewPass;
 use passmint_testkit::memory_passmint;
@@ -52,22 +53,38 @@ async fn events_and_idempotency_records_go_once_past_their_retention() {
         .unwrap();
     let age = Retained::Events(Duration::days(7));
 
-    assert_eq!(pm.purge_batch(age, 3).await, Ok(3), "a batch of at most 3");
-    assert_eq!(pm.purge_batch(age, 3).await, Ok(1), "the last old event");
-    assert_eq!(pm.purge_batch(age, 3).await, Ok(0));
+    let first = pm.purge_batch(age, 3, None).await.unwrap();
+    assert_eq!(first.removed, 3, "a batch of at most 3");
+    let second = pm.purge_batch(age, 3, first.reached).await.unwrap();
+    assert_eq!(
+        second.removed, 1,
+        "the last old event, from where the first ended"
+    );
+    assert!(second.reached >= first.reached);
+    assert_eq!(
+        pm.purge_batch(age, 3, second.reached).await,
+        Ok(Purged::default())
+    );
+    assert_eq!(pm.purge_batch(age, 3, None).await, Ok(Purged::default()));
     let left = pm
         .list_events(&who, Some(pass.id.as_str()), &PageRequest::first(100))
         .await
         .unwrap();
     assert_eq!(left.data, vec![recent], "the event within 7 days stays");
     assert_eq!(
-        pm.purge_batch(Retained::Events(Duration::days(30)), 3)
+        pm.purge_batch(Retained::Events(Duration::days(30)), 3, None)
             .await,
-        Ok(0),
+        Ok(Purged::default()),
         "nothing is 30 days old"
     );
 
     assert_eq!(store.idempotency_record_count(), 1);
-    assert_eq!(pm.purge_batch(Retained::IdempotencyKeys, 1000).await, Ok(1));
+    assert_eq!(
+        pm.purge_batch(Retained::IdempotencyKeys, 1000, None).await,
+        Ok(Purged {
+            removed: 1,
+            reached: None
+        })
+    );
     assert_eq!(store.idempotency_record_count(), 0);
 }

@@ -4,7 +4,9 @@
 //! deliveries beyond the newest 100 of their webhook, push jobs older than a day,
 //! and, with `PASSMINT_EVENT_RETENTION`, events older than that.
 //!
-//! Each batch is one short statement of at most [`BATCH`] rows. Between two
+//! Each batch is one short statement of at most [`BATCH`] rows; a batch of events
+//! starts where the previous one ended, so that it does not walk over the index
+//! entries of the rows already removed (they stay until a vacuum). Between two
 //! batches the worker rests [`REST_PER_WORK`] times as long as the batch took (and
 //! at least [`MIN_PAUSE`]), so a large backlog takes at most a quarter of one database
 //! connection and never holds locks for long: the API keeps its latency while a
@@ -85,14 +87,17 @@ pub async fn run(passmint: Passmint, cfg: RetentionConfig) {
 async fn pass(passmint: &Passmint, what: Retained) {
     let started = Instant::now();
     let mut removed = 0u64;
+    // Where the previous batch ended: the next one starts there.
+    let mut from = None;
     loop {
         let batch_started = Instant::now();
-        match passmint.purge_batch(what, BATCH).await {
-            Ok(n) => {
-                removed += n;
-                if n < u64::from(BATCH) {
+        match passmint.purge_batch(what, BATCH, from).await {
+            Ok(batch) => {
+                removed += batch.removed;
+                if batch.removed < u64::from(BATCH) {
                     break;
                 }
+                from = batch.reached.or(from);
             }
             Err(e) => {
                 tracing::warn!(table = what.name(), removed, error = %e, "retention batch failed");

@@ -10,8 +10,8 @@ use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
 use passmint_domain::page::PageRequest;
 use passmint_domain::pass::Pass;
-use passmint_domain::ports::DeliveryRetry;
 use passmint_domain::ports::Store;
+use passmint_domain::ports::{DeliveryRetry, Purged};
 use passmint_domain::webhook::{DeliveryStatus, Webhook};
 use std::sync::Arc;
 use time::Duration;
@@ -51,7 +51,15 @@ pub async fn purge_events_past_the_cutoff(factory: impl AsyncFn() -> Arc<dyn Sto
         kept.sort();
         kept
     };
-    assert_eq!(store.purge_events(cutoff, 3).await, Ok(3), "a batch of 3");
+    let first = store.purge_events(None, cutoff, 3).await.expect("purge");
+    assert_eq!(
+        first,
+        Purged {
+            removed: 3,
+            reached: Some(old[2].created_at)
+        },
+        "a batch of 3, up to the newest of them"
+    );
     let mut expected = ids(&[
         old[3].clone(),
         old[4].clone(),
@@ -61,8 +69,28 @@ pub async fn purge_events_past_the_cutoff(factory: impl AsyncFn() -> Arc<dyn Sto
     ]);
     expected.sort();
     assert_eq!(listed().await, expected, "the oldest three went first");
-    assert_eq!(store.purge_events(cutoff, 3).await, Ok(2), "the rest");
-    assert_eq!(store.purge_events(cutoff, 3).await, Ok(0), "nothing left");
+    let rest = store
+        .purge_events(first.reached, cutoff, 3)
+        .await
+        .expect("purge from where the first batch ended");
+    assert_eq!(
+        rest,
+        Purged {
+            removed: 2,
+            reached: Some(old[4].created_at)
+        },
+        "the rest"
+    );
+    assert_eq!(
+        store.purge_events(rest.reached, cutoff, 3).await,
+        Ok(Purged::default()),
+        "nothing left"
+    );
+    assert_eq!(
+        store.purge_events(None, cutoff, 3).await,
+        Ok(Purged::default()),
+        "nothing left from the start either"
+    );
     let mut expected = ids(&[referenced, recent, created]);
     expected.sort();
     assert_eq!(

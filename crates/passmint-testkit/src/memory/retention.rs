@@ -2,14 +2,19 @@
 
 use super::MemoryStore;
 use async_trait::async_trait;
-use passmint_domain::ports::{RetentionStore, StoreResult};
+use passmint_domain::ports::{Purged, RetentionStore, StoreResult};
 use passmint_domain::webhook::DeliveryStatus;
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 
 #[async_trait]
 impl RetentionStore for MemoryStore {
-    async fn purge_events(&self, before: OffsetDateTime, limit: u32) -> StoreResult<u64> {
+    async fn purge_events(
+        &self,
+        from: Option<OffsetDateTime>,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Purged> {
         let mut s = self.state();
         let referenced: HashSet<String> = s
             .deliveries
@@ -21,7 +26,11 @@ impl RetentionStore for MemoryStore {
             .events
             .rows
             .iter()
-            .filter(|(_, e)| e.created_at <= before && !referenced.contains(e.id.as_str()))
+            .filter(|(_, e)| {
+                e.created_at <= before
+                    && from.is_none_or(|from| e.created_at >= from)
+                    && !referenced.contains(e.id.as_str())
+            })
             .map(|(seq, e)| (e.created_at, *seq, e.id.to_string()))
             .collect();
         old.sort();
@@ -29,7 +38,10 @@ impl RetentionStore for MemoryStore {
         for (_, _, id) in &old {
             s.events.remove(id);
         }
-        Ok(old.len() as u64)
+        Ok(Purged {
+            removed: old.len() as u64,
+            reached: old.last().map(|(at, _, _)| *at),
+        })
     }
 
     async fn prune_deliveries(&self, keep: u32, limit: u32) -> StoreResult<u64> {
