@@ -14,7 +14,7 @@ pub const PUSH_JOB_RETENTION: Duration = Duration::days(1);
 
 /// Rows one removal statement deletes at the most, so that no run holds its locks
 /// for long.
-pub const BATCH: u32 = 200;
+pub const BATCH: u32 = 50;
 
 /// One kind of row a retention pass removes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,9 +8,9 @@
 //! starts where the previous one ended, so that it does not walk over the index
 //! entries of the rows already removed (they stay until a vacuum). Between two
 //! batches the worker rests [`REST_PER_WORK`] times as long as the batch took (and
-//! at least [`MIN_PAUSE`]), so a large backlog takes at most a quarter of one database
-//! connection and never holds locks for long: the API keeps its latency while a
-//! million old events go.
+//! at least [`MIN_PAUSE`]), so a large backlog takes at most a tenth of one database
+//! connection, in bursts of about a millisecond, and never holds locks for long:
+//! the API keeps its latency while a million old events go.
 
 use clap::Args;
 use passmint_domain::retention::{BATCH, Retained};
@@ -25,7 +25,7 @@ const EVERY: Duration = Duration::from_secs(60);
 const MIN_PAUSE: Duration = Duration::from_millis(10);
 
 /// How many times as long as a batch took the worker rests after it.
-const REST_PER_WORK: u32 = 3;
+const REST_PER_WORK: u32 = 9;
 
 /// Flattened into `ServeConfig`.
 #[derive(Args, Clone, Debug, Default)]
