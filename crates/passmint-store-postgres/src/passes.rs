@@ -35,7 +35,7 @@ use crate::list::fetch;
 use crate::rows::UpdateOutcome;
 use crate::sql::{Bind, Stmt};
 use crate::wallet::{push_jobs_cte, tick};
-use crate::webhooks::fan_out_cte;
+use crate::webhooks::{fan_out_cte, fan_out_each_cte};
 use async_trait::async_trait;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use passmint_domain::StoreError;
@@ -48,6 +48,7 @@ use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_domain::template::Template;
+use passmint_store_sql::SqlBind;
 use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, GET_TEMPLATE, SCOPE};
 use passmint_store_sql::{
     EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
@@ -140,6 +141,59 @@ pub(crate) static INSERT_EVENT: LazyLock<String> = LazyLock::new(|| {
         fan_out_cte("p")
     )
 });
+
+/// A batch of events in one statement: `$1` is a JSON array of [`EventRow`]s; each
+/// distinct pass is read by its own id (a lateral lookup), so it is found by its
+/// primary key whatever the statistics say; returns `enqueued`.
+pub(crate) static INSERT_EVENTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH x AS (SELECT * FROM jsonb_to_recordset($1) AS x(id text, account_id text, \
+         mode text, pass_id text, kind text, metadata jsonb, created_at timestamptz)), \
+         e AS (INSERT INTO pass_events ({EVENT_COLUMNS}) SELECT {EVENT_COLUMNS} FROM x \
+         RETURNING id, account_id, mode, kind, created_at, pass_id), \
+         p AS (SELECT q.* FROM (SELECT DISTINCT pass_id FROM x) k \
+         CROSS JOIN LATERAL (SELECT * FROM passes WHERE passes.id = k.pass_id) q), {} \
+         SELECT (SELECT count(*) FROM d) AS enqueued",
+        fan_out_each_cte("p")
+    )
+});
+
+/// One event of [`INSERT_EVENTS`]' batch; its time to the microsecond PostgreSQL
+/// keeps, cut as a bound `timestamptz` is.
+#[derive(serde::Serialize)]
+struct EventRow<'a> {
+    id: &'a str,
+    account_id: &'a str,
+    mode: &'a str,
+    pass_id: &'a str,
+    kind: &'a str,
+    metadata: &'a serde_json::Map<String, serde_json::Value>,
+    created_at: String,
+}
+
+impl<'a> From<&'a PassEvent> for EventRow<'a> {
+    fn from(e: &'a PassEvent) -> Self {
+        let t = e.created_at.to_offset(time::UtcOffset::UTC);
+        EventRow {
+            id: e.id.as_str(),
+            account_id: e.account_id.as_str(),
+            mode: e.mode.as_str(),
+            pass_id: e.pass_id.as_str(),
+            kind: e.kind.as_str(),
+            metadata: &e.metadata,
+            created_at: format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.microsecond()
+            ),
+        }
+    }
+}
 
 #[derive(diesel::QueryableByName)]
 struct Inserted {
@@ -472,23 +526,18 @@ impl PassStore for PgStore {
     }
 
     async fn insert_events(&self, events: &[PassEvent]) -> StoreResult<u64> {
-        let binds = events
-            .iter()
-            .map(event_binds)
-            .collect::<StoreResult<Vec<_>>>()?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let rows = events.iter().map(EventRow::from).collect::<Vec<_>>();
+        let batch = Bind::json(&rows).map_err(|e| StoreError::Backend(format!("events: {e}")))?;
         let mut conn = self.conn().await?;
-        conn.transaction::<u64, TxError, _>(async move |conn| {
-            let mut enqueued = 0;
-            for b in binds {
-                let written = Stmt::new(INSERT_EVENT.as_str(), b)
-                    .get_result::<Enqueued>(conn)
-                    .await?;
-                enqueued += to_u64(written.enqueued);
-            }
-            Ok(enqueued)
-        })
-        .await
-        .map_err(|e| e.0)
+        // One statement: atomic by itself, one round trip whatever the batch holds.
+        let written = Stmt::new(INSERT_EVENTS.as_str(), vec![batch])
+            .get_result::<Enqueued>(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(to_u64(written.enqueued))
     }
 
     async fn list_events(

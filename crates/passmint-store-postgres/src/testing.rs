@@ -309,6 +309,7 @@ pub fn keyed_statements() -> Vec<(String, String)> {
         ("find_public_pass".into(), &shared::FIND_BY_SHORT_ID),
         ("find_pass_by_serial".into(), &shared::FIND_BY_SERIAL),
         ("insert_event".into(), &crate::passes::INSERT_EVENT),
+        ("insert_events".into(), &crate::passes::INSERT_EVENTS),
         ("get_template".into(), &shared::GET_TEMPLATE),
         ("update_template".into(), &crate::templates::WRITES.update),
         (

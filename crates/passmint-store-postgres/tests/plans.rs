@@ -116,7 +116,11 @@ fn expected(call: &str) -> &'static [(&'static str, &'static str)] {
         "find_api_key" | "revoke_api_key" => &[("api_keys", "api_keys_key_hash_key")],
         "find_public_pass" => &[("passes", "passes_short_id_key")],
         "find_pass_by_serial" => &[("passes", "passes_serial_number_key")],
-        "get_pass" | "insert_event" | "register_device, lock" | "register_device" => PASS,
+        "get_pass"
+        | "insert_event"
+        | "insert_events"
+        | "register_device, lock"
+        | "register_device" => PASS,
         "get_template" | "update_template" => TEMPLATE,
         "update_template, completing" => &[
             ("templates", "templates_pkey"),
