@@ -9,7 +9,16 @@ use crate::design::{Design, StyleScheme};
 use crate::error::DomainError;
 use crate::template::AppleStyle;
 use passmint_apple::semantics::SubKey;
-use passmint_apple::{SEMANTIC_TAGS, TagType, closest, poster_required_tags, semantic_tag};
+use passmint_apple::{closest, semantic_tag};
+
+/// Apple's semantic tags and their types, and the tags of the poster scheme.
+pub use passmint_apple::semantics::{
+    CURRENCY_AMOUNT_KEYS, EVENT_TYPES, LOCATION_KEYS, PERSON_NAME_KEYS, SEAT_KEYS,
+    WIFI_NETWORK_KEYS,
+};
+pub use passmint_apple::{
+    POSTER_REQUIRED_TAGS, SEMANTIC_TAGS, SemanticTag, TagType, poster_required_tags,
+};
 use serde_json::Value;
 
 /// The longest string of a semantic tag in a design, in characters,
