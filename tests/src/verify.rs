@@ -54,6 +54,8 @@ pub const APPLE_TOP_LEVEL_KEYS: &[&str] = &[
     "userInfo",
     "suppressStripShine",
     "nfc",
+    "semantics",
+    "preferredStyleSchemes",
 ];
 
 struct TempDir(PathBuf);
@@ -118,6 +120,17 @@ pub fn verify_pkpass(pkpass: &[u8], ca_pem: &str) -> VerifiedPass {
             APPLE_TOP_LEVEL_KEYS.contains(&key.as_str()),
             "pass.json key {key} is not one of Apple's"
         );
+    }
+    if let Some(tags) = pass_json.get("semantics") {
+        let tags = tags.as_object().expect("semantics is an object");
+        for key in tags.keys() {
+            assert!(
+                passmint_domain::design::validate::semantics::SEMANTIC_TAGS
+                    .iter()
+                    .any(|t| t.apple == key),
+                "semantic tag {key} is not one of Apple's"
+            );
+        }
     }
     assert_eq!(pass_json["formatVersion"], 1);
     for key in [

@@ -1,5 +1,6 @@
 //! The newer pass.json keys of a design over HTTP on every engine (docs/api.md §3,
-//! §6): `relevant_dates` and `nfc` round-trip through the API, appear in the
+//! §6): `relevant_dates`, `nfc`, `semantics` and `preferred_style_schemes`
+//! round-trip through the API, appear in the
 //! downloaded pass.json as Apple names them, and a pass whose values would not
 //! render them is refused when it is issued or changed, so every issued pass
 //! downloads.
@@ -300,6 +301,258 @@ async fn nfc_round_trips_and_renders(engine: Engine) {
     assert_eq!(pj["nfc"], json!({"message": pass["serial_number"]}));
 }
 
+/// A poster event ticket: Apple's required tags, and tags a pass fills.
+fn poster_design() -> Value {
+    let mut d = event_design(json!([]));
+    d.as_object_mut().unwrap().remove("relevant_dates");
+    d["fields"]["secondary"] = json!([
+        {"key": "seatNumber", "label": "Seat", "value": "GA"},
+        {"key": "price", "label": "Price", "value": "42.50"}
+    ]);
+    d["semantics"] = json!({
+        "event_name": "Summer Jam",
+        "event_type": "PKEventTypeLivePerformance",
+        "performer_names": ["The Band", "Opening Act"],
+        "event_start_date": "{{eventStart}}",
+        "venue_name": "Grand Hall",
+        "venue_region_name": "Lyon",
+        "venue_room": "Main room",
+        "venue_location": {"latitude": 45.76, "longitude": 4.83},
+        "attendee_name": "{{holder_name}}",
+        "seats": [{"seat_section": "A", "seat_row": "3", "seat_number": "{{seatNumber}}"}],
+        "total_price": {"amount": "{{price}}", "currency_code": "EUR"},
+        "duration": 7200,
+        "silence_requested": true,
+        "wifi_access": [{"ssid": "Hall", "password": "s3cret"}]
+    });
+    d["preferred_style_schemes"] = json!(["poster_event_ticket"]);
+    d
+}
+
+async fn semantics_and_the_poster_scheme_round_trip_and_render(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let design = poster_design();
+    let r = create_template(&s, "eventTicket", design.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["semantics"], design["semantics"]);
+    assert_eq!(
+        r.body["design"]["preferred_style_schemes"],
+        json!(["poster_event_ticket"])
+    );
+    let tid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s.get(&format!("/v1/templates/{tid}")).await;
+    assert_eq!(
+        r.body["design"]["semantics"], design["semantics"],
+        "read back as written"
+    );
+
+    // The pass carries its own seat, attendee, start and price.
+    let r = s
+        .post(
+            "/v1/passes",
+            json!({
+                "template_id": tid,
+                "holder_name": "Ada Lovelace",
+                "field_values": {"seatNumber": "12", "eventStart": "2026-07-02T20:00:00+02:00", "price": "55"}
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pass = r.body.clone();
+    let pj = download(&s, &pass).await;
+    assert_eq!(
+        pj["semantics"],
+        json!({
+            "eventName": "Summer Jam",
+            "eventType": "PKEventTypeLivePerformance",
+            "performerNames": ["The Band", "Opening Act"],
+            "eventStartDate": "2026-07-02T20:00:00+02:00",
+            "venueName": "Grand Hall",
+            "venueRegionName": "Lyon",
+            "venueRoom": "Main room",
+            "venueLocation": {"latitude": 45.76, "longitude": 4.83},
+            "attendeeName": "Ada Lovelace",
+            "seats": [{"seatSection": "A", "seatRow": "3", "seatNumber": "12"}],
+            "totalPrice": {"amount": "55", "currencyCode": "EUR"},
+            "duration": 7200,
+            "silenceRequested": true,
+            "wifiAccess": [{"ssid": "Hall", "password": "s3cret"}]
+        })
+    );
+    assert_eq!(
+        pj["preferredStyleSchemes"],
+        json!(["posterEventTicket", "eventTicket"]),
+        "the classic ticket as the fallback"
+    );
+    assert!(
+        pj["eventTicket"]["primaryFields"].is_array(),
+        "the classic fields stay for older devices"
+    );
+
+    // Values that would break a tag's type: refused when issued and when changed.
+    for (values, holder, param, says) in [
+        (
+            json!({"eventStart": "next Friday"}),
+            json!("Ada"),
+            "field_values.eventStart",
+            "RFC 3339",
+        ),
+        (
+            json!({"eventStart": "2026-07-02T20:00:00Z", "price": "ten"}),
+            json!("Ada"),
+            "field_values.price",
+            "decimal",
+        ),
+        (
+            json!({"eventStart": "2026-07-02T20:00:00Z"}),
+            Value::Null,
+            "holder_name",
+            "renders empty",
+        ),
+    ] {
+        let r = s
+            .post(
+                "/v1/passes",
+                json!({"template_id": tid, "holder_name": holder, "field_values": values}),
+            )
+            .await;
+        let err = r.assert_error(400, "invalid_request_error", Some(param));
+        assert!(err["message"].as_str().unwrap().contains(says), "{err}");
+    }
+    let pass_id = pass["id"].as_str().unwrap();
+    let r = s
+        .patch(
+            &format!("/v1/passes/{pass_id}"),
+            json!({"field_values": {"eventStart": "soon"}}),
+        )
+        .await;
+    r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("field_values.eventStart"),
+    );
+
+    // The design's own rules.
+    let with = |pointer: &str, value: Value| {
+        let mut d = poster_design();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let target = d.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+        if value.is_null() {
+            target.remove(key);
+        } else {
+            target.insert(key.to_owned(), value);
+        }
+        d
+    };
+    for (design, param, says) in [
+        (
+            with("/semantics/eventName", json!("x")),
+            "design.semantics.eventName",
+            "did you mean event_name?",
+        ),
+        (
+            with("/semantics/venue_nam", json!("x")),
+            "design.semantics.venue_nam",
+            "did you mean venue_name?",
+        ),
+        (
+            with("/semantics/event_start_date", json!("tomorrow")),
+            "design.semantics.event_start_date",
+            "RFC 3339",
+        ),
+        (
+            with("/semantics/duration", json!("2h")),
+            "design.semantics.duration",
+            "a number",
+        ),
+        (
+            with("/semantics/event_type", json!("PKEventTypeConcert")),
+            "design.semantics.event_type",
+            "PKEventTypeLivePerformance",
+        ),
+        (
+            with("/semantics/seats", json!([{"seat_nummer": "1"}])),
+            "design.semantics.seats[0].seat_nummer",
+            "seat_number",
+        ),
+        (
+            with("/semantics/total_price", json!({"amount": "1"})),
+            "design.semantics.total_price.currency_code",
+            "required",
+        ),
+        (
+            with(
+                "/semantics/venue_location",
+                json!({"latitude": 91, "longitude": 0}),
+            ),
+            "design.semantics.venue_location.latitude",
+            "between -90 and 90",
+        ),
+        (
+            with("/semantics/venue_room", Value::Null),
+            "design.semantics.venue_room",
+            "poster_event_ticket",
+        ),
+        (
+            with("/semantics/performer_names", Value::Null),
+            "design.semantics.performer_names",
+            "live performance",
+        ),
+        (
+            with(
+                "/preferred_style_schemes",
+                json!(["poster_event_ticket", "poster_event_ticket"]),
+            ),
+            "design.preferred_style_schemes[1]",
+            "repeats",
+        ),
+    ] {
+        let r = create_template(&s, "eventTicket", design).await;
+        let err = r.assert_error(400, "invalid_request_error", Some(param));
+        assert!(
+            err["message"].as_str().unwrap().contains(says),
+            "{param}: {err}"
+        );
+    }
+    // The schemes are for event tickets only; tags are for any style.
+    let mut generic = member_design(json!({"message": "m"}));
+    generic.as_object_mut().unwrap().remove("nfc");
+    generic["preferred_style_schemes"] = json!(["event_ticket"]);
+    let r = create_template(&s, "generic", generic.clone()).await;
+    r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("design.preferred_style_schemes"),
+    );
+    generic
+        .as_object_mut()
+        .unwrap()
+        .remove("preferred_style_schemes");
+    generic["semantics"] = json!({"balance": {"amount": "12.50", "currency_code": "USD"}});
+    let r = create_template(&s, "storeCard", generic).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // A design change that a pass would not render is refused; another goes.
+    let mut bad = poster_design();
+    bad["semantics"]["event_end_date"] = json!("{{seatNumber}}");
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"design": bad}))
+        .await;
+    r.assert_error(
+        400,
+        "invalid_request_error",
+        Some("design.semantics.event_end_date"),
+    );
+    let mut classic = poster_design();
+    classic["preferred_style_schemes"] = json!(["event_ticket"]);
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"design": classic}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pj = download(&s, &pass).await;
+    assert_eq!(pj["preferredStyleSchemes"], json!(["eventTicket"]));
+}
+
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
@@ -313,4 +566,5 @@ fn base64_encode(b: &[u8]) -> String {
 engine_tests!(
     relevant_dates_round_trip_and_render,
     nfc_round_trips_and_renders,
+    semantics_and_the_poster_scheme_round_trip_and_render,
 );

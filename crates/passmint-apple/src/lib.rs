@@ -8,6 +8,8 @@
 //! - [`images`]: image kinds, which style shows which, their allotted sizes and the
 //!   PNG header reader.
 //! - [`placeholders`]: the `{{name}}` grammar, parsed and rendered.
+//! - [`semantics`]: the semantic tags, their names and types, and the preferred
+//!   style schemes of an event ticket.
 //!
 //! Only Apple's rules live here; product rules (such as a cap on back fields) belong
 //! to the caller.
@@ -16,6 +18,7 @@ pub mod areas;
 pub mod images;
 pub mod limits;
 pub mod placeholders;
+pub mod semantics;
 pub mod style;
 
 pub use areas::{Areas, Keyed};
@@ -29,5 +32,9 @@ pub use limits::{
 };
 pub use placeholders::{
     PlaceholderError, is_name_char, placeholders, render_placeholders, render_placeholders_within,
+};
+pub use semantics::{
+    POSTER_REQUIRED_TAGS, SEMANTIC_TAGS, SemanticTag, StyleScheme, TagType, closest,
+    poster_required_tags, semantic_tag, semantic_tag_by_apple,
 };
 pub use style::{BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType};

@@ -10,7 +10,9 @@ pub mod render;
 pub mod validate;
 
 /// Apple's vocabulary, in the API's serde names (`eventTicket`, `qr`, `pdf417`).
-pub use passmint_apple::{BarcodeFormat, DateStyle, FieldArea, TextAlignment, TransitType};
+pub use passmint_apple::{
+    BarcodeFormat, DateStyle, FieldArea, StyleScheme, TextAlignment, TransitType,
+};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,6 +51,14 @@ pub struct Design {
     /// The NFC payload of a pass for Apple's Value Added Services (docs/api.md §3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nfc: Option<Nfc>,
+    /// Semantic tags by the API's name (`event_name`, docs/api.md §3), each value
+    /// of Apple's type for that tag; strings may hold placeholders.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub semantics: BTreeMap<String, serde_json::Value>,
+    /// `preferredStyleSchemes` of an event ticket (docs/api.md §3); the classic
+    /// `eventTicket` is always added last as the fallback.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_style_schemes: Vec<StyleScheme>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +159,19 @@ impl RelevantDate {
             (None, None, Some(date)) => Some(DateSpan::Date(date)),
             _ => None,
         }
+    }
+}
+
+impl Design {
+    /// Apple's `preferredStyleSchemes` for this design: the schemes asked for, and
+    /// `eventTicket` last when they do not name it, so that a device without the
+    /// poster layout shows the classic ticket. Empty when none is asked for.
+    pub fn style_schemes(&self) -> Vec<StyleScheme> {
+        let mut schemes = self.preferred_style_schemes.clone();
+        if !schemes.is_empty() && !schemes.contains(&StyleScheme::EventTicket) {
+            schemes.push(StyleScheme::EventTicket);
+        }
+        schemes
     }
 }
 

@@ -19,5 +19,6 @@ pub use pass_json::pass_json;
 pub use passmint_apple::render_placeholders;
 pub use spec::{
     Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, Nfc, PassField,
-    PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, TextAlignment, TransitType,
+    PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, StyleScheme, TextAlignment,
+    TransitType,
 };

@@ -28,19 +28,26 @@
 //! | [`LintRule::RelevantDateOrder`] | an interval of `relevant_dates` that does not end after it starts |
 //! | [`LintRule::NfcMessage`] | an `nfc` message that is empty or longer than [`MAX_NFC_MESSAGE_BYTES`] bytes |
 //! | [`LintRule::NfcEncryptionKey`] | an `nfc` encryption key that is not base64 of the DER SubjectPublicKeyInfo of a P-256 key |
-//!
-//! A pass with `nfc` also needs a Pass Type ID certificate that Apple enabled for
-//! NFC: nothing in the certificate tells, so the lint cannot check it, and the NFC
-//! rules' messages say so.
+//! | [`LintRule::SemanticTagUnknown`] | a key of `semantics` (or of one of its objects) that Apple does not list |
+//! | [`LintRule::SemanticTagType`] | a semantic tag whose value is not of Apple's type (a date not RFC 3339, a seat that is not an object, ...) |
+//! | [`LintRule::StyleSchemeNotAllowed`] | `preferred_style_schemes` on a style other than `eventTicket` |
+//! | [`LintRule::PosterTagMissing`] | the `posterEventTicket` scheme without a semantic tag it requires (`eventName`, `venueName`, `venueRegionName`, `venueRoom`; both team abbreviations for `PKEventTypeSports`; `performerNames` for `PKEventTypeLivePerformance`) |
 //! | [`LintRule::WebServiceIncomplete`] | `web_service_url` without `authentication_token`, or the reverse |
 //! | [`LintRule::WebServiceUrlInvalid`] | a `web_service_url` that is not an absolute http(s) URL without query or fragment |
 //! | [`LintRule::WebServiceNotHttps`] | an http `web_service_url` in [`Mode::Live`] |
 //! | [`LintRule::AuthenticationTokenTooShort`] | a token shorter than [`MIN_AUTHENTICATION_TOKEN_LEN`] characters |
 //! | [`LintRule::AuthenticationTokenInvalid`] | a token with characters other than printable ASCII (it travels in an HTTP header) |
+//!
+//! A pass with `nfc` also needs a Pass Type ID certificate that Apple enabled for
+//! NFC: nothing in the certificate tells, so the lint cannot check it, and the NFC
+//! rules' messages say so.
 
 use crate::images::{ImageKind, ImageName, image_bounds, png_dimensions, style_shows_image};
 use crate::pass_json::format_date;
-use crate::spec::{FieldArea, Mode, PassSpec, PassStyle, RelevantDate};
+use crate::spec::{FieldArea, Mode, PassSpec, PassStyle, RelevantDate, StyleScheme};
+use passmint_apple::semantics::object_keys;
+use passmint_apple::{TagType, closest, poster_required_tags, semantic_tag, semantic_tag_by_apple};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -100,6 +107,14 @@ pub enum LintRule {
     NfcMessage,
     /// An NFC encryption key that is not a P-256 SubjectPublicKeyInfo.
     NfcEncryptionKey,
+    /// A semantic tag (or a key of its object) Apple does not list.
+    SemanticTagUnknown,
+    /// A semantic tag whose value is not of Apple's type.
+    SemanticTagType,
+    /// Preferred style schemes on a style other than an event ticket.
+    StyleSchemeNotAllowed,
+    /// The poster event ticket scheme without a tag it requires.
+    PosterTagMissing,
     /// Web service URL without token or token without URL.
     WebServiceIncomplete,
     /// A web service URL that is not an absolute http(s) URL.
@@ -136,6 +151,10 @@ impl LintRule {
             LintRule::RelevantDateOrder => "relevant_date_order",
             LintRule::NfcMessage => "nfc_message",
             LintRule::NfcEncryptionKey => "nfc_encryption_key",
+            LintRule::SemanticTagUnknown => "semantic_tag_unknown",
+            LintRule::SemanticTagType => "semantic_tag_type",
+            LintRule::StyleSchemeNotAllowed => "style_scheme_not_allowed",
+            LintRule::PosterTagMissing => "poster_tag_missing",
             LintRule::WebServiceIncomplete => "web_service_incomplete",
             LintRule::WebServiceUrlInvalid => "web_service_url_invalid",
             LintRule::WebServiceNotHttps => "web_service_not_https",
@@ -183,6 +202,8 @@ pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<L
     lint.locations(spec);
     lint.dates(spec);
     lint.nfc(spec);
+    lint.semantics(spec);
+    lint.style_schemes(spec);
     lint.web_service(spec);
     if lint.errors.is_empty() {
         Ok(())
@@ -548,6 +569,88 @@ impl Lint {
         }
     }
 
+    fn semantics(&mut self, spec: &PassSpec) {
+        for (key, value) in &spec.semantics {
+            let path = format!("semantics.{key}");
+            let Some(tag) = semantic_tag_by_apple(key) else {
+                let near = closest(key, passmint_apple::SEMANTIC_TAGS.iter().map(|t| t.apple))
+                    .unwrap_or_default();
+                self.push(
+                    LintRule::SemanticTagUnknown,
+                    &path,
+                    format!("{key} is not one of Apple's semantic tags: did you mean {near}?"),
+                );
+                continue;
+            };
+            if let Some(keys) = object_keys(tag.kind) {
+                let objects: Vec<&Value> = match value {
+                    Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                for object in objects.iter().filter_map(|o| o.as_object()) {
+                    for sub in object.keys() {
+                        if !keys.iter().any(|k| k.1 == sub) {
+                            let near = closest(sub, keys.iter().map(|k| k.1)).unwrap_or_default();
+                            self.push(
+                                LintRule::SemanticTagUnknown,
+                                format!("{path}.{sub}"),
+                                format!(
+                                    "{sub} is not a key of {key}'s objects: did you mean {near}?"
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(what) = type_mismatch(tag.kind, value) {
+                self.push(
+                    LintRule::SemanticTagType,
+                    &path,
+                    format!("semantic tag {key} must be {what}: Wallet ignores it otherwise"),
+                );
+            }
+        }
+    }
+
+    fn style_schemes(&mut self, spec: &PassSpec) {
+        if spec.preferred_style_schemes.is_empty() {
+            return;
+        }
+        if spec.style != PassStyle::EventTicket {
+            self.push(
+                LintRule::StyleSchemeNotAllowed,
+                "preferred_style_schemes",
+                format!(
+                    "preferredStyleSchemes are for event tickets, not {}: remove them",
+                    spec.style
+                ),
+            );
+            return;
+        }
+        if !spec
+            .preferred_style_schemes
+            .contains(&StyleScheme::PosterEventTicket)
+        {
+            return;
+        }
+        let event_type = spec.semantics.get("eventType").and_then(Value::as_str);
+        for name in poster_required_tags(event_type) {
+            let Some(tag) = semantic_tag(name) else {
+                continue;
+            };
+            if !spec.semantics.contains_key(tag.apple) {
+                self.push(
+                    LintRule::PosterTagMissing,
+                    format!("semantics.{}", tag.apple),
+                    format!(
+                        "the posterEventTicket scheme requires the semantic tag {}; without it                          Wallet shows the classic event ticket: add it",
+                        tag.apple
+                    ),
+                );
+            }
+        }
+    }
+
     fn web_service(&mut self, spec: &PassSpec) {
         match (&spec.web_service_url, &spec.authentication_token) {
             (Some(_), None) => self.push(
@@ -614,6 +717,67 @@ impl Lint {
             }
         }
     }
+}
+
+/// What a value of type `kind` must be, when `value` is not.
+fn type_mismatch(kind: TagType, value: &Value) -> Option<String> {
+    let is_date = |v: &Value| {
+        v.as_str().is_some_and(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).is_ok()
+        })
+    };
+    let strings = |v: &Value, allowed: Option<&[&str]>| {
+        v.as_array().is_some_and(|items| {
+            items.iter().all(|i| {
+                i.as_str()
+                    .is_some_and(|s| allowed.is_none_or(|a| a.contains(&s)))
+            })
+        })
+    };
+    let objects = |v: &Value| {
+        v.as_array()
+            .is_some_and(|items| items.iter().all(Value::is_object))
+    };
+    let (ok, what) = match kind {
+        TagType::Text => (value.is_string(), "a string".to_owned()),
+        TagType::Number => (value.is_number(), "a number".to_owned()),
+        TagType::Bool => (value.is_boolean(), "true or false".to_owned()),
+        TagType::Date => (is_date(value), "an RFC 3339 date-time string".to_owned()),
+        TagType::Enum(values) => (
+            value.as_str().is_some_and(|s| values.contains(&s)),
+            format!("one of {}", values.join(", ")),
+        ),
+        TagType::TextList => (strings(value, None), "a list of strings".to_owned()),
+        TagType::EnumList(values) => (
+            strings(value, Some(values)),
+            format!("a list of {}", values.join(", ")),
+        ),
+        TagType::Location => (
+            ["latitude", "longitude"]
+                .iter()
+                .all(|k| value.get(k).is_some_and(Value::is_number)),
+            "an object with numbers latitude and longitude".to_owned(),
+        ),
+        TagType::CurrencyAmount => (
+            value.is_object()
+                && ["amount", "currencyCode"]
+                    .iter()
+                    .all(|k| value.get(k).is_none_or(Value::is_string)),
+            "an object with strings amount and currencyCode".to_owned(),
+        ),
+        TagType::PersonName => (value.is_object(), "an object of name components".to_owned()),
+        TagType::Seats => (objects(value), "a list of seat objects".to_owned()),
+        TagType::WifiNetworks => (
+            objects(value)
+                && value.as_array().into_iter().flatten().all(|n| {
+                    ["ssid", "password"]
+                        .iter()
+                        .all(|k| n.get(k).is_some_and(Value::is_string))
+                }),
+            "a list of objects with strings ssid and password".to_owned(),
+        ),
+    };
+    (!ok).then_some(what)
 }
 
 /// Whether `key` is base64 of the DER SubjectPublicKeyInfo of a P-256 key whose

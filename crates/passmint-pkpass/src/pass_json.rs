@@ -10,7 +10,9 @@
 //! interval's start), `relevantDates` (`startDate`/`endDate` or `date`) and
 //! `expirationDate` (RFC 3339, whole seconds), `sharingProhibited` and `voided`
 //! (only when true), `nfc` (`message`, `encryptionPublicKey`,
-//! `requiresAuthentication` only when true), `webServiceURL` and
+//! `requiresAuthentication` only when true), `semantics` (as given, Apple's
+//! names), `preferredStyleSchemes` (with `eventTicket` last as the fallback),
+//! `webServiceURL` and
 //! `authenticationToken` (only when given). Empty field areas and absent optional
 //! values are left out.
 //!
@@ -19,6 +21,7 @@
 
 use crate::spec::{
     Barcode, FieldArea, Location, Nfc, PassField, PassSpec, PassStyle, RelevantDate, Rgb,
+    StyleScheme,
 };
 use serde::Serialize;
 use serde::ser::{SerializeSeq, Serializer};
@@ -96,6 +99,10 @@ struct PassJson<'a> {
     voided: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nfc: Option<NfcJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semantics: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    preferred_style_schemes: Vec<&'static str>,
     #[serde(rename = "webServiceURL", skip_serializing_if = "Option::is_none")]
     web_service_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,10 +147,22 @@ impl<'a> PassJson<'a> {
             sharing_prohibited: spec.sharing_prohibited.then_some(true),
             voided: spec.voided.then_some(true),
             nfc: spec.nfc.as_ref().map(NfcJson::new),
+            semantics: (!spec.semantics.is_empty()).then_some(&spec.semantics),
+            preferred_style_schemes: style_schemes(&spec.preferred_style_schemes),
             web_service_url: spec.web_service_url.as_deref(),
             authentication_token: spec.authentication_token.as_deref(),
         }
     }
+}
+
+/// Apple's names of `schemes`, with the classic `eventTicket` last when they do
+/// not name it (a device without the other schemes shows that one).
+fn style_schemes(schemes: &[StyleScheme]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = schemes.iter().map(|s| s.as_apple_str()).collect();
+    if !out.is_empty() && !schemes.contains(&StyleScheme::EventTicket) {
+        out.push(StyleScheme::EventTicket.as_apple_str());
+    }
+    out
 }
 
 /// `rgb(r, g, b)`.
@@ -422,6 +441,40 @@ mod tests {
             ..Nfc::default()
         });
         assert_eq!(pass_json(&spec)["nfc"], serde_json::json!({"message": "m"}));
+    }
+
+    #[test]
+    fn semantics_and_style_schemes_as_apple_names_them() {
+        let mut spec = PassSpec {
+            style: PassStyle::EventTicket,
+            ..PassSpec::default()
+        };
+        let v = pass_json(&spec);
+        assert!(v.get("semantics").is_none() && v.get("preferredStyleSchemes").is_none());
+        let tags = serde_json::json!({
+            "eventName": "Concert",
+            "seats": [{"seatNumber": "12", "seatRow": "C"}],
+            "venueLocation": {"latitude": 45.5, "longitude": 4.8},
+            "totalPrice": {"amount": "42.50", "currencyCode": "EUR"},
+            "duration": 7200,
+            "silenceRequested": true,
+        });
+        spec.semantics = tags.as_object().unwrap().clone();
+        spec.preferred_style_schemes = vec![StyleScheme::PosterEventTicket];
+        let v = pass_json(&spec);
+        assert_eq!(v["semantics"], tags);
+        assert_eq!(
+            v["preferredStyleSchemes"],
+            serde_json::json!(["posterEventTicket", "eventTicket"]),
+            "the classic ticket is the fallback"
+        );
+        spec.preferred_style_schemes =
+            vec![StyleScheme::EventTicket, StyleScheme::PosterEventTicket];
+        assert_eq!(
+            pass_json(&spec)["preferredStyleSchemes"],
+            serde_json::json!(["eventTicket", "posterEventTicket"]),
+            "an order given is kept"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 pub use crate::pass_image::PassImage;
 pub use passmint_apple::{
-    BarcodeFormat, DateStyle, FieldArea, PassStyle, TextAlignment, TransitType,
+    BarcodeFormat, DateStyle, FieldArea, PassStyle, StyleScheme, TextAlignment, TransitType,
 };
 
 /// One pass to render and sign.
@@ -61,6 +61,13 @@ pub struct PassSpec {
     pub sharing_prohibited: bool,
     /// `nfc`: needs a Pass Type ID certificate that Apple enabled for NFC.
     pub nfc: Option<Nfc>,
+    /// `semantics`: semantic tags by Apple's names (`eventName`), each value of
+    /// the type Apple lists for it (see [`passmint_apple::semantics`]); written
+    /// only when not empty.
+    pub semantics: serde_json::Map<String, serde_json::Value>,
+    /// `preferredStyleSchemes` of an event ticket, in order (`posterEventTicket`);
+    /// `eventTicket` is written last when missing, as every device's fallback.
+    pub preferred_style_schemes: Vec<StyleScheme>,
     /// `voided` (written only when `true`).
     pub voided: bool,
     /// `webServiceURL`: the base URL of the Apple Wallet web service. Give it

@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{P256_KEY, PASS_TYPE_ID, TEAM_ID, TOKEN, Type, identity, png, sample_spec, type_of};
+use common::{
+    P256_KEY, PASS_TYPE_ID, TEAM_ID, TOKEN, Type, identity, png, sample_semantics, sample_spec,
+    type_of,
+};
 use passmint_pkpass::{
     Barcode, BarcodeFormat, LintRule, Mode, PassField, PassSpec, PassStyle, PkpassBuilder,
     PkpassError, SigningIdentity, build_pkpass, pass_json,
@@ -37,6 +40,8 @@ const TOP_LEVEL_KEYS: &[(&str, Type)] = &[
     ("relevantDates", Type::Arr),
     ("expirationDate", Type::Str),
     ("nfc", Type::Obj),
+    ("semantics", Type::Obj),
+    ("preferredStyleSchemes", Type::Arr),
     ("sharingProhibited", Type::Bool),
     ("voided", Type::Bool),
     ("webServiceURL", Type::Str),
@@ -135,6 +140,52 @@ fn check_keys(at: &str, value: &Value, table: &[(&str, Type)]) {
         let actual = type_of(value);
         let ok = actual == *expected || (*expected == Type::Num && actual == Type::Int);
         assert!(ok, "{at}.{key} is {actual:?}, expected {expected:?}");
+    }
+}
+
+/// Each tag one of Apple's, of Apple's type, nested objects with Apple's keys.
+fn check_semantics(tags: &Value) {
+    use passmint_apple::TagType;
+    use passmint_apple::semantics::object_keys;
+    for (key, value) in tags.as_object().expect("semantics is an object") {
+        let tag = passmint_apple::semantic_tag_by_apple(key)
+            .unwrap_or_else(|| panic!("semantics.{key} is not one of Apple's tags"));
+        let at = format!("semantics.{key}");
+        let expected = match tag.kind {
+            TagType::Text | TagType::Date | TagType::Enum(_) => Type::Str,
+            TagType::Number => Type::Num,
+            TagType::Bool => Type::Bool,
+            TagType::Location | TagType::CurrencyAmount | TagType::PersonName => Type::Obj,
+            TagType::TextList | TagType::EnumList(_) | TagType::Seats | TagType::WifiNetworks => {
+                Type::Arr
+            }
+        };
+        let actual = type_of(value);
+        assert!(
+            actual == expected || (expected == Type::Num && actual == Type::Int),
+            "{at} is {actual:?}, expected {expected:?}"
+        );
+        if tag.kind == TagType::Date {
+            time::OffsetDateTime::parse(
+                value.as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap_or_else(|e| panic!("{at} is RFC 3339: {e}"));
+        }
+        if let Some(keys) = object_keys(tag.kind) {
+            let objects: Vec<&Value> = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for object in objects {
+                for sub in object.as_object().unwrap().keys() {
+                    assert!(
+                        keys.iter().any(|k| k.1 == sub),
+                        "{at}.{sub} is not one of Apple's keys"
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -252,6 +303,32 @@ fn check_pass_json(json: &Value) {
         check_keys("nfc", nfc, NFC_KEYS);
         let message = nfc["message"].as_str().unwrap();
         assert!((1..=64).contains(&message.len()), "nfc.message: {message}");
+    }
+    if let Some(tags) = json.get("semantics") {
+        check_semantics(tags);
+    }
+    if let Some(schemes) = json.get("preferredStyleSchemes") {
+        assert_eq!(
+            style, "eventTicket",
+            "preferredStyleSchemes on event tickets only"
+        );
+        let schemes: Vec<&str> = schemes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(
+            schemes
+                .iter()
+                .all(|s| ["posterEventTicket", "eventTicket"].contains(s)),
+            "{schemes:?}"
+        );
+        assert_eq!(
+            schemes.last(),
+            Some(&"eventTicket"),
+            "the classic ticket is the fallback"
+        );
     }
     if let Some(voided) = json.get("voided") {
         assert_eq!(voided, true, "voided is written only when true");
@@ -394,6 +471,8 @@ fn pass_json_has_the_expected_values() {
         "sharingProhibited": true,
         "nfc": {"message": "member:SN-42", "encryptionPublicKey": P256_KEY,
                 "requiresAuthentication": true},
+        "semantics": sample_semantics(PassStyle::EventTicket),
+        "preferredStyleSchemes": ["posterEventTicket", "eventTicket"],
         "webServiceURL": "https://passes.example.com/wallet",
         "authenticationToken": TOKEN
     });

@@ -7,8 +7,9 @@ mod common;
 use common::{P256_KEY, TOKEN, png, sample_spec};
 use passmint_pkpass::{
     Barcode, BarcodeFormat, LintError, LintRule, Location, Mode, Nfc, PassField, PassSpec,
-    PassStyle, RelevantDate, TransitType, lint,
+    PassStyle, RelevantDate, StyleScheme, TransitType, lint,
 };
+use serde_json::json;
 
 /// The lint errors of `spec`, which must not be valid.
 fn errors(spec: &PassSpec) -> Vec<LintError> {
@@ -498,6 +499,140 @@ fn nfc_messages_fit_64_bytes_and_keys_are_p256() {
             &["P-256", "enabled for NFC"],
         );
     }
+}
+
+/// Apple's tags of a poster event ticket.
+fn poster_spec() -> PassSpec {
+    let mut spec = sample_spec(PassStyle::EventTicket);
+    spec.semantics = json!({
+        "eventName": "Concert",
+        "venueName": "Grand Hall",
+        "venueRegionName": "Lyon",
+        "venueRoom": "Main room",
+        "eventStartDate": "2026-05-01T19:30:00+02:00",
+        "seats": [{"seatNumber": "12"}],
+    })
+    .as_object()
+    .unwrap()
+    .clone();
+    spec.preferred_style_schemes = vec![StyleScheme::PosterEventTicket];
+    spec
+}
+
+#[test]
+fn semantic_tags_are_apple_s_with_their_types() {
+    assert_eq!(lint(&poster_spec()), Ok(()));
+    for (key, value, rule, path, says) in [
+        (
+            "eventname",
+            json!("x"),
+            LintRule::SemanticTagUnknown,
+            "semantics.eventname",
+            "did you mean eventName?",
+        ),
+        (
+            "seats",
+            json!([{"seatNum": "1"}]),
+            LintRule::SemanticTagUnknown,
+            "semantics.seats.seatNum",
+            "did you mean seatNumber?",
+        ),
+        (
+            "eventStartDate",
+            json!("tomorrow"),
+            LintRule::SemanticTagType,
+            "semantics.eventStartDate",
+            "RFC 3339",
+        ),
+        (
+            "duration",
+            json!("2h"),
+            LintRule::SemanticTagType,
+            "semantics.duration",
+            "a number",
+        ),
+        (
+            "eventType",
+            json!("PKEventTypeParty"),
+            LintRule::SemanticTagType,
+            "semantics.eventType",
+            "PKEventTypeGeneric",
+        ),
+        (
+            "seats",
+            json!({"seatNumber": "1"}),
+            LintRule::SemanticTagType,
+            "semantics.seats",
+            "a list of seat objects",
+        ),
+        (
+            "venueLocation",
+            json!({"latitude": "45"}),
+            LintRule::SemanticTagType,
+            "semantics.venueLocation",
+            "latitude and longitude",
+        ),
+        (
+            "wifiAccess",
+            json!([{"ssid": "x"}]),
+            LintRule::SemanticTagType,
+            "semantics.wifiAccess",
+            "ssid and password",
+        ),
+    ] {
+        let mut spec = poster_spec();
+        spec.semantics.insert(key.to_owned(), value);
+        refused(&spec, rule, path, &[says]);
+    }
+}
+
+#[test]
+fn the_poster_scheme_needs_its_tags_and_an_event_ticket() {
+    for tag in ["eventName", "venueName", "venueRegionName", "venueRoom"] {
+        let mut spec = poster_spec();
+        spec.semantics.remove(tag);
+        refused(
+            &spec,
+            LintRule::PosterTagMissing,
+            &format!("semantics.{tag}"),
+            &[
+                "posterEventTicket scheme requires",
+                tag,
+                "classic event ticket",
+            ],
+        );
+    }
+    let mut spec = poster_spec();
+    spec.semantics
+        .insert("eventType".into(), json!("PKEventTypeSports"));
+    spec.semantics
+        .insert("homeTeamAbbreviation".into(), json!("LYO"));
+    refused(
+        &spec,
+        LintRule::PosterTagMissing,
+        "semantics.awayTeamAbbreviation",
+        &["awayTeamAbbreviation"],
+    );
+    spec.semantics
+        .insert("eventType".into(), json!("PKEventTypeLivePerformance"));
+    refused(
+        &spec,
+        LintRule::PosterTagMissing,
+        "semantics.performerNames",
+        &["performerNames"],
+    );
+    // The classic scheme alone needs no tag.
+    let mut spec = sample_spec(PassStyle::EventTicket);
+    spec.preferred_style_schemes = vec![StyleScheme::EventTicket];
+    assert_eq!(lint(&spec), Ok(()));
+    let mut spec = sample_spec(PassStyle::Generic);
+    spec.preferred_style_schemes = vec![StyleScheme::EventTicket];
+    refused(
+        &spec,
+        LintRule::StyleSchemeNotAllowed,
+        "preferred_style_schemes",
+        &["event tickets, not generic"],
+    );
 }
 
 #[test]

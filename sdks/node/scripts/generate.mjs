@@ -3,7 +3,7 @@
 // the server serves at GET /v1/openapi.json). No dependencies: it understands the
 // subset of OpenAPI 3.1 / JSON Schema 2020-12 the server's document uses ($ref,
 // type lists, enum, const, oneOf/anyOf/allOf, properties/required,
-// additionalProperties, items) and fails loudly on anything else it would otherwise
+// additionalProperties, items; `if`/`then` conditions are validation only) and fails loudly on anything else it would otherwise
 // have to guess.
 //
 //   npm run generate            # write src/generated/openapi.ts
@@ -31,6 +31,9 @@ const IGNORED = new Set([
   'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
   'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'propertyNames',
   'contentEncoding', 'contentMediaType', 'readOnly', 'writeOnly', 'deprecated', 'multipleOf',
+  // Conditional requirements (the Design's poster scheme needs some semantic tags):
+  // they constrain values the types already allow.
+  'if', 'then', 'else', 'contains',
 ]);
 const TYPED = new Set([
   '$ref', 'type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', 'properties', 'required',
@@ -125,7 +128,13 @@ export function tsType(schema, where, indent = '') {
   for (const k of ['oneOf', 'anyOf']) {
     if (schema[k]) combos.push(union(schema[k].map((s, i) => paren(tsType(s, `${where}/${k}/${i}`, indent)))));
   }
-  if (schema.allOf) combos.push(schema.allOf.map((s, i) => paren(tsType(s, `${where}/allOf/${i}`, indent))).join(' & '));
+  if (schema.allOf) {
+    // A sub-schema of conditions only (`if`/`then`) adds no type.
+    const typed = schema.allOf
+      .map((s, i) => [s, i])
+      .filter(([s]) => !(s && typeof s === 'object' && Object.keys(s).every((k) => IGNORED.has(k))));
+    if (typed.length) combos.push(typed.map(([s, i]) => paren(tsType(s, `${where}/allOf/${i}`, indent))).join(' & '));
+  }
 
   const hasShape = schema.type !== undefined || schema.properties || schema.additionalProperties !== undefined || schema.items;
   if (!hasShape) {

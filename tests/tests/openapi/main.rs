@@ -8,6 +8,10 @@
 //! what OpenAPI 3.1 uses), with formats asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use passmint_domain::design::validate::semantics::{
+    CURRENCY_AMOUNT_KEYS, EVENT_TYPES, LOCATION_KEYS, PERSON_NAME_KEYS, SEAT_KEYS, SEMANTIC_TAGS,
+    WIFI_NETWORK_KEYS,
+};
 use passmint_domain::design::validate::validate_design;
 use passmint_domain::design::{
     Barcode, BarcodeFormat, Colors, DateStyle, Design, Field, Fields, Location, Nfc, RelevantDate,

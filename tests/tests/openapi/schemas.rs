@@ -67,6 +67,25 @@ fn full_design() -> Design {
             encryption_public_key: Some(P256_KEY.into()),
             requires_authentication: Some(false),
         }),
+        // One tag of each of Apple's types, built-in placeholders only. The
+        // schemes are for event tickets only: checked on the minimal design.
+        semantics: serde_json::from_value(json!({
+            "event_name": "Flight {{serial_number}}",
+            "event_start_date": "2025-06-01T18:30:00Z",
+            "event_end_date": "{{serial_number}}",
+            "duration": 7200,
+            "silence_requested": false,
+            "event_type": "PKEventTypeGeneric",
+            "performer_names": ["The Band"],
+            "passenger_capabilities": ["PKPassengerCapabilityCarryon"],
+            "venue_location": {"latitude": 48.85, "longitude": 2.35},
+            "total_price": {"amount": "42.50", "currency_code": "EUR"},
+            "passenger_name": {"given_name": "{{holder_name}}"},
+            "seats": [{"seat_number": "12", "seat_row": "C"}],
+            "wifi_access": [{"ssid": "Lounge", "password": "{{pass_id}}"}]
+        }))
+        .unwrap(),
+        preferred_style_schemes: Vec::new(),
     }
 }
 
@@ -103,6 +122,7 @@ fn design_schema_lists_every_key_of_the_design_and_accepts_the_examples() {
     // `relevant_dates`, so it is set on a copy).
     let mut with_relevant_date = v.clone();
     with_relevant_date["relevant_date"] = json!("2025-06-01T18:30:00Z");
+    with_relevant_date["preferred_style_schemes"] = json!(["event_ticket"]);
     for (name, value) in [
         ("Design", &with_relevant_date),
         ("DesignNfc", &v["nfc"]),
@@ -123,6 +143,35 @@ fn design_schema_lists_every_key_of_the_design_and_accepts_the_examples() {
             "{name} must refuse unknown keys as serde does"
         );
     }
+    // Every semantic tag, and the keys of their objects, as the domain names them.
+    let tag_names: BTreeSet<String> = SEMANTIC_TAGS.iter().map(|t| t.name.to_owned()).collect();
+    assert_eq!(schema_keys(&doc, "DesignSemantics"), tag_names);
+    for (name, sub) in [
+        ("SemanticLocation", &LOCATION_KEYS[..]),
+        ("SemanticCurrencyAmount", &CURRENCY_AMOUNT_KEYS[..]),
+        ("SemanticPersonName", &PERSON_NAME_KEYS[..]),
+        ("SemanticSeat", &SEAT_KEYS[..]),
+        ("SemanticWifiNetwork", &WIFI_NETWORK_KEYS[..]),
+        ("DesignSemantics", &[][..]),
+    ] {
+        if !sub.is_empty() {
+            let names: BTreeSet<String> = sub.iter().map(|k| k.0.to_owned()).collect();
+            assert_eq!(schema_keys(&doc, name), names, "{name}");
+        }
+        assert_eq!(
+            doc["components"]["schemas"][name]["additionalProperties"],
+            json!(false),
+            "{name} must refuse unknown keys as the domain does"
+        );
+    }
+    assert_eq!(
+        enum_values(&doc, "StyleScheme"),
+        ["poster_event_ticket", "event_ticket"]
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["DesignSemantics"]["properties"]["event_type"]["enum"],
+        json!(EVENT_TYPES)
+    );
     assert_eq!(
         required(&doc, "Design"),
         BTreeSet::from(["organization_name".into(), "description".into()])
@@ -239,6 +288,20 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
     let location = json!({"latitude": 1, "longitude": 2});
     let remove = json!("<remove>");
     let single = with(&base, "/relevant_dates", remove.clone());
+    let poster = with(
+        &with(
+            &minimal,
+            "/semantics",
+            json!({"event_name": "E", "venue_name": "V", "venue_region_name": "R", "venue_room": "M"}),
+        ),
+        "/preferred_style_schemes",
+        json!(["poster_event_ticket"]),
+    );
+    let sports = with(
+        &with(&poster, "/semantics/home_team_abbreviation", json!("H")),
+        "/semantics/away_team_abbreviation",
+        json!("A"),
+    );
     let no_dates = with(&base, "/relevant_dates", json!([]));
     // (what, the design edited, where, the new value or `remove`)
     #[rustfmt::skip]
@@ -367,6 +430,57 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
         ("expiration_date space", &base, "/expiration_date", json!("2025-06-01 20:30:00Z")),
         ("sharing_prohibited null", &base, "/sharing_prohibited", Value::Null),
         ("sharing_prohibited string", &base, "/sharing_prohibited", json!("yes")),
+        ("semantics null", &base, "/semantics", Value::Null),
+        ("semantics empty", &base, "/semantics", json!({})),
+        ("semantic tag unknown", &base, "/semantics/eventName", json!("x")),
+        ("semantic tag null", &base, "/semantics/event_name", Value::Null),
+        ("semantic text blank", &base, "/semantics/event_name", json!(" ")),
+        ("semantic text 500", &base, "/semantics/event_name", json!("é".repeat(500))),
+        ("semantic text 501", &base, "/semantics/event_name", json!("x".repeat(501))),
+        ("semantic text number", &base, "/semantics/event_name", json!(1)),
+        ("semantic date", &base, "/semantics/event_start_date", json!("2025-06-01T20:30:00+02:00")),
+        ("semantic date words", &base, "/semantics/event_start_date", json!("tomorrow")),
+        ("semantic date only", &base, "/semantics/event_start_date", json!("2025-06-01")),
+        ("semantic date bad hour", &base, "/semantics/event_start_date", json!("2025-06-01T25:30:00Z")),
+        ("semantic date placeholder", &base, "/semantics/event_start_date", json!("{{pass_id}}")),
+        ("semantic number string", &base, "/semantics/duration", json!("2h")),
+        ("semantic number float", &base, "/semantics/duration", json!(1.5)),
+        ("semantic bool string", &base, "/semantics/silence_requested", json!("yes")),
+        ("semantic enum bad", &base, "/semantics/event_type", json!("PKEventTypeParty")),
+        ("semantic list empty", &base, "/semantics/performer_names", json!([])),
+        ("semantic list 20", &base, "/semantics/performer_names", many(20, json!("a"))),
+        ("semantic list 21", &base, "/semantics/performer_names", many(21, json!("a"))),
+        ("semantic list number", &base, "/semantics/performer_names", json!([1])),
+        ("semantic list string", &base, "/semantics/performer_names", json!("a")),
+        ("semantic enum list bad", &base, "/semantics/passenger_capabilities", json!(["Carryon"])),
+        ("semantic location 91", &base, "/semantics/venue_location/latitude", json!(91)),
+        ("semantic location no longitude", &base, "/semantics/venue_location/longitude", remove.clone()),
+        ("semantic location unknown key", &base, "/semantics/venue_location/altitude", json!(1)),
+        ("semantic amount number", &base, "/semantics/total_price/amount", json!(42.5)),
+        ("semantic amount comma", &base, "/semantics/total_price/amount", json!("42,50")),
+        ("semantic amount negative", &base, "/semantics/total_price/amount", json!("-3")),
+        ("semantic amount placeholder", &base, "/semantics/total_price/amount", json!("{{serial_number}}")),
+        ("semantic currency lowercase", &base, "/semantics/total_price/currency_code", json!("eur")),
+        ("semantic currency missing", &base, "/semantics/total_price/currency_code", remove.clone()),
+        ("semantic name empty", &base, "/semantics/passenger_name", json!({})),
+        ("semantic name unknown key", &base, "/semantics/passenger_name/first_name", json!("Ada")),
+        ("semantic seats object", &base, "/semantics/seats", json!({"seat_row": "C"})),
+        ("semantic seat empty", &base, "/semantics/seats/0", json!({})),
+        ("semantic seat number", &base, "/semantics/seats/0/seat_row", json!(3)),
+        ("semantic seat unknown key", &base, "/semantics/seats/0/seat", json!("3")),
+        ("semantic wifi no password", &base, "/semantics/wifi_access/0/password", remove.clone()),
+        ("schemes null", &minimal, "/preferred_style_schemes", Value::Null),
+        ("schemes empty", &minimal, "/preferred_style_schemes", json!([])),
+        ("schemes classic", &minimal, "/preferred_style_schemes", json!(["event_ticket"])),
+        ("schemes unknown", &minimal, "/preferred_style_schemes", json!(["poster"])),
+        ("schemes twice", &minimal, "/preferred_style_schemes", json!(["event_ticket", "event_ticket"])),
+        ("poster without tags", &minimal, "/preferred_style_schemes", json!(["poster_event_ticket"])),
+        ("poster with its tags", &poster, "/preferred_style_schemes", json!(["poster_event_ticket", "event_ticket"])),
+        ("poster without venue_room", &poster, "/semantics/venue_room", remove.clone()),
+        ("poster of a sports event", &poster, "/semantics/event_type", json!("PKEventTypeSports")),
+        ("poster of a sports event with teams", &sports, "/semantics/event_type", json!("PKEventTypeSports")),
+        ("poster of a live performance", &poster, "/semantics/event_type", json!("PKEventTypeLivePerformance")),
+        ("poster of a movie", &poster, "/semantics/event_type", json!("PKEventTypeMovie")),
     ];
     let mut cases: Vec<(&str, Value)> = vec![("minimal", minimal.clone()), ("full", base.clone())];
     cases.extend(

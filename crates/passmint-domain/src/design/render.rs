@@ -21,15 +21,22 @@
 //!   date must be an RFC 3339 date-time (an interval ending after it starts), and
 //!   the NFC message must not be empty nor longer than
 //!   [`passmint_apple::MAX_NFC_MESSAGE_BYTES`] bytes.
+//! - The strings of `semantics` expand like the barcode texts too; once rendered
+//!   each must still be of its tag's type (not empty, a date still an RFC 3339
+//!   date-time, an amount still a decimal number) and at most
+//!   [`MAX_RENDERED_SEMANTIC_BYTES`] bytes. The tags are written with Apple's names.
 //! - Rendering gives up at these bounds, so a hostile text costs at most
 //!   [`MAX_PASS_JSON_BYTES`] to render whatever its placeholders stand for.
 
-use super::validate::{MAX_BARCODE_MESSAGE_LEN, parse_date};
+use super::validate::{MAX_BARCODE_MESSAGE_LEN, is_decimal_amount, parse_date};
 use super::{DateSpan, Design, Field};
 use crate::error::DomainError;
 use crate::pass::Pass;
 use passmint_apple::MAX_NFC_MESSAGE_BYTES;
 use passmint_apple::render_placeholders_within;
+use passmint_apple::semantics::{SubKey, object_keys};
+use passmint_apple::{TagType, semantic_tag};
+use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,6 +64,10 @@ const RELEVANT_DATE_OVERHEAD: usize = 128;
 const NFC_OVERHEAD: usize = 128;
 /// The longest rendered relevant date, in bytes: longer is no date-time.
 const MAX_RENDERED_DATE_BYTES: usize = 64;
+/// The longest string of a semantic tag once rendered, in bytes.
+pub const MAX_RENDERED_SEMANTIC_BYTES: usize = 2048;
+/// Allowance for the `semantics` key, besides the tags as written.
+const SEMANTICS_OVERHEAD: usize = 32;
 
 /// A relevant date as rendered for a pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +90,22 @@ pub struct RenderedTexts {
     pub relevant_dates: Vec<RenderedDate>,
     /// `nfc.message`, when the design has NFC.
     pub nfc_message: Option<String>,
+    /// The semantic tags, rendered, by Apple's names with Apple's keys in their
+    /// objects (pass.json's `semantics`); empty when the design has none.
+    pub semantics: Map<String, Value>,
+}
+
+/// Why a rendered string of a semantic tag is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SemanticIssue {
+    /// Empty or only spaces.
+    Empty,
+    /// Longer than [`MAX_RENDERED_SEMANTIC_BYTES`] bytes.
+    TooLong,
+    /// A date tag that is not an RFC 3339 date-time.
+    NotDate,
+    /// A `CurrencyAmount.amount` that is not a decimal number.
+    NotAmount,
 }
 
 /// Why a pass cannot be rendered. `param` names the pass's input to blame
@@ -105,6 +132,14 @@ pub enum RenderProblem {
     /// `nfc.message` empty (`empty`) or longer than
     /// [`passmint_apple::MAX_NFC_MESSAGE_BYTES`] bytes once rendered.
     NfcMessage { param: Option<String>, empty: bool },
+    /// A string of `semantics` that is no longer of its tag's type once rendered.
+    /// `at` is its place in the design (`semantics.seats[0].seat_number`).
+    Semantic {
+        at: String,
+        param: Option<String>,
+        value: String,
+        issue: SemanticIssue,
+    },
 }
 
 /// The length of `s` as a JSON string (quotes and escapes included), as
@@ -148,6 +183,10 @@ pub fn pass_json_bound(design: &Design, texts: &RenderedTexts) -> usize {
         total += NFC_OVERHEAD
             + texts.nfc_message.as_deref().map_or(2, json_len)
             + opt(&nfc.encryption_public_key);
+    }
+    if !texts.semantics.is_empty() {
+        total += SEMANTICS_OVERHEAD
+            + serde_json::to_string(&texts.semantics).map_or(MAX_PASS_JSON_BYTES, |s| s.len());
     }
     total
 }
@@ -341,6 +380,129 @@ fn render_nfc(design: &Design, pass: &Pass) -> (Option<String>, Option<RenderPro
     (Some(message), None)
 }
 
+/// What a rendered string of a semantic tag must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Text,
+    Date,
+    Amount,
+}
+
+/// Renders the semantic tags of a design for a pass, noting the first problem.
+struct SemanticsRenderer<'a> {
+    design: &'a Design,
+    pass: &'a Pass,
+    problem: Option<RenderProblem>,
+}
+
+impl SemanticsRenderer<'_> {
+    fn string(&mut self, at: &str, template: &str, expect: Expect) -> Value {
+        let own = Renderer::new(self.design, self.pass);
+        let value = own.barcode_text(template, MAX_RENDERED_SEMANTIC_BYTES);
+        let issue = if own.overflow.get() {
+            Some(SemanticIssue::TooLong)
+        } else if value.trim().is_empty() {
+            Some(SemanticIssue::Empty)
+        } else if expect == Expect::Date && parse_date(&value).is_none() {
+            Some(SemanticIssue::NotDate)
+        } else if expect == Expect::Amount && !is_decimal_amount(&value) {
+            Some(SemanticIssue::NotAmount)
+        } else {
+            None
+        };
+        if let Some(issue) = issue
+            && self.problem.is_none()
+        {
+            let param = if issue == SemanticIssue::TooLong {
+                own.culprit().or_else(|| first_input(template))
+            } else {
+                first_input(template)
+            };
+            self.problem = Some(RenderProblem::Semantic {
+                at: at.to_owned(),
+                param,
+                value: value.clone(),
+                issue,
+            });
+        }
+        Value::String(value)
+    }
+
+    /// An object of a nested type, with Apple's keys; its strings rendered.
+    fn object(&mut self, at: &str, value: &Value, keys: &[SubKey], amount: bool) -> Value {
+        let mut out = Map::new();
+        for (key, v) in value.as_object().into_iter().flatten() {
+            let Some((_, apple)) = keys.iter().find(|k| k.0 == key) else {
+                continue;
+            };
+            let rendered = match v {
+                Value::String(s) => {
+                    let expect = if amount && key == "amount" {
+                        Expect::Amount
+                    } else {
+                        Expect::Text
+                    };
+                    self.string(&format!("{at}.{key}"), s, expect)
+                }
+                other => other.clone(),
+            };
+            out.insert((*apple).to_owned(), rendered);
+        }
+        Value::Object(out)
+    }
+
+    fn value(&mut self, at: &str, kind: TagType, value: &Value) -> Value {
+        match (kind, value) {
+            (TagType::Text, Value::String(s)) => self.string(at, s, Expect::Text),
+            (TagType::Date, Value::String(s)) => self.string(at, s, Expect::Date),
+            (TagType::TextList, Value::Array(items)) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| match item {
+                        Value::String(s) => self.string(&format!("{at}[{i}]"), s, Expect::Text),
+                        other => other.clone(),
+                    })
+                    .collect(),
+            ),
+            (TagType::Seats | TagType::WifiNetworks, Value::Array(items)) => {
+                let keys = object_keys(kind).unwrap_or_default();
+                Value::Array(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| self.object(&format!("{at}[{i}]"), item, keys, false))
+                        .collect(),
+                )
+            }
+            (TagType::Location | TagType::CurrencyAmount | TagType::PersonName, _) => {
+                let keys = object_keys(kind).unwrap_or_default();
+                self.object(at, value, keys, kind == TagType::CurrencyAmount)
+            }
+            _ => value.clone(),
+        }
+    }
+}
+
+/// The design's semantic tags for `pass`, by Apple's names, and the first string
+/// that does not render to its type.
+fn render_semantics(design: &Design, pass: &Pass) -> (Map<String, Value>, Option<RenderProblem>) {
+    let mut renderer = SemanticsRenderer {
+        design,
+        pass,
+        problem: None,
+    };
+    let mut out = Map::new();
+    for (key, value) in &design.semantics {
+        let Some(tag) = semantic_tag(key) else {
+            continue;
+        };
+        let rendered = renderer.value(&format!("semantics.{key}"), tag.kind, value);
+        out.insert(tag.apple.to_owned(), rendered);
+    }
+    (out, renderer.problem)
+}
+
 /// The pass's texts, and the first problem found. The texts are always bounded:
 /// a text past a cap renders as empty, so that a pass stored before these rules
 /// still shows on its landing page; its .pkpass is refused.
@@ -381,6 +543,9 @@ pub fn render_pass(design: &Design, pass: &Pass) -> (RenderedTexts, Option<Rende
     let (nfc_message, nfc_problem) = render_nfc(design, pass);
     texts.nfc_message = nfc_message;
     problem = problem.or(nfc_problem);
+    let (semantics, semantics_problem) = render_semantics(design, pass);
+    texts.semantics = semantics;
+    problem = problem.or(semantics_problem);
     if problem.is_none()
         && (all.overflow.get() || pass_json_bound(design, &texts) > MAX_PASS_JSON_BYTES)
     {
@@ -482,6 +647,36 @@ impl RenderProblem {
                 };
                 DomainError::invalid(param, message)
             }
+            RenderProblem::Semantic {
+                at,
+                param,
+                value,
+                issue,
+            } => {
+                let param = param.clone().unwrap_or_else(|| "template_id".to_owned());
+                let value = clip(value);
+                let message = match issue {
+                    SemanticIssue::Empty => format!(
+                        "the template's {at} renders empty for this pass: give {param} a \
+                         value"
+                    ),
+                    SemanticIssue::TooLong => format!(
+                        "the template's {at} would be longer than \
+                         {MAX_RENDERED_SEMANTIC_BYTES} bytes for this pass once rendered: \
+                         shorten {param}"
+                    ),
+                    SemanticIssue::NotDate => format!(
+                        "the template's {at} renders to '{value}' for this pass, which is \
+                         not an RFC 3339 date-time: give {param} a value like \
+                         '2025-06-01T18:30:00Z'"
+                    ),
+                    SemanticIssue::NotAmount => format!(
+                        "the template's {at} renders to '{value}' for this pass, which is \
+                         not a decimal amount: give {param} a value like '12.50'"
+                    ),
+                };
+                DomainError::invalid(param, message)
+            }
         }
     }
 
@@ -545,6 +740,30 @@ impl RenderProblem {
                     )
                 },
             ),
+            RenderProblem::Semantic {
+                at, value, issue, ..
+            } => {
+                let value = clip(value);
+                let why = match issue {
+                    SemanticIssue::Empty => "renders empty".to_owned(),
+                    SemanticIssue::TooLong => {
+                        format!("would be longer than {MAX_RENDERED_SEMANTIC_BYTES} bytes")
+                    }
+                    SemanticIssue::NotDate => {
+                        format!("renders to '{value}', which is not an RFC 3339 date-time")
+                    }
+                    SemanticIssue::NotAmount => {
+                        format!("renders to '{value}', which is not a decimal amount")
+                    }
+                };
+                DomainError::invalid(
+                    format!("design.{at}"),
+                    format!(
+                        "design.{at} {why} for pass {id} of this template: change the \
+                         pass's value first, or the tag"
+                    ),
+                )
+            }
         }
     }
 }
@@ -813,6 +1032,85 @@ mod tests {
         // A value longer than any date-time stops rendering early.
         let long = "9".repeat(10_000);
         assert!(render_pass(&d, &pass(None, &[("note", &long)])).1.is_some());
+    }
+
+    #[test]
+    fn semantics_render_from_the_pass_under_apple_s_names() {
+        let mut d = design(None);
+        d.semantics = serde_json::from_value(serde_json::json!({
+            "event_name": "Concert",
+            "attendee_name": "{{holder_name}}",
+            "event_start_date": "{{note}}",
+            "duration": 7200,
+            "seats": [{"seat_number": "{{seat}}", "seat_row": "3"}],
+            "total_price": {"amount": "12.50", "currency_code": "EUR"},
+        }))
+        .unwrap();
+        let (texts, problem) = render_pass(
+            &d,
+            &pass(Some("Ada"), &[("note", "2026-05-01T19:30:00+02:00")]),
+        );
+        assert_eq!(problem, None);
+        assert_eq!(
+            Value::Object(texts.semantics),
+            serde_json::json!({
+                "eventName": "Concert",
+                "attendeeName": "Ada",
+                "eventStartDate": "2026-05-01T19:30:00+02:00",
+                "duration": 7200,
+                "seats": [{"seatNumber": "GA for Ada", "seatRow": "3"}],
+                "totalPrice": {"amount": "12.50", "currencyCode": "EUR"},
+            })
+        );
+
+        // A date no longer a date: the pass's value is blamed, the tag named.
+        let p = pass(Some("Ada"), &[("note", "soon")]);
+        let problem = render_pass(&d, &p).1.unwrap();
+        assert_eq!(
+            problem,
+            RenderProblem::Semantic {
+                at: "semantics.event_start_date".into(),
+                param: Some("field_values.note".into()),
+                value: "soon".into(),
+                issue: SemanticIssue::NotDate,
+            }
+        );
+        assert_eq!(
+            param(problem.for_pass()).as_deref(),
+            Some("field_values.note")
+        );
+        assert_eq!(
+            param(problem.for_design(&p)).as_deref(),
+            Some("design.semantics.event_start_date")
+        );
+
+        // An empty name: the holder's name is blamed.
+        let p = pass(None, &[("note", "2026-05-01T19:30:00Z")]);
+        let problem = render_pass(&d, &p).1.unwrap();
+        assert!(
+            matches!(&problem, RenderProblem::Semantic { at, param: Some(p), issue: SemanticIssue::Empty, .. }
+                if at == "semantics.attendee_name" && p == "holder_name"),
+            "{problem:?}"
+        );
+
+        // An amount no longer an amount; a string past the cap.
+        d.semantics = serde_json::from_value(serde_json::json!({
+            "balance": {"amount": "{{note}}", "currency_code": "EUR"},
+        }))
+        .unwrap();
+        let problem = render_pass(&d, &pass(None, &[("note", "ten")])).1;
+        assert!(
+            matches!(&problem, Some(RenderProblem::Semantic { at, issue: SemanticIssue::NotAmount, .. })
+                if at == "semantics.balance.amount"),
+            "{problem:?}"
+        );
+        let long = "9".repeat(MAX_RENDERED_SEMANTIC_BYTES + 1);
+        let problem = render_pass(&d, &pass(None, &[("note", &long)])).1;
+        assert!(
+            matches!(&problem, Some(RenderProblem::Semantic { param: Some(p), issue: SemanticIssue::TooLong, .. })
+                if p == "field_values.note"),
+            "{problem:?}"
+        );
     }
 
     #[test]

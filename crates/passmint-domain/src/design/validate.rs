@@ -21,6 +21,7 @@ pub mod images;
 mod nfc;
 mod placeholders;
 pub mod relevance;
+pub mod semantics;
 mod text;
 mod values;
 
@@ -37,6 +38,7 @@ pub use nfc::{MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_LEN};
 pub use passmint_apple::MAX_NFC_MESSAGE_BYTES;
 pub use placeholders::{BUILTIN_PLACEHOLDERS, placeholders};
 pub use relevance::{MAX_RELEVANT_DATE_LEN, MAX_RELEVANT_DATES};
+pub use semantics::{MAX_SEMANTIC_LIST_LEN, MAX_SEMANTIC_TEXT_LEN, is_decimal_amount};
 pub use values::{
     MAX_BARCODE_ALT_TEXT_LEN, MAX_BARCODE_MESSAGE_LEN, MAX_LOCATIONS, MAX_RELEVANT_TEXT_LEN,
     parse_color, parse_date,
@@ -94,6 +96,7 @@ pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainE
     if let Some(nfc) = &design.nfc {
         nfc::check_nfc(nfc, design)?;
     }
+    semantics::check_semantics(style, design)?;
     Ok(())
 }
 

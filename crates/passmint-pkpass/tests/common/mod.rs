@@ -132,10 +132,42 @@ pub fn sample_spec(style: PassStyle) -> PassSpec {
         encryption_public_key: Some(P256_KEY.to_owned()),
         requires_authentication: true,
     });
+    spec.semantics = sample_semantics(style);
+    if style == PassStyle::EventTicket {
+        spec.preferred_style_schemes = vec![passmint_pkpass::StyleScheme::PosterEventTicket];
+    }
     spec.web_service_url = Some("https://passes.example.com/wallet".to_owned());
     spec.authentication_token = Some(TOKEN.to_owned());
     spec.mode = Mode::Live;
     spec
+}
+
+/// Semantic tags of every one of Apple's types; for an event ticket, also the
+/// tags its poster scheme requires.
+pub fn sample_semantics(style: PassStyle) -> serde_json::Map<String, serde_json::Value> {
+    let mut tags = serde_json::json!({
+        "eventName": "Main event",
+        "eventStartDate": "2025-06-01T18:30:00Z",
+        "eventType": "PKEventTypeLivePerformance",
+        "performerNames": ["The Band"],
+        "duration": 7200,
+        "silenceRequested": true,
+        "venueLocation": {"latitude": 48.8584, "longitude": 2.2945},
+        "totalPrice": {"amount": "42.50", "currencyCode": "EUR"},
+        "passengerName": {"givenName": "Ada", "familyName": "Lovelace"},
+        "seats": [{"seatSection": "A", "seatRow": "12", "seatNumber": "12A"}],
+        "wifiAccess": [{"ssid": "Venue", "password": "s3cret"}],
+        "passengerCapabilities": ["PKPassengerCapabilityCarryon"]
+    });
+    if style == PassStyle::EventTicket {
+        tags["venueName"] = "Grand Hall".into();
+        tags["venueRegionName"] = "Paris".into();
+        tags["venueRoom"] = "Main room".into();
+    }
+    match tags {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("an object literal"),
+    }
 }
 
 /// A temporary directory removed on drop.

@@ -265,6 +265,12 @@ fn finish(doc: &mut Value) {
                 ]),
             );
         }
+        // The poster scheme needs its semantic tags (docs/api.md §3).
+        if let Some(schema) = components.pointer_mut("/schemas/Design")
+            && let Some(schema) = schema.as_object_mut()
+        {
+            schema.insert("allOf".into(), design::poster_rules());
+        }
         // A pass update needs `field_values` or `metadata`, and not null.
         if let Some(update) = components.pointer_mut("/schemas/UpdatePassRequest")
             && let Some(update) = update.as_object_mut()

@@ -10,6 +10,9 @@
 //!   [`render_pass`]); images are the design's base64 PNGs, decoded once per
 //!   template version by the caller ([`decode_images`]).
 //! - `nfc` carries its rendered message (docs/api.md §3).
+//! - `semantics` are the rendered tags under Apple's names, and
+//!   `preferred_style_schemes` the design's (the pkpass crate adds the classic
+//!   `eventTicket` fallback), docs/api.md §3.
 //! - `webServiceURL` is `{PUBLIC_URL}/wallet` with the pass's `auth_token`, left
 //!   out for live passes when the public URL is not https (docs/api.md §6).
 //! - Styles, field areas and the field and barcode enumerations are the same
@@ -154,6 +157,8 @@ fn spec_and_problem(
         encryption_public_key: nfc.encryption_public_key.clone(),
         requires_authentication: nfc.requires_authentication.unwrap_or(false),
     });
+    spec.semantics = std::mem::take(&mut texts.semantics);
+    spec.preferred_style_schemes = design.preferred_style_schemes.clone();
     spec.expiration_date = date(design.expiration_date.as_ref());
     spec.sharing_prohibited = design.sharing_prohibited.unwrap_or(false);
     spec.voided = pass.voided();
@@ -289,6 +294,16 @@ mod tests {
             encryption_public_key: Some("K".repeat(124)),
             requires_authentication: Some(true),
         });
+        let seat =
+            serde_json::json!({"seat_number": "\"".repeat(500), "seat_row": "\u{5}".repeat(500)});
+        d.semantics = serde_json::from_value(serde_json::json!({
+            "event_name": "\u{6}".repeat(500),
+            "seats": vec![seat; 20],
+            "duration": -1.234_567_890_123_456_7e300,
+            "total_price": {"amount": "-12345678901234567890.5", "currency_code": "EUR"},
+        }))
+        .unwrap();
+        d.preferred_style_schemes = vec![design::StyleScheme::PosterEventTicket];
         let field = |key: String| Field {
             key,
             label: Some("\n".repeat(200)),
@@ -332,6 +347,7 @@ mod tests {
         let spec = pass_spec(&pass, &template, &ctx);
         assert_eq!(spec.relevant_dates.len(), 10);
         assert_eq!(spec.nfc.as_ref().map(|n| n.message.len()), Some(64));
+        assert_eq!(spec.semantics["seats"].as_array().map(Vec::len), Some(20));
         let real = serde_json::to_vec(&passmint_pkpass::pass_json(&spec))
             .unwrap()
             .len();

@@ -198,6 +198,12 @@ export type Design = {
    */
   organization_name: string;
   /**
+   * pass.json `preferredStyleSchemes`, only on templates of `apple_style` `eventTicket` (else a 400 with `param` `design.preferred_style_schemes`). `poster_event_ticket` (iOS 26) needs the semantic tags `event_name`, `venue_name`, `venue_region_name`, `venue_room`, plus `home_team_abbreviation` and `away_team_abbreviation` when `event_type` is `PKEventTypeSports` and `performer_names` when it is `PKEventTypeLivePerformance` (a missing one is a 400 naming it). `event_ticket` (the classic ticket) is always written last as the fallback for older devices. An empty list is none.
+   *
+   * @maxItems 2
+   */
+  preferred_style_schemes?: Array<StyleScheme>;
+  /**
    * When the pass is relevant, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`, `2025-06-01T20:30:00+02:00`). Superseded by `relevant_dates`: giving both is a 400 with `param` `relevant_dates`.
    *
    * @format date-time
@@ -209,6 +215,10 @@ export type Design = {
    * @maxItems 10
    */
   relevant_dates?: Array<DesignRelevantDate>;
+  /**
+   * Apple's semantic tags (pass.json `semantics`): machine-readable facts about the pass (event, venue, seats, flight, balance) that Wallet and the system use. Keys are Apple's tag names in snake_case (`event_name` for `eventName`, `artist_ids` for `artistIDs`); an unknown key is a 400 whose `param` is `design.semantics.<key>` and whose message names the closest known one.
+   */
+  semantics?: DesignSemantics;
   /**
    * Whether Wallet hides the share button.
    */
@@ -466,6 +476,696 @@ export type DesignRelevantDate = {
 };
 
 /**
+ * Apple's semantic tags by their snake_case name; each value of the type Apple lists for the tag. Strings may hold placeholders and are checked once rendered for each pass (a date must still be a date). Unknown keys are refused.
+ */
+export interface DesignSemantics {
+  /**
+   * Apple's `additionalTicketAttributes`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  additional_ticket_attributes?: string;
+  /**
+   * Apple's `admissionLevel`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  admission_level?: string;
+  /**
+   * Apple's `admissionLevelAbbreviation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  admission_level_abbreviation?: string;
+  /**
+   * Apple's `airlineCode`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  airline_code?: string;
+  /**
+   * Apple's `albumIDs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  album_ids?: Array<string>;
+  /**
+   * Apple's `artistIDs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  artist_ids?: Array<string>;
+  /**
+   * Apple's `attendeeName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  attendee_name?: string;
+  /**
+   * Apple's `awayTeamAbbreviation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  away_team_abbreviation?: string;
+  /**
+   * Apple's `awayTeamLocation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  away_team_location?: string;
+  /**
+   * Apple's `awayTeamName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  away_team_name?: string;
+  balance?: SemanticCurrencyAmount;
+  /**
+   * Apple's `boardingGroup`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  boarding_group?: string;
+  /**
+   * Apple's `boardingSequenceNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  boarding_sequence_number?: string;
+  /**
+   * Apple's `boardingZone`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  boarding_zone?: string;
+  /**
+   * Apple's `carNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  car_number?: string;
+  /**
+   * Apple's `confirmationNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  confirmation_number?: string;
+  /**
+   * Apple's `currentArrivalDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  current_arrival_date?: string;
+  /**
+   * Apple's `currentBoardingDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  current_boarding_date?: string;
+  /**
+   * Apple's `currentDepartureDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  current_departure_date?: string;
+  /**
+   * Apple's `departureAirportCode`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_airport_code?: string;
+  /**
+   * Apple's `departureAirportName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_airport_name?: string;
+  /**
+   * Apple's `departureCityName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_city_name?: string;
+  /**
+   * Apple's `departureGate`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_gate?: string;
+  departure_location?: SemanticLocation;
+  /**
+   * Apple's `departureLocationDescription`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_location_description?: string;
+  /**
+   * Apple's `departureLocationSecurityPrograms`: a list of values.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  departure_location_security_programs?: Array<"PKTransitSecurityProgramTSAPreCheck" | "PKTransitSecurityProgramTSAPreCheckTouchlessID" | "PKTransitSecurityProgramOSS" | "PKTransitSecurityProgramITI" | "PKTransitSecurityProgramITD" | "PKTransitSecurityProgramGlobalEntry" | "PKTransitSecurityProgramCLEAR">;
+  /**
+   * Apple's `departureLocationTimeZone`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_location_time_zone?: string;
+  /**
+   * Apple's `departurePlatform`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_platform?: string;
+  /**
+   * Apple's `departureStationName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_station_name?: string;
+  /**
+   * Apple's `departureTerminal`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  departure_terminal?: string;
+  /**
+   * Apple's `destinationAirportCode`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_airport_code?: string;
+  /**
+   * Apple's `destinationAirportName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_airport_name?: string;
+  /**
+   * Apple's `destinationCityName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_city_name?: string;
+  /**
+   * Apple's `destinationGate`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_gate?: string;
+  destination_location?: SemanticLocation;
+  /**
+   * Apple's `destinationLocationDescription`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_location_description?: string;
+  /**
+   * Apple's `destinationLocationSecurityPrograms`: a list of values.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  destination_location_security_programs?: Array<"PKTransitSecurityProgramTSAPreCheck" | "PKTransitSecurityProgramTSAPreCheckTouchlessID" | "PKTransitSecurityProgramOSS" | "PKTransitSecurityProgramITI" | "PKTransitSecurityProgramITD" | "PKTransitSecurityProgramGlobalEntry" | "PKTransitSecurityProgramCLEAR">;
+  /**
+   * Apple's `destinationLocationTimeZone`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_location_time_zone?: string;
+  /**
+   * Apple's `destinationPlatform`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_platform?: string;
+  /**
+   * Apple's `destinationStationName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_station_name?: string;
+  /**
+   * Apple's `destinationTerminal`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  destination_terminal?: string;
+  /**
+   * Apple's `duration`: a number.
+   */
+  duration?: number;
+  /**
+   * Apple's `entranceDescription`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  entrance_description?: string;
+  /**
+   * Apple's `eventEndDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  event_end_date?: string;
+  /**
+   * Apple's `eventName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  event_name?: string;
+  /**
+   * Apple's `eventStartDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  event_start_date?: string;
+  /**
+   * Apple's `eventType`: one value.
+   */
+  event_type?: "PKEventTypeGeneric" | "PKEventTypeLivePerformance" | "PKEventTypeMovie" | "PKEventTypeSports" | "PKEventTypeConference" | "PKEventTypeConvention" | "PKEventTypeWorkshop" | "PKEventTypeSocialGathering";
+  /**
+   * Apple's `flightCode`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  flight_code?: string;
+  /**
+   * Apple's `flightNumber`: a number.
+   */
+  flight_number?: number;
+  /**
+   * Apple's `genre`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  genre?: string;
+  /**
+   * Apple's `homeTeamAbbreviation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  home_team_abbreviation?: string;
+  /**
+   * Apple's `homeTeamLocation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  home_team_location?: string;
+  /**
+   * Apple's `homeTeamName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  home_team_name?: string;
+  /**
+   * Apple's `internationalDocumentsAreVerified`: true or false.
+   */
+  international_documents_are_verified?: boolean;
+  /**
+   * Apple's `internationalDocumentsVerifiedDeclarationName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  international_documents_verified_declaration_name?: string;
+  /**
+   * Apple's `leagueAbbreviation`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  league_abbreviation?: string;
+  /**
+   * Apple's `leagueName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  league_name?: string;
+  /**
+   * Apple's `loungePlaceIDs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  lounge_place_ids?: Array<string>;
+  /**
+   * Apple's `membershipProgramName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  membership_program_name?: string;
+  /**
+   * Apple's `membershipProgramNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  membership_program_number?: string;
+  /**
+   * Apple's `membershipProgramStatus`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  membership_program_status?: string;
+  /**
+   * Apple's `originalArrivalDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  original_arrival_date?: string;
+  /**
+   * Apple's `originalBoardingDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  original_boarding_date?: string;
+  /**
+   * Apple's `originalDepartureDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  original_departure_date?: string;
+  /**
+   * Apple's `passengerAirlineSSRs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  passenger_airline_ssrs?: Array<string>;
+  /**
+   * Apple's `passengerCapabilities`: a list of values.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  passenger_capabilities?: Array<"PKPassengerCapabilityPreboarding" | "PKPassengerCapabilityPriorityBoarding" | "PKPassengerCapabilityCarryon" | "PKPassengerCapabilityPersonalItem" | "PKPassengerCapabilityLapInfant">;
+  /**
+   * Apple's `passengerEligibleSecurityPrograms`: a list of values.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  passenger_eligible_security_programs?: Array<"PKTransitSecurityProgramTSAPreCheck" | "PKTransitSecurityProgramTSAPreCheckTouchlessID" | "PKTransitSecurityProgramOSS" | "PKTransitSecurityProgramITI" | "PKTransitSecurityProgramITD" | "PKTransitSecurityProgramGlobalEntry" | "PKTransitSecurityProgramCLEAR">;
+  /**
+   * Apple's `passengerInformationSSRs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  passenger_information_ssrs?: Array<string>;
+  passenger_name?: SemanticPersonName;
+  /**
+   * Apple's `passengerServiceSSRs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  passenger_service_ssrs?: Array<string>;
+  /**
+   * Apple's `performerNames`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  performer_names?: Array<string>;
+  /**
+   * Apple's `playlistIDs`: a list of strings.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  playlist_ids?: Array<string>;
+  /**
+   * Apple's `priorityStatus`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  priority_status?: string;
+  /**
+   * Apple's `seats`: a list of seats.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  seats?: Array<SemanticSeat>;
+  /**
+   * Apple's `securityScreening`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  security_screening?: string;
+  /**
+   * Apple's `silenceRequested`: true or false.
+   */
+  silence_requested?: boolean;
+  /**
+   * Apple's `sportName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  sport_name?: string;
+  /**
+   * Apple's `tailgatingAllowed`: true or false.
+   */
+  tailgating_allowed?: boolean;
+  /**
+   * Apple's `ticketFareClass`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  ticket_fare_class?: string;
+  total_price?: SemanticCurrencyAmount;
+  /**
+   * Apple's `transitProvider`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  transit_provider?: string;
+  /**
+   * Apple's `transitStatus`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  transit_status?: string;
+  /**
+   * Apple's `transitStatusReason`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  transit_status_reason?: string;
+  /**
+   * Apple's `vehicleName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  vehicle_name?: string;
+  /**
+   * Apple's `vehicleNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  vehicle_number?: string;
+  /**
+   * Apple's `vehicleType`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  vehicle_type?: string;
+  /**
+   * Apple's `venueBoxOfficeOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_box_office_open_date?: string;
+  /**
+   * Apple's `venueCloseDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_close_date?: string;
+  /**
+   * Apple's `venueDoorsOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_doors_open_date?: string;
+  /**
+   * Apple's `venueEntrance`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_entrance?: string;
+  /**
+   * Apple's `venueEntranceDoor`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_entrance_door?: string;
+  /**
+   * Apple's `venueEntranceGate`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_entrance_gate?: string;
+  /**
+   * Apple's `venueEntrancePortal`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_entrance_portal?: string;
+  /**
+   * Apple's `venueFanZoneOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_fan_zone_open_date?: string;
+  /**
+   * Apple's `venueGatesOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_gates_open_date?: string;
+  venue_location?: SemanticLocation;
+  /**
+   * Apple's `venueName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_name?: string;
+  /**
+   * Apple's `venueOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_open_date?: string;
+  /**
+   * Apple's `venueParkingLotsOpenDate`: a date and time, RFC 3339 with a `T` separator (`2025-06-01T18:30:00Z`), or placeholders that render to one for every pass (else issuing or updating the pass is a 400 naming the pass's value). May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   */
+  venue_parking_lots_open_date?: string;
+  /**
+   * Apple's `venuePhoneNumber`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_phone_number?: string;
+  /**
+   * Apple's `venueRegionName`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_region_name?: string;
+  /**
+   * Apple's `venueRoom`: a string. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  venue_room?: string;
+  /**
+   * Apple's `wifiAccess`: a list of Wi-Fi networks.: 1 to 20 entries.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  wifi_access?: Array<SemanticWifiNetwork>;
+}
+
+/**
  * The body of an action that takes no parameters: nothing, or an empty object. Any key is refused.
  */
 export type EmptyRequest = Record<string, never>;
@@ -691,6 +1391,213 @@ export interface PassObject {
    */
   voided_at: string | null;
 }
+
+/**
+ * An amount of money (Apple's `CurrencyAmount`). Unknown keys are refused.
+ */
+export interface SemanticCurrencyAmount {
+  /**
+   * A decimal number as a string (`12.50`, `-3`), pass.json `amount`, or placeholders that render to one for every pass. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design.
+   *
+   * @pattern ^-?[0-9]+(\.[0-9]+)?$|\{\{
+   * @minLength 1
+   * @maxLength 500
+   */
+  amount: string;
+  /**
+   * ISO 4217 code of the currency (`EUR`), pass.json `currencyCode`.
+   *
+   * @pattern ^[A-Z]{3}$
+   */
+  currency_code: string;
+}
+
+/**
+ * Coordinates (Apple's `Location`). Unknown keys are refused.
+ */
+export interface SemanticLocation {
+  /**
+   * Latitude in degrees, -90 to 90.
+   *
+   * @minimum -90
+   * @maximum 90
+   */
+  latitude: number;
+  /**
+   * Longitude in degrees, -180 to 180.
+   *
+   * @minimum -180
+   * @maximum 180
+   */
+  longitude: number;
+}
+
+/**
+ * The parts of a person's name (Apple's `PersonNameComponents`): at least one. Unknown keys are refused.
+ */
+export interface SemanticPersonName {
+  /**
+   * pass.json `familyName`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  family_name?: string;
+  /**
+   * pass.json `givenName`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  given_name?: string;
+  /**
+   * pass.json `middleName`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  middle_name?: string;
+  /**
+   * pass.json `namePrefix`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  name_prefix?: string;
+  /**
+   * pass.json `nameSuffix`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  name_suffix?: string;
+  /**
+   * pass.json `nickname`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  nickname?: string;
+  /**
+   * pass.json `phoneticRepresentation`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  phonetic_representation?: string;
+}
+
+/**
+ * One seat (Apple's `Seat`): at least one of its keys. Unknown keys are refused.
+ */
+export interface SemanticSeat {
+  /**
+   * pass.json `seatAisle`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_aisle?: string;
+  /**
+   * pass.json `seatDescription`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_description?: string;
+  /**
+   * pass.json `seatIdentifier`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_identifier?: string;
+  /**
+   * pass.json `seatLevel`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_level?: string;
+  /**
+   * pass.json `seatNumber`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_number?: string;
+  /**
+   * pass.json `seatRow`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_row?: string;
+  /**
+   * pass.json `seatSection`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_section?: string;
+  /**
+   * pass.json `seatSectionColor`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_section_color?: string;
+  /**
+   * pass.json `seatType`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  seat_type?: string;
+}
+
+/**
+ * A Wi-Fi network (Apple's `WifiNetwork`): both keys required. Unknown keys are refused.
+ */
+export interface SemanticWifiNetwork {
+  /**
+   * pass.json `password`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  password: string;
+  /**
+   * pass.json `ssid`. May contain placeholders: `{{serial_number}}`, `{{pass_id}}`, `{{holder_name}}`, `{{holder_email}}` and `{{<field key>}}` for any field of the design. Once rendered for a pass it must not be empty (else issuing or updating the pass is a 400 naming the pass's value).
+   *
+   * @pattern \S
+   * @minLength 1
+   * @maxLength 500
+   */
+  ssid: string;
+}
+
+/**
+ * A preferred style scheme of an event ticket: `poster_event_ticket` (pass.json `posterEventTicket`, the poster layout of iOS 26) or `event_ticket` (`eventTicket`, the classic ticket).
+ */
+export type StyleScheme = "poster_event_ticket" | "event_ticket";
 
 /**
  * A page of templates, newest first. Ask for the next (older) page with `starting_after` = the last item's id, the previous (newer) one with `ending_before` = the first item's id.

@@ -39,5 +39,10 @@ describe('generated types', () => {
     assert.equal(t({ type: 'object', additionalProperties: false }), 'Record<string, never>');
     assert.equal(t({ type: 'object', properties: { a: { type: 'boolean' } }, required: ['a'] }), '{\n  a: boolean;\n}');
     assert.equal(t({}), 'unknown');
+    assert.equal(
+      t({ type: 'object', properties: { a: { type: 'boolean' } }, allOf: [{ if: { required: ['a'] }, then: { required: ['b'] } }] }),
+      '{\n  a?: boolean;\n}',
+      'conditions add no type',
+    );
   });
 });

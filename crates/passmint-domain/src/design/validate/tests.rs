@@ -7,6 +7,7 @@ mod fields;
 mod images;
 mod placeholders;
 mod relevance;
+mod semantics;
 mod values;
 
 use super::text::clip;
