@@ -48,8 +48,8 @@ use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::ClaimingInsert;
 use passmint_domain::ports::{PassStore, StoreResult};
 use passmint_domain::template::Template;
-use passmint_store_sql::SqlBind;
-use passmint_store_sql::statements::{FIND_BY_SHORT_ID, GET_PASS, GET_TEMPLATE, SCOPE};
+use passmint_store_sql::statements::{GET_PASS, SCOPE};
+use passmint_store_sql::{Columns, Decode, Prefixed, SqlBind, TEMPLATE_COLUMNS};
 use passmint_store_sql::{
     EVENT_COLUMNS, PASS_COLUMNS, event_binds, event_list, pass_binds, pass_list,
 };
@@ -192,6 +192,38 @@ impl<'a> From<&'a PassEvent> for EventRow<'a> {
                 t.microsecond()
             ),
         }
+    }
+}
+
+/// A public page's look-up, one statement: the pass by its short id and its
+/// template (columns `t_…`) by the template's key.
+pub(crate) static FIND_PUBLIC: LazyLock<String> = LazyLock::new(|| {
+    let pass = PASS_COLUMNS
+        .split(", ")
+        .map(|c| format!("p.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let template = TEMPLATE_COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c} AS t_{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {pass}, {template} FROM passes p JOIN templates t \
+         ON t.id = p.template_id AND t.account_id = p.account_id WHERE p.short_id = $1"
+    )
+});
+
+/// A row of [`FIND_PUBLIC`].
+struct PassAndTemplate(Pass, Template);
+
+impl Decode for PassAndTemplate {
+    fn decode<C: Columns>(c: &C) -> StoreResult<Self> {
+        let template = Template::decode(&Prefixed {
+            inner: c,
+            prefix: "t_",
+        })?;
+        Ok(PassAndTemplate(Pass::decode(c)?, template))
     }
 }
 
@@ -429,21 +461,11 @@ impl PassStore for PgStore {
     }
 
     async fn find_public_pass(&self, short_id: &str) -> StoreResult<(Pass, Template)> {
-        // Both reads on one pooled connection.
         let mut conn = self.conn().await?;
-        let pass = Stmt::new(FIND_BY_SHORT_ID.as_str(), vec![Bind::Text(short_id)])
-            .one::<Pass>(&mut conn)
+        let found = Stmt::new(FIND_PUBLIC.as_str(), vec![Bind::Text(short_id)])
+            .one::<PassAndTemplate>(&mut conn)
             .await?;
-        let template = Stmt::new(
-            GET_TEMPLATE.as_str(),
-            vec![
-                Bind::Text(pass.template_id.as_str()),
-                Bind::Text(pass.account_id.as_str()),
-            ],
-        )
-        .one::<Template>(&mut conn)
-        .await?;
-        Ok((pass, template))
+        Ok((found.0, found.1))
     }
 
     async fn get_pass(&self, scope: &Scope, id: &PassId) -> StoreResult<Pass> {

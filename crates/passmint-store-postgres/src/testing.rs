@@ -306,7 +306,7 @@ pub fn keyed_statements() -> Vec<(String, String)> {
         ("find_api_key".into(), &shared::FIND_API_KEY),
         ("revoke_api_key".into(), &shared::REVOKE_API_KEY),
         ("get_pass".into(), &shared::GET_PASS),
-        ("find_public_pass".into(), &shared::FIND_BY_SHORT_ID),
+        ("find_public_pass".into(), &crate::passes::FIND_PUBLIC),
         ("find_pass_by_serial".into(), &shared::FIND_BY_SERIAL),
         ("insert_event".into(), &crate::passes::INSERT_EVENT),
         ("insert_events".into(), &crate::passes::INSERT_EVENTS),

@@ -114,7 +114,10 @@ fn expected(call: &str) -> &'static [(&'static str, &'static str)] {
     match call {
         "get_account" => &[("accounts", "accounts_pkey")],
         "find_api_key" | "revoke_api_key" => &[("api_keys", "api_keys_key_hash_key")],
-        "find_public_pass" => &[("passes", "passes_short_id_key")],
+        "find_public_pass" => &[
+            ("passes", "passes_short_id_key"),
+            ("templates", "templates_pkey"),
+        ],
         "find_pass_by_serial" => &[("passes", "passes_serial_number_key")],
         "get_pass"
         | "insert_event"
