@@ -10,8 +10,9 @@
 //!
 //! Phases:
 //! 1. **Backlog drain**: `BACKLOG` passes are issued to a server whose worker
-//!    cannot reach the receiver (private addresses refused: each delivery fails once
-//!    and is due again a second later); that server is stopped, the delivering one
+//!    cannot reach the receiver (private addresses refused: each attempt fails and
+//!    the delivery is due again a second later, with retries enough that none goes
+//!    dead); that server is stopped, the delivering one
 //!    started, and the backlog's deliveries are timed from the first arrival to the
 //!    last: sustained deliveries per second with nothing else to do.
 //! 2. **Issue and deliver**: `LOAD` passes issued as fast as `CONNECTIONS`
@@ -275,7 +276,10 @@ async fn main() {
         &db,
         &[
             ("PASSMINT_WEBHOOK_ALLOW_PRIVATE", "false".into()),
-            ("PASSMINT_WEBHOOK_RETRY_SCHEDULE", "1s".into()),
+            // Every failed attempt due again a second later, and more retries than
+            // the filling can use: no delivery of the backlog goes dead before the
+            // delivering server starts.
+            ("PASSMINT_WEBHOOK_RETRY_SCHEDULE", ["1s"; 60].join(",")),
             ("PASSMINT_WEBHOOK_CONCURRENCY", "1".into()),
             // A short lease for the one delivery it may hold when stopped.
             ("PASSMINT_WEBHOOK_TIMEOUT", "1s".into()),

@@ -51,7 +51,29 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// never waits for a connection behind the requests' queue.
 pub const WORKER_POOL_SIZE: usize = 2;
 
-type Conn = Object<AsyncPgConnection>;
+/// The session of each connection of the delivery worker's pool. Its statements
+/// read rows by keys and by the partial indexes of the claim (the deliveries due,
+/// those under a lease); on a table never ANALYZEd the planner takes
+/// `lease_token IS NOT NULL` for nearly every row and would read the whole table on
+/// every claim. No statement of the worker needs a sequential scan, so the planner
+/// is told not to use one. Sent with the connection's start-up (no statement).
+pub const WORKER_SESSION: &str = "SET enable_seqscan = off";
+
+/// `database_url` with [`WORKER_SESSION`] as the connection's start-up options (as
+/// a URL parameter or a `key=value` pair). A URL that sets `options` itself is kept
+/// as it is.
+fn with_worker_session(database_url: &str) -> String {
+    if database_url.contains("options=") {
+        database_url.to_owned()
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        let sep = if database_url.contains('?') { '&' } else { '?' };
+        format!("{database_url}{sep}options=-c%20enable_seqscan%3Doff")
+    } else {
+        format!("{database_url} options='-c enable_seqscan=off'")
+    }
+}
+
+pub(crate) type Conn = Object<AsyncPgConnection>;
 
 /// The PostgreSQL implementation of every storage port, over a deadpool pool of
 /// diesel-async connections, and a small one of its own ([`WORKER_POOL_SIZE`]) for
@@ -94,7 +116,7 @@ impl PgStore {
         let redacted = redact_url(database_url);
         // Both pools open their connections the same way.
         let setup: Arc<SetupCallback<AsyncPgConnection>> = Arc::new(config.custom_setup);
-        let pool = |max_size: usize| {
+        let pool = |max_size: usize, url: &str| {
             let setup = Arc::clone(&setup);
             let mut config = ManagerConfig::<AsyncPgConnection>::default();
             config.custom_setup = Box::new(move |url| setup(url));
@@ -102,10 +124,8 @@ impl PgStore {
             // trip per port call); a broken one is discarded on its next return to
             // the pool.
             config.recycling_method = RecyclingMethod::Fast;
-            let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
-                database_url,
-                config,
-            );
+            let manager =
+                AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
             Pool::builder(manager)
                 .max_size(max_size)
                 .build()
@@ -115,8 +135,8 @@ impl PgStore {
                 })
         };
         let store = PgStore {
-            pool: pool(max_pool_size.max(1))?,
-            worker_pool: pool(WORKER_POOL_SIZE)?,
+            pool: pool(max_pool_size.max(1), database_url)?,
+            worker_pool: pool(WORKER_POOL_SIZE, &with_worker_session(database_url))?,
             database_url: database_url.to_owned(),
             keyring: Arc::new(Keyring::empty()),
             _guard: None,

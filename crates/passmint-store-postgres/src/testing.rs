@@ -400,6 +400,12 @@ pub fn cursor_statements() -> Vec<(String, String)> {
     all
 }
 
+/// The delivery worker's claim, in the exact text it runs (`tests/plans.rs` checks
+/// it reads no table whole under the worker's session, [`crate::WORKER_SESSION`]).
+pub fn claim_statement() -> String {
+    crate::webhooks::CLAIM.clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

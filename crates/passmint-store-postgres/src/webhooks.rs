@@ -94,7 +94,7 @@ pub(crate) const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
 /// deliveries in flight (`webhook_deliveries_leased_idx`); `c0`: the `$2` longest
 /// due of webhooks below the cap, locked; `c`: of those, each webhook's first ones
 /// up to the cap (the others are unlocked untouched when the statement ends).
-static CLAIM: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH busy AS (SELECT webhook_id, count(*) AS n FROM webhook_deliveries \
          WHERE lease_token IS NOT NULL AND due_at > $1 GROUP BY webhook_id), \

@@ -321,3 +321,32 @@ async fn keyed_statements_read_their_unique_index_whatever_the_statistics() {
     wrong.extend(misplans(&mut conn, "scope columns said unique").await);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The delivery worker's claim on tables never ANALYZEd, planned under the session
+/// its pool sets (`WORKER_SESSION`): the deliveries under a lease are counted from
+/// their partial index and the due ones read from theirs, never the whole table
+/// (without the session, the planner takes `lease_token IS NOT NULL` for nearly
+/// every row and reads all of them on every claim).
+#[tokio::test]
+async fn the_claim_reads_no_table_whole_never_analyzed() {
+    let db = testing::fresh_database().await;
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    for table in TABLES {
+        conn.batch_execute(&format!(
+            "ALTER TABLE {table} SET (autovacuum_enabled = false)"
+        ))
+        .await
+        .unwrap();
+    }
+    conn.batch_execute(&seed()).await.unwrap();
+    conn.batch_execute(passmint_store_postgres::WORKER_SESSION)
+        .await
+        .unwrap();
+    for (mode, found) in plans(&mut conn, &testing::claim_statement()).await {
+        let whole: Vec<_> = found
+            .iter()
+            .filter(|(node, table, _)| node == "Seq Scan" && table == "webhook_deliveries")
+            .collect();
+        assert!(whole.is_empty(), "{mode}: the claim reads {found:?}");
+    }
+}

@@ -6,4 +6,5 @@
 
 mod cascades;
 mod pages;
+mod session;
 mod statements;
