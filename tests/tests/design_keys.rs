@@ -1,6 +1,6 @@
 //! The newer pass.json keys of a design over HTTP on every engine (docs/api.md §3,
-//! §6): `relevant_dates`, `nfc`, `semantics` and `preferred_style_schemes`
-//! round-trip through the API, appear in the
+//! §6): `relevant_dates`, `nfc`, `semantics`, `preferred_style_schemes` and
+//! `localizations` round-trip through the API, appear in the
 //! downloaded pass.json as Apple names them, and a pass whose values would not
 //! render them is refused when it is issued or changed, so every issued pass
 //! downloads.
@@ -553,6 +553,152 @@ async fn semantics_and_the_poster_scheme_round_trip_and_render(engine: Engine) {
     assert_eq!(pj["preferredStyleSchemes"], json!(["eventTicket"]));
 }
 
+/// A ticket whose labels are keys of its French and Brazilian strings.
+fn localized_design(localizations: Value) -> Value {
+    json!({
+        "organization_name": "Passmint Air",
+        "description": "Gate card",
+        "fields": {
+            "primary": [{"key": "gate", "label": "GATE_LABEL", "value": "B12"}],
+            "back": [{"key": "terms", "label": "TERMS", "value": "TERMS_TEXT"}]
+        },
+        "localizations": localizations
+    })
+}
+
+/// The text of a pass.strings file, which must start with the UTF-16 LE BOM.
+fn utf16_text(bytes: &[u8]) -> String {
+    assert_eq!(
+        &bytes[..2],
+        &[0xFF, 0xFE],
+        "pass.strings starts with its BOM"
+    );
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).unwrap()
+}
+
+async fn localizations_round_trip_and_render(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let logo = passmint_testkit::fixtures::png(150, 40);
+    let localizations = json!({
+        "fr": {
+            "strings": {
+                "GATE_LABEL": "Porte",
+                "TERMS": "Conditions",
+                "TERMS_TEXT": "Ni reprise ni échange.\nVoir \"conditions\" \\ art. 2"
+            },
+            "images": {"logo": base64_encode(&logo)}
+        },
+        "pt-BR": {"strings": {"GATE_LABEL": "Portão"}}
+    });
+    let r = create_template(&s, "generic", localized_design(localizations.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["design"]["localizations"], localizations);
+    let tid = r.body["id"].as_str().unwrap().to_owned();
+    let r = s.get(&format!("/v1/templates/{tid}")).await;
+    assert_eq!(
+        r.body["design"]["localizations"], localizations,
+        "read back as written"
+    );
+
+    let r = s.post("/v1/passes", json!({"template_id": tid})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let pass = r.body.clone();
+    let d = s
+        .fetch_public(pass["download_url"].as_str().unwrap(), &[])
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text());
+    // Unzipped, every file's SHA-1 checked against manifest.json, and the
+    // signature verified with `openssl cms -verify`.
+    let v = verify_pkpass(&d.bytes, &s.dev_ca_pem().await);
+    // pass.json carries the keys; the device looks them up.
+    assert_eq!(
+        v.pass_json["generic"]["primaryFields"][0]["label"],
+        "GATE_LABEL"
+    );
+    assert_eq!(
+        utf16_text(&v.files["fr.lproj/pass.strings"]),
+        "\"GATE_LABEL\" = \"Porte\";\n\"TERMS\" = \"Conditions\";\n\
+         \"TERMS_TEXT\" = \"Ni reprise ni échange.\\nVoir \\\"conditions\\\" \\\\ art. 2\";\n"
+    );
+    assert_eq!(
+        utf16_text(&v.files["pt-BR.lproj/pass.strings"]),
+        "\"GATE_LABEL\" = \"Portão\";\n"
+    );
+    assert_eq!(v.files["fr.lproj/logo.png"], logo);
+    assert!(!v.files.contains_key("pt-BR.lproj/logo.png"));
+    let manifest: serde_json::Map<String, Value> =
+        serde_json::from_slice(&v.files["manifest.json"]).unwrap();
+    for name in [
+        "fr.lproj/pass.strings",
+        "fr.lproj/logo.png",
+        "pt-BR.lproj/pass.strings",
+    ] {
+        let sha1: String = openssl::sha::sha1(&v.files[name])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(manifest[name], sha1, "{name} in manifest.json");
+    }
+
+    // The design's own rules, each at its place.
+    let png = |w, h| base64_encode(&passmint_testkit::fixtures::png(w, h));
+    for (localizations, param) in [
+        (
+            json!({"french": {"strings": {"A": "B"}}}),
+            "design.localizations.french",
+        ),
+        (
+            json!({"pt-BR": {"strings": {"A": "B"}}, "pt-br": {"strings": {"A": "C"}}}),
+            "design.localizations.pt-br",
+        ),
+        (json!({"fr": {}}), "design.localizations.fr"),
+        (
+            json!({"fr": {"strings": {"": "Porte"}}}),
+            "design.localizations.fr.strings",
+        ),
+        (
+            json!({"fr": {"strings": {"GATE_LABEL": "p".repeat(2001)}}}),
+            "design.localizations.fr.strings.GATE_LABEL",
+        ),
+        (
+            json!({"fr": {"images": {"banner": png(10, 10)}}}),
+            "design.localizations.fr.images.banner",
+        ),
+        (
+            json!({"fr": {"images": {"logo": png(200, 60)}}}),
+            "design.localizations.fr.images.logo",
+        ),
+        (
+            json!({"fr": {"texts": {}}}),
+            "design.localizations.fr.texts",
+        ),
+    ] {
+        let r = create_template(&s, "generic", localized_design(localizations)).await;
+        r.assert_error(400, "invalid_request_error", Some(param));
+    }
+
+    // Without localizations the pass has no .lproj directory.
+    let mut plain = localized_design(json!({}));
+    plain.as_object_mut().unwrap().remove("localizations");
+    let r = s
+        .patch(&format!("/v1/templates/{tid}"), json!({"design": plain}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let d = s
+        .fetch_public(pass["download_url"].as_str().unwrap(), &[])
+        .await;
+    let v = verify_pkpass(&d.bytes, &s.dev_ca_pem().await);
+    assert!(
+        !v.files.keys().any(|name| name.contains(".lproj/")),
+        "{:?}",
+        v.files.keys()
+    );
+}
+
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
@@ -567,4 +713,5 @@ engine_tests!(
     relevant_dates_round_trip_and_render,
     nfc_round_trips_and_renders,
     semantics_and_the_poster_scheme_round_trip_and_render,
+    localizations_round_trip_and_render,
 );

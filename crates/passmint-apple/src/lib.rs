@@ -7,6 +7,8 @@
 //! - [`limits`]: how many fields each style shows per area, and the size of pass.json.
 //! - [`images`]: image kinds, which style shows which, their allotted sizes and the
 //!   PNG header reader.
+//! - [`localization`]: the language tags of `.lproj` directories and the
+//!   `pass.strings` file.
 //! - [`placeholders`]: the `{{name}}` grammar, parsed and rendered.
 //! - [`semantics`]: the semantic tags, their names and types, and the preferred
 //!   style schemes of an event ticket.
@@ -17,6 +19,7 @@
 pub mod areas;
 pub mod images;
 pub mod limits;
+pub mod localization;
 pub mod placeholders;
 pub mod semantics;
 pub mod style;
@@ -29,6 +32,10 @@ pub use images::{
 pub use limits::{
     MAX_NFC_MESSAGE_BYTES, MAX_PASS_JSON_BYTES, P256_SPKI_LEN, P256_SPKI_PREFIX, TooManyFields,
     max_fields, max_secondary_and_auxiliary, too_many_fields,
+};
+pub use localization::{
+    MAX_LANGUAGE_TAG_LEN, check_language_tag, language_tag_key, pass_strings_text,
+    pass_strings_utf16,
 };
 pub use placeholders::{
     PlaceholderError, is_name_char, placeholders, render_placeholders, render_placeholders_within,

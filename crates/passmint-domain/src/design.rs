@@ -59,6 +59,24 @@ pub struct Design {
     /// `eventTicket` is always added last as the fallback.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preferred_style_schemes: Vec<StyleScheme>,
+    /// Localized strings and images by language tag (`fr`, `pt-BR`), each
+    /// written as `<lang>.lproj/` in the .pkpass (docs/api.md §3): labels and
+    /// values of the design may be keys of the strings.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub localizations: BTreeMap<String, Localization>,
+}
+
+/// One language of `localizations`: `pass.strings` entries and localized images
+/// (named and checked as `images`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Localization {
+    /// Key (as written in pass.json) to the text shown in this language.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub strings: BTreeMap<String, String>,
+    /// Base64 PNGs by image name and variant, as in `images`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub images: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -61,7 +61,21 @@ impl<'a> PkpassBuilder<'a> {
         check_identity(spec, self.identity)?;
 
         let pass_json = pass_json_bytes(spec)?;
-        let mut files: Vec<Entry<'_>> = Vec::with_capacity(spec.images.len() + 4);
+        // The files of each `<lang>.lproj/` directory: its pass.strings, then its
+        // images (the names are built here, the bytes borrowed from the spec).
+        let mut localized: Vec<(String, LocalizedData<'_>)> = Vec::new();
+        for (lang, localization) in &spec.localizations {
+            if let Some(strings) = localization.pass_strings() {
+                localized.push((
+                    format!("{lang}.lproj/pass.strings"),
+                    LocalizedData::Owned(strings),
+                ));
+            }
+            for (name, image) in &localization.images {
+                localized.push((format!("{lang}.lproj/{name}"), LocalizedData::Image(image)));
+            }
+        }
+        let mut files: Vec<Entry<'_>> = Vec::with_capacity(spec.images.len() + localized.len() + 4);
         files.push(Entry {
             name: "pass.json",
             data: &pass_json,
@@ -82,6 +96,17 @@ impl<'a> PkpassBuilder<'a> {
                 sha1: image.sha1(),
             });
         }
+        for (name, data) in &localized {
+            let (data, sha1) = match data {
+                LocalizedData::Owned(bytes) => (bytes.as_slice(), openssl::sha::sha1(bytes)),
+                LocalizedData::Image(image) => (image.as_bytes(), image.sha1()),
+            };
+            files.push(Entry {
+                name: name.as_str(),
+                data,
+                sha1,
+            });
+        }
         let manifest = manifest_json(&files)?;
         let signature = sign_detached(
             self.identity.cms_template(),
@@ -90,6 +115,13 @@ impl<'a> PkpassBuilder<'a> {
         )?;
         zip_files(&files, &manifest, &signature)
     }
+}
+
+/// The bytes of a localized file: a pass.strings made for this pass, or an image
+/// of the spec.
+enum LocalizedData<'a> {
+    Owned(Vec<u8>),
+    Image(&'a crate::spec::PassImage),
 }
 
 /// A file of the pass with its SHA-1.

@@ -18,7 +18,7 @@ pub use pass_json::pass_json;
 /// `{{name}}` placeholders, rendered in one pass (Apple's grammar, from `passmint-apple`).
 pub use passmint_apple::render_placeholders;
 pub use spec::{
-    Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Location, Mode, Nfc, PassField,
-    PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, StyleScheme, TextAlignment,
-    TransitType,
+    Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Localization, Location, Mode, Nfc,
+    PassField, PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, StyleScheme,
+    TextAlignment, TransitType,
 };

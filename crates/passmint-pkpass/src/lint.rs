@@ -32,11 +32,17 @@
 //! | [`LintRule::SemanticTagType`] | a semantic tag whose value is not of Apple's type (a date not RFC 3339, a seat that is not an object, ...) |
 //! | [`LintRule::StyleSchemeNotAllowed`] | `preferred_style_schemes` on a style other than `eventTicket` |
 //! | [`LintRule::PosterTagMissing`] | the `posterEventTicket` scheme without a semantic tag it requires (`eventName`, `venueName`, `venueRegionName`, `venueRoom`; both team abbreviations for `PKEventTypeSports`; `performerNames` for `PKEventTypeLivePerformance`) |
+//! | [`LintRule::LocalizationLanguage`] | a key of `localizations` that is not a language tag of an `.lproj` directory (`fr`, `pt-BR`, `zh-Hans`), or two that differ only by case or separator |
+//! | [`LintRule::LocalizationEmpty`] | a language with neither strings nor images |
+//! | [`LintRule::LocalizationStringKey`] | an empty key among a language's strings |
 //! | [`LintRule::WebServiceIncomplete`] | `web_service_url` without `authentication_token`, or the reverse |
 //! | [`LintRule::WebServiceUrlInvalid`] | a `web_service_url` that is not an absolute http(s) URL without query or fragment |
 //! | [`LintRule::WebServiceNotHttps`] | an http `web_service_url` in [`Mode::Live`] |
 //! | [`LintRule::AuthenticationTokenTooShort`] | a token shorter than [`MIN_AUTHENTICATION_TOKEN_LEN`] characters |
 //! | [`LintRule::AuthenticationTokenInvalid`] | a token with characters other than printable ASCII (it travels in an HTTP header) |
+//!
+//! Localized images (`localizations.fr.images.logo.png`) follow the image rules
+//! above, except that a language needs no icon.
 //!
 //! A pass with `nfc` also needs a Pass Type ID certificate that Apple enabled for
 //! NFC: nothing in the certificate tells, so the lint cannot check it, and the NFC
@@ -115,6 +121,13 @@ pub enum LintRule {
     StyleSchemeNotAllowed,
     /// The poster event ticket scheme without a tag it requires.
     PosterTagMissing,
+    /// A localization whose key is not a language tag, or a duplicate of another
+    /// but for case.
+    LocalizationLanguage,
+    /// A localization with neither strings nor images.
+    LocalizationEmpty,
+    /// A localized string with an empty key.
+    LocalizationStringKey,
     /// Web service URL without token or token without URL.
     WebServiceIncomplete,
     /// A web service URL that is not an absolute http(s) URL.
@@ -155,6 +168,9 @@ impl LintRule {
             LintRule::SemanticTagType => "semantic_tag_type",
             LintRule::StyleSchemeNotAllowed => "style_scheme_not_allowed",
             LintRule::PosterTagMissing => "poster_tag_missing",
+            LintRule::LocalizationLanguage => "localization_language",
+            LintRule::LocalizationEmpty => "localization_empty",
+            LintRule::LocalizationStringKey => "localization_string_key",
             LintRule::WebServiceIncomplete => "web_service_incomplete",
             LintRule::WebServiceUrlInvalid => "web_service_url_invalid",
             LintRule::WebServiceNotHttps => "web_service_not_https",
@@ -204,6 +220,7 @@ pub(crate) fn lint_with(spec: &PassSpec, default_icon: bool) -> Result<(), Vec<L
     lint.nfc(spec);
     lint.semantics(spec);
     lint.style_schemes(spec);
+    lint.localizations(spec);
     lint.web_service(spec);
     if lint.errors.is_empty() {
         Ok(())
@@ -271,10 +288,33 @@ impl Lint {
     }
 
     fn images(&mut self, spec: &PassSpec, default_icon: bool) {
-        let style = spec.style;
+        self.image_files(spec.style, "images", &spec.images);
+        let icon_missing = !spec.images.contains_key("icon.png");
+        let default_applies = default_icon && !spec.has_icon();
+        if icon_missing && !default_applies {
+            let message = if spec.has_icon() {
+                "icon.png is required even when @2x or @3x icons are given: add a 29x29 \
+                 pixel icon.png"
+            } else {
+                "every pass needs an icon: add icon.png (29x29 pixels, with icon@2x.png \
+                 and icon@3x.png at 58x58 and 87x87), or let the builder add its default \
+                 icon (PkpassBuilder::default_icon(true) or PassSpec::with_default_icon)"
+            };
+            self.push(LintRule::MissingIcon, "images.icon.png", message);
+        }
+    }
+
+    /// The image rules but the icon's, for the images at `prefix` (`images`,
+    /// `localizations.fr.images`).
+    fn image_files(
+        &mut self,
+        style: PassStyle,
+        prefix: &str,
+        images: &std::collections::BTreeMap<String, crate::spec::PassImage>,
+    ) {
         let (mut has_strip, mut background_or_thumbnail) = (false, None);
-        for (name, png) in &spec.images {
-            let path = format!("images.{name}");
+        for (name, png) in images {
+            let path = format!("{prefix}.{name}");
             let Some(image) = ImageName::parse_file_name(name) else {
                 self.push(
                     LintRule::UnknownImage,
@@ -353,24 +393,52 @@ impl Lint {
         {
             self.push(
                 LintRule::ImageConflict,
-                format!("images.{other}"),
+                format!("{prefix}.{other}"),
                 "eventTicket passes show either a strip image or a background and \
                  thumbnail image, not both: remove the strip or the background and \
                  thumbnail images",
             );
         }
-        let icon_missing = !spec.images.contains_key("icon.png");
-        let default_applies = default_icon && !spec.has_icon();
-        if icon_missing && !default_applies {
-            let message = if spec.has_icon() {
-                "icon.png is required even when @2x or @3x icons are given: add a 29x29 \
-                 pixel icon.png"
-            } else {
-                "every pass needs an icon: add icon.png (29x29 pixels, with icon@2x.png \
-                 and icon@3x.png at 58x58 and 87x87), or let the builder add its default \
-                 icon (PkpassBuilder::default_icon(true) or PassSpec::with_default_icon)"
-            };
-            self.push(LintRule::MissingIcon, "images.icon.png", message);
+    }
+
+    fn localizations(&mut self, spec: &PassSpec) {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (lang, localization) in &spec.localizations {
+            let path = format!("localizations.{lang}");
+            if let Err(why) = passmint_apple::check_language_tag(lang) {
+                self.push(
+                    LintRule::LocalizationLanguage,
+                    &path,
+                    format!("'{lang}' {why}: Wallet reads <lang>.lproj directories"),
+                );
+            } else if let Some(other) = seen.insert(passmint_apple::language_tag_key(lang), lang) {
+                self.push(
+                    LintRule::LocalizationLanguage,
+                    &path,
+                    format!(
+                        "'{other}' and '{lang}' are the same language but for case: their \
+                         .lproj directories would collide, keep one"
+                    ),
+                );
+            }
+            if localization.strings.is_empty() && localization.images.is_empty() {
+                self.push(
+                    LintRule::LocalizationEmpty,
+                    &path,
+                    format!("{path} has neither strings nor images: give it some or remove it"),
+                );
+            }
+            if localization.strings.keys().any(|k| k.trim().is_empty()) {
+                self.push(
+                    LintRule::LocalizationStringKey,
+                    format!("{path}.strings"),
+                    format!(
+                        "{path}.strings has an empty key: a key is a text of pass.json (a \
+                         label or value) that Wallet looks up, give it one"
+                    ),
+                );
+            }
+            self.image_files(spec.style, &format!("{path}.images"), &localization.images);
         }
     }
 

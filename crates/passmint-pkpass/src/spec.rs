@@ -68,6 +68,11 @@ pub struct PassSpec {
     /// `preferredStyleSchemes` of an event ticket, in order (`posterEventTicket`);
     /// `eventTicket` is written last when missing, as every device's fallback.
     pub preferred_style_schemes: Vec<StyleScheme>,
+    /// Localized resources by language tag (`fr`, `pt-BR`, `zh-Hans`): each
+    /// becomes the `<lang>.lproj/` directory of the .pkpass, with its
+    /// `pass.strings` and images. Wallet looks the texts of pass.json (labels,
+    /// values, ...) up among the strings of the device's language.
+    pub localizations: BTreeMap<String, Localization>,
     /// `voided` (written only when `true`).
     pub voided: bool,
     /// `webServiceURL`: the base URL of the Apple Wallet web service. Give it
@@ -302,6 +307,29 @@ pub struct Nfc {
     pub encryption_public_key: Option<String>,
     /// `requiresAuthentication` (written only when `true`).
     pub requires_authentication: bool,
+}
+
+/// One language of a pass: `<lang>.lproj/pass.strings` and localized images.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Localization {
+    /// The entries of `pass.strings`: a text of pass.json (the key) to the text
+    /// shown in this language. Written as UTF-16 with a byte order mark.
+    pub strings: BTreeMap<String, String>,
+    /// Images by file name (`logo.png`, `strip@2x.png`), as in
+    /// [`PassSpec::images`], written as `<lang>.lproj/<name>`.
+    pub images: BTreeMap<String, PassImage>,
+}
+
+impl Localization {
+    /// The `pass.strings` file: `"key" = "value";` lines in UTF-16 (little
+    /// endian) with its byte order mark; `None` without strings.
+    pub fn pass_strings(&self) -> Option<Vec<u8>> {
+        (!self.strings.is_empty()).then(|| {
+            passmint_apple::pass_strings_utf16(
+                self.strings.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+        })
+    }
 }
 
 /// A place where the pass is relevant (shown on the lock screen nearby).

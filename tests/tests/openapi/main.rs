@@ -14,8 +14,8 @@ use passmint_domain::design::validate::semantics::{
 };
 use passmint_domain::design::validate::validate_design;
 use passmint_domain::design::{
-    Barcode, BarcodeFormat, Colors, DateStyle, Design, Field, Fields, Location, Nfc, RelevantDate,
-    TextAlignment, TransitType,
+    Barcode, BarcodeFormat, Colors, DateStyle, Design, Field, Fields, Localization, Location, Nfc,
+    RelevantDate, TextAlignment, TransitType,
 };
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::template::{AppleStyle, TemplateType};

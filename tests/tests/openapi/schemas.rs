@@ -86,6 +86,25 @@ fn full_design() -> Design {
         }))
         .unwrap(),
         preferred_style_schemes: Vec::new(),
+        localizations: BTreeMap::from([
+            (
+                "fr".to_owned(),
+                Localization {
+                    strings: BTreeMap::from([
+                        ("Label".to_owned(), "Libellé".to_owned()),
+                        ("Gate \"A\"\n".to_owned(), "Porte \\ \"A\"".to_owned()),
+                    ]),
+                    images: BTreeMap::from([("logo@2x".to_owned(), png_base64(300, 90))]),
+                },
+            ),
+            (
+                "zh-Hans".to_owned(),
+                Localization {
+                    strings: BTreeMap::from([("Label".to_owned(), "标签".to_owned())]),
+                    ..Localization::default()
+                },
+            ),
+        ]),
     }
 }
 
@@ -131,6 +150,7 @@ fn design_schema_lists_every_key_of_the_design_and_accepts_the_examples() {
         ("DesignField", &v["fields"]["primary"][0]),
         ("DesignBarcode", &v["barcode"]),
         ("DesignLocation", &v["locations"][0]),
+        ("DesignLocalization", &v["localizations"]["fr"]),
     ] {
         assert_eq!(
             schema_keys(&doc, name),
@@ -287,6 +307,26 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
         |n: usize| Value::Array((0..n).map(|i| json!({"key": format!("f{i}")})).collect());
     let location = json!({"latitude": 1, "longitude": 2});
     let remove = json!("<remove>");
+    let strings_n = |n: usize| -> Value {
+        (0..n)
+            .map(|i| (format!("K{i}"), json!("v")))
+            .collect::<Map<String, Value>>()
+            .into()
+    };
+    let languages_n = |n: usize| -> Value {
+        (0..n)
+            .map(|i| {
+                let tag: String = [b'a' + (i / 26) as u8, b'a' + (i % 26) as u8]
+                    .map(char::from)
+                    .iter()
+                    .collect();
+                (tag, json!({"strings": {"a": "b"}}))
+            })
+            .collect::<Map<String, Value>>()
+            .into()
+    };
+    let key_200 = format!("/localizations/fr/strings/{}", "k".repeat(200));
+    let key_201 = format!("/localizations/fr/strings/{}", "k".repeat(201));
     let single = with(&base, "/relevant_dates", remove.clone());
     let poster = with(
         &with(
@@ -481,6 +521,29 @@ fn design_schema_agrees_with_serde_and_the_domains_rules() {
         ("poster of a sports event with teams", &sports, "/semantics/event_type", json!("PKEventTypeSports")),
         ("poster of a live performance", &poster, "/semantics/event_type", json!("PKEventTypeLivePerformance")),
         ("poster of a movie", &poster, "/semantics/event_type", json!("PKEventTypeMovie")),
+        ("localizations null", &base, "/localizations", Value::Null),
+        ("localizations empty", &base, "/localizations", json!({})),
+        ("localization region", &base, "/localizations/pt-BR", json!({"strings": {"a": "b"}})),
+        ("localization underscore", &base, "/localizations/en_GB", json!({"strings": {"a": "b"}})),
+        ("localization numeric region", &base, "/localizations/es-419", json!({"strings": {"a": "b"}})),
+        ("localization word", &base, "/localizations/french", json!({"strings": {"a": "b"}})),
+        ("localization lproj", &base, "/localizations/fr.lproj", json!({"strings": {"a": "b"}})),
+        ("localization path", &base, "/localizations/..", json!({"strings": {"a": "b"}})),
+        ("localization null value", &base, "/localizations/de", Value::Null),
+        ("localization unknown key", &base, "/localizations/fr/texts", json!({})),
+        ("localization strings null", &base, "/localizations/fr/strings", Value::Null),
+        ("localization string number", &base, "/localizations/fr/strings/Label", json!(1)),
+        ("localization blank key", &base, "/localizations/fr/strings/ ", json!("x")),
+        ("localization key 200", &base, &key_200, json!("x")),
+        ("localization key 201", &base, &key_201, json!("x")),
+        ("localization text 2000", &base, "/localizations/fr/strings/Label", json!("t".repeat(2000))),
+        ("localization text 2001", &base, "/localizations/fr/strings/Label", json!("t".repeat(2001))),
+        ("localization 200 strings", &base, "/localizations/fr/strings", strings_n(200)),
+        ("localization 201 strings", &base, "/localizations/fr/strings", strings_n(201)),
+        ("localization 50 languages", &base, "/localizations", languages_n(50)),
+        ("localization 51 languages", &base, "/localizations", languages_n(51)),
+        ("localization image name", &base, "/localizations/fr/images/banner", json!(png_base64(10, 10))),
+        ("localization images null", &base, "/localizations/fr/images", Value::Null),
     ];
     let mut cases: Vec<(&str, Value)> = vec![("minimal", minimal.clone()), ("full", base.clone())];
     cases.extend(

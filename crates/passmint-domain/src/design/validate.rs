@@ -18,6 +18,7 @@
 
 mod fields;
 pub mod images;
+pub mod localizations;
 mod nfc;
 mod placeholders;
 pub mod relevance;
@@ -33,6 +34,10 @@ pub use images::{
 pub use fields::{
     MAX_BACK_FIELDS, MAX_CHANGE_MESSAGE_LEN, MAX_FIELD_DEFAULT_VALUE_LEN, MAX_FIELD_KEY_LEN,
     MAX_FIELD_LABEL_LEN, max_fields, max_secondary_and_auxiliary,
+};
+pub use localizations::{
+    MAX_LOCALIZATIONS, MAX_LOCALIZED_IMAGES_BYTES, MAX_LOCALIZED_KEY_LEN, MAX_LOCALIZED_STRINGS,
+    MAX_LOCALIZED_TEXT_LEN,
 };
 pub use nfc::{MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_LEN};
 pub use passmint_apple::MAX_NFC_MESSAGE_BYTES;
@@ -97,6 +102,7 @@ pub fn validate_design(style: AppleStyle, design: &Design) -> Result<(), DomainE
         nfc::check_nfc(nfc, design)?;
     }
     semantics::check_semantics(style, design)?;
+    localizations::check_localizations(style, design)?;
     Ok(())
 }
 

@@ -20,9 +20,10 @@ use passmint_domain::design::validate::semantics::{
 use passmint_domain::design::validate::{
     self, MAX_BARCODE_ALT_TEXT_LEN, MAX_BARCODE_MESSAGE_LEN, MAX_CHANGE_MESSAGE_LEN,
     MAX_DESCRIPTION_LEN, MAX_FIELD_DEFAULT_VALUE_LEN, MAX_FIELD_KEY_LEN, MAX_FIELD_LABEL_LEN,
-    MAX_IMAGE_BYTES, MAX_LOCATIONS, MAX_LOGO_TEXT_LEN, MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_BYTES,
-    MAX_NFC_MESSAGE_LEN, MAX_ORGANIZATION_NAME_LEN, MAX_RELEVANT_DATE_LEN, MAX_RELEVANT_DATES,
-    MAX_RELEVANT_TEXT_LEN, images::ImageKind,
+    MAX_IMAGE_BYTES, MAX_LOCALIZATIONS, MAX_LOCALIZED_IMAGES_BYTES, MAX_LOCALIZED_KEY_LEN,
+    MAX_LOCALIZED_STRINGS, MAX_LOCALIZED_TEXT_LEN, MAX_LOCATIONS, MAX_LOGO_TEXT_LEN,
+    MAX_NFC_KEY_LEN, MAX_NFC_MESSAGE_BYTES, MAX_NFC_MESSAGE_LEN, MAX_ORGANIZATION_NAME_LEN,
+    MAX_RELEVANT_DATE_LEN, MAX_RELEVANT_DATES, MAX_RELEVANT_TEXT_LEN, images::ImageKind,
 };
 use passmint_domain::design::{
     Barcode, BarcodeFormat, DateStyle, FieldArea, StyleScheme, TextAlignment, TransitType,
@@ -48,6 +49,7 @@ pub fn components() -> Vec<(&'static str, RefOr<Schema>)> {
         ("DesignLocation", location().into()),
         ("DesignRelevantDate", Schema::from(relevant_date()).into()),
         ("DesignNfc", nfc().into()),
+        ("DesignLocalization", localization().into()),
         ("DesignSemantics", semantics().into()),
         ("SemanticLocation", semantic_location().into()),
         ("SemanticCurrencyAmount", currency_amount().into()),
@@ -373,7 +375,77 @@ fn design() -> Object {
                     POSTER_REQUIRED_TAGS.map(|t| format!("`{t}`")).join(", ")
                 ))),
         )
+        .property(
+            "localizations",
+            ObjectBuilder::new()
+                .description(Some(format!(
+                    "Localized texts and images by language tag, each written as the \
+                     `<lang>.lproj/` directory of the .pkpass (`pass.strings`, UTF-16 with a \
+                     byte order mark, and the images). Labels, values and the other texts \
+                     of the design may be keys of the strings: pass.json carries the key and \
+                     the device shows the text of its language (a key without a string is \
+                     shown as is). At most {MAX_LOCALIZATIONS} languages; a tag is a \
+                     language of 2 or 3 letters, optionally a script of 4 letters and a \
+                     region of 2 letters or 3 digits (`en`, `fr`, `pt-BR`, `zh-Hans`, \
+                     `es-419`); two tags that differ only by case (or `-` and `_`) are a \
+                     400 with `param` `design.localizations.<tag>`."
+                )))
+                .property_names(Some(string().pattern(Some(LANGUAGE_TAG_PATTERN))))
+                .max_properties(Some(MAX_LOCALIZATIONS))
+                .additional_properties(Some(AdditionalProperties::RefOr(reference(
+                    "DesignLocalization",
+                )))),
+        )
         .examples([example()])
+        .build()
+}
+
+/// A language tag as `.lproj` directories take it, as
+/// `passmint_apple::check_language_tag` (letters of any case, `-` or `_`).
+pub const LANGUAGE_TAG_PATTERN: &str =
+    r"^[A-Za-z]{2,3}([-_][A-Za-z]{4})?([-_]([A-Za-z]{2}|[0-9]{3}))?$";
+
+fn localization() -> Object {
+    closed_object()
+        .description(Some(format!(
+            "One language of `localizations`: strings, images, or both (a language with \
+             neither is a 400). Its localized images together with every other \
+             language's are at most {} MiB once decoded. Unknown keys are refused.",
+            MAX_LOCALIZED_IMAGES_BYTES / (1024 * 1024)
+        )))
+        .property(
+            "strings",
+            ObjectBuilder::new()
+                .description(Some(format!(
+                    "The entries of this language's `pass.strings`: a text of the design \
+                     (the key, as pass.json carries it) to the text shown in this \
+                     language. At most {MAX_LOCALIZED_STRINGS} per language; keys of 1 to \
+                     {MAX_LOCALIZED_KEY_LEN} characters, not only white space (an empty \
+                     key is a 400 with `param` `design.localizations.<tag>.strings`); texts \
+                     of at most {MAX_LOCALIZED_TEXT_LEN} characters (else a 400 with \
+                     `param` `design.localizations.<tag>.strings.<key>`). Quotes, \
+                     backslashes and newlines are escaped for you."
+                )))
+                .property_names(Some(not_blank(bounded_text(MAX_LOCALIZED_KEY_LEN))))
+                .max_properties(Some(MAX_LOCALIZED_STRINGS))
+                .additional_properties(Some(AdditionalProperties::RefOr(
+                    bounded_text(MAX_LOCALIZED_TEXT_LEN).into(),
+                ))),
+        )
+        .property(
+            "images",
+            AllOfBuilder::new()
+                .item(reference("DesignImages"))
+                .description(Some(
+                    "Images of this language, named and checked as the design's `images` \
+                     (written as `<lang>.lproj/<name>.png`); a device of this language \
+                     shows them instead of the design's.",
+                )),
+        )
+        .examples([json!({
+            "strings": {"Gate": "Porte", "Seat": "Place"},
+            "images": {}
+        })])
         .build()
 }
 

@@ -9,6 +9,8 @@
 //!   when the design was stored; relevant dates once rendered for the pass, by
 //!   [`render_pass`]); images are the design's base64 PNGs, decoded once per
 //!   template version by the caller ([`decode_images`]).
+//! - `localizations` are the design's strings and its localized images, each
+//!   language a `<lang>.lproj/` directory of the .pkpass (docs/api.md §3).
 //! - `nfc` carries its rendered message (docs/api.md §3).
 //! - `semantics` are the rendered tags under Apple's names, and
 //!   `preferred_style_schemes` the design's (the pkpass crate adds the classic
@@ -41,11 +43,21 @@ pub struct RenderContext<'a> {
     pub images: &'a BTreeMap<String, PassImage>,
 }
 
-/// The design's images as pass files (`icon@2x` -> `icon@2x.png`).
+/// The design's images as pass files (`icon@2x` -> `icon@2x.png`), and its
+/// localized images under their language's directory (`fr` `logo` ->
+/// `fr.lproj/logo.png`, docs/api.md §3), which [`pass_spec`] moves to the spec's
+/// localizations.
 pub fn decode_images(design: &Design) -> Result<BTreeMap<String, PassImage>, String> {
+    let localized = design.localizations.iter().flat_map(|(lang, l)| {
+        l.images
+            .iter()
+            .map(move |(name, b64)| (format!("{lang}{LPROJ}{name}"), b64))
+    });
     design
         .images
         .iter()
+        .map(|(name, b64)| (name.clone(), b64))
+        .chain(localized)
         .map(|(name, b64)| {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.trim())
@@ -53,6 +65,48 @@ pub fn decode_images(design: &Design) -> Result<BTreeMap<String, PassImage>, Str
             Ok((format!("{name}.png"), PassImage::from(bytes)))
         })
         .collect()
+}
+
+/// What separates a language from an image name in [`decode_images`]'s keys.
+const LPROJ: &str = ".lproj/";
+
+/// The design's localizations with their images from `images` (as
+/// [`decode_images`] named them); returns the images that are not localized.
+fn localizations(
+    design: &Design,
+    images: &BTreeMap<String, PassImage>,
+) -> (
+    BTreeMap<String, PassImage>,
+    BTreeMap<String, passmint_pkpass::Localization>,
+) {
+    let mut plain = BTreeMap::new();
+    let mut localized: BTreeMap<String, passmint_pkpass::Localization> = design
+        .localizations
+        .iter()
+        .map(|(lang, l)| {
+            let strings = l.strings.clone();
+            (
+                lang.clone(),
+                passmint_pkpass::Localization {
+                    strings,
+                    images: BTreeMap::new(),
+                },
+            )
+        })
+        .collect();
+    for (name, image) in images {
+        match name.split_once(LPROJ) {
+            Some((lang, file)) if localized.contains_key(lang) => {
+                if let Some(l) = localized.get_mut(lang) {
+                    l.images.insert(file.to_owned(), image.clone());
+                }
+            }
+            _ => {
+                plain.insert(name.clone(), image.clone());
+            }
+        }
+    }
+    (plain, localized)
 }
 
 /// Whether passes of `mode` carry the web service (URL + token).
@@ -128,7 +182,7 @@ fn spec_and_problem(
             label: rgb(c.label.as_ref()),
         };
     }
-    spec.images = ctx.images.clone();
+    (spec.images, spec.localizations) = localizations(design, ctx.images);
     spec.locations = design
         .locations
         .iter()
@@ -367,5 +421,40 @@ mod tests {
         assert_eq!(images["icon@2x.png"].as_bytes(), &[0, 1, 2]);
         design.images.insert("logo".into(), "not base64!".into());
         assert!(decode_images(&design).is_err());
+    }
+
+    #[test]
+    fn localized_images_go_to_their_language() {
+        let (pass, mut template) = sample();
+        template.design.images.insert("logo".into(), "AAEC".into());
+        template.design.localizations.insert(
+            "fr".into(),
+            design::Localization {
+                strings: [("GATE".to_owned(), "Porte".to_owned())].into(),
+                images: [("logo@2x".to_owned(), "AwQF".to_owned())].into(),
+            },
+        );
+        template.design.localizations.insert(
+            "de".into(),
+            design::Localization {
+                strings: [("GATE".to_owned(), "Flugsteig".to_owned())].into(),
+                ..Default::default()
+            },
+        );
+        let images = decode_images(&template.design).unwrap();
+        assert!(images.contains_key("fr.lproj/logo@2x.png"));
+        let ctx = RenderContext {
+            public_url: "https://passmint.example.com",
+            pass_type_identifier: "pass.example",
+            team_identifier: "ABCDE12345",
+            images: &images,
+        };
+        let spec = pass_spec(&pass, &template, &ctx);
+        assert_eq!(spec.images.keys().collect::<Vec<_>>(), ["logo.png"]);
+        let fr = &spec.localizations["fr"];
+        assert_eq!(fr.strings["GATE"], "Porte");
+        assert_eq!(fr.images["logo@2x.png"].as_bytes(), &[3, 4, 5]);
+        assert!(spec.localizations["de"].images.is_empty());
+        assert_eq!(spec.localizations["de"].strings["GATE"], "Flugsteig");
     }
 }

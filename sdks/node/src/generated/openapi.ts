@@ -174,6 +174,12 @@ export type Design = {
   fields?: DesignFields;
   images?: DesignImages;
   /**
+   * Localized texts and images by language tag, each written as the `<lang>.lproj/` directory of the .pkpass (`pass.strings`, UTF-16 with a byte order mark, and the images). Labels, values and the other texts of the design may be keys of the strings: pass.json carries the key and the device shows the text of its language (a key without a string is shown as is). At most 50 languages; a tag is a language of 2 or 3 letters, optionally a script of 4 letters and a region of 2 letters or 3 digits (`en`, `fr`, `pt-BR`, `zh-Hans`, `es-419`); two tags that differ only by case (or `-` and `_`) are a 400 with `param` `design.localizations.<tag>`.
+   *
+   * @maxProperties 50
+   */
+  localizations?: { [key: string]: DesignLocalization };
+  /**
    * Places where the pass is relevant (Wallet may show it on the lock screen nearby): at most 10.
    *
    * @maxItems 10
@@ -387,6 +393,22 @@ export interface DesignFields {
  * | boardingPass | icon 29x29 to 38x38, logo up to 160x50, footer up to 286x15 |
  */
 export type DesignImages = { [key: string]: string };
+
+/**
+ * One language of `localizations`: strings, images, or both (a language with neither is a 400). Its localized images together with every other language's are at most 2 MiB once decoded. Unknown keys are refused.
+ */
+export interface DesignLocalization {
+  /**
+   * Images of this language, named and checked as the design's `images` (written as `<lang>.lproj/<name>.png`); a device of this language shows them instead of the design's.
+   */
+  images?: DesignImages;
+  /**
+   * The entries of this language's `pass.strings`: a text of the design (the key, as pass.json carries it) to the text shown in this language. At most 200 per language; keys of 1 to 200 characters, not only white space (an empty key is a 400 with `param` `design.localizations.<tag>.strings`); texts of at most 2000 characters (else a 400 with `param` `design.localizations.<tag>.strings.<key>`). Quotes, backslashes and newlines are escaped for you.
+   *
+   * @maxProperties 200
+   */
+  strings?: { [key: string]: string };
+}
 
 /**
  * A place where the pass is relevant. Unknown keys are refused.

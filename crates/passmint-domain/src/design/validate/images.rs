@@ -123,10 +123,20 @@ pub(super) fn check_images(
     style: AppleStyle,
     images: &BTreeMap<String, String>,
 ) -> Result<(), DomainError> {
+    check_images_at("images", style, images).map(|_| ())
+}
+
+/// The rules of [`check_images`] for the images of the map at `prefix`
+/// (`images`, `localizations.fr.images`); returns their decoded size in all.
+pub(super) fn check_images_at(
+    prefix: &str,
+    style: AppleStyle,
+    images: &BTreeMap<String, String>,
+) -> Result<usize, DomainError> {
     let style_str = style.as_str();
     let mut total = 0usize;
     for (key, value) in images {
-        let param = format!("images.{key}");
+        let param = format!("{prefix}.{key}");
         let Some(image) = ImageKey::parse(key) else {
             return Err(DomainError::invalid(
                 param,
@@ -157,8 +167,13 @@ pub(super) fn check_images(
             return Err(DomainError::invalid(
                 param,
                 format!(
-                    "the design's images may be at most {} in all once decoded, and                      they pass it at {key}: make the images smaller (compress the PNGs)                      or leave some variants out",
-                    size_text(MAX_DESIGN_IMAGES_BYTES)
+                    "the images of {whose} may be at most {} in all once decoded, and                      they pass it at {key}: make the images smaller (compress the PNGs)                      or leave some variants out",
+                    size_text(MAX_DESIGN_IMAGES_BYTES),
+                    whose = if prefix == "images" {
+                        "a design".to_owned()
+                    } else {
+                        prefix.to_owned()
+                    },
                 ),
             ));
         }
@@ -227,12 +242,12 @@ pub(super) fn check_images(
             })
         {
             return Err(DomainError::invalid(
-                format!("images.{conflict}"),
+                format!("{prefix}.{conflict}"),
                 "eventTicket passes show either a strip image or a background and \
                  thumbnail image, not both: remove the strip or the background and \
                  thumbnail images",
             ));
         }
     }
-    Ok(())
+    Ok(total)
 }

@@ -5,6 +5,7 @@
 mod design;
 mod fields;
 mod images;
+mod localizations;
 mod placeholders;
 mod relevance;
 mod semantics;
