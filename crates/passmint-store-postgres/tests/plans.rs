@@ -288,8 +288,9 @@ async fn misplans(conn: &mut AsyncPgConnection, round: &str) -> Vec<String> {
     wrong
 }
 
-#[tokio::test]
-async fn keyed_statements_read_their_unique_index_whatever_the_statistics() {
+/// A fresh database with autovacuum off on every keyed table and [`seed`] loaded,
+/// never ANALYZEd, and a connection to it.
+async fn seeded() -> (testing::TestDatabase, AsyncPgConnection) {
     let db = testing::fresh_database().await;
     let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
     for table in TABLES {
@@ -300,6 +301,12 @@ async fn keyed_statements_read_their_unique_index_whatever_the_statistics() {
         .unwrap();
     }
     conn.batch_execute(&seed()).await.unwrap();
+    (db, conn)
+}
+
+#[tokio::test]
+async fn keyed_statements_read_their_unique_index_whatever_the_statistics() {
+    let (_db, mut conn) = seeded().await;
 
     let names: BTreeSet<String> = testing::keyed_statements()
         .into_iter()
@@ -329,16 +336,7 @@ async fn keyed_statements_read_their_unique_index_whatever_the_statistics() {
 /// every row and reads all of them on every claim).
 #[tokio::test]
 async fn the_claim_reads_no_table_whole_never_analyzed() {
-    let db = testing::fresh_database().await;
-    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
-    for table in TABLES {
-        conn.batch_execute(&format!(
-            "ALTER TABLE {table} SET (autovacuum_enabled = false)"
-        ))
-        .await
-        .unwrap();
-    }
-    conn.batch_execute(&seed()).await.unwrap();
+    let (_db, mut conn) = seeded().await;
     conn.batch_execute(passmint_store_postgres::WORKER_SESSION)
         .await
         .unwrap();

@@ -41,6 +41,7 @@ pub mod examples;
 pub mod params;
 pub mod responses;
 pub mod schemas;
+pub mod semantics;
 pub mod webhook_schemas;
 
 use crate::dto;
@@ -269,7 +270,7 @@ fn finish(doc: &mut Value) {
         if let Some(schema) = components.pointer_mut("/schemas/Design")
             && let Some(schema) = schema.as_object_mut()
         {
-            schema.insert("allOf".into(), design::poster_rules());
+            schema.insert("allOf".into(), semantics::poster_rules());
         }
         // A pass update needs `field_values` or `metadata`, and not null.
         if let Some(update) = components.pointer_mut("/schemas/UpdatePassRequest")
