@@ -37,7 +37,12 @@
 //! (their webhooks are below their cap again); when an attempt failed with a retry
 //! due before the next poll, at that time; otherwise every
 //! `PASSMINT_WEBHOOK_POLL_INTERVAL`, which finds due retries and the work other
-//! processes enqueued.
+//! processes enqueued. After a claim that found nothing while attempts are in
+//! flight, their webhooks may be at their cap, and such a claim reads past all
+//! their due deliveries: new work then wakes the worker only once it has rested
+//! [`REST_AFTER_EMPTY`] times as long as that claim took, while a recorded attempt
+//! (a webhook below its cap again) wakes it at once. Under a burst of issues this
+//! keeps the claims that find nothing from taking the database's time.
 
 use crate::config::WebhookConfig;
 use crate::dto::WebhookEventObject;
@@ -54,9 +59,15 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 #[error("cannot start the webhook worker: {0}")]
 pub struct WorkerError(String);
 
+/// How many times as long as a claim that found nothing took the worker rests
+/// before new work wakes it, while attempts are in flight (module docs).
+const REST_AFTER_EMPTY: u32 = 3;
+
 /// The delivery worker: built at start-up, then [`Worker::run`] on the runtime.
 pub struct Worker {
     passmint: Passmint,
+    /// Notified when a group of attempts is recorded (slots and caps freed).
+    freed: Notify,
     deliverer: Deliverer,
     schedule: RetrySchedule,
     public_url: String,
@@ -89,6 +100,7 @@ impl Worker {
             .map_err(|e| WorkerError(format!("lease: {e}")))?;
         Ok(Worker {
             passmint,
+            freed: Notify::new(),
             deliverer,
             schedule: config.schedule(),
             public_url,
@@ -154,6 +166,7 @@ impl Worker {
                 Err(_) => return,
             };
             let limit = u32::try_from(free).unwrap_or(worker.concurrency);
+            let started = std::time::Instant::now();
             let claimed = match worker
                 .passmint
                 .claim_deliveries(worker.lease, limit, worker.per_webhook)
@@ -186,14 +199,37 @@ impl Worker {
                 });
             }
             if idle {
-                worker.idle().await;
+                let in_flight = worker.slots.available_permits() < worker.concurrency as usize;
+                if in_flight {
+                    worker.rest(started.elapsed() * REST_AFTER_EMPTY).await;
+                } else {
+                    worker.idle().await;
+                }
             }
         }
     }
 
-    /// Until woken or the poll interval passed.
+    /// Until woken, a group of attempts recorded, or the poll interval passed.
     async fn idle(&self) {
-        let _ = tokio::time::timeout(self.poll, self.wake.notified()).await;
+        tokio::select! {
+            () = self.wake.notified() => {}
+            () = self.freed.notified() => {}
+            () = tokio::time::sleep(self.poll) => {}
+        }
+    }
+
+    /// After a claim that found nothing with attempts in flight: until a group of
+    /// attempts is recorded, woken once `rest` has passed, or the poll interval
+    /// passed. A wake that comes during the rest is kept (a [`Notify`] permit).
+    async fn rest(&self, rest: Duration) {
+        tokio::select! {
+            () = self.freed.notified() => {}
+            () = async {
+                tokio::time::sleep(rest).await;
+                self.wake.notified().await;
+            } => {}
+            () = tokio::time::sleep(self.poll) => {}
+        }
     }
 
     /// Records the attempts' outcomes, each group that came while the one before
@@ -232,7 +268,7 @@ impl Worker {
                 }
             }
             group.clear();
-            self.wake.notify_one();
+            self.freed.notify_one();
         }
     }
 
