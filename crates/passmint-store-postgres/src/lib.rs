@@ -55,9 +55,12 @@ pub const WORKER_POOL_SIZE: usize = 2;
 /// read rows by keys and by the partial indexes of the claim (the deliveries due,
 /// those under a lease); on a table never ANALYZEd the planner takes
 /// `lease_token IS NOT NULL` for nearly every row and would read the whole table on
-/// every claim. No statement of the worker needs a sequential scan, so the planner
-/// is told not to use one. Sent with the connection's start-up (no statement).
-pub const WORKER_SESSION: &str = "SET enable_seqscan = off";
+/// every claim. Without statistics it also guesses a webhook's due deliveries at a
+/// few dozen rows, and would fetch all of them through a bitmap to sort them
+/// rather than read the first ones in the index's order. No statement of the
+/// worker needs a sequential or a bitmap scan, so the planner is told to use
+/// neither. Sent with the connection's start-up (no statement).
+pub const WORKER_SESSION: &str = "SET enable_seqscan = off; SET enable_bitmapscan = off";
 
 /// `database_url` with [`WORKER_SESSION`] as the connection's start-up options (as
 /// a URL parameter or a `key=value` pair). A URL that sets `options` itself is kept
@@ -67,9 +70,11 @@ fn with_worker_session(database_url: &str) -> String {
         database_url.to_owned()
     } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
         let sep = if database_url.contains('?') { '&' } else { '?' };
-        format!("{database_url}{sep}options=-c%20enable_seqscan%3Doff")
+        format!(
+            "{database_url}{sep}options=-c%20enable_seqscan%3Doff%20-c%20enable_bitmapscan%3Doff"
+        )
     } else {
-        format!("{database_url} options='-c enable_seqscan=off'")
+        format!("{database_url} options='-c enable_seqscan=off -c enable_bitmapscan=off'")
     }
 }
 

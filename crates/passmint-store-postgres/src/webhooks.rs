@@ -5,8 +5,9 @@
 //!   the statement that writes the event. The delivery id is computed in SQL exactly
 //!   as `WebhookDeliveryId::derive` does; the pass snapshot is the pass row the
 //!   statement wrote or read, as `to_jsonb` makes it (decoded by [`crate::rows`]).
-//! - **Claims** are one statement: the due rows (`webhook_deliveries_due_idx`, an
-//!   enabled webhook below its cap of deliveries in flight) are locked
+//! - **Claims** are one statement: the due rows (read per webhook from
+//!   `webhook_deliveries_due_by_webhook_idx`, of an enabled webhook below its cap
+//!   of deliveries in flight) are locked
 //!   `FOR UPDATE SKIP LOCKED`, so concurrent claimers
 //!   (in any process) pass over each other's rows instead of waiting, then leased
 //!   (`lease_token`, `due_at` = the lease's end) and returned with their webhook and
@@ -90,19 +91,33 @@ pub(crate) const WEBHOOK_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM webhooks \
      WHERE id = $1 AND (account_id, mode) IS NOT DISTINCT FROM ($2, $3)) AS found";
 
 /// `$1` now, `$2` the limit, `$3` the token, `$4` the lease's end, `$5` the most
-/// deliveries of one webhook under a lease that holds. `busy`: each webhook's
-/// deliveries in flight (`webhook_deliveries_leased_idx`); `c0`: the `$2` longest
-/// due of webhooks below the cap, locked; `c`: of those, each webhook's first ones
-/// up to the cap (the others are unlocked untouched when the statement ends).
+/// deliveries of one webhook under a lease that holds. `hooks`: the webhooks with
+/// deliveries waiting, by a skip scan of `webhook_deliveries_due_by_webhook_idx`
+/// (one probe per webhook, whatever its backlog; ordered as that index is, so no
+/// other index of the webhook can serve it; the last row is NULL); `busy`:
+/// each webhook's deliveries in flight (`webhook_deliveries_leased_idx`); `open`:
+/// those enabled and below the cap; `c0`: the `$2` longest due of open webhooks,
+/// locked, taken as the `$2` longest due of each (read in due order from the same
+/// index) and then of all, so a capped webhook's backlog is never read; `c`: of
+/// those, each webhook's first ones up to the cap (the others are unlocked
+/// untouched when the statement ends).
 pub(crate) static CLAIM: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH busy AS (SELECT webhook_id, count(*) AS n FROM webhook_deliveries \
+        "WITH RECURSIVE hooks AS ((SELECT webhook_id FROM webhook_deliveries \
+         WHERE due_at IS NOT NULL ORDER BY webhook_id, due_at, seq LIMIT 1) \
+         UNION ALL SELECT (SELECT d.webhook_id FROM webhook_deliveries d \
+         WHERE d.due_at IS NOT NULL AND d.webhook_id > h.webhook_id \
+         ORDER BY d.webhook_id, d.due_at, d.seq LIMIT 1) FROM hooks h WHERE h.webhook_id IS NOT NULL), \
+         busy AS (SELECT webhook_id, count(*) AS n FROM webhook_deliveries \
          WHERE lease_token IS NOT NULL AND due_at > $1 GROUP BY webhook_id), \
-         c0 AS (SELECT d.id, d.webhook_id, d.due_at, d.seq FROM webhook_deliveries d \
-         WHERE d.due_at <= $1 \
-         AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = d.webhook_id AND w.enabled) \
-         AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.webhook_id = d.webhook_id AND b.n >= $5) \
-         ORDER BY d.due_at, d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED), \
+         open AS (SELECT h.webhook_id FROM hooks h JOIN webhooks w ON w.id = h.webhook_id \
+         WHERE w.enabled \
+         AND NOT EXISTS (SELECT 1 FROM busy b WHERE b.webhook_id = h.webhook_id AND b.n >= $5)), \
+         c0 AS (SELECT x.id, x.webhook_id, x.due_at, x.seq FROM open o CROSS JOIN LATERAL \
+         (SELECT d.id, d.webhook_id, d.due_at, d.seq FROM webhook_deliveries d \
+         WHERE d.webhook_id = o.webhook_id AND d.due_at <= $1 \
+         ORDER BY d.due_at, d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED) x \
+         ORDER BY x.due_at, x.seq LIMIT $2), \
          c AS (SELECT r.id, r.due_at AS was_due FROM (SELECT c0.id, c0.due_at, \
          coalesce(b.n, 0) + row_number() OVER (PARTITION BY c0.webhook_id \
          ORDER BY c0.due_at, c0.seq) AS slot \

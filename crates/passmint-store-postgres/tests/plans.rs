@@ -348,3 +348,89 @@ async fn the_claim_reads_no_table_whole_never_analyzed() {
         assert!(whole.is_empty(), "{mode}: the claim reads {found:?}");
     }
 }
+
+/// One webhook with `BACKLOG` due deliveries and 32 more in flight (a lease that
+/// holds until long after the claim), on tables never ANALYZEd.
+const BACKLOG: i64 = 50_000;
+fn capped_backlog() -> String {
+    format!(
+        "
+INSERT INTO accounts (id, name, created_at) VALUES ('{ACCOUNT}', 'A', now());
+INSERT INTO templates (id, account_id, name, kind, apple_style, design, created_at, updated_at)
+  VALUES ('tmpl_1', '{ACCOUNT}', 't', 'generic', 'generic', '{{}}', now(), now());
+INSERT INTO passes (id, account_id, mode, template_id, short_id, serial_number, auth_token,
+                    field_values, metadata, created_via_api, created_at, updated_at, version)
+  VALUES ('pass_1', '{ACCOUNT}', 'live', 'tmpl_1', 's1', 'n1', 'a', '{{}}', '{{}}', true,
+          now(), now(), 1);
+INSERT INTO pass_events (id, account_id, mode, pass_id, kind, metadata, created_at)
+  VALUES ('evt_1', '{ACCOUNT}', 'live', 'pass_1', 'created', '{{}}', now());
+INSERT INTO webhooks (id, account_id, mode, url, events, enabled, secret, created_at, updated_at)
+  VALUES ('wh_1', '{ACCOUNT}', 'live', 'https://example.com/', '[\"*\"]', true, 's', now(), now());
+INSERT INTO webhook_deliveries (id, webhook_id, account_id, mode, event_id, event_type,
+                                pass_snapshot, status, attempts, created_at, due_at, lease_token)
+  SELECT 'whd_' || i, 'wh_1', '{ACCOUNT}', 'live', 'evt_1', 'pass.created', '{{}}',
+         'pending', 0, now(),
+         CASE WHEN i <= 32 THEN '2027-01-01 00:00:00+00'::timestamptz
+              ELSE '2026-01-01 00:00:00+00'::timestamptz + i * interval '1 ms' END,
+         CASE WHEN i <= 32 THEN 'held' END
+  FROM generate_series(1, {BACKLOG}) i;
+"
+    )
+}
+
+/// The rows a claim (with a cap of `cap`) leases at 2026-06-01 and the buffers it
+/// touches, executed under the worker's session and rolled back.
+async fn claim_cost(conn: &mut AsyncPgConnection, cap: u32) -> (i64, i64) {
+    conn.batch_execute(&format!(
+        "BEGIN; PREPARE claim AS {}",
+        testing::claim_statement()
+    ))
+    .await
+    .unwrap();
+    let plan = diesel::sql_query(format!(
+        "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE claim('2026-06-01 00:00:00+00', 64, \
+         'token', '2026-06-01 00:00:35+00', {cap})"
+    ))
+    .get_result::<Plan>(conn)
+    .await
+    .unwrap()
+    .plan;
+    conn.batch_execute("ROLLBACK; DEALLOCATE claim")
+        .await
+        .unwrap();
+    let json: Value = serde_json::from_str(&plan).unwrap();
+    let top = &json[0]["Plan"];
+    let n = |key: &str| top[key].as_i64().unwrap_or_else(|| panic!("{key} in {top}"));
+    (
+        n("Actual Rows"),
+        n("Shared Hit Blocks") + n("Shared Read Blocks"),
+    )
+}
+
+/// A webhook at its cap of deliveries in flight costs a claim a few index probes,
+/// not a read of its backlog (docs/api.md §8): a claim that finds it capped reads
+/// no more than one that leases its next delivery when the cap is one higher, and
+/// both stay far below the backlog's size in blocks.
+#[tokio::test]
+async fn a_capped_webhooks_backlog_costs_a_claim_nothing() {
+    let db = testing::fresh_database().await;
+    let mut conn = AsyncPgConnection::establish(db.url()).await.unwrap();
+    conn.batch_execute("ALTER TABLE webhook_deliveries SET (autovacuum_enabled = false)")
+        .await
+        .unwrap();
+    conn.batch_execute(&capped_backlog()).await.unwrap();
+    conn.batch_execute(passmint_store_postgres::WORKER_SESSION)
+        .await
+        .unwrap();
+
+    let (capped, capped_blocks) = claim_cost(&mut conn, 32).await;
+    assert_eq!(capped, 0, "the webhook is at its cap");
+    let (open, open_blocks) = claim_cost(&mut conn, 33).await;
+    assert_eq!(open, 1, "one place free: its longest due delivery");
+    // The backlog fills hundreds of heap and index blocks; reading past it would
+    // touch them all.
+    assert!(
+        capped_blocks < 100 && open_blocks < 200,
+        "a claim touched {capped_blocks} blocks (capped) and {open_blocks} (one place free)"
+    );
+}
