@@ -579,10 +579,11 @@ impl From<CreateBundleRequest> for NewBundle {
     }
 }
 
+/// A bundle as the API answers it (docs/api.md §12).
 #[derive(Serialize, ToSchema)]
 #[schema(
     description = "Several passes of one mode, added to Apple Wallet in one tap: a landing page \
-                   listing them and one download of them all (docs/api.md §12)."
+                   listing them and one download of them all."
 )]
 pub struct BundleObject {
     /// Always "bundle".

@@ -18,7 +18,7 @@ export type AppleStyle = "eventTicket" | "generic" | "storeCard" | "coupon" | "b
 export type BarcodeFormat = "qr" | "pdf417" | "aztec" | "code128";
 
 /**
- * Several passes of one mode, added to Apple Wallet in one tap: a landing page listing them and one download of them all (docs/api.md §12).
+ * Several passes of one mode, added to Apple Wallet in one tap: a landing page listing them and one download of them all.
  */
 export interface BundleObject {
   /**
