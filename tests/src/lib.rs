@@ -416,6 +416,19 @@ impl TestServer {
         reply
     }
 
+    /// Asserts that a download at `url` answers `304` without a body to its own
+    /// `etag` (which it repeats) and to its `last_modified` (docs/api.md §6).
+    pub async fn assert_not_modified(&self, url: &str, etag: &str, last_modified: &str) {
+        let r304 = self.fetch_public(url, &[("if-none-match", etag)]).await;
+        assert_eq!(r304.status, 304, "If-None-Match {etag}");
+        assert!(r304.bytes.is_empty());
+        assert_eq!(r304.header("etag"), Some(etag));
+        let r304 = self
+            .fetch_public(url, &[("if-modified-since", last_modified)])
+            .await;
+        assert_eq!(r304.status, 304, "If-Modified-Since {last_modified}");
+    }
+
     /// The types of a pass's events (as `key` sees them), newest first.
     pub async fn event_types(&self, key: &str, pass_id: &str) -> Vec<String> {
         let r = self

@@ -1,8 +1,10 @@
 //! The landing page `GET /p/{short_id}` (docs/api.md §6): over HTTP on every
 //! engine, and in a real headless Chromium (Debian's package) that renders it:
 //! the preview shows the pass, the button links to the download, the QR code in
-//! the screenshot decodes to the page URL, a voided pass shows the notice. The
-//! screenshots are kept under `target/screenshots/` (a CI artifact).
+//! the screenshot decodes to the page URL, a voided pass shows the notice; and a
+//! bundle's page (docs/api.md §12): its "Add all" button, each pass listed and
+//! linked, in accessible markup. The screenshots are kept under
+//! `target/screenshots/` (a CI artifact).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use passmint_e2e::{Engine, PUBLIC_URL, TestServer, engine_tests};
@@ -116,10 +118,12 @@ fn screenshots_dir() -> PathBuf {
 
 /// Runs headless Chromium on `url` with `extra` flags (bounded by `timeout`).
 fn run_chromium(url: &str, extra: &[&str]) -> std::process::Output {
+    // A profile of its own per run: the browser tests run at once.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let profile = std::env::temp_dir().join(format!(
         "passmint-chromium-{}-{}",
         std::process::id(),
-        extra.len()
+        RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     let browser = chromium();
     let mut args: Vec<String> = vec![
@@ -156,6 +160,14 @@ fn dump_dom(url: &str) -> String {
     String::from_utf8(run_chromium(url, &["--dump-dom"]).stdout).unwrap()
 }
 
+/// [`dump_dom`] on a blocking thread.
+async fn dom_of(url: &str) -> String {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || dump_dom(&url))
+        .await
+        .unwrap()
+}
+
 fn screenshot(url: &str, name: &str, size: &str) -> PathBuf {
     let path = screenshots_dir().join(name);
     let _ = std::fs::remove_file(&path);
@@ -189,6 +201,31 @@ fn decode_qr(png: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Screenshots of the page at `local` (`{name}.png` on a computer's screen,
+/// `{name}-phone.png` on a phone's): the first shows a QR code of `page_url`,
+/// the second none.
+async fn qr_code_on_computers_only(local: &str, page_url: &str, name: &str) {
+    let shot = tokio::task::spawn_blocking({
+        let (local, name) = (local.to_owned(), format!("{name}.png"));
+        move || screenshot(&local, &name, "1280,900")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        decode_qr(&shot),
+        vec![page_url.to_owned()],
+        "the QR code in {} is the page URL",
+        shot.display()
+    );
+    let phone = tokio::task::spawn_blocking({
+        let (local, name) = (local.to_owned(), format!("{name}-phone.png"));
+        move || screenshot(&local, &name, "390,844")
+    })
+    .await
+    .unwrap();
+    assert!(decode_qr(&phone).is_empty(), "phones get no QR code");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn landing_page_in_a_real_browser() {
     chromium();
@@ -197,12 +234,7 @@ async fn landing_page_in_a_real_browser() {
     let page_url = pass["url"].as_str().unwrap();
     let local = s.url(TestServer::public_path(page_url));
 
-    let dom = tokio::task::spawn_blocking({
-        let local = local.clone();
-        move || dump_dom(&local)
-    })
-    .await
-    .unwrap();
+    let dom = dom_of(&local).await;
     assert!(
         dom.contains("Alice &lt;Johnson&gt;"),
         "the holder in the preview: {dom}"
@@ -217,38 +249,90 @@ async fn landing_page_in_a_real_browser() {
         "the button links to the download"
     );
     assert!(!dom.contains("voided-notice"));
+    assert_accessible(&dom);
 
-    let shot = tokio::task::spawn_blocking({
-        let local = local.clone();
-        move || screenshot(&local, "landing.png", "1280,900")
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        decode_qr(&shot),
-        vec![page_url.to_owned()],
-        "the QR code in {} is the page URL",
-        shot.display()
-    );
-    let phone = tokio::task::spawn_blocking({
-        let local = local.clone();
-        move || screenshot(&local, "landing-phone.png", "390,844")
-    })
-    .await
-    .unwrap();
-    assert!(decode_qr(&phone).is_empty(), "phones get no QR code");
+    qr_code_on_computers_only(&local, page_url, "landing").await;
 
     s.delete(&format!("/v1/passes/{}", pass["id"].as_str().unwrap()))
         .await;
-    let dom = tokio::task::spawn_blocking({
-        let local = local.clone();
-        move || dump_dom(&local)
-    })
-    .await
-    .unwrap();
+    let dom = dom_of(&local).await;
     assert!(dom.contains(r#"id="voided-notice""#), "the voided notice");
     assert!(dom.contains("This pass has been voided"));
     tokio::task::spawn_blocking(move || screenshot(&local, "landing-voided.png", "1280,900"))
         .await
         .unwrap();
+}
+
+/// What a screen reader needs of a page: its language, a title, text on every
+/// link, an alternative on every image, and no markup left unclosed by Chromium's
+/// parser moving it (the list and its items as written).
+fn assert_accessible(dom: &str) {
+    assert!(dom.contains(r#"<html lang="en">"#), "the page's language");
+    assert!(dom.contains("<title>") && !dom.contains("<title></title>"));
+    for link in dom.split("<a ").skip(1) {
+        let text = link
+            .split_once('>')
+            .and_then(|(_, rest)| rest.split_once("</a>"))
+            .map(|(text, _)| text.trim())
+            .unwrap_or_default();
+        assert!(!text.is_empty(), "a link without text: <a {link}");
+    }
+    for img in dom.split("<img ").skip(1) {
+        assert!(
+            img.split_once('>').unwrap().0.contains("alt="),
+            "an image without alt: <img {img}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundle_page_in_a_real_browser() {
+    chromium();
+    let s = TestServer::start(Engine::Sqlite).await;
+    let (template, first) = issue(&s).await;
+    let key = s.test_key.clone();
+    let second = s.pass(&key, template["id"].as_str().unwrap()).await;
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/bundles",
+            Some(&key),
+            Some(&json!({"pass_ids": [first["id"], second["id"]]})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let page_url = r.body["url"].as_str().unwrap().to_owned();
+    let download_url = r.body["download_url"].as_str().unwrap().to_owned();
+    let local = s.url(TestServer::public_path(&page_url));
+
+    let dom = dom_of(&local).await;
+    assert!(
+        dom.contains(&format!(
+            r#"<a id="add-all-to-wallet" class="add" href="{download_url}">Add all to Apple Wallet</a>"#
+        )),
+        "one button to the bundle's download: {dom}"
+    );
+    assert_eq!(dom.matches("<a id=").count(), 1, "a single button");
+    assert!(
+        dom.contains(
+            r#"<ul id="bundle-passes" class="passes" aria-label="Passes in this bundle">"#
+        )
+    );
+    assert_eq!(dom.matches(r#"<li class="bundle-pass""#).count(), 2);
+    for pass in [&first, &second] {
+        assert!(
+            dom.contains(&format!(
+                r#"data-pass-id="{}"><a href="{}">Passmint Live — VIP concert ticket</a>"#,
+                pass["id"].as_str().unwrap(),
+                pass["url"].as_str().unwrap()
+            )),
+            "{} listed and linked to its page",
+            pass["id"]
+        );
+    }
+    assert!(dom.contains("Alice &lt;Johnson&gt;"), "the holder, escaped");
+    assert_accessible(&dom);
+
+    qr_code_on_computers_only(&local, &page_url, "bundle").await;
 }

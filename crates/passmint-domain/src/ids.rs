@@ -73,6 +73,11 @@ typed_id!(
     "evt_"
 );
 typed_id!(
+    /// `bndl_…`: several passes of one account and mode, added to Wallet at once.
+    BundleId,
+    "bndl_"
+);
+typed_id!(
     /// `whk_…`: a webhook endpoint.
     WebhookId,
     "whk_"

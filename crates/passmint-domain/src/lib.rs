@@ -1,5 +1,5 @@
-//! Passmint's domain: the models (accounts, API keys, templates, passes, events,
-//! webhooks and their deliveries),
+//! Passmint's domain: the models (accounts, API keys, templates, passes, bundles,
+//! events, webhooks and their deliveries),
 //! their validation, the ports (storage, clock, ids) and the use cases.
 //!
 //! Nothing here performs I/O or knows about HTTP, SQL or an async runtime: adapters
@@ -7,6 +7,7 @@
 //! Internal tools may depend on this crate alone.
 
 pub mod account;
+pub mod bundle;
 pub mod design;
 pub mod error;
 pub mod event;

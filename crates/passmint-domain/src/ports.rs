@@ -15,12 +15,13 @@
 //! subscribed to the type gets nothing.
 
 use crate::account::{Account, ApiKey};
+use crate::bundle::{Bundle, PublicBundle};
 use crate::error::StoreError;
 use crate::event::PassEvent;
 use crate::idempotency::{
     ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
 };
-use crate::ids::{AccountId, ApiKeyId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use crate::ids::{AccountId, ApiKeyId, BundleId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use crate::mode::Scope;
 use crate::page::{Page, PageRequest};
 use crate::pass::{Pass, PassFilter};
@@ -283,6 +284,27 @@ pub trait PassStore: Send + Sync {
         pass: Option<&PassId>,
         page: &PageRequest,
     ) -> StoreResult<Page<PassEvent>>;
+}
+
+/// Bundles of passes (docs/api.md §12). A bundle is written once and never
+/// changes; its passes are checked by the use case before the insert.
+#[async_trait]
+pub trait BundleStore: Send + Sync {
+    /// Inserts the bundle and, atomically with it, completes the idempotency
+    /// record. MUST return `Duplicate` (writing nothing) when the id or the short id
+    /// exists, `NotFound` when the account does not exist, and
+    /// `IdempotencyKeyLost` when the ticket no longer holds its key.
+    async fn insert_bundle(
+        &self,
+        bundle: &Bundle,
+        idem: Option<&IdemCompletion>,
+    ) -> StoreResult<()>;
+    /// MUST return `NotFound` when the bundle is absent or outside the scope.
+    async fn get_bundle(&self, scope: &Scope, id: &BundleId) -> StoreResult<Bundle>;
+    /// The bundle with this public short id, in any account and mode, with each of
+    /// its passes and the pass's template, in the bundle's order. MUST return
+    /// `NotFound` when no bundle has it.
+    async fn find_public_bundle(&self, short_id: &str) -> StoreResult<PublicBundle>;
 }
 
 /// Idempotency records, scoped by (account, mode, key).
@@ -550,6 +572,7 @@ pub trait Store:
     AccountStore
     + TemplateStore
     + PassStore
+    + BundleStore
     + IdempotencyStore
     + SigningStore
     + WebhookStore

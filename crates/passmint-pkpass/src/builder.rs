@@ -204,16 +204,25 @@ fn zip_files(
         + overhead("manifest.json")
         + overhead("signature")
         + 22;
+    let all = files
+        .iter()
+        .map(|f| (f.name, f.data))
+        .chain([("manifest.json", manifest), ("signature", signature)]);
+    stored_zip(capacity, all)
+}
+
+/// A zip of `entries` (name, bytes), stored without compression, in a buffer of
+/// `capacity` bytes to start with.
+pub(crate) fn stored_zip<'a>(
+    capacity: usize,
+    entries: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<Vec<u8>, PkpassError> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)));
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Stored)
         .unix_permissions(0o644);
     let zip_err = |e: &dyn std::fmt::Display| PkpassError::Zip(e.to_string());
-    let all = files
-        .iter()
-        .map(|f| (f.name, f.data))
-        .chain([("manifest.json", manifest), ("signature", signature)]);
-    for (name, data) in all {
+    for (name, data) in entries {
         zip.start_file(name, options).map_err(|e| zip_err(&e))?;
         zip.write_all(data).map_err(|e| zip_err(&e))?;
     }

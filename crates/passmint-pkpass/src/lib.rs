@@ -8,6 +8,7 @@ pub mod images;
 pub mod lint;
 pub mod pass_image;
 pub mod pass_json;
+pub mod pkpasses;
 pub mod spec;
 
 pub use builder::{PkpassBuilder, build_pkpass};
@@ -17,6 +18,7 @@ pub use lint::{LintError, LintRule, lint};
 pub use pass_json::pass_json;
 /// `{{name}}` placeholders, rendered in one pass (Apple's grammar, from `passmint-apple`).
 pub use passmint_apple::render_placeholders;
+pub use pkpasses::build_pkpasses;
 pub use spec::{
     Barcode, BarcodeFormat, Colors, DateStyle, FieldArea, Localization, Location, Mode, Nfc,
     PassField, PassFields, PassImage, PassSpec, PassStyle, RelevantDate, Rgb, StyleScheme,

@@ -3,7 +3,9 @@
 
 use crate::http::endpoint::endpoint;
 use crate::http::{metrics, request_id};
-use crate::routes::{events, meta, passes, public, templates, wallet, webhooks};
+use crate::routes::{
+    bundle_pages, bundles, events, meta, passes, public, templates, wallet, webhooks,
+};
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -52,8 +54,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(endpoint("/v1/webhooks/{id}/deliveries").get(webhooks::deliveries))
         .service(endpoint("/v1/webhooks/{id}/deliveries/{delivery_id}/retry").post(webhooks::retry))
         .service(endpoint("/v1/webhooks/{id}/rotate_secret").post(webhooks::rotate_secret))
+        .service(endpoint("/v1/bundles").post(bundles::create))
+        .service(endpoint("/v1/bundles/{id}").get(bundles::retrieve))
         .service(endpoint("/p/{short_id}").get(public::landing))
         .service(endpoint("/p/{short_id}/download").get(public::download))
+        .service(endpoint("/b/{short_id}").get(bundle_pages::landing))
+        .service(endpoint("/b/{short_id}/download").get(bundle_pages::download))
         .service(
             endpoint("/wallet/v1/devices/{dli}/registrations/{ptid}/{serial}")
                 .post(wallet::register)

@@ -2,11 +2,12 @@
 //! responses follow the reference's objects key for key.
 
 use crate::http::timestamp;
+use passmint_domain::bundle::Bundle;
 use passmint_domain::design::Design;
 use passmint_domain::event::PassEvent;
 use passmint_domain::pass::Pass;
 use passmint_domain::service::{
-    NewPass, NewTemplate, NewWebhook, PassPatch, TemplatePatch, WebhookPatch,
+    NewBundle, NewPass, NewTemplate, NewWebhook, PassPatch, TemplatePatch, WebhookPatch,
 };
 use passmint_domain::template::{AppleStyle, Template, TemplateType};
 use passmint_domain::webhook::{Webhook, WebhookDelivery};
@@ -556,6 +557,60 @@ impl WebhookEventObject {
                 object: PassObject::new(pass, public_url),
                 event: PassEventObject::from(event),
             },
+        }
+    }
+}
+
+// ----- bundles ---------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(description = "Body of `POST /v1/bundles`. Unknown keys are refused.")]
+pub struct CreateBundleRequest {
+    #[schema(schema_with = crate::openapi::bundle_schemas::pass_ids_request)]
+    pub pass_ids: Vec<String>,
+}
+
+impl From<CreateBundleRequest> for NewBundle {
+    fn from(r: CreateBundleRequest) -> Self {
+        NewBundle {
+            pass_ids: r.pass_ids,
+        }
+    }
+}
+
+/// A bundle as the API answers it (docs/api.md §12).
+#[derive(Serialize, ToSchema)]
+#[schema(
+    description = "Several passes of one mode, added to Apple Wallet in one tap: a landing page \
+                   listing them and one download of them all."
+)]
+pub struct BundleObject {
+    /// Always "bundle".
+    #[schema(schema_with = crate::openapi::bundle_schemas::object_bundle)]
+    pub object: &'static str,
+    #[schema(schema_with = crate::openapi::bundle_schemas::bundle_id)]
+    pub id: String,
+    #[schema(schema_with = crate::openapi::bundle_schemas::pass_ids)]
+    pub pass_ids: Vec<String>,
+    #[schema(schema_with = crate::openapi::bundle_schemas::bundle_url)]
+    pub url: String,
+    #[schema(schema_with = crate::openapi::bundle_schemas::bundle_download_url)]
+    pub download_url: String,
+    #[schema(schema_with = crate::openapi::schemas::created_at)]
+    pub created_at: String,
+}
+
+impl BundleObject {
+    pub fn new(b: &Bundle, public_url: &str) -> Self {
+        let url = format!("{public_url}/b/{}", b.short_id);
+        BundleObject {
+            object: "bundle",
+            id: b.id.to_string(),
+            pass_ids: b.pass_ids.iter().map(ToString::to_string).collect(),
+            download_url: format!("{url}/download"),
+            url,
+            created_at: timestamp(b.created_at),
         }
     }
 }

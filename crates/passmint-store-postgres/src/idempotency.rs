@@ -95,7 +95,7 @@ impl RowWrites {
 /// The insert of one row of `table`, its `columns` bound to `$1`, `$2`, … in order;
 /// `completing`, the same only while the `done` completion (its placeholders after
 /// the row's) holds its ticket, so that a lost ticket inserts nothing.
-fn insert_row_sql(table: &str, columns: &str, completing: bool) -> String {
+pub(crate) fn insert_row_sql(table: &str, columns: &str, completing: bool) -> String {
     let n = columns.split(',').count();
     let values = (1..=n)
         .map(|i| format!("${i}"))

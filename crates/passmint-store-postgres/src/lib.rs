@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod bundles;
 mod error;
 mod idempotency;
 mod list;

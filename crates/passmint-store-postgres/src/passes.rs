@@ -195,9 +195,9 @@ impl<'a> From<&'a PassEvent> for EventRow<'a> {
     }
 }
 
-/// A public page's look-up, one statement: the pass by its short id and its
-/// template (columns `t_…`) by the template's key.
-pub(crate) static FIND_PUBLIC: LazyLock<String> = LazyLock::new(|| {
+/// The columns of a pass `p` and of its template `t` (as `t_…`), as
+/// [`PassAndTemplate`] decodes them.
+pub(crate) fn pass_and_template_columns() -> String {
     let pass = PASS_COLUMNS
         .split(", ")
         .map(|c| format!("p.{c}"))
@@ -208,14 +208,21 @@ pub(crate) static FIND_PUBLIC: LazyLock<String> = LazyLock::new(|| {
         .map(|c| format!("t.{c} AS t_{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    format!("{pass}, {template}")
+}
+
+/// A public page's look-up, one statement: the pass by its short id and its
+/// template by the template's key.
+pub(crate) static FIND_PUBLIC: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT {pass}, {template} FROM passes p JOIN templates t \
-         ON t.id = p.template_id AND t.account_id = p.account_id WHERE p.short_id = $1"
+        "SELECT {} FROM passes p JOIN templates t \
+         ON t.id = p.template_id AND t.account_id = p.account_id WHERE p.short_id = $1",
+        pass_and_template_columns()
     )
 });
 
-/// A row of [`FIND_PUBLIC`].
-struct PassAndTemplate(Pass, Template);
+/// A row of [`pass_and_template_columns`].
+pub(crate) struct PassAndTemplate(pub(crate) Pass, pub(crate) Template);
 
 impl Decode for PassAndTemplate {
     fn decode<C: Columns>(c: &C) -> StoreResult<Self> {

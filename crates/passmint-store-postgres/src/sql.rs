@@ -60,6 +60,8 @@ pub(crate) enum Bind<'a> {
     Bytea(&'a [u8]),
     /// A `bigint[]` (for `= ANY($n)`).
     BigIntArray(&'a [i64]),
+    /// A `text[]` (for `= ANY($n)`).
+    TextArray(&'a [&'a str]),
 }
 
 /// PostgreSQL's side of the shared builders' binds: timestamps as `timestamptz`,
@@ -110,6 +112,7 @@ impl<'a> Bind<'a> {
             Bind::Jsonb(v) => out.push_bind_param::<Jsonb, _>(v),
             Bind::Bytea(v) => out.push_bind_param::<Binary, [u8]>(v),
             Bind::BigIntArray(v) => out.push_bind_param::<Array<BigInt>, [i64]>(v),
+            Bind::TextArray(v) => out.push_bind_param::<Array<Text>, [&str]>(v),
         }
     }
 }

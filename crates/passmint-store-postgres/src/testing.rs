@@ -308,6 +308,12 @@ pub fn keyed_statements() -> Vec<(String, String)> {
         ("get_pass".into(), &shared::GET_PASS),
         ("find_public_pass".into(), &crate::passes::FIND_PUBLIC),
         ("find_pass_by_serial".into(), &shared::FIND_BY_SERIAL),
+        ("get_bundle".into(), &passmint_store_sql::GET_BUNDLE),
+        (
+            "find_public_bundle".into(),
+            &passmint_store_sql::FIND_BUNDLE,
+        ),
+        ("find_public_bundle, passes".into(), &crate::bundles::PASSES),
         ("insert_event".into(), &crate::passes::INSERT_EVENT),
         ("insert_events".into(), &crate::passes::INSERT_EVENTS),
         ("get_template".into(), &shared::GET_TEMPLATE),

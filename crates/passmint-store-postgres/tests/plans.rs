@@ -48,6 +48,9 @@ INSERT INTO webhook_deliveries (id, webhook_id, account_id, mode, event_id, even
   SELECT 'whd_' || i, 'wh_1', '{ACCOUNT}', 'live', 'evt_' || i, 'pass.created', '{{}}',
          'pending', 0, now(), now(), 'lease'
   FROM generate_series(1, {ROWS}) i;
+INSERT INTO bundles (id, account_id, mode, short_id, pass_ids, created_at)
+  SELECT 'bndl_' || i, '{ACCOUNT}', 'live', 'b' || i, '[\"pass_1\"]', now()
+  FROM generate_series(1, {ROWS}) i;
 INSERT INTO device_registrations (device_library_id, pass_id, account_id, mode, pass_type_id,
                                   push_token, created_at, updated_at)
   SELECT 'device', 'pass_' || i, '{ACCOUNT}', 'live', 'pass.com.example', 'token', now(), now()
@@ -65,11 +68,12 @@ INSERT INTO push_jobs (account_id, mode, pass_id, device_library_id, push_token,
     )
 }
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 11] = [
     "accounts",
     "api_keys",
     "templates",
     "passes",
+    "bundles",
     "pass_events",
     "webhooks",
     "webhook_deliveries",
@@ -86,6 +90,8 @@ const LYING_STATISTICS: &[(&str, &str)] = &[
     ("templates", "account_id"),
     ("passes", "account_id"),
     ("passes", "mode"),
+    ("bundles", "account_id"),
+    ("bundles", "mode"),
     ("webhooks", "account_id"),
     ("webhooks", "mode"),
     ("webhook_deliveries", "webhook_id"),
@@ -118,6 +124,11 @@ fn expected(call: &str) -> &'static [(&'static str, &'static str)] {
             ("passes", "passes_short_id_key"),
             ("templates", "templates_pkey"),
         ],
+        "get_bundle" => &[("bundles", "bundles_pkey")],
+        "find_public_bundle" => &[("bundles", "bundles_short_id_key")],
+        "find_public_bundle, passes" => {
+            &[("passes", "passes_pkey"), ("templates", "templates_pkey")]
+        }
         "find_pass_by_serial" => &[("passes", "passes_serial_number_key")],
         "get_pass"
         | "insert_event"
@@ -173,6 +184,7 @@ fn literal(ty: &str) -> &'static str {
         "jsonb" => "'{}'",
         "bytea" => "'\\x00'",
         "bigint[]" => "'{1}'",
+        "text[]" => "'{pass_1,pass_2}'",
         other => panic!("no sample value for a parameter of type {other}"),
     }
 }

@@ -2,6 +2,7 @@
 
 mod binds;
 pub mod blocking;
+mod bundles;
 mod claims;
 mod dialect;
 mod diesel_glue;
@@ -14,6 +15,7 @@ pub mod statements;
 mod webhooks;
 
 pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};
+pub use bundles::{BUNDLE_COLUMNS, FIND_BUNDLE, GET_BUNDLE, INSERT_BUNDLE, bundle_binds};
 pub use claims::{Claimable, Lenient, decoded};
 pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};
 pub use list::{List, event_list, exists, pass_list, template_list};

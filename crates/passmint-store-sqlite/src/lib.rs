@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod accounts;
+mod bundles;
 mod conn;
 mod error;
 mod events;

@@ -30,7 +30,7 @@ use crate::sql::{Bind, Stmt};
 use crate::wallet::{enqueue_pushes, next_tag};
 use crate::webhooks::fan_out;
 use async_trait::async_trait;
-use diesel::RunQueryDsl;
+use diesel::{RunQueryDsl, SqliteConnection};
 use passmint_domain::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{ClaimedInsert, IdemCompletion};
@@ -158,15 +158,7 @@ impl PassStore for SqliteStore {
         // Both reads on one reader connection: one hand-off to a blocking thread.
         self.read(move |conn| {
             let pass = stmt.one::<Pass>(conn)?;
-            let template = Stmt::new(
-                GET_TEMPLATE.as_str(),
-                vec![
-                    Bind::text(pass.template_id.as_str()),
-                    Bind::text(pass.account_id.as_str()),
-                ],
-            )
-            .one::<Template>(conn)?;
-            Ok((pass, template))
+            with_template(conn, pass)
         })
         .await
     }
@@ -268,4 +260,20 @@ impl PassStore for SqliteStore {
         self.read(move |conn| fetch::<PassEvent>(list, conn, &page))
             .await
     }
+}
+
+/// The pass with its template, read on `conn` (a public page needs both).
+pub(crate) fn with_template(
+    conn: &mut SqliteConnection,
+    pass: Pass,
+) -> StoreResult<(Pass, Template)> {
+    let template = Stmt::new(
+        GET_TEMPLATE.as_str(),
+        vec![
+            Bind::text(pass.template_id.as_str()),
+            Bind::text(pass.account_id.as_str()),
+        ],
+    )
+    .one::<Template>(conn)?;
+    Ok((pass, template))
 }

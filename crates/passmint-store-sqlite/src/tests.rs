@@ -290,6 +290,14 @@ fn keyed_statements() -> Vec<(&'static str, &'static str)> {
         (crate::wallet::REGISTER, PASS),
         (crate::wallet::PASS_EXISTS, PASS),
         (&shared::GET_TEMPLATE, TEMPLATE),
+        (
+            &passmint_store_sql::GET_BUNDLE,
+            "sqlite_autoindex_bundles_1 (id=?)",
+        ),
+        (
+            &passmint_store_sql::FIND_BUNDLE,
+            "sqlite_autoindex_bundles_2 (short_id=?)",
+        ),
         (crate::templates::UPDATE, TEMPLATE),
         (&shared::GET_WEBHOOK, WEBHOOK),
         (crate::webhooks::UPDATE, WEBHOOK),

@@ -4,18 +4,21 @@
 
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::bundle::{Bundle, PublicBundle};
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{
     ClaimedInsert, IdemBegin, IdemCompletion, IdemRequest, IdemTicket,
 };
-use passmint_domain::ids::{AccountId, ApiKeyId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::{
+    AccountId, ApiKeyId, BundleId, PassId, TemplateId, WebhookDeliveryId, WebhookId,
+};
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Page, PageRequest};
 use passmint_domain::pass::{Pass, PassFilter};
 use passmint_domain::ports::{
-    AccountStore, IdempotencyStore, PassStore, PoolStatus, Purged, RetentionStore, SigningStore,
-    Store, StoreResult, TemplateStore, WalletStore, WebhookStore,
+    AccountStore, BundleStore, IdempotencyStore, PassStore, PoolStatus, Purged, RetentionStore,
+    SigningStore, Store, StoreResult, TemplateStore, WalletStore, WebhookStore,
 };
 use passmint_domain::ports::{ClaimingInsert, DeliveryRetry, DeviceUnregistration, TemplateUpdate};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
@@ -148,6 +151,11 @@ failing_ports! {
             pass: Option<&PassId>,
             page: &PageRequest
         ) -> StoreResult<Page<PassEvent>>;
+    }
+    BundleStore {
+        fn insert_bundle(bundle: &Bundle, idem: Option<&IdemCompletion>) -> StoreResult<()>;
+        fn get_bundle(scope: &Scope, id: &BundleId) -> StoreResult<Bundle>;
+        fn find_public_bundle(short_id: &str) -> StoreResult<PublicBundle>;
     }
     IdempotencyStore {
         fn begin_idempotent(req: &IdemRequest) -> StoreResult<IdemBegin>;

@@ -9,11 +9,12 @@
 
 use crate::ids::{base62_unique, mix};
 use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::bundle::Bundle;
 use passmint_domain::design::{Design, Field, Fields};
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::idempotency::{IdemCompletion, IdemRequest, IdemTicket, StoredResponse};
-use passmint_domain::ids::WebhookId;
 use passmint_domain::ids::{AccountId, ApiKeyId, EventId, ID_BODY_LEN, PassId, TemplateId};
+use passmint_domain::ids::{BundleId, WebhookId};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::pass::Pass;
 use passmint_domain::service::{AUTH_TOKEN_LEN, SERIAL_LEN, SHORT_ID_LEN};
@@ -268,6 +269,18 @@ pub fn webhook(account: &Account, mode: Mode, events: &[&str]) -> Webhook {
         previous_secret: None,
         created_at: now,
         updated_at: now,
+    }
+}
+
+/// A bundle of `passes` (in that order) of the account in `mode`.
+pub fn bundle(account: &Account, mode: Mode, passes: &[&Pass]) -> Bundle {
+    Bundle {
+        id: BundleId::from_body(&id_body()),
+        account_id: account.id.clone(),
+        mode,
+        short_id: base62(SHORT_ID_LEN),
+        pass_ids: passes.iter().map(|p| p.id.clone()).collect(),
+        created_at: timestamp(),
     }
 }
 

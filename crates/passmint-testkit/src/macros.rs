@@ -111,6 +111,13 @@ macro_rules! store_contract_tests {
                 concurrent_live_inserts_respect_limit,
             ]);
 
+            $crate::__store_contract_group!($factory; bundles; [
+                insert_and_get_bundle,
+                insert_bundle_refusals_write_nothing,
+                insert_bundle_completes_idempotency,
+                find_public_bundle_any_scope,
+            ]; []);
+
             $crate::__store_contract_group!($factory; claiming; [
                 claiming_insert_new_key_inserts_and_completes,
                 claiming_insert_existing_key_writes_nothing,

@@ -1,6 +1,7 @@
 import { ApiCaller } from './core.js';
 import type { Mode } from './generated/openapi.js';
 import { HttpClient } from './http.js';
+import { Bundles } from './resources/bundles.js';
 import { Events } from './resources/events.js';
 import { Passes } from './resources/passes.js';
 import { Templates } from './resources/templates.js';
@@ -61,6 +62,7 @@ export class Passmint {
   readonly templates: Templates;
   readonly events: Events;
   readonly webhooks: Webhooks;
+  readonly bundles: Bundles;
 
   constructor(apiKey: string, config: PassmintConfig = {}) {
     if (typeof apiKey !== 'string' || apiKey.trim() === '') {
@@ -94,5 +96,6 @@ export class Passmint {
     this.templates = new Templates(api);
     this.events = new Events(api);
     this.webhooks = new Webhooks(api);
+    this.bundles = new Bundles(api);
   }
 }

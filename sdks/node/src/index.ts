@@ -33,6 +33,7 @@ export type {
   WebhookObject as Webhook,
   WebhookWithSecretObject as WebhookWithSecret,
   WebhookDeliveryObject as WebhookDelivery,
+  BundleObject as Bundle,
 } from './generated/openapi.js';
 
 import { Passmint } from './client.js';

@@ -283,6 +283,34 @@ async fn a_real_server_answers_as_documented() {
         c.go("get", passes, &format!("{passes}{q}"), NoBody).await;
     }
 
+    // Bundles of that pass.
+    let bundles = "/v1/bundles";
+    let bundle_of = "/v1/bundles/{id}";
+    let mut create_bundle = example(&doc, "CreateBundleRequest");
+    create_bundle["pass_ids"] = json!([pass]);
+    let r = c
+        .post_once(bundles, Json(create_bundle.clone()), "bndl-1")
+        .await;
+    assert_eq!(r.status, 200);
+    let bundle = r.body["id"].as_str().unwrap().to_owned();
+    let r = c.post_once(bundles, Json(create_bundle), "bndl-1").await;
+    assert_eq!(r.headers["idempotent-replayed"], "true");
+    for body in [
+        json!({}),
+        json!({"pass_ids": []}),
+        json!({"pass_ids": [pass, pass]}),
+        json!({"pass_ids": ["pass_nope"]}),
+        json!({"pass_ids": [pass], "name": "x"}),
+    ] {
+        let r = c.go("post", bundles, bundles, Json(body)).await;
+        assert_eq!(r.status, 400);
+    }
+    c.each(vec![
+        ("get", bundle_of, format!("/v1/bundles/{bundle}"), NoBody),
+        ("get", bundle_of, own("/v1/bundles/bndl_nope"), NoBody),
+    ])
+    .await;
+
     // Events.
     let events_of = "/v1/passes/{id}/events";
     for (template, path) in [

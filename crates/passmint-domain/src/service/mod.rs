@@ -18,6 +18,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 mod accounts;
+mod bundles;
 mod events;
 mod health;
 mod idempotency;
@@ -29,6 +30,7 @@ mod templates;
 mod wallet;
 mod webhooks;
 
+pub use bundles::NewBundle;
 pub use template_cache::{IssueTemplate, TEMPLATE_CACHE_CAPACITY, TemplateCache};
 pub use webhooks::{NewWebhook, WebhookPatch};
 
@@ -149,6 +151,20 @@ fn found<T>(
         StoreError::NotFound => DomainError::not_found(resource, id),
         e => e.into(),
     })
+}
+
+/// The object behind a public short id, read by `find` unless the short id cannot
+/// be one (empty, over 64 characters or not base62): `NotFound` of `resource`
+/// either way.
+async fn public_lookup<T>(
+    resource: &'static str,
+    short_id: &str,
+    find: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, DomainError> {
+    if short_id.is_empty() || short_id.len() > 64 || !crate::ids::is_base62(short_id) {
+        return Err(DomainError::not_found(resource, short_id));
+    }
+    found(find.await, resource, short_id)
 }
 
 /// A conditional write's result inside [`retry_changed`]: `VersionChanged` asks for

@@ -242,15 +242,7 @@ impl Passmint {
     /// The pass behind a public short id, in any account and mode, with its
     /// template. `NotFound` (resource `pass`) when there is none.
     pub async fn public_pass(&self, short_id: &str) -> Result<(Pass, Template), DomainError> {
-        let missing = || DomainError::not_found("pass", short_id);
-        if short_id.is_empty() || short_id.len() > 64 || !crate::ids::is_base62(short_id) {
-            return Err(missing());
-        }
-        match self.store.find_public_pass(short_id).await {
-            Ok(found) => Ok(found),
-            Err(StoreError::NotFound) => Err(missing()),
-            Err(e) => Err(e.into()),
-        }
+        super::public_lookup("pass", short_id, self.store.find_public_pass(short_id)).await
     }
 
     pub async fn get_pass(&self, who: &Principal, id: &str) -> Result<Pass, DomainError> {

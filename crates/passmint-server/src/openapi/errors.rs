@@ -8,17 +8,18 @@
 //! mapping), so their `type`, `code`, `param` and status are the real ones.
 
 use crate::dto::{
-    CreatePassRequest, CreateTemplateRequest, CreateWebhookRequest, EmptyRequest,
-    UpdatePassRequest, UpdateWebhookRequest,
+    CreateBundleRequest, CreatePassRequest, CreateTemplateRequest, CreateWebhookRequest,
+    EmptyRequest, UpdatePassRequest, UpdateWebhookRequest,
 };
 use crate::http::body::path_error;
 use crate::http::error::{ApiError, ErrorType};
 use actix_web::http::StatusCode;
 use passmint_domain::DomainError;
+use passmint_domain::bundle::{MAX_BUNDLE_PASSES, check_pass_ids};
 use passmint_domain::design::Design;
 use passmint_domain::design::validate::validate_design;
 use passmint_domain::idempotency::MAX_KEY_LEN;
-use passmint_domain::ids::{EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::{BundleId, EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use passmint_domain::template::AppleStyle;
 use passmint_domain::validate::{MAX_METADATA_KEYS, check_field_value, check_metadata};
 use passmint_domain::webhook::{MAX_WEBHOOKS_PER_MODE, check_url, parse_subscriptions};
@@ -278,6 +279,63 @@ fn not_found(resource: &'static str, prefix: &str) -> ErrorExample {
     )
 }
 
+/// The refusals of `POST /v1/bundles` (docs/api.md §12), the list's own as the
+/// domain answers them.
+fn bundle_errors(pass: &str) -> Vec<ErrorExample> {
+    let ids = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("{}{i:0>2}", &pass[..pass.len() - 2]))
+            .collect()
+    };
+    let mut repeated = ids(2);
+    repeated.push(repeated[0].clone());
+    vec![
+        ex(
+            "pass_ids_missing",
+            "No pass_ids",
+            body_error::<CreateBundleRequest>(json!({})),
+        ),
+        ex(
+            "pass_ids_empty",
+            "An empty list",
+            domain_error(check_pass_ids(&[])),
+        ),
+        ex(
+            "too_many_passes",
+            "More passes than a bundle holds",
+            domain_error(check_pass_ids(&ids(MAX_BUNDLE_PASSES + 1))),
+        ),
+        ex(
+            "pass_repeated",
+            "A pass listed twice",
+            domain_error(check_pass_ids(&repeated)),
+        ),
+        ex(
+            "pass_missing",
+            "No such pass of this mode",
+            invalid_code(
+                "pass_ids[0]",
+                "resource_missing",
+                format!("No such pass: '{pass}'"),
+            ),
+        ),
+        ex(
+            "pass_voided",
+            "A voided pass",
+            invalid_code(
+                "pass_ids[0]",
+                "pass_voided",
+                format!("Pass '{pass}' is voided; a bundle may only hold passes in use."),
+            ),
+        ),
+        ex(
+            "unknown_parameter",
+            "A body key the endpoint does not take",
+            body_error::<CreateBundleRequest>(json!({"pass_ids": [pass], "name": "Family"})),
+        ),
+    ]
+}
+
 /// The errors an operation answers, by operation id: its error statuses are the
 /// statuses of these examples (the 401 and 500 of every operation first).
 pub fn error_examples(operation_id: &str) -> Vec<ErrorExample> {
@@ -530,6 +588,11 @@ pub fn error_examples(operation_id: &str) -> Vec<ErrorExample> {
             list.push(not_found("webhook", WebhookId::PREFIX));
             list.extend(common_body_errors());
         }
+        "createBundle" => {
+            list.extend(bundle_errors(&pass));
+            list.extend(common_body_errors());
+        }
+        "retrieveBundle" => list.push(not_found("bundle", BundleId::PREFIX)),
         "retrieveTemplate" => list.push(not_found("template", TemplateId::PREFIX)),
         "archiveTemplate" => {
             list.push(not_found("template", TemplateId::PREFIX));

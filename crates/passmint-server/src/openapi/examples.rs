@@ -3,12 +3,14 @@
 
 use super::schemas::example_id;
 use crate::dto::{
-    DeletedObject, DeletedWebhookObject, ListObject, PassEventObject, PassObject, TemplateObject,
-    WebhookDeliveryObject, WebhookEventObject, WebhookObject, WebhookWithSecretObject,
+    BundleObject, DeletedObject, DeletedWebhookObject, ListObject, PassEventObject, PassObject,
+    TemplateObject, WebhookDeliveryObject, WebhookEventObject, WebhookObject,
+    WebhookWithSecretObject,
 };
+use passmint_domain::bundle::Bundle;
 use passmint_domain::design::Design;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::ids::{AccountId, EventId, PassId, TemplateId};
+use passmint_domain::ids::{AccountId, BundleId, EventId, PassId, TemplateId};
 use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
@@ -143,6 +145,18 @@ pub fn failed_delivery() -> WebhookDelivery {
 }
 
 /// Examples of the response objects by component name.
+pub fn bundle() -> Bundle {
+    let pass = pass();
+    Bundle {
+        id: BundleId::from_body(&body(BundleId::PREFIX)),
+        account_id: pass.account_id.clone(),
+        mode: pass.mode,
+        short_id: "Bq7Lr2NcYh8A".into(),
+        pass_ids: vec![pass.id, PassId::from_body("Wc5Hn2TqLx9BvR4kMz7Jd3Pf")],
+        created_at: datetime!(2026-04-16 12:00:00 UTC),
+    }
+}
+
 pub fn objects() -> Vec<(&'static str, Vec<Value>)> {
     let pass = PassObject::new(&pass(), PUBLIC_URL);
     let voided = PassObject::new(&voided_pass(), PUBLIC_URL);
@@ -181,6 +195,10 @@ pub fn objects() -> Vec<(&'static str, Vec<Value>)> {
         ),
         ("PassEventObject", vec![to_value(&event)]),
         ("DeletedObject", vec![to_value(&deleted)]),
+        (
+            "BundleObject",
+            vec![to_value(&BundleObject::new(&bundle(), PUBLIC_URL))],
+        ),
         (
             "WebhookObject",
             vec![to_value(&WebhookObject::from(&webhook()))],
@@ -261,6 +279,10 @@ pub fn requests() -> Vec<(&'static str, Vec<Value>)> {
                 "field_values": {"seatNumber": "A12"},
                 "metadata": {"order_id": "ord_123"}
             })],
+        ),
+        (
+            "CreateBundleRequest",
+            vec![json!({"pass_ids": bundle().pass_ids})],
         ),
         (
             "CreateWebhookRequest",

@@ -6,6 +6,7 @@
 //!
 //! - [`schemas`]: the enums, ids, timestamps, metadata, list and error envelopes;
 //! - [`webhook_schemas`]: the webhook objects, their deliveries and events;
+//! - [`bundle_schemas`]: the bundle object's fields;
 //! - [`design`]: a template's `design`, key for key as its serde shape;
 //! - [`params`]: the path, header and query parameters with their constraints;
 //! - [`errors`]: every operation's error answers with real examples, the only
@@ -35,6 +36,7 @@ macro_rules! component {
     };
 }
 
+pub mod bundle_schemas;
 pub mod design;
 pub mod errors;
 pub mod examples;
@@ -45,7 +47,7 @@ pub mod semantics;
 pub mod webhook_schemas;
 
 use crate::dto;
-use crate::routes::{events, passes, templates, webhooks};
+use crate::routes::{bundles, events, passes, templates, webhooks};
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 use utoipa::openapi::path::Operation;
@@ -58,7 +60,7 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
 
 **Authentication.** Send an API key as a bearer token: `Authorization: Bearer pmk_test_…`. The key's prefix decides the mode: `pmk_test_` keys see only test objects and `pmk_live_` keys only live ones (passes, events, webhooks, their deliveries and idempotency keys belong to one mode; templates are shared by both modes of an account). A missing, malformed, unknown or revoked key answers 401.
 
-**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond), sent in full within 10 s unless the operator changes `PASSMINT_BODY_TIMEOUT` (408 after it); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `evt_…`, `whk_…`, `whd_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
+**Requests and responses.** Bodies are JSON objects (`Content-Type: application/json`), at most 1 MiB unless the operator changes `PASSMINT_MAX_BODY_BYTES` (413 beyond), sent in full within 10 s unless the operator changes `PASSMINT_BODY_TIMEOUT` (408 after it); another content type answers 415. Unknown body keys, unknown query parameters and repeated query parameters are refused with 400. Responses are `application/json; charset=utf-8`; timestamps are RFC 3339 in UTC (`2026-04-16T12:00:00Z`); ids are a type prefix and 24 base62 characters (`pass_…`, `tmpl_…`, `bndl_…`, `evt_…`, `whk_…`, `whd_…`). Every response carries a `Request-Id` header. Single objects have an `object` key naming their type.
 
 **Lists** are newest first, wrapped in `{"object": "list", "data": [...], "has_more": ...}`. Page with `limit` and the cursors `starting_after` (older) or `ending_before` (newer), which take an id of the listed type.
 
@@ -84,6 +86,7 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
         events::list, events::list_for_pass,
         webhooks::create, webhooks::list, webhooks::retrieve, webhooks::update, webhooks::delete,
         webhooks::deliveries, webhooks::retry, webhooks::rotate_secret,
+        bundles::create, bundles::retrieve,
     ),
     components(schemas(
         dto::PassObject, dto::TemplateObject, dto::PassEventObject, dto::DeletedObject,
@@ -91,11 +94,13 @@ const DESCRIPTION: &str = r#"Issue, update and void Apple Wallet passes from tem
         dto::WebhookObject, dto::WebhookWithSecretObject, dto::DeletedWebhookObject, dto::WebhookDeliveryObject,
         dto::WebhookEventObject, dto::WebhookEventData,
         dto::CreateWebhookRequest, dto::UpdateWebhookRequest, dto::EmptyRequest,
+        dto::BundleObject, dto::CreateBundleRequest,
     )),
     tags(
         (name = "Passes", description = "Passes are the core resource: each is a single wallet pass issued from a template, in the mode of the key that issued it."),
         (name = "Templates", description = "Templates define the design and structure of passes. Every pass is issued from a template; templates are shared by the test and live modes of an account."),
         (name = "Events", description = "Events track the lifecycle of passes, from creation through installation and removal."),
+        (name = "Bundles", description = "A bundle gathers up to 10 passes of one mode so a holder adds them all to Apple Wallet in one tap: its landing page lists each pass, and its download is every signed pass in one `application/vnd.apple.pkpasses` file. Each download records a `downloaded` event per pass."),
         (name = "Webhooks", description = "Webhooks deliver the events of one mode to your server as they happen, signed with the Standard Webhooks scheme (`webhook-id`, `webhook-timestamp`, `webhook-signature`): `{\"id\": \"evt_…\", \"object\": \"event\", \"type\": \"pass.created\", \"mode\", \"created_at\", \"data\": {\"object\": <the pass after the event>, \"event\": <the pass_event>}}` (schema `WebhookEventObject`). Any 2xx answer within 15 seconds is a success; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (±20 %), then the delivery is `dead`. Redirects are not followed. `webhook-id` is the event id, the same on every retry: use it to ignore repeats."),
     ),
     security(("bearer" = [])),

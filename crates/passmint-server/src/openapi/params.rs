@@ -4,7 +4,7 @@
 
 use super::schemas::{id_pattern, idempotency_key, string};
 use passmint_domain::idempotency::MAX_KEY_LEN;
-use passmint_domain::ids::{EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::{BundleId, EventId, PassId, TemplateId, WebhookDeliveryId, WebhookId};
 use serde_json::json;
 use utoipa::IntoParams;
 use utoipa::openapi::Required;
@@ -92,6 +92,15 @@ pub struct TemplateIdPath;
 impl IntoParams for TemplateIdPath {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
         vec![path_id(TemplateId::PREFIX, "template")]
+    }
+}
+
+/// `id` of `/v1/bundles/{id}`.
+pub struct BundleIdPath;
+
+impl IntoParams for BundleIdPath {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![path_id(BundleId::PREFIX, "bundle")]
     }
 }
 

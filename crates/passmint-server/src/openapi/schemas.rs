@@ -83,7 +83,7 @@ pub fn not_blank(b: ObjectBuilder) -> ObjectBuilder {
 }
 
 /// A URI, described by `text`.
-fn uri(text: &str) -> Object {
+pub fn uri(text: &str) -> Object {
     desc(
         string().format(Some(SchemaFormat::Custom("uri".into()))),
         text,

@@ -1,5 +1,7 @@
 //! Route handlers: DTO in, use case, DTO out. No rules live here.
 
+pub mod bundle_pages;
+pub mod bundles;
 pub mod events;
 pub mod meta;
 pub mod page;

@@ -181,6 +181,80 @@ pub fn landing(
     )
 }
 
+/// One pass of a bundle's landing page, with its own landing page's URL.
+pub struct BundleItem<'a> {
+    pub pass: &'a Pass,
+    pub template: &'a Template,
+    pub url: String,
+}
+
+const BUNDLE_STYLE: &str = r#"
+.passes{list-style:none;margin:16px 0 0;padding:0}
+.passes li{background:#fff;border-radius:12px;padding:12px 14px;margin-top:10px}
+.passes a{color:#0040dd;font-weight:600;font-size:16px}
+.passes .holder{margin-top:4px;color:#3a3a3c}
+.passes .voided{display:inline-block;padding:2px 6px;margin:6px 0 0;font-size:12px}
+"#;
+
+/// The landing page of a bundle (docs/api.md §12): the "Add all to Apple Wallet"
+/// button, then each pass with a link to its own landing page.
+pub fn bundle_landing(
+    items: &[BundleItem<'_>],
+    mode: Mode,
+    qr_svg: Option<&str>,
+    download_url: &str,
+) -> String {
+    let title = match items.len() {
+        1 => "1 pass".to_owned(),
+        n => format!("{n} passes"),
+    };
+    let mut body = String::with_capacity(4 * 1024);
+    let _ = write!(body, r#"<div class="left"><h1 id="bundle-title">{title}"#);
+    if mode == Mode::Test {
+        body.push_str(r#" <span class="badge">TEST</span>"#);
+    }
+    let _ = write!(
+        body,
+        r#"</h1><a id="add-all-to-wallet" class="add" href="{}">Add all to Apple Wallet</a><ul id="bundle-passes" class="passes" aria-label="Passes in this bundle">"#,
+        escape(download_url)
+    );
+    for item in items {
+        let design = &item.template.design;
+        let _ = write!(
+            body,
+            r#"<li class="bundle-pass" data-pass-id="{}"><a href="{}">{} — {}</a>"#,
+            escape(item.pass.id.as_str()),
+            escape(&item.url),
+            escape(&design.organization_name),
+            escape(&design.description)
+        );
+        if let Some(name) = item.pass.holder_name.as_deref().filter(|n| !n.is_empty()) {
+            let _ = write!(body, r#"<div class="holder">{}</div>"#, escape(name));
+        }
+        if item.pass.voided() {
+            body.push_str(r#"<p class="voided">Voided: no longer valid.</p>"#);
+        }
+        body.push_str("</li>");
+    }
+    body.push_str(r#"</ul><p class="desc">Adds every pass above to Apple Wallet in one step; each can also be added alone from its own page.</p></div>"#);
+    if let Some(svg) = qr_svg {
+        let _ = write!(
+            body,
+            r#"<aside class="right" id="qr-code"><p>On a computer? Scan this code with your iPhone to add the passes to Apple Wallet.</p>{svg}</aside>"#
+        );
+    }
+    page(&title, &format!("{STYLE}{BUNDLE_STYLE}"), &body)
+}
+
+/// The page for an unknown bundle short id.
+pub fn bundle_not_found() -> String {
+    page(
+        "Passes not found",
+        STYLE,
+        r#"<div class="left"><h1>Passes not found</h1><p class="desc">This link does not lead to any passes. Check the link you were sent, or ask its sender for a new one.</p></div>"#,
+    )
+}
+
 /// The page for an unknown short id.
 pub fn not_found() -> String {
     page(

@@ -18,7 +18,7 @@ use crate::pkpass::render::{RenderContext, pass_spec};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, EntityTag, HttpDate};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use passmint_domain::DomainError;
 use passmint_domain::event::EventType;
 use passmint_domain::pass::Pass;
@@ -31,7 +31,7 @@ const HTML: &str = "text/html; charset=utf-8";
 /// No scripts, no outside resources: inline styles and data-URI images only.
 const CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-fn html(status: StatusCode, body: String) -> HttpResponse {
+pub(crate) fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(HTML)
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
@@ -69,28 +69,44 @@ async fn refuse(state: &AppState, retry_after: u64) -> HttpResponse {
     too_many(retry_after)
 }
 
+/// What the public pages look up (a pass, a bundle) under the client's rate for
+/// `key`, or the answer to give instead: a 429 when the client is over its rate
+/// (checked before the look-up and counted after it), the `missing` HTML page
+/// (404) when there is nothing, the 500 page when the look-up failed.
+pub(crate) async fn limited<T>(
+    state: &AppState,
+    client: IpAddr,
+    key: &str,
+    lookup: impl Future<Output = Result<T, DomainError>>,
+    missing: fn() -> String,
+) -> Result<T, HttpResponse> {
+    // A client over its rate is answered before the look-up.
+    if let Err(retry_after) = state.public.refused(key, client, Instant::now()) {
+        return Err(refuse(state, retry_after).await);
+    }
+    let found = match lookup.await {
+        Ok(found) => found,
+        Err(DomainError::NotFound { .. }) => {
+            return Err(html(StatusCode::NOT_FOUND, missing()));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, key, "public page look-up failed");
+            return Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()));
+        }
+    };
+    if let Err(retry_after) = state.public.admit(key, client, Instant::now()) {
+        return Err(refuse(state, retry_after).await);
+    }
+    Ok(found)
+}
+
 /// The pass and its template, or the answer to give instead: an HTML 404 or 500,
 /// or a 429 when the client is over its rate for the pass.
 async fn find(state: &AppState, req: &HttpRequest) -> Result<Found, HttpResponse> {
     let short_id = req.match_info().query("short_id");
     let client = client_addr(req, &state.public.trusted_proxies);
-    // A client over its rate is answered before the pass is looked up.
-    if let Err(retry_after) = state.public.refused(short_id, client, Instant::now()) {
-        return Err(refuse(state, retry_after).await);
-    }
-    let (pass, template) = match state.passmint.public_pass(short_id).await {
-        Ok(found) => found,
-        Err(DomainError::NotFound { .. }) => {
-            return Err(html(StatusCode::NOT_FOUND, page::not_found()));
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "public pass look-up failed");
-            return Err(html(StatusCode::INTERNAL_SERVER_ERROR, page::unavailable()));
-        }
-    };
-    if let Err(retry_after) = state.public.admit(&pass.short_id, client, Instant::now()) {
-        return Err(refuse(state, retry_after).await);
-    }
+    let lookup = state.passmint.public_pass(short_id);
+    let (pass, template) = limited(state, client, short_id, lookup, page::not_found).await?;
     Ok(Found {
         pass,
         template,
@@ -176,6 +192,28 @@ fn not_modified(req: &HttpRequest, etag: &EntityTag, last_modified: SystemTime) 
     }
 }
 
+/// The start of a download's answer, with its validators and `Cache-Control:
+/// no-cache`: a `304` (`true`: send it as it is) when the client's validators show
+/// it has this version, else the `200` to complete (docs/api.md §6).
+pub(crate) fn validated(
+    req: &HttpRequest,
+    etag: EntityTag,
+    last_modified: time::OffsetDateTime,
+) -> (HttpResponseBuilder, bool) {
+    let last_modified = http_date(last_modified);
+    let unchanged = not_modified(req, &etag, last_modified.into());
+    let mut answer = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    answer
+        .insert_header(header::ETag(etag))
+        .insert_header(header::LastModified(last_modified))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    (answer, unchanged)
+}
+
 /// The signed .pkpass of a pass
 pub async fn download(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let found = match find(&state, &req).await {
@@ -191,23 +229,15 @@ pub async fn download(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         }
     };
     let etag = EntityTag::new_weak(built.etag.clone());
-    let last_modified = http_date(built.last_modified);
-    if not_modified(&req, &etag, last_modified.into()) {
-        return HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .insert_header(header::LastModified(last_modified))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .finish();
+    let (mut ok, unchanged) = validated(&req, etag, built.last_modified);
+    if unchanged {
+        return ok.finish();
     }
     record(&state, &found, EventType::Downloaded).await;
-    HttpResponse::Ok()
-        .content_type(PKPASS)
+    ok.content_type(PKPASS)
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{}.pkpass\"", pass.serial_number),
         ))
-        .insert_header(header::ETag(etag))
-        .insert_header(header::LastModified(last_modified))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(built.bytes.clone())
 }

@@ -11,10 +11,11 @@
 //! [`crate::store_contract_tests!`], which stamps one `#[tokio::test]` per function;
 //! the ones whose name starts with `concurrent_` need a multi-threaded runtime.
 //!
-//! Groups: [`accounts`], [`templates`], [`passes`], [`claiming`], [`events`],
+//! Groups: [`accounts`], [`templates`], [`passes`], [`bundles`], [`claiming`], [`events`],
 //! [`idempotency`], [`signing`], [`webhooks`], [`wallet`], [`retention`].
 
 pub mod accounts;
+pub mod bundles;
 pub mod claiming;
 pub mod events;
 pub mod idempotency;

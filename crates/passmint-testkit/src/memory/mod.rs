@@ -13,10 +13,11 @@
 
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
+use passmint_domain::bundle::Bundle;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::PassEvent;
 use passmint_domain::idempotency::{IdemCompletion, IdemTicket, RETENTION, StoredResponse};
-use passmint_domain::ids::{AccountId, PassId, WebhookId};
+use passmint_domain::ids::{AccountId, BundleId, PassId, WebhookId};
 use passmint_domain::mode::Mode;
 use passmint_domain::mode::Scope;
 use passmint_domain::page::{Cursor, Page, PageRequest};
@@ -31,6 +32,7 @@ use std::sync::{Mutex, MutexGuard};
 use time::OffsetDateTime;
 
 mod accounts;
+mod bundles;
 mod idempotency;
 mod passes;
 mod retention;
@@ -167,6 +169,9 @@ struct State {
     identities: HashMap<AccountId, SigningCredentials>,
     dev_identity: Option<SigningCredentials>,
     webhooks: Table<Webhook>,
+    bundles: Table<Bundle>,
+    /// Bundle short id -> bundle id, for the unique constraint.
+    bundle_short_ids: HashMap<String, BundleId>,
     deliveries: Table<Delivery>,
     /// Wallet tag by pass (absent = 0) and the greatest tag given.
     wallet_tags: HashMap<PassId, i64>,

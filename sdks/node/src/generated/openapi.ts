@@ -18,6 +18,60 @@ export type AppleStyle = "eventTicket" | "generic" | "storeCard" | "coupon" | "b
 export type BarcodeFormat = "qr" | "pdf417" | "aztec" | "code128";
 
 /**
+ * Several passes of one mode, added to Apple Wallet in one tap: a landing page listing them and one download of them all.
+ */
+export interface BundleObject {
+  /**
+   * Creation time: RFC 3339 in UTC with `Z`, for example `2026-04-16T12:00:00Z`.
+   *
+   * @format date-time
+   */
+  created_at: string;
+  /**
+   * Direct download of every pass of the bundle at once (`application/vnd.apple.pkpasses`, a zip of the signed .pkpass files): `{PUBLIC_URL}/b/{short_id}/download`.
+   *
+   * @format uri
+   */
+  download_url: string;
+  /**
+   * Identifier of the bundle: `bndl_` followed by 24 base62 characters.
+   *
+   * @pattern ^bndl_[0-9A-Za-z]{24}$
+   */
+  id: string;
+  /**
+   * Always "bundle".
+   */
+  object: "bundle";
+  /**
+   * The bundle's passes, in the order they were given.
+   *
+   * @minItems 1
+   * @maxItems 10
+   */
+  pass_ids: Array<string>;
+  /**
+   * Public URL of the bundle's landing page, which lists its passes: `{PUBLIC_URL}/b/{short_id}`.
+   *
+   * @format uri
+   */
+  url: string;
+}
+
+/**
+ * Body of `POST /v1/bundles`. Unknown keys are refused.
+ */
+export interface CreateBundleRequest {
+  /**
+   * 1 to 10 distinct passes of the API key's mode, none voided. An empty or longer list answers 400 with `param: "pass_ids"`; a repeated id, an id that is no pass of the key's mode (code `resource_missing`) or a voided pass (code `pass_voided`) answers 400 with `param: "pass_ids[i]"`.
+   *
+   * @minItems 1
+   * @maxItems 10
+   */
+  pass_ids: Array<string>;
+}
+
+/**
  * Body of `POST /v1/passes`. Unknown keys are refused.
  */
 export interface CreatePassRequest {
@@ -2014,6 +2068,41 @@ export interface WebhookWithSecretObject {
 /** Every operation of the API by operationId: its parameters, body and answer. */
 export interface operations {
   /**
+   * Create a bundle
+   *
+   * Gathers 1 to 10 distinct passes of the API key's mode, none voided, behind one
+   * landing page and one download that adds them all to Apple Wallet. Supports
+   * idempotency.
+   *
+   * `POST /v1/bundles`
+   */
+  createBundle: {
+    pathParams: Record<string, never>;
+    query: Record<string, never>;
+    body: CreateBundleRequest;
+    bodyRequired: true;
+    response: BundleObject;
+  };
+  /**
+   * Retrieve a bundle
+   *
+   * `GET /v1/bundles/{id}`
+   */
+  retrieveBundle: {
+    pathParams: {
+      /**
+       * Id of the bundle (`bndl_…`). A malformed or unknown id, or one of another account or mode, answers 404.
+       *
+       * @pattern ^bndl_[0-9A-Za-z]{24}$
+       */
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    bodyRequired: false;
+    response: BundleObject;
+  };
+  /**
    * List recent events
    *
    * The events of every pass of the API key's mode, newest first. Unknown query
@@ -2536,6 +2625,22 @@ export interface OperationDescriptor {
 }
 
 export const operationDescriptors = {
+  createBundle: {
+    method: "POST",
+    path: "/v1/bundles",
+    pathParams: [],
+    queryParams: [],
+    idempotent: true,
+    hasBody: true,
+  },
+  retrieveBundle: {
+    method: "GET",
+    path: "/v1/bundles/{id}",
+    pathParams: ["id"],
+    queryParams: [],
+    idempotent: false,
+    hasBody: false,
+  },
   listEvents: {
     method: "GET",
     path: "/v1/events",

@@ -2,7 +2,7 @@
 // more than one page.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidRequestError, NotFoundError, Passmint, type Pass, type PassEvent, type Template, type WithResponse } from 'passmint';
+import { InvalidRequestError, NotFoundError, Passmint, type Bundle, type Pass, type PassEvent, type Template, type WithResponse } from 'passmint';
 import { PACKAGE_ROOT, design, startPassmint, type Account, type PassmintServer } from '../helpers/server.js';
 
 describe('resources against a real server', { timeout: 120_000 }, () => {
@@ -189,6 +189,44 @@ describe('resources against a real server', { timeout: 120_000 }, () => {
       assert.equal((await live.passes.list()).data.length, 0);
       // Templates are shared by both modes.
       assert.equal((await live.templates.retrieve(template.id)).id, template.id);
+    });
+  });
+
+  describe('bundles', () => {
+    it('create, replay, retrieve; refusals name the pass; the other mode sees none', async () => {
+      const passes: Pass[] = [];
+      for (let i = 0; i < 2; i++) passes.push(await pm.passes.create({ template_id: template.id, holder_name: `Bundled ${i}` }));
+      const ids = passes.map((p) => p.id).reverse();
+      const key = `sdk-bundle-${Date.now()}`;
+      const bundle: WithResponse<Bundle> = await pm.bundles.create({ pass_ids: ids }, { idempotencyKey: key });
+      assert.equal(bundle.object, 'bundle');
+      assert.match(bundle.id, /^bndl_[0-9A-Za-z]{24}$/);
+      assert.deepEqual(bundle.pass_ids, ids);
+      assert.match(bundle.url, /\/b\/[0-9A-Za-z]+$/);
+      assert.equal(bundle.download_url, `${bundle.url}/download`);
+      assert.equal(bundle.lastResponse.idempotentReplayed, false);
+
+      const again = await pm.bundles.create({ pass_ids: ids }, { idempotencyKey: key });
+      assert.equal(again.id, bundle.id);
+      assert.equal(again.lastResponse.idempotentReplayed, true);
+
+      const got = await pm.bundles.retrieve(bundle.id);
+      assert.deepEqual({ ...got }, { ...bundle });
+
+      const download = await fetch(`${server.baseUrl}${new URL(bundle.download_url).pathname}`);
+      assert.equal(download.status, 200);
+      assert.equal(download.headers.get('content-type'), 'application/vnd.apple.pkpasses');
+
+      await assert.rejects(
+        pm.bundles.create({ pass_ids: [ids[0]!, ids[0]!] }),
+        (e: unknown) => e instanceof InvalidRequestError && e.param === 'pass_ids[1]' && e.statusCode === 400,
+      );
+      await assert.rejects(
+        pm.bundles.create({ pass_ids: [ids[0]!, 'pass_000000000000000000000000'] }),
+        (e: unknown) => e instanceof InvalidRequestError && e.param === 'pass_ids[1]' && e.code === 'resource_missing',
+      );
+      const live = new Passmint(account.live_key, { baseUrl: server.baseUrl });
+      await assert.rejects(live.bundles.retrieve(bundle.id), NotFoundError);
     });
   });
 });

@@ -110,7 +110,7 @@ describe('requests', () => {
     for (const [path, item] of Object.entries<Record<string, { operationId?: string }>>(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (!op || typeof op !== 'object' || !op.operationId) continue;
-        expected.add(`${method.toUpperCase()} ${path.replace('{delivery_id}', 'whd_1').replace('{id}', path.startsWith('/v1/passes') ? 'pass_1' : path.startsWith('/v1/templates') ? 'tmpl_1' : 'whk_1')}`);
+        expected.add(`${method.toUpperCase()} ${path.replace('{delivery_id}', 'whd_1').replace('{id}', path.startsWith('/v1/passes') ? 'pass_1' : path.startsWith('/v1/templates') ? 'tmpl_1' : path.startsWith('/v1/bundles') ? 'bndl_1' : 'whk_1')}`);
       }
     }
     assert.equal(Object.keys(operationDescriptors).length, expected.size);
@@ -129,6 +129,8 @@ describe('requests', () => {
     await pm.templates.archive('tmpl_1');
     await pm.events.list();
     await pm.events.listForPass('pass_1');
+    await pm.bundles.create({ pass_ids: ['pass_1'] });
+    await pm.bundles.retrieve('bndl_1');
     await pm.webhooks.create({ url: 'https://example.com/h', events: ['*'] });
     await pm.webhooks.list();
     await pm.webhooks.retrieve('whk_1');
