@@ -468,6 +468,11 @@ impl TestServer {
         reply
     }
 
+    /// Sends a request without a key or extra headers.
+    pub async fn anonymous(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        self.send(method, path, None, body, &[]).await
+    }
+
     pub async fn reply(res: reqwest::Response) -> Reply {
         let status = res.status();
         let headers = res.headers().clone();
@@ -528,6 +533,11 @@ impl TestServer {
         self.as_test(Method::PATCH, path, Some(&body)).await
     }
 
+    /// `PATCH /v1/passes/{pass_id}` with `body`, as the test key.
+    pub async fn patch_pass(&self, pass_id: &str, body: Value) -> Reply {
+        self.patch(&format!("/v1/passes/{pass_id}"), body).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.as_test(Method::DELETE, path, None).await
     }
@@ -545,6 +555,16 @@ impl TestServer {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.body
+    }
+
+    /// The id of a new [`TestServer::template`].
+    pub async fn template_id(&self, key: &str) -> String {
+        id_of(&self.template(key).await)
+    }
+
+    /// The id of a new [`TestServer::pass`].
+    pub async fn pass_id(&self, key: &str, template_id: &str) -> String {
+        id_of(&self.pass(key, template_id).await)
     }
 
     pub async fn pass(&self, key: &str, template_id: &str) -> Value {
@@ -653,4 +673,9 @@ pub fn template_body() -> Value {
         "apple_style": "eventTicket",
         "design": passmint_server::openapi::design::example()
     })
+}
+
+/// The `id` of an API object.
+pub fn id_of(object: &Value) -> String {
+    object["id"].as_str().expect("an id").to_owned()
 }

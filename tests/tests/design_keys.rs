@@ -107,10 +107,7 @@ async fn relevant_dates_round_trip_and_render(engine: Engine) {
     );
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"eventStart": "soon"}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"eventStart": "soon"}}))
         .await;
     r.assert_error(
         400,
@@ -254,10 +251,7 @@ async fn nfc_round_trips_and_renders(engine: Engine) {
     );
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"memberId": longer}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"memberId": longer}}))
         .await;
     r.assert_error(400, "invalid_request_error", Some("field_values.memberId"));
 
@@ -421,10 +415,7 @@ async fn semantics_and_the_poster_scheme_round_trip_and_render(engine: Engine) {
     }
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"eventStart": "soon"}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"eventStart": "soon"}}))
         .await;
     r.assert_error(
         400,

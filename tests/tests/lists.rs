@@ -17,8 +17,8 @@ fn ids(v: &Value) -> Vec<String> {
 async fn cursor_pagination_and_filters(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let t1 = s.template(&key).await["id"].as_str().unwrap().to_owned();
-    let t2 = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let t1 = s.template_id(&key).await;
+    let t2 = s.template_id(&key).await;
     let mut created = Vec::new();
     for i in 0..25 {
         let tid = if i % 5 == 0 { &t2 } else { &t1 };

@@ -158,10 +158,7 @@ async fn reference_examples_answer_documented_shapes(engine: Engine) {
     // Retrieve, update, void
     assert_shape(&s.get(&format!("/v1/passes/{pid}")).await.body, PASS);
     let u = s
-        .patch(
-            &format!("/v1/passes/{pid}"),
-            json!({ "field_values": { "seatNumber": "B7" } }),
-        )
+        .patch_pass(&pid, json!({ "field_values": { "seatNumber": "B7" } }))
         .await;
     assert_eq!(u.status, 200);
     assert_shape(&u.body, PASS);

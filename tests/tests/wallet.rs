@@ -146,7 +146,7 @@ impl Device {
         if let Some(t) = tag {
             path.push_str(&format!("?passesUpdatedSince={t}"));
         }
-        let r = s.send(Method::GET, &path, None, None, &[]).await;
+        let r = s.anonymous(Method::GET, &path, None).await;
         (r.status.as_u16(), r.body)
     }
 
@@ -180,7 +180,7 @@ async fn events_of_type(s: &TestServer, pass_id: &str, kind: &str) -> Vec<Value>
 /// Sets the pass's `seatNumber` through the API (a change that pushes).
 async fn change_seat(s: &TestServer, pass_id: &str, seat: &str) {
     let body = json!({"field_values": {"seatNumber": seat}});
-    let r = s.patch(&format!("/v1/passes/{pass_id}"), body).await;
+    let r = s.patch_pass(pass_id, body).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
@@ -248,12 +248,10 @@ async fn device_plays_the_web_service(engine: Engine) {
         assert_eq!(r.status, 401, "{auth} {ptid} {serial}: {}", r.text);
     }
     let no_auth = s
-        .send(
+        .anonymous(
             Method::POST,
             &d.registration_path(),
-            None,
             Some(&json!({"pushToken": d.push_token})),
-            &[],
         )
         .await;
     assert_eq!(no_auth.status, 401);
@@ -355,10 +353,7 @@ async fn device_plays_the_web_service(engine: Engine) {
 
     // Metadata only, or nothing at all: no push, no tag.
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"metadata": {"crm": "42"}}),
-        )
+        .patch_pass(pass_id, json!({"metadata": {"crm": "42"}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     change_seat(&s, pass_id, "B7").await;
@@ -385,12 +380,10 @@ async fn device_plays_the_web_service(engine: Engine) {
 
     // The log call.
     let r = s
-        .send(
+        .anonymous(
             Method::POST,
             "/wallet/v1/log",
-            None,
             Some(&json!({"logs": ["[2026-11-28] Web service error for pass.x: 401"]})),
-            &[],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -398,7 +391,7 @@ async fn device_plays_the_web_service(engine: Engine) {
     // Bodies that need no API key are capped at 64 KiB, well below the API's limit.
     let big = json!({"logs": ["x".repeat(70 * 1024)]});
     let r = s
-        .send(Method::POST, "/wallet/v1/log", None, Some(&big), &[])
+        .anonymous(Method::POST, "/wallet/v1/log", Some(&big))
         .await;
     r.assert_error(413, "invalid_request_error", None);
     let r = s

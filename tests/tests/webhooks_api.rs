@@ -244,7 +244,7 @@ async fn validation_names_the_param(engine: Engine) {
     s.send_as(Method::PUT, &path, &s.test_key.clone())
         .await
         .assert_error(405, "invalid_request_error", None);
-    s.send(Method::GET, "/v1/webhooks", None, None, &[])
+    s.anonymous(Method::GET, "/v1/webhooks", None)
         .await
         .assert_error(401, "authentication_error", None);
 
@@ -322,10 +322,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     assert_eq!(r.body["enabled"], true);
 
     // A test event reaches the test webhook only.
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     s.pass(&s.test_key, &tid).await;
     let log = |key: String, w: &Value| {
         let path = format!("/v1/webhooks/{}/deliveries", w["id"].as_str().unwrap());
@@ -363,17 +360,11 @@ async fn events_are_logged_per_subscription(engine: Engine) {
         json!({"url": NOWHERE, "events": ["*"], "enabled": false}),
     )
     .await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     let pass = s.pass(&s.test_key, &tid).await;
     let pid = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pid}"),
-            json!({"field_values": {"seatNumber": "B7"}}),
-        )
+        .patch_pass(pid, json!({"field_values": {"seatNumber": "B7"}}))
         .await;
     assert_eq!(r.status, 200);
     let r = s.delete(&format!("/v1/passes/{pid}")).await;

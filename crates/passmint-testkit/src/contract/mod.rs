@@ -192,6 +192,15 @@ pub(crate) async fn seed_owner(store: &dyn Store) -> (Account, Template) {
     (account, template)
 }
 
+/// Two fresh accounts, the first with one template: an owner, a stranger and the
+/// owner's template.
+pub(crate) async fn seed_rivals(store: &dyn Store) -> (Account, Account, Template) {
+    let account = seed_account(store).await;
+    let other = seed_account(store).await;
+    let template = seed_template(store, &account).await;
+    (account, other, template)
+}
+
 /// A fresh account and template with one pass in `mode`, with its `created` event.
 pub(crate) async fn seed_owned_pass(
     store: &dyn Store,

@@ -4,7 +4,7 @@ use super::support::{all_events, all_passes};
 
 use crate::contract::{
     assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
-    begun, seed_account, seed_owned_pass, seed_pass, seed_template, stale, try_update,
+    begun, seed_owned_pass, seed_pass, seed_rivals, stale, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -96,9 +96,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
 
     let ghost = fixtures::pass(&account, Mode::Test, &template);
     let ghost_next = fixtures::next_version(&ghost);

@@ -1,7 +1,8 @@
 //! Webhooks and delivery lists: inserts, reads, conditional updates, deletion, idempotency.
 
 use super::support::{
-    attempt, claim, claim_at, claimed_ids, deliveries, one_webhook, seed_webhook,
+    attempt, claim, claim_at, claimed_ids, deliveries, delivery_ids, one_webhook, seed_webhook,
+    with_events,
 };
 
 use crate::contract::{
@@ -10,7 +11,7 @@ use crate::contract::{
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
-use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::WebhookId;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
 use passmint_domain::webhook::{DeliveryStatus, RotatedSecret, Subscription};
@@ -227,17 +228,9 @@ pub async fn update_webhook_conditional_and_scoped(factory: impl AsyncFn() -> Ar
 pub async fn list_deliveries_newest_first(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (account, webhook, pass, created) = one_webhook(&*store).await;
-    let mut events = vec![created];
-    for _ in 0..4 {
-        let e = fixtures::event(&pass, EventType::UrlViewed);
-        store.insert_event(&e).await.expect("insert_event");
-        events.push(e);
-    }
-    let ids: Vec<WebhookDeliveryId> = events
-        .iter()
-        .rev()
-        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
-        .collect();
+    let events = with_events(&*store, &pass, created, EventType::UrlViewed, 4).await;
+    let mut ids = delivery_ids(&events, &webhook);
+    ids.reverse();
     for (limit, expected) in [(3, (ids[..3].to_vec(), true)), (5, (ids.clone(), false))] {
         let page = store
             .list_deliveries(&webhook.scope(), &webhook.id, limit)

@@ -3,8 +3,8 @@
 use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook, seed_webhook};
 
 use crate::contract::{
-    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started,
-    seed_account, seed_pass, seed_template, stale, try_update,
+    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started, seed_pass,
+    seed_rivals, seed_template, stale, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
@@ -21,9 +21,7 @@ pub async fn events_fan_out_to_subscribed_enabled_webhooks(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let all = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let created = seed_webhook(&*store, &account, Mode::Test, &["pass.created"]).await;
     let updated = seed_webhook(
