@@ -199,6 +199,11 @@ struct Delivery {
     pass: Pass,
 }
 
+/// The row found, or `NotFound`.
+fn found<T: Clone>(row: Option<&T>) -> StoreResult<T> {
+    row.cloned().ok_or(StoreError::NotFound)
+}
+
 fn duplicate(what: impl Into<String>) -> StoreError {
     StoreError::Duplicate(what.into())
 }
