@@ -351,13 +351,18 @@ impl TestServer {
     /// own caches: what another `passmint` process sharing the database sees and
     /// does.
     pub async fn other_process(&self) -> passmint_domain::service::Passmint {
-        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
+        passmint_server::compose::passmint_over(self.own_store(2).await)
+    }
+
+    /// The server's store (the in-memory one), or its database opened again with
+    /// `pool` connections of its own.
+    async fn own_store(&self, pool: usize) -> std::sync::Arc<dyn passmint_domain::ports::Store> {
+        match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 2, &test_secrets())
+            _ => passmint_server::compose::open_store(self.db.url(), pool, &test_secrets())
                 .await
                 .unwrap(),
-        };
-        passmint_server::compose::passmint_over(store)
+        }
     }
 
     /// The CA certificate (PEM) of the server's development identity, which signs
@@ -369,13 +374,7 @@ impl TestServer {
     /// The server's development identity, private key included (generated on first
     /// use and kept in the database).
     pub async fn dev_identity(&self) -> passmint_domain::signing::SigningCredentials {
-        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
-            TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 1, &test_secrets())
-                .await
-                .unwrap(),
-        };
-        store.get_dev_identity().await.unwrap()
+        self.own_store(1).await.get_dev_identity().await.unwrap()
     }
 
     /// An account with a `live_pass_limit` and the live signing identity.
@@ -473,6 +472,12 @@ impl TestServer {
         self.send(method, path, None, body, &[]).await
     }
 
+    /// `POST /wallet/v1/log` with `body`, as a device would (no key).
+    pub async fn wallet_log(&self, body: &Value) -> Reply {
+        self.anonymous(Method::POST, "/wallet/v1/log", Some(body))
+            .await
+    }
+
     pub async fn reply(res: reqwest::Response) -> Reply {
         let status = res.status();
         let headers = res.headers().clone();
@@ -533,6 +538,13 @@ impl TestServer {
         self.as_test(Method::PATCH, path, Some(&body)).await
     }
 
+    /// `POST path` with `body` as the test key, which must answer 200; the body.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let r = self.post(path, body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+    }
+
     /// `PATCH /v1/passes/{pass_id}` with `body`, as the test key.
     pub async fn patch_pass(&self, pass_id: &str, body: Value) -> Reply {
         self.patch(&format!("/v1/passes/{pass_id}"), body).await
@@ -565,6 +577,12 @@ impl TestServer {
     /// The id of a new [`TestServer::pass`].
     pub async fn pass_id(&self, key: &str, template_id: &str) -> String {
         id_of(&self.pass(key, template_id).await)
+    }
+
+    /// The path (`/v1/passes/{id}`) of a new pass of a new template.
+    pub async fn new_pass_path(&self, key: &str) -> String {
+        let template_id = self.template_id(key).await;
+        format!("/v1/passes/{}", self.pass_id(key, &template_id).await)
     }
 
     pub async fn pass(&self, key: &str, template_id: &str) -> Value {

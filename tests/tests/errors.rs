@@ -311,9 +311,7 @@ async fn pass_creation_validation(engine: Engine) {
 async fn pass_update_validation(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template_id(&key).await;
-    let pid = s.pass_id(&key, &tid).await;
-    let path = format!("/v1/passes/{pid}");
+    let path = s.new_pass_path(&key).await;
     let cases: Vec<(Value, Option<&str>)> = vec![
         (json!({}), None),
         (

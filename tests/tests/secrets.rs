@@ -247,13 +247,7 @@ async fn no_secret_in_answers_or_logs(engine: Engine) {
         apns.wait_for(1, Duration::from_secs(20)).await,
         "a push goes out"
     );
-    let r = s
-        .anonymous(
-            Method::POST,
-            "/wallet/v1/log",
-            Some(&json!({"logs": ["device says hello"]})),
-        )
-        .await;
+    let r = s.wallet_log(&json!({"logs": ["device says hello"]})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = s
         .send(

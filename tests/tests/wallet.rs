@@ -380,19 +380,13 @@ async fn device_plays_the_web_service(engine: Engine) {
 
     // The log call.
     let r = s
-        .anonymous(
-            Method::POST,
-            "/wallet/v1/log",
-            Some(&json!({"logs": ["[2026-11-28] Web service error for pass.x: 401"]})),
-        )
+        .wallet_log(&json!({"logs": ["[2026-11-28] Web service error for pass.x: 401"]}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 
     // Bodies that need no API key are capped at 64 KiB, well below the API's limit.
     let big = json!({"logs": ["x".repeat(70 * 1024)]});
-    let r = s
-        .anonymous(Method::POST, "/wallet/v1/log", Some(&big))
-        .await;
+    let r = s.wallet_log(&big).await;
     r.assert_error(413, "invalid_request_error", None);
     let r = s
         .send(
@@ -555,14 +549,12 @@ async fn change_messages_reach_the_device(engine: Engine) {
     let r = s.post("/v1/templates", body).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let tid = r.body["id"].as_str().unwrap().to_owned();
-    let r = s
-        .post(
+    let pass = s
+        .post_ok(
             "/v1/passes",
             json!({"template_id": tid, "field_values": {"seatNumber": "A12"}}),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
     let pass_id = pass["id"].as_str().unwrap();
     let pj = download_pass_json(&s, &pass).await;
     let seat = &pj["eventTicket"]["secondaryFields"][0];

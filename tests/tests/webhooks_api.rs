@@ -18,6 +18,13 @@ fn keys(v: &Value) -> Vec<&str> {
     k
 }
 
+/// `v` is an `object` with exactly these (sorted) keys and an id of `prefix`.
+fn assert_object(v: &Value, object: &str, prefix: &str, sorted_keys: &[&str]) {
+    assert_eq!(keys(v), sorted_keys);
+    assert_eq!(v["object"], object);
+    assert!(v["id"].as_str().unwrap().starts_with(prefix));
+}
+
 async fn create(s: &TestServer, key: &str, body: Value) -> Value {
     let r = s
         .send(Method::POST, "/v1/webhooks", Some(key), Some(&body), &[])
@@ -40,9 +47,11 @@ async fn crud_and_secret_shown_once(engine: Engine) {
         .await;
     assert_eq!(created.status, 200, "{}", created.text);
     let w = &created.body;
-    assert_eq!(
-        keys(w),
-        [
+    assert_object(
+        w,
+        "webhook",
+        "whk_",
+        &[
             "created_at",
             "description",
             "enabled",
@@ -50,11 +59,9 @@ async fn crud_and_secret_shown_once(engine: Engine) {
             "id",
             "object",
             "secret",
-            "url"
-        ]
+            "url",
+        ],
     );
-    assert_eq!(w["object"], "webhook");
-    assert!(w["id"].as_str().unwrap().starts_with("whk_"));
     assert_eq!(w["id"].as_str().unwrap().len(), 28);
     assert_eq!(w["url"], NOWHERE);
     assert_eq!(w["events"], json!(["pass.created", "pass.installed"]));
@@ -399,9 +406,11 @@ async fn events_are_logged_per_subscription(engine: Engine) {
     );
     assert_eq!(r.body["has_more"], false);
     let d = &r.body["data"][3];
-    assert_eq!(
-        keys(d),
-        [
+    assert_object(
+        d,
+        "webhook_delivery",
+        "whd_",
+        &[
             "attempts",
             "created_at",
             "event_type",
@@ -412,11 +421,9 @@ async fn events_are_logged_per_subscription(engine: Engine) {
             "response_body",
             "response_status",
             "status",
-            "webhook_id"
-        ]
+            "webhook_id",
+        ],
     );
-    assert_eq!(d["object"], "webhook_delivery");
-    assert!(d["id"].as_str().unwrap().starts_with("whd_"));
     assert_eq!(d["webhook_id"], all["id"]);
     assert!(["pending", "failed"].contains(&d["status"].as_str().unwrap()));
     assert!(d["created_at"].as_str().unwrap().ends_with('Z'));

@@ -29,7 +29,9 @@ use crate::fixtures;
 use passmint_domain::account::Account;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket, StoredResponse};
+use passmint_domain::idempotency::{
+    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
+};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::Pass;
@@ -229,6 +231,21 @@ pub(crate) async fn try_update(
     store
         .update_pass(next, expected, Some(&event), None, push)
         .await
+}
+
+/// Inserts `pass` with its `created` event, completing `idem` if given.
+pub(crate) async fn insert_created(
+    store: &dyn Store,
+    pass: &Pass,
+    idem: Option<&IdemCompletion>,
+) -> StoreResult<u64> {
+    let event = fixtures::event(pass, EventType::Created);
+    store.insert_pass(pass, &event, idem).await
+}
+
+/// The completion of `ticket` once it no longer holds its key.
+pub(crate) fn stale_completion(ticket: &IdemTicket) -> IdemCompletion {
+    fixtures::completion(&stale(ticket), 200)
 }
 
 /// Inserts a fresh pass with its `created` event.

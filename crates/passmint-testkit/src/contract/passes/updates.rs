@@ -2,9 +2,10 @@
 
 use super::support::{all_events, all_passes};
 
+use crate::contract::stale_completion;
 use crate::contract::{
     assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
-    begun, seed_owned_pass, seed_pass, seed_rivals, stale, try_update,
+    begun, seed_owned_pass, seed_pass, seed_rivals, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -141,7 +142,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
                 &next,
                 pass.version,
                 Some(&updated),
-                Some(&fixtures::completion(&stale(&ticket), 200)),
+                Some(&stale_completion(&ticket)),
                 false,
             )
             .await,

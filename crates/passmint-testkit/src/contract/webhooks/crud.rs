@@ -5,9 +5,10 @@ use super::support::{
     with_events,
 };
 
+use crate::contract::stale_completion;
 use crate::contract::{
     assert_changed, assert_duplicate, assert_key_lost, assert_not_found, assert_replays,
-    begin_started, seed_account, stale,
+    begin_started, seed_account,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -109,7 +110,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     let lost = fixtures::webhook(&account, Mode::Test, &["*"]);
     assert_key_lost(
         store
-            .insert_webhook(&lost, Some(&fixtures::completion(&stale(&ticket), 200)))
+            .insert_webhook(&lost, Some(&stale_completion(&ticket)))
             .await,
         "insert_webhook with a stale ticket",
     );
@@ -139,11 +140,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     next.updated_at = fixtures::timestamp();
     assert_key_lost(
         store
-            .update_webhook(
-                &next,
-                webhook.updated_at,
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-            )
+            .update_webhook(&next, webhook.updated_at, Some(&stale_completion(&ticket)))
             .await,
         "update_webhook with a stale ticket",
     );

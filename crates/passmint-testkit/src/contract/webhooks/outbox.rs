@@ -4,8 +4,9 @@ use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook
 
 use crate::contract::{
     assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started, seed_pass,
-    seed_rivals, seed_template, stale, try_update,
+    seed_rivals, seed_template, try_update,
 };
+use crate::contract::{insert_created, stale_completion};
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::mode::Mode;
@@ -115,9 +116,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     let mut twin = fixtures::pass(&account, Mode::Test, &template);
     twin.serial_number = pass.serial_number.clone();
     assert_duplicate(
-        store
-            .insert_pass(&twin, &fixtures::event(&twin, EventType::Created), None)
-            .await,
+        insert_created(&*store, &twin, None).await,
         "insert_pass with a taken serial number",
     );
     let req = fixtures::idem_request(
@@ -129,13 +128,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     let ticket = begin_started(&*store, &req).await;
     let lost = fixtures::pass(&account, Mode::Test, &template);
     assert_key_lost(
-        store
-            .insert_pass(
-                &lost,
-                &fixtures::event(&lost, EventType::Created),
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-            )
-            .await,
+        insert_created(&*store, &lost, Some(&stale_completion(&ticket))).await,
         "insert_pass with a stale ticket",
     );
     let mut moved = fixtures::next_version(&pass);
