@@ -248,6 +248,19 @@ pub(crate) fn stale_completion(ticket: &IdemTicket) -> IdemCompletion {
     fixtures::completion(&stale(ticket), 200)
 }
 
+/// Writes `next` over a pass expected at version `expected` with `event`, no
+/// ticket and no pushes.
+pub(crate) async fn update_with(
+    store: &dyn Store,
+    next: &Pass,
+    expected: i64,
+    event: &PassEvent,
+) -> StoreResult<u64> {
+    store
+        .update_pass(next, expected, Some(event), None, false)
+        .await
+}
+
 /// Inserts a fresh pass with its `created` event.
 pub(crate) async fn seed_pass(
     store: &dyn Store,
@@ -404,6 +417,21 @@ pub(crate) async fn replace_template(
             cascade: None,
         })
         .await
+}
+
+/// Renames `template` to `name` (no cascade) and returns it as stored.
+pub(crate) async fn rename_template(
+    store: &dyn Store,
+    template: &Template,
+    name: &str,
+) -> Template {
+    let mut renamed = template.clone();
+    renamed.name = name.into();
+    renamed.updated_at = fixtures::timestamp();
+    replace_template(store, &renamed, template.updated_at)
+        .await
+        .expect("update_template without cascade");
+    renamed
 }
 
 /// Runs `n` claimers of `store` at once, each calling `claim` until it answers

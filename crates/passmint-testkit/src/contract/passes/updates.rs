@@ -3,6 +3,7 @@
 use super::support::{all_events, all_passes};
 
 use crate::contract::stale_completion;
+use crate::contract::update_with;
 use crate::contract::{
     assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
     begun, seed_owned_pass, seed_pass, seed_rivals, try_update,
@@ -23,8 +24,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     next.field_values.insert("seat".into(), "99Z".into());
     next.holder_name = None;
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass with the current version");
     assert_pass(&*store, &next, "the pass as stored").await;
@@ -32,8 +32,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     let mut voided = fixtures::next_version(&next);
     voided.voided_at = Some(voided.updated_at);
     let voided_event = fixtures::event(&voided, EventType::Voided);
-    store
-        .update_pass(&voided, next.version, Some(&voided_event), None, false)
+    update_with(&*store, &voided, next.version, &voided_event)
         .await
         .expect("update_pass voiding");
     assert_pass(&*store, &voided, "the pass as stored").await;
@@ -63,8 +62,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass");
 
@@ -72,9 +70,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     lost.holder_email = Some("lost@example.com".into());
     let lost_event = fixtures::event(&lost, EventType::Updated);
     assert_changed(
-        store
-            .update_pass(&lost, pass.version, Some(&lost_event), None, false)
-            .await,
+        update_with(&*store, &lost, pass.version, &lost_event).await,
         "update_pass with a stale expected_version",
     );
     assert_changed(

@@ -2,6 +2,7 @@
 
 use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook, seed_webhook};
 
+use crate::contract::update_with;
 use crate::contract::{
     assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started, seed_pass,
     seed_rivals, seed_template, try_update,
@@ -51,9 +52,7 @@ pub async fn events_fan_out_to_subscribed_enabled_webhooks(
     let next = fixtures::next_version(&pass);
     let e2 = fixtures::event(&next, EventType::Updated);
     assert_eq!(
-        store
-            .update_pass(&next, pass.version, Some(&e2), None, false)
-            .await,
+        update_with(&*store, &next, pass.version, &e2).await,
         Ok(2),
         "update_pass enqueues for `*` and `pass.updated`"
     );
@@ -160,8 +159,7 @@ pub async fn claims_carry_the_event_and_the_pass_after_it(
     let (_, webhook, pass, created) = one_webhook(&*store).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass");
     let viewed = fixtures::event(&next, EventType::UrlViewed);
