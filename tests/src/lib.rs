@@ -421,12 +421,7 @@ impl TestServer {
             .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        r.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_owned())
-            .collect()
+        data_strings(&r.body, "type")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -696,4 +691,14 @@ pub fn template_body() -> Value {
 /// The `id` of an API object.
 pub fn id_of(object: &Value) -> String {
     object["id"].as_str().expect("an id").to_owned()
+}
+
+/// The string `key` of every object in a list's `data`, in order.
+pub fn data_strings(list: &Value, key: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o[key].as_str().unwrap().to_owned())
+        .collect()
 }

@@ -1,17 +1,12 @@
 //! Lists: newest first, exact `has_more`, cursors both ways, filters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, TestServer, data_strings, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 fn ids(v: &Value) -> Vec<String> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap().to_owned())
-        .collect()
+    data_strings(v, "id")
 }
 
 async fn cursor_pagination_and_filters(engine: Engine) {

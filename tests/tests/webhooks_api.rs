@@ -4,7 +4,7 @@
 //! events and hard deletes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, TestServer, data_strings, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -284,14 +284,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     let other = s.other_account().await;
     let other_key = other["test_key"].as_str().unwrap();
     let theirs = create(&s, other_key, json!({"url": NOWHERE, "events": ["*"]})).await;
-    let ids = |r: &Value| -> Vec<String> {
-        r["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|w| w["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |r: &Value| data_strings(r, "id");
     let list = s.get("/v1/webhooks").await.body;
     assert_eq!(ids(&list), [test["id"].as_str().unwrap()]);
     let live_list = s
@@ -384,14 +377,7 @@ async fn events_are_logged_per_subscription(engine: Engine) {
         let s = &s;
         async move { s.get(&path).await }
     };
-    let types = |r: &Value| -> Vec<String> {
-        r["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["event_type"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let types = |r: &Value| data_strings(r, "event_type");
     let r = log(&all).await;
     assert_eq!(r.status, 200);
     assert_eq!(
