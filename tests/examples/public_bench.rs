@@ -15,7 +15,7 @@
 //! hammer's answers (200 / 429 / other) and how many `url_viewed` events it left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::bench::{Report, api_load, env_num, issue_pass, ms, percentile};
+use passmint_e2e::bench::{BenchEnv, Report, api_load, env_num, issue_pass, ms};
 use passmint_e2e::process::{READYZ, Server, create_account, get_json, serve_command};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -55,16 +55,11 @@ async fn hammer(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
-    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let BenchEnv { bin, db, out } = BenchEnv::from_env();
     let secs = env_num("BENCH_PUBLIC_SECONDS", 10) as u64;
     let api_conns = env_num("BENCH_PUBLIC_API_CONNECTIONS", 4);
     let hammer_conns = env_num("BENCH_PUBLIC_HAMMER_CONNECTIONS", 32);
-    std::fs::create_dir_all(&out).unwrap();
-    let mut report = Report {
-        file: std::fs::File::create(format!("{out}/public.txt")).unwrap(),
-    };
+    let mut report = Report::create(&out, "public");
 
     let a = create_account(&bin, &db, "API client");
     let b = create_account(&bin, &db, "Hammered");
@@ -103,13 +98,10 @@ async fn main() {
     .await;
 
     let quiet = api_load(&api, &api_url, &key_a, api_conns, Instant::now() + phase).await;
-    let (q50, q99) = (percentile(&quiet, 0.5), percentile(&quiet, 0.99));
-    report.say(&format!(
-        "quiet: GET /v1/passes/:id, {api_conns} connections, {secs} s: {} requests, p50 {:.2} ms, p99 {:.2} ms",
-        quiet.len(),
-        ms(q50),
-        ms(q99)
-    ));
+    let (q50, q99) = report.latencies(
+        &format!("quiet: GET /v1/passes/:id, {api_conns} connections, {secs} s"),
+        &quiet,
+    );
 
     let hammer_client = reqwest::Client::builder()
         .pool_max_idle_per_host(hammer_conns)
@@ -120,13 +112,10 @@ async fn main() {
         api_load(&api, &api_url, &key_a, api_conns, until),
         hammer(&hammer_client, &landing, hammer_conns, until),
     );
-    let (l50, l99) = (percentile(&loud, 0.5), percentile(&loud, 0.99));
-    report.say(&format!(
-        "hammered: the same client while {hammer_conns} connections GET one landing page: {} requests, p50 {:.2} ms, p99 {:.2} ms",
-        loud.len(),
-        ms(l50),
-        ms(l99)
-    ));
+    let (l50, l99) = report.latencies(
+        &format!("hammered: the same client while {hammer_conns} connections GET one landing page"),
+        &loud,
+    );
     let total = ok + limited + other;
     report.say(&format!(
         "hammer: {total} requests = {:.0}/s: {ok} answered 200, {limited} 429, {other} other",

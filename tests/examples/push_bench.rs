@@ -18,11 +18,11 @@
 use futures::StreamExt;
 use passmint_apns::fake::FakeApns;
 use passmint_apns::{ApnsClient, ClientIdentity};
-use passmint_e2e::bench::{Report, env_num};
+use passmint_e2e::bench::{BenchEnv, Report, create_template, env_num};
 use passmint_e2e::process::{
     READYZ, Server, create_account, download, free_port, pass_json, post_json, serve_command,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -45,14 +45,9 @@ async fn wait_for(apns: &FakeApns, n: usize, within: Duration) -> Option<Instant
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
-    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let BenchEnv { bin, db, out } = BenchEnv::from_env();
     let devices = env_num("BENCH_PUSH_DEVICES", 10_000);
-    std::fs::create_dir_all(&out).unwrap();
-    let mut report = Report {
-        file: std::fs::File::create(format!("{out}/push.txt")).unwrap(),
-    };
+    let mut report = Report::create(&out, "push");
 
     let apns = FakeApns::start().await;
     let ca = format!("{out}/fake-apns-ca.pem");
@@ -82,19 +77,11 @@ async fn main() {
         .build()
         .unwrap();
 
-    let post = |path: &str, body: Value| {
-        let (client, url, key) = (client.clone(), format!("{base}{path}"), key.clone());
-        async move { post_json(&client, url, &key, body).await }
-    };
-    let template = post(
-        "/v1/templates",
-        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
-               "design": {"organization_name": "Bench", "description": "Bench pass",
-                          "fields": {"primary": [{"key": "points", "label": "Points", "value": "0"}]}}}),
-    )
-    .await;
-    let pass = post(
-        "/v1/passes",
+    let template = create_template(&client, &base, &key, true).await;
+    let pass = post_json(
+        &client,
+        format!("{base}/v1/passes"),
+        &key,
         json!({"template_id": template["id"], "field_values": {"points": "1"}}),
     )
     .await;

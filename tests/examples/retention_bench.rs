@@ -19,7 +19,7 @@
 //! took (the worker's own figure and the client's wall clock) and the events left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::bench::{Report, api_load, env_num, issue_pass, ms, percentile};
+use passmint_e2e::bench::{BenchEnv, Report, api_load, env_num, issue_pass, ms};
 use passmint_e2e::process::{READYZ, Server, create_account, serve_command};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -103,9 +103,7 @@ fn removal_logged(log: &str) -> Option<u64> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
-    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let BenchEnv { bin, db, out } = BenchEnv::from_env();
     let rows = env_num("BENCH_RETENTION_ROWS", 1_000_000);
     let secs = env_num("BENCH_RETENTION_SECONDS", 30) as u64;
     let conns = env_num("BENCH_RETENTION_CONNECTIONS", 4);
@@ -115,10 +113,7 @@ async fn main() {
     } else {
         "postgres"
     };
-    std::fs::create_dir_all(&out).unwrap();
-    let mut report = Report {
-        file: std::fs::File::create(format!("{out}/retention-{engine}.txt")).unwrap(),
-    };
+    let mut report = Report::create(&out, &format!("retention-{engine}"));
     report.say(&format!(
         "== retention benchmark, {engine} ({} cores, a machine shared with other work): API p99 while {rows} old events go",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -156,13 +151,10 @@ async fn main() {
     };
     retrieve(Duration::from_secs(1)).await;
     let quiet = retrieve(Duration::from_secs(secs)).await;
-    let (q50, q99) = (percentile(&quiet, 0.5), percentile(&quiet, 0.99));
-    report.say(&format!(
-        "retention idle: GET /v1/passes/:id, {conns} connections, {secs} s: {} requests, p50 {:.2} ms, p99 {:.2} ms",
-        quiet.len(),
-        ms(q50),
-        ms(q99)
-    ));
+    let (q50, q99) = report.latencies(
+        &format!("retention idle: GET /v1/passes/:id, {conns} connections, {secs} s"),
+        &quiet,
+    );
     drop(idle);
 
     let log = format!("{out}/retention-{engine}-server.log");
@@ -184,13 +176,10 @@ async fn main() {
     };
     let wall = started.elapsed();
     busy.sort();
-    let (b50, b99) = (percentile(&busy, 0.5), percentile(&busy, 0.99));
-    report.say(&format!(
-        "retention removing: the same client until the removal ended: {} requests, p50 {:.2} ms, p99 {:.2} ms",
-        busy.len(),
-        ms(b50),
-        ms(b99)
-    ));
+    let (b50, b99) = report.latencies(
+        "retention removing: the same client until the removal ended",
+        &busy,
+    );
     let left = sql(
         &db,
         "SELECT count(*) FROM pass_events WHERE kind = 'url_viewed'",

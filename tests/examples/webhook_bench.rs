@@ -36,7 +36,7 @@
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use futures::StreamExt;
-use passmint_e2e::bench::{Report, env_num};
+use passmint_e2e::bench::{BenchEnv, Report, create_template, env_num};
 use passmint_e2e::process::{READYZ, Server, create_account, free_port, post_json, serve_command};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -217,18 +217,11 @@ fn latencies(issued: &[(String, Instant)], arrivals: &Shared) -> Vec<f64> {
 }
 
 async fn create_setup(client: &reqwest::Client, base: &str, key: &str, hook: &str) -> String {
-    let post = |path: &str, body: Value| {
-        let (client, url, key) = (client.clone(), format!("{base}{path}"), key.to_owned());
-        async move { post_json(&client, url, &key, body).await }
-    };
-    let template = post(
-        "/v1/templates",
-        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
-               "design": {"organization_name": "Bench", "description": "Bench pass"}}),
-    )
-    .await;
-    post(
-        "/v1/webhooks",
+    let template = create_template(client, base, key, false).await;
+    post_json(
+        client,
+        format!("{base}/v1/webhooks"),
+        key,
         json!({"url": hook, "events": ["pass.created"], "description": "bench"}),
     )
     .await;
@@ -237,9 +230,7 @@ async fn create_setup(client: &reqwest::Client, base: &str, key: &str, hook: &st
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let bin = std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN");
-    let db = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-    let out = std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into());
+    let BenchEnv { bin, db, out } = BenchEnv::from_env();
     let backlog = env_num("BENCH_WEBHOOK_BACKLOG", 20_000);
     let load = env_num("BENCH_WEBHOOK_LOAD", 10_000);
     let paced = env_num("BENCH_WEBHOOK_PACED", 2_000);
@@ -249,10 +240,7 @@ async fn main() {
         Some(("sqlite", _)) => "sqlite",
         _ => "postgres",
     };
-    std::fs::create_dir_all(&out).unwrap();
-    let mut report = Report {
-        file: std::fs::File::create(format!("{out}/webhooks-{engine}.txt")).unwrap(),
-    };
+    let mut report = Report::create(&out, &format!("webhooks-{engine}"));
     report.say(&format!("-- webhooks on {engine}"));
 
     let arrivals: Shared = Arc::default();

@@ -15,15 +15,55 @@ pub fn env_num(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Where a bench runs: the `passmint` binary, the database and the folder of
+/// its reports.
+pub struct BenchEnv {
+    pub bin: String,
+    pub db: String,
+    pub out: String,
+}
+
+impl BenchEnv {
+    /// `PASSMINT_BIN`, `DATABASE_URL` and `BENCH_OUT` (`bench-out` if unset).
+    pub fn from_env() -> Self {
+        BenchEnv {
+            bin: std::env::var("PASSMINT_BIN").expect("PASSMINT_BIN"),
+            db: std::env::var("DATABASE_URL").expect("DATABASE_URL"),
+            out: std::env::var("BENCH_OUT").unwrap_or_else(|_| "bench-out".into()),
+        }
+    }
+}
+
 /// Lines printed and written to a file (`$BENCH_OUT/<part>.txt`).
 pub struct Report {
     pub file: std::fs::File,
 }
 
 impl Report {
+    /// The report `<out>/<part>.txt`, its folder created.
+    pub fn create(out: &str, part: &str) -> Self {
+        std::fs::create_dir_all(out).unwrap();
+        Report {
+            file: std::fs::File::create(format!("{out}/{part}.txt")).unwrap(),
+        }
+    }
+
     pub fn say(&mut self, line: &str) {
         println!("{line}");
         let _ = writeln!(self.file, "{line}");
+    }
+
+    /// Says `<what>: <n> requests, p50 <x> ms, p99 <y> ms` of sorted latencies;
+    /// the p50 and the p99.
+    pub fn latencies(&mut self, what: &str, sorted: &[Duration]) -> (Duration, Duration) {
+        let (p50, p99) = (percentile(sorted, 0.5), percentile(sorted, 0.99));
+        self.say(&format!(
+            "{what}: {} requests, p50 {:.2} ms, p99 {:.2} ms",
+            sorted.len(),
+            ms(p50),
+            ms(p99)
+        ));
+        (p50, p99)
     }
 }
 
@@ -76,17 +116,30 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A template and a pass of it, issued over the API at `base` with `key`; the pass.
-pub async fn issue_pass(client: &reqwest::Client, base: &str, key: &str) -> Value {
-    let template = post_json(
+/// The bench's template, created over the API at `base` with `key`: its design
+/// has one primary field, `points`, if `points`, else no field.
+pub async fn create_template(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    points: bool,
+) -> Value {
+    let mut design = json!({"organization_name": "Bench", "description": "Bench pass"});
+    if points {
+        design["fields"] = json!({"primary": [{"key": "points", "label": "Points", "value": "0"}]});
+    }
+    post_json(
         client,
         format!("{base}/v1/templates"),
         key,
-        json!({"name": "Bench", "type": "generic", "apple_style": "generic",
-               "design": {"organization_name": "Bench", "description": "Bench pass",
-                          "fields": {"primary": [{"key": "points", "label": "Points", "value": "0"}]}}}),
+        json!({"name": "Bench", "type": "generic", "apple_style": "generic", "design": design}),
     )
-    .await;
+    .await
+}
+
+/// A template and a pass of it, issued over the API at `base` with `key`; the pass.
+pub async fn issue_pass(client: &reqwest::Client, base: &str, key: &str) -> Value {
+    let template = create_template(client, base, key, true).await;
     post_json(
         client,
         format!("{base}/v1/passes"),

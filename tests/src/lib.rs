@@ -351,13 +351,18 @@ impl TestServer {
     /// own caches: what another `passmint` process sharing the database sees and
     /// does.
     pub async fn other_process(&self) -> passmint_domain::service::Passmint {
-        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
+        passmint_server::compose::passmint_over(self.own_store(2).await)
+    }
+
+    /// The server's store (the in-memory one), or its database opened again with
+    /// `pool` connections of its own.
+    async fn own_store(&self, pool: usize) -> std::sync::Arc<dyn passmint_domain::ports::Store> {
+        match &self.db {
             TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 2, &test_secrets())
+            _ => passmint_server::compose::open_store(self.db.url(), pool, &test_secrets())
                 .await
                 .unwrap(),
-        };
-        passmint_server::compose::passmint_over(store)
+        }
     }
 
     /// The CA certificate (PEM) of the server's development identity, which signs
@@ -369,13 +374,7 @@ impl TestServer {
     /// The server's development identity, private key included (generated on first
     /// use and kept in the database).
     pub async fn dev_identity(&self) -> passmint_domain::signing::SigningCredentials {
-        let store: std::sync::Arc<dyn passmint_domain::ports::Store> = match &self.db {
-            TestDatabase::Memory(store) => store.clone(),
-            _ => passmint_server::compose::open_store(self.db.url(), 1, &test_secrets())
-                .await
-                .unwrap(),
-        };
-        store.get_dev_identity().await.unwrap()
+        self.own_store(1).await.get_dev_identity().await.unwrap()
     }
 
     /// An account with a `live_pass_limit` and the live signing identity.
@@ -435,12 +434,7 @@ impl TestServer {
             .send_as(Method::GET, &format!("/v1/passes/{pass_id}/events"), key)
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
-        r.body["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["type"].as_str().unwrap().to_owned())
-            .collect()
+        data_strings(&r.body, "type")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -479,6 +473,17 @@ impl TestServer {
             reply.text.as_bytes(),
         );
         reply
+    }
+
+    /// Sends a request without a key or extra headers.
+    pub async fn anonymous(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        self.send(method, path, None, body, &[]).await
+    }
+
+    /// `POST /wallet/v1/log` with `body`, as a device would (no key).
+    pub async fn wallet_log(&self, body: &Value) -> Reply {
+        self.anonymous(Method::POST, "/wallet/v1/log", Some(body))
+            .await
     }
 
     pub async fn reply(res: reqwest::Response) -> Reply {
@@ -541,6 +546,18 @@ impl TestServer {
         self.as_test(Method::PATCH, path, Some(&body)).await
     }
 
+    /// `POST path` with `body` as the test key, which must answer 200; the body.
+    pub async fn post_ok(&self, path: &str, body: Value) -> Value {
+        let r = self.post(path, body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.body
+    }
+
+    /// `PATCH /v1/passes/{pass_id}` with `body`, as the test key.
+    pub async fn patch_pass(&self, pass_id: &str, body: Value) -> Reply {
+        self.patch(&format!("/v1/passes/{pass_id}"), body).await
+    }
+
     pub async fn delete(&self, path: &str) -> Reply {
         self.as_test(Method::DELETE, path, None).await
     }
@@ -558,6 +575,22 @@ impl TestServer {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.body
+    }
+
+    /// The id of a new [`TestServer::template`].
+    pub async fn template_id(&self, key: &str) -> String {
+        id_of(&self.template(key).await)
+    }
+
+    /// The id of a new [`TestServer::pass`].
+    pub async fn pass_id(&self, key: &str, template_id: &str) -> String {
+        id_of(&self.pass(key, template_id).await)
+    }
+
+    /// The path (`/v1/passes/{id}`) of a new pass of a new template.
+    pub async fn new_pass_path(&self, key: &str) -> String {
+        let template_id = self.template_id(key).await;
+        format!("/v1/passes/{}", self.pass_id(key, &template_id).await)
     }
 
     pub async fn pass(&self, key: &str, template_id: &str) -> Value {
@@ -666,4 +699,19 @@ pub fn template_body() -> Value {
         "apple_style": "eventTicket",
         "design": passmint_server::openapi::design::example()
     })
+}
+
+/// The `id` of an API object.
+pub fn id_of(object: &Value) -> String {
+    object["id"].as_str().expect("an id").to_owned()
+}
+
+/// The string `key` of every object in a list's `data`, in order.
+pub fn data_strings(list: &Value, key: &str) -> Vec<String> {
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o[key].as_str().unwrap().to_owned())
+        .collect()
 }

@@ -61,14 +61,7 @@ async fn relevant_dates_round_trip_and_render(engine: Engine) {
     );
 
     // The pass carries its own event time; the design's default fills the others.
-    let r = s
-        .post(
-            "/v1/passes",
-            json!({"template_id": tid, "field_values": {"eventStart": "2026-07-02T20:00:00+02:00"}}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
+    let pass = s.post_ok("/v1/passes", json!({"template_id": tid, "field_values": {"eventStart": "2026-07-02T20:00:00+02:00"}})).await;
     let pj = download(&s, &pass).await;
     assert_eq!(
         pj["relevantDates"],
@@ -107,10 +100,7 @@ async fn relevant_dates_round_trip_and_render(engine: Engine) {
     );
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"eventStart": "soon"}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"eventStart": "soon"}}))
         .await;
     r.assert_error(
         400,
@@ -213,14 +203,12 @@ async fn nfc_round_trips_and_renders(engine: Engine) {
     let r = s.get(&format!("/v1/templates/{tid}")).await;
     assert_eq!(r.body["design"]["nfc"], nfc, "read back as written");
 
-    let r = s
-        .post(
+    let pass = s
+        .post_ok(
             "/v1/passes",
             json!({"template_id": tid, "field_values": {"memberId": "M-1001"}}),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
     let pj = download(&s, &pass).await;
     assert_eq!(
         pj["nfc"],
@@ -254,10 +242,7 @@ async fn nfc_round_trips_and_renders(engine: Engine) {
     );
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"memberId": longer}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"memberId": longer}}))
         .await;
     r.assert_error(400, "invalid_request_error", Some("field_values.memberId"));
 
@@ -347,18 +332,11 @@ async fn semantics_and_the_poster_scheme_round_trip_and_render(engine: Engine) {
     );
 
     // The pass carries its own seat, attendee, start and price.
-    let r = s
-        .post(
-            "/v1/passes",
-            json!({
+    let pass = s.post_ok("/v1/passes", json!({
                 "template_id": tid,
                 "holder_name": "Ada Lovelace",
                 "field_values": {"seatNumber": "12", "eventStart": "2026-07-02T20:00:00+02:00", "price": "55"}
-            }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
+            })).await;
     let pj = download(&s, &pass).await;
     assert_eq!(
         pj["semantics"],
@@ -421,10 +399,7 @@ async fn semantics_and_the_poster_scheme_round_trip_and_render(engine: Engine) {
     }
     let pass_id = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"eventStart": "soon"}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"eventStart": "soon"}}))
         .await;
     r.assert_error(
         400,
@@ -604,9 +579,7 @@ async fn localizations_round_trip_and_render(engine: Engine) {
         "read back as written"
     );
 
-    let r = s.post("/v1/passes", json!({"template_id": tid})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
+    let pass = s.post_ok("/v1/passes", json!({"template_id": tid})).await;
     let d = s
         .fetch_public(pass["download_url"].as_str().unwrap(), &[])
         .await;

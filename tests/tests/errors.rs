@@ -288,7 +288,7 @@ async fn live_templates_need_a_live_key(engine: Engine) {
 async fn pass_creation_validation(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let tid = s.template_id(&key).await;
     for (body, param) in bad_pass_bodies(&tid) {
         let r = s.post("/v1/passes", body.clone()).await;
         r.assert_error(400, "invalid_request_error", param);
@@ -311,9 +311,7 @@ async fn pass_creation_validation(engine: Engine) {
 async fn pass_update_validation(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
-    let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
-    let path = format!("/v1/passes/{pid}");
+    let path = s.new_pass_path(&key).await;
     let cases: Vec<(Value, Option<&str>)> = vec![
         (json!({}), None),
         (

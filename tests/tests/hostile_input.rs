@@ -211,10 +211,7 @@ async fn nul_is_refused_with_the_param_of_its_field(engine: Engine) {
 
 async fn lone_surrogates_and_invalid_utf8_are_refused_with_their_param(engine: Engine) {
     let s = TestServer::start(engine).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     let cases: Vec<(Vec<u8>, Option<&str>)> = vec![
         (
             format!(r#"{{"template_id":"{tid}","holder_name":"x\ud800y"}}"#).into_bytes(),

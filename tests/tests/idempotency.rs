@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 async fn replays_conflicts_and_scopes(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let tid = s.template_id(&key).await;
     let body = json!({"template_id": tid, "holder_name": "Ann", "metadata": {"a": 1, "b": 2}});
     let idem = [("Idempotency-Key", "order-1")];
 
@@ -101,8 +101,8 @@ async fn twice(
 async fn patch_is_idempotent(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
-    let pid = s.pass(&key, &tid).await["id"].as_str().unwrap().to_owned();
+    let tid = s.template_id(&key).await;
+    let pid = s.pass_id(&key, &tid).await;
     let path = format!("/v1/passes/{pid}");
     let body = json!({"field_values": {"seatNumber": "C3"}});
     let (a, b) = twice(&s, Method::PATCH, &path, &key, &body, "patch-1").await;
@@ -128,7 +128,7 @@ async fn patch_is_idempotent(engine: Engine) {
 async fn twenty_concurrent_requests_with_one_key_create_one_pass(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let tid = s.template_id(&key).await;
     let body = json!({"template_id": tid, "holder_email": "race@example.com"});
     let replies = futures::future::join_all(
         (0..20).map(|_| s.send_idempotent(Method::POST, "/v1/passes", &key, &body, "race-1")),
@@ -200,7 +200,7 @@ async fn template_creation_is_idempotent(engine: Engine) {
 async fn issue_sees_template_changes_made_elsewhere(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let tid = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let tid = s.template_id(&key).await;
     let issue = async |idem: &str, body: &serde_json::Value| {
         s.send_idempotent(Method::POST, "/v1/passes", &key, body, idem)
             .await

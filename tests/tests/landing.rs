@@ -81,7 +81,7 @@ async fn landing_page_over_http(engine: Engine) {
         assert!(r.text().contains("Pass not found"));
     }
     let r = s
-        .send(Method::POST, TestServer::public_path(url), None, None, &[])
+        .anonymous(Method::POST, TestServer::public_path(url), None)
         .await;
     assert_eq!(r.status, 405, "other methods get the JSON envelope");
     r.assert_error(405, "invalid_request_error", None);

@@ -1,24 +1,19 @@
 //! Lists: newest first, exact `has_more`, cursors both ways, filters.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, TestServer, data_strings, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 fn ids(v: &Value) -> Vec<String> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].as_str().unwrap().to_owned())
-        .collect()
+    data_strings(v, "id")
 }
 
 async fn cursor_pagination_and_filters(engine: Engine) {
     let s = TestServer::start(engine).await;
     let key = s.test_key.clone();
-    let t1 = s.template(&key).await["id"].as_str().unwrap().to_owned();
-    let t2 = s.template(&key).await["id"].as_str().unwrap().to_owned();
+    let t1 = s.template_id(&key).await;
+    let t2 = s.template_id(&key).await;
     let mut created = Vec::new();
     for i in 0..25 {
         let tid = if i % 5 == 0 { &t2 } else { &t1 };

@@ -66,7 +66,7 @@ async fn wrong_methods_say_what_is_allowed(engine: Engine) {
             "Allow of PUT {path}"
         );
 
-        let r = s.send(Method::OPTIONS, path, None, None, &[]).await;
+        let r = s.anonymous(Method::OPTIONS, path, None).await;
         assert_eq!(r.status.as_u16(), 204, "OPTIONS {path}: {}", r.text);
         assert_eq!(
             r.header("allow"),
@@ -76,9 +76,7 @@ async fn wrong_methods_say_what_is_allowed(engine: Engine) {
         assert!(r.text.is_empty(), "OPTIONS {path} has a body: {}", r.text);
     }
     // An unknown path stays a 404 whatever the method, without `Allow`.
-    let r = s
-        .send(Method::OPTIONS, "/v1/nowhere", None, None, &[])
-        .await;
+    let r = s.anonymous(Method::OPTIONS, "/v1/nowhere", None).await;
     r.assert_error(404, "not_found_error", None);
     assert_eq!(r.header("allow"), None);
 }

@@ -7,16 +7,16 @@ use serde_json::Value;
 
 async fn health_ready_metrics_openapi(engine: Engine) {
     let s = TestServer::start(engine).await;
-    let r = s.send(Method::GET, "/healthz", None, None, &[]).await;
+    let r = s.anonymous(Method::GET, "/healthz", None).await;
     assert_eq!(r.status, 200);
     assert!(r.header("request-id").is_some());
-    let r = s.send(Method::GET, "/readyz", None, None, &[]).await;
+    let r = s.anonymous(Method::GET, "/readyz", None).await;
     assert_eq!(r.status, 200);
 
     // Traffic to count.
     s.get("/v1/passes").await;
     s.get("/v1/passes/pass_000000000000000000000000").await;
-    let r = s.send(Method::GET, "/metrics", None, None, &[]).await;
+    let r = s.anonymous(Method::GET, "/metrics", None).await;
     assert_eq!(r.status, 200);
     assert!(r.header("content-type").unwrap().starts_with("text/plain"));
     assert!(
@@ -43,9 +43,7 @@ async fn health_ready_metrics_openapi(engine: Engine) {
         r.text
     );
 
-    let r = s
-        .send(Method::GET, "/v1/openapi.json", None, None, &[])
-        .await;
+    let r = s.anonymous(Method::GET, "/v1/openapi.json", None).await;
     assert_eq!(r.status, 200);
     let doc: &Value = &r.body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));

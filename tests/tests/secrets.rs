@@ -111,8 +111,8 @@ async fn no_secret_in_answers_or_logs(engine: Engine) {
     let pass_id = pass["id"].as_str().unwrap();
     let live_pass = s.pass(&live, template_id).await;
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
+        .patch_pass(
+            pass_id,
             json!({"field_values": {"seatNumber": "B2"}, "metadata": {"order": "42"}}),
         )
         .await;
@@ -229,12 +229,10 @@ async fn no_secret_in_answers_or_logs(engine: Engine) {
         );
     }
     let r = s
-        .send(
+        .anonymous(
             Method::GET,
             &format!("/wallet/v1/devices/device0001/registrations/{ptid}"),
             None,
-            None,
-            &[],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -242,25 +240,14 @@ async fn no_secret_in_answers_or_logs(engine: Engine) {
     let r = s.fetch_public(&latest, &[("authorization", &apple)]).await;
     assert_eq!(r.status, 200);
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"field_values": {"seatNumber": "C3"}}),
-        )
+        .patch_pass(pass_id, json!({"field_values": {"seatNumber": "C3"}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(
         apns.wait_for(1, Duration::from_secs(20)).await,
         "a push goes out"
     );
-    let r = s
-        .send(
-            Method::POST,
-            "/wallet/v1/log",
-            None,
-            Some(&json!({"logs": ["device says hello"]})),
-            &[],
-        )
-        .await;
+    let r = s.wallet_log(&json!({"logs": ["device says hello"]})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = s
         .send(
@@ -275,7 +262,7 @@ async fn no_secret_in_answers_or_logs(engine: Engine) {
 
     // The operator's endpoints.
     for path in ["/healthz", "/readyz", "/metrics", "/v1/openapi.json"] {
-        let r = s.send(Method::GET, path, None, None, &[]).await;
+        let r = s.anonymous(Method::GET, path, None).await;
         assert_eq!(r.status, 200, "{path}");
     }
     eventually("the retried delivery arrives", async || {

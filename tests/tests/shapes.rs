@@ -2,7 +2,7 @@
 //! the same keys with the same JSON types.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, TestServer, data_strings, engine_tests};
 use serde_json::{Value, json};
 
 fn keys(v: &Value) -> Vec<String> {
@@ -158,10 +158,7 @@ async fn reference_examples_answer_documented_shapes(engine: Engine) {
     // Retrieve, update, void
     assert_shape(&s.get(&format!("/v1/passes/{pid}")).await.body, PASS);
     let u = s
-        .patch(
-            &format!("/v1/passes/{pid}"),
-            json!({ "field_values": { "seatNumber": "B7" } }),
-        )
+        .patch_pass(&pid, json!({ "field_values": { "seatNumber": "B7" } }))
         .await;
     assert_eq!(u.status, 200);
     assert_shape(&u.body, PASS);
@@ -192,12 +189,7 @@ async fn reference_examples_answer_documented_shapes(engine: Engine) {
     // 07 Events
     let e = s.get("/v1/events?limit=50").await;
     assert_shape(&e.body, LIST);
-    let types: Vec<&str> = e.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap())
-        .collect();
+    let types = data_strings(&e.body, "type");
     assert_eq!(types, ["voided", "updated", "created"]);
     for ev in e.body["data"].as_array().unwrap() {
         assert_shape(ev, EVENT);

@@ -146,7 +146,7 @@ impl Device {
         if let Some(t) = tag {
             path.push_str(&format!("?passesUpdatedSince={t}"));
         }
-        let r = s.send(Method::GET, &path, None, None, &[]).await;
+        let r = s.anonymous(Method::GET, &path, None).await;
         (r.status.as_u16(), r.body)
     }
 
@@ -180,7 +180,7 @@ async fn events_of_type(s: &TestServer, pass_id: &str, kind: &str) -> Vec<Value>
 /// Sets the pass's `seatNumber` through the API (a change that pushes).
 async fn change_seat(s: &TestServer, pass_id: &str, seat: &str) {
     let body = json!({"field_values": {"seatNumber": seat}});
-    let r = s.patch(&format!("/v1/passes/{pass_id}"), body).await;
+    let r = s.patch_pass(pass_id, body).await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
 
@@ -248,12 +248,10 @@ async fn device_plays_the_web_service(engine: Engine) {
         assert_eq!(r.status, 401, "{auth} {ptid} {serial}: {}", r.text);
     }
     let no_auth = s
-        .send(
+        .anonymous(
             Method::POST,
             &d.registration_path(),
-            None,
             Some(&json!({"pushToken": d.push_token})),
-            &[],
         )
         .await;
     assert_eq!(no_auth.status, 401);
@@ -355,10 +353,7 @@ async fn device_plays_the_web_service(engine: Engine) {
 
     // Metadata only, or nothing at all: no push, no tag.
     let r = s
-        .patch(
-            &format!("/v1/passes/{pass_id}"),
-            json!({"metadata": {"crm": "42"}}),
-        )
+        .patch_pass(pass_id, json!({"metadata": {"crm": "42"}}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     change_seat(&s, pass_id, "B7").await;
@@ -385,21 +380,13 @@ async fn device_plays_the_web_service(engine: Engine) {
 
     // The log call.
     let r = s
-        .send(
-            Method::POST,
-            "/wallet/v1/log",
-            None,
-            Some(&json!({"logs": ["[2026-11-28] Web service error for pass.x: 401"]})),
-            &[],
-        )
+        .wallet_log(&json!({"logs": ["[2026-11-28] Web service error for pass.x: 401"]}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 
     // Bodies that need no API key are capped at 64 KiB, well below the API's limit.
     let big = json!({"logs": ["x".repeat(70 * 1024)]});
-    let r = s
-        .send(Method::POST, "/wallet/v1/log", None, Some(&big), &[])
-        .await;
+    let r = s.wallet_log(&big).await;
     r.assert_error(413, "invalid_request_error", None);
     let r = s
         .send(
@@ -562,14 +549,12 @@ async fn change_messages_reach_the_device(engine: Engine) {
     let r = s.post("/v1/templates", body).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let tid = r.body["id"].as_str().unwrap().to_owned();
-    let r = s
-        .post(
+    let pass = s
+        .post_ok(
             "/v1/passes",
             json!({"template_id": tid, "field_values": {"seatNumber": "A12"}}),
         )
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let pass = r.body.clone();
     let pass_id = pass["id"].as_str().unwrap();
     let pj = download_pass_json(&s, &pass).await;
     let seat = &pj["eventTicket"]["secondaryFields"][0];

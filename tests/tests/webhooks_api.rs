@@ -4,7 +4,7 @@
 //! events and hard deletes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use passmint_e2e::{Engine, TestServer, engine_tests};
+use passmint_e2e::{Engine, TestServer, data_strings, engine_tests};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -16,6 +16,13 @@ fn keys(v: &Value) -> Vec<&str> {
     let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     k.sort_unstable();
     k
+}
+
+/// `v` is an `object` with exactly these (sorted) keys and an id of `prefix`.
+fn assert_object(v: &Value, object: &str, prefix: &str, sorted_keys: &[&str]) {
+    assert_eq!(keys(v), sorted_keys);
+    assert_eq!(v["object"], object);
+    assert!(v["id"].as_str().unwrap().starts_with(prefix));
 }
 
 async fn create(s: &TestServer, key: &str, body: Value) -> Value {
@@ -40,9 +47,11 @@ async fn crud_and_secret_shown_once(engine: Engine) {
         .await;
     assert_eq!(created.status, 200, "{}", created.text);
     let w = &created.body;
-    assert_eq!(
-        keys(w),
-        [
+    assert_object(
+        w,
+        "webhook",
+        "whk_",
+        &[
             "created_at",
             "description",
             "enabled",
@@ -50,11 +59,9 @@ async fn crud_and_secret_shown_once(engine: Engine) {
             "id",
             "object",
             "secret",
-            "url"
-        ]
+            "url",
+        ],
     );
-    assert_eq!(w["object"], "webhook");
-    assert!(w["id"].as_str().unwrap().starts_with("whk_"));
     assert_eq!(w["id"].as_str().unwrap().len(), 28);
     assert_eq!(w["url"], NOWHERE);
     assert_eq!(w["events"], json!(["pass.created", "pass.installed"]));
@@ -244,7 +251,7 @@ async fn validation_names_the_param(engine: Engine) {
     s.send_as(Method::PUT, &path, &s.test_key.clone())
         .await
         .assert_error(405, "invalid_request_error", None);
-    s.send(Method::GET, "/v1/webhooks", None, None, &[])
+    s.anonymous(Method::GET, "/v1/webhooks", None)
         .await
         .assert_error(401, "authentication_error", None);
 
@@ -277,14 +284,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     let other = s.other_account().await;
     let other_key = other["test_key"].as_str().unwrap();
     let theirs = create(&s, other_key, json!({"url": NOWHERE, "events": ["*"]})).await;
-    let ids = |r: &Value| -> Vec<String> {
-        r["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|w| w["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let ids = |r: &Value| data_strings(r, "id");
     let list = s.get("/v1/webhooks").await.body;
     assert_eq!(ids(&list), [test["id"].as_str().unwrap()]);
     let live_list = s
@@ -322,10 +322,7 @@ async fn modes_and_accounts_are_isolated(engine: Engine) {
     assert_eq!(r.body["enabled"], true);
 
     // A test event reaches the test webhook only.
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     s.pass(&s.test_key, &tid).await;
     let log = |key: String, w: &Value| {
         let path = format!("/v1/webhooks/{}/deliveries", w["id"].as_str().unwrap());
@@ -363,17 +360,11 @@ async fn events_are_logged_per_subscription(engine: Engine) {
         json!({"url": NOWHERE, "events": ["*"], "enabled": false}),
     )
     .await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     let pass = s.pass(&s.test_key, &tid).await;
     let pid = pass["id"].as_str().unwrap();
     let r = s
-        .patch(
-            &format!("/v1/passes/{pid}"),
-            json!({"field_values": {"seatNumber": "B7"}}),
-        )
+        .patch_pass(pid, json!({"field_values": {"seatNumber": "B7"}}))
         .await;
     assert_eq!(r.status, 200);
     let r = s.delete(&format!("/v1/passes/{pid}")).await;
@@ -386,14 +377,7 @@ async fn events_are_logged_per_subscription(engine: Engine) {
         let s = &s;
         async move { s.get(&path).await }
     };
-    let types = |r: &Value| -> Vec<String> {
-        r["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["event_type"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    let types = |r: &Value| data_strings(r, "event_type");
     let r = log(&all).await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -408,9 +392,11 @@ async fn events_are_logged_per_subscription(engine: Engine) {
     );
     assert_eq!(r.body["has_more"], false);
     let d = &r.body["data"][3];
-    assert_eq!(
-        keys(d),
-        [
+    assert_object(
+        d,
+        "webhook_delivery",
+        "whd_",
+        &[
             "attempts",
             "created_at",
             "event_type",
@@ -421,11 +407,9 @@ async fn events_are_logged_per_subscription(engine: Engine) {
             "response_body",
             "response_status",
             "status",
-            "webhook_id"
-        ]
+            "webhook_id",
+        ],
     );
-    assert_eq!(d["object"], "webhook_delivery");
-    assert!(d["id"].as_str().unwrap().starts_with("whd_"));
     assert_eq!(d["webhook_id"], all["id"]);
     assert!(["pending", "failed"].contains(&d["status"].as_str().unwrap()));
     assert!(d["created_at"].as_str().unwrap().ends_with('Z'));

@@ -99,17 +99,11 @@ async fn subscribed_events_arrive_signed(engine: Engine) {
         .await;
     assert_eq!(r.status, 200);
 
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     let pass = s.pass(&s.test_key, &tid).await;
     let pid = pass["id"].as_str().unwrap().to_owned();
     let updated = s
-        .patch(
-            &format!("/v1/passes/{pid}"),
-            json!({"field_values": {"seatNumber": "B7"}}),
-        )
+        .patch_pass(&pid, json!({"field_values": {"seatNumber": "B7"}}))
         .await;
     assert_eq!(updated.status, 200);
     assert_eq!(
@@ -239,10 +233,7 @@ async fn failures_are_retried_then_dead_and_retried_by_hand(engine: Engine) {
     let s = TestServer::start_with(engine, fast).await;
     let receiver = Receiver::start_with(Behaviour::Answer(500, "boom".into()));
     let w = webhook(&s, &receiver.url, json!(["pass.created"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
 
     // 500 -> failed, with the response and the next attempt.
     s.pass(&s.test_key, &tid).await;
@@ -323,10 +314,7 @@ async fn timeouts_and_redirects_fail(engine: Engine) {
     let redirecting = Receiver::start_with(Behaviour::Redirect("/elsewhere".into()));
     let w_hang = webhook(&s, &hanging.url, json!(["*"])).await;
     let w_redirect = webhook(&s, &redirecting.url, json!(["*"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     let started = std::time::Instant::now();
     s.pass(&s.test_key, &tid).await;
 
@@ -373,10 +361,7 @@ async fn private_addresses_are_refused_unless_allowed(engine: Engine) {
         json!(["*"]),
     )
     .await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     s.pass(&s.test_key, &tid).await;
     for w in [&local, &named] {
         let log = log_until(&s, w, "refused", |log| {
@@ -399,10 +384,7 @@ async fn rotation_signs_with_both_secrets(engine: Engine) {
     let receiver = Receiver::start();
     let w = webhook(&s, &receiver.url, json!(["pass.created"])).await;
     let first_secret = w["secret"].as_str().unwrap().to_owned();
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     s.pass(&s.test_key, &tid).await;
     let got = receiver.wait_for(1, WAIT).await;
     assert_signed_by(&got[0], &[&first_secret]);
@@ -452,10 +434,7 @@ async fn deleting_a_webhook_stops_its_deliveries(engine: Engine) {
     .await;
     let receiver = Receiver::start_with(Behaviour::Answer(500, "no".into()));
     let w = webhook(&s, &receiver.url, json!(["*"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     s.pass(&s.test_key, &tid).await;
     receiver.wait_for(1, WAIT).await;
     let r = s
@@ -476,10 +455,7 @@ async fn deleting_a_webhook_stops_its_deliveries(engine: Engine) {
 /// test key: `n` deliveries.
 async fn backlog(s: &TestServer, url: &str, n: usize) {
     webhook(s, url, json!(["pass.created"])).await;
-    let tid = s.template(&s.test_key).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let tid = s.template_id(&s.test_key).await;
     use futures::StreamExt;
     futures::stream::iter(0..n)
         .for_each_concurrent(8, |_| async {
@@ -553,7 +529,7 @@ async fn a_hanging_endpoint_does_not_delay_other_accounts(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let other_tid = s.template(key).await["id"].as_str().unwrap().to_owned();
+    let other_tid = s.template_id(key).await;
     let pass = s.pass(key, &other_tid).await;
     let got = receiver.wait_for(1, WAIT).await;
     assert_eq!(got[0].json()["data"]["object"]["id"], pass["id"]);

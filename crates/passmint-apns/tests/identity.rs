@@ -40,6 +40,14 @@ fn ec_key() -> EcKey<Private> {
     EcKey::generate(&EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap()).unwrap()
 }
 
+/// A fresh P-256 key, its PKCS#8 PEM and a self-signed certificate of it.
+fn key_and_cert() -> (PKey<Private>, String, String) {
+    let key = PKey::from_ec_key(ec_key()).unwrap();
+    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let cert = self_signed(&key);
+    (key, key_pem, cert)
+}
+
 /// The base64 lines of a PEM block (what must never leak).
 fn pem_body(pem: &str) -> Vec<&str> {
     pem.lines()
@@ -87,9 +95,7 @@ fn reads_traditional_rsa_and_ec_keys() {
 
 #[test]
 fn the_key_never_shows() {
-    let key = PKey::from_ec_key(ec_key()).unwrap();
-    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    let cert = self_signed(&key);
+    let (_, key_pem, cert) = key_and_cert();
     let identity = ClientIdentity::from_pem(&cert, &key_pem).unwrap();
     let debug = format!("{identity:?}");
     assert!(debug.contains("<redacted>"), "{debug}");
@@ -111,9 +117,7 @@ fn the_key_never_shows() {
 
 #[test]
 fn refuses_bad_inputs() {
-    let key = PKey::from_ec_key(ec_key()).unwrap();
-    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    let cert = self_signed(&key);
+    let (key, key_pem, cert) = key_and_cert();
 
     let other = PKey::from_ec_key(ec_key()).unwrap();
     let other_pem = String::from_utf8(other.private_key_to_pem_pkcs8().unwrap()).unwrap();
@@ -150,9 +154,7 @@ fn refuses_bad_inputs() {
 
 #[test]
 fn client_settings_are_checked() {
-    let key = PKey::from_ec_key(ec_key()).unwrap();
-    let key_pem = String::from_utf8(key.private_key_to_pem_pkcs8().unwrap()).unwrap();
-    let cert = self_signed(&key);
+    let (_, key_pem, cert) = key_and_cert();
     let identity = ClientIdentity::from_pem(&cert, &key_pem).unwrap();
 
     let client = ApnsClient::new(&ApnsConfig::default(), &identity).unwrap();

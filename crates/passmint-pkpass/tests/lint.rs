@@ -4,29 +4,12 @@
 
 mod common;
 
-use common::{P256_KEY, TOKEN, png, sample_spec};
+use common::{P256_KEY, TOKEN, errors, png, refused, sample_spec};
 use passmint_pkpass::{
-    Barcode, BarcodeFormat, LintError, LintRule, Location, Mode, Nfc, PassField, PassSpec,
-    PassStyle, RelevantDate, StyleScheme, TransitType, lint,
+    Barcode, BarcodeFormat, LintRule, Location, Mode, Nfc, PassField, PassSpec, PassStyle,
+    RelevantDate, StyleScheme, TransitType, lint,
 };
 use serde_json::json;
-
-/// The lint errors of `spec`, which must not be valid.
-fn errors(spec: &PassSpec) -> Vec<LintError> {
-    lint(spec).expect_err("the spec should be refused")
-}
-
-/// `spec` is refused with exactly one error, of `rule` at `path`, whose message
-/// contains every part of `says`.
-fn refused(spec: &PassSpec, rule: LintRule, path: &str, says: &[&str]) {
-    let errors = errors(spec);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    let e = &errors[0];
-    assert_eq!((e.rule, e.path.as_str()), (rule, path), "{e}");
-    for part in says {
-        assert!(e.message.contains(part), "'{part}' missing from: {e}");
-    }
-}
 
 #[test]
 fn sample_specs_of_every_style_pass() {

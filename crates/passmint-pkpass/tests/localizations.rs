@@ -7,9 +7,7 @@
 mod common;
 
 use common::{identity, png, sample_spec, verify_pkpass};
-use passmint_pkpass::{
-    LintError, LintRule, Localization, PassImage, PassSpec, PassStyle, build_pkpass, lint,
-};
+use passmint_pkpass::{LintRule, Localization, PassImage, PassSpec, PassStyle, build_pkpass, lint};
 use std::collections::BTreeMap;
 
 fn strings(pairs: &[(&str, &str)]) -> Localization {
@@ -121,18 +119,9 @@ fn a_changed_localized_file_breaks_the_manifest() {
     assert_eq!(a["pt-BR.lproj/pass.strings"], b["pt-BR.lproj/pass.strings"]);
 }
 
-fn errors(spec: &PassSpec) -> Vec<LintError> {
-    lint(spec).expect_err("the spec should be refused")
-}
-
+/// [`common::refused`], and `build_pkpass` refuses the spec too.
 fn refused(spec: &PassSpec, rule: LintRule, path: &str, says: &[&str]) {
-    let errors = errors(spec);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    let e = &errors[0];
-    assert_eq!((e.rule, e.path.as_str()), (rule, path), "{e}");
-    for part in says {
-        assert!(e.message.contains(part), "'{part}' missing from: {e}");
-    }
+    common::refused(spec, rule, path, says);
     assert!(build_pkpass(spec, identity()).is_err());
 }
 

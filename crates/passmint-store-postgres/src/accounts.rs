@@ -13,25 +13,17 @@ use passmint_store_sql::statements::{
     FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, LIST_API_KEYS,
     REVOCATION_GENERATION, REVOKE_API_KEY, REVOKE_API_KEY_BY_ID,
 };
+use passmint_store_sql::{account_binds, api_key_binds};
 use time::OffsetDateTime;
 
 #[async_trait]
 impl AccountStore for PgStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
         let mut conn = self.conn().await?;
-        Stmt::new(
-            INSERT_ACCOUNT,
-            vec![
-                Bind::Text(account.id.as_str()),
-                Bind::Text(&account.name),
-                Bind::NullableBigInt(account.live_pass_limit),
-                Bind::Timestamptz(account.created_at),
-            ],
-        )
-        .execute(&mut conn)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        Stmt::new(INSERT_ACCOUNT, account_binds(account))
+            .exec(&mut conn)
+            .await
+            .map(drop)
     }
 
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
@@ -44,22 +36,10 @@ impl AccountStore for PgStore {
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
-        Stmt::new(
-            INSERT_API_KEY,
-            vec![
-                Bind::Text(key.id.as_str()),
-                Bind::Text(key.account_id.as_str()),
-                Bind::Text(key.mode.as_str()),
-                Bind::Text(&key.key_hash),
-                Bind::Text(&key.display_prefix),
-                Bind::Timestamptz(key.created_at),
-                Bind::NullableTimestamptz(key.revoked_at),
-            ],
-        )
-        .execute(&mut conn)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        Stmt::new(INSERT_API_KEY, api_key_binds(key))
+            .exec(&mut conn)
+            .await
+            .map(drop)
     }
 
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {

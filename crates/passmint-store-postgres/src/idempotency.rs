@@ -161,10 +161,7 @@ pub(crate) async fn insert_row(
     sql: &'static str,
     binds: Vec<Bind<'_>>,
 ) -> StoreResult<()> {
-    let inserted = Stmt::new(sql, binds)
-        .execute(conn)
-        .await
-        .map_err(store_error)?;
+    let inserted = Stmt::new(sql, binds).exec(conn).await?;
     if inserted == 0 {
         return Err(key_lost());
     }
@@ -260,9 +257,8 @@ impl IdempotencyStore for PgStore {
     async fn complete_idempotent(&self, completion: &IdemCompletion) -> StoreResult<()> {
         let mut conn = self.conn().await?;
         let updated = Stmt::new(COMPLETE_KEY, completion_binds(completion).into())
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
+            .exec(&mut conn)
+            .await?;
         if updated == 0 {
             return Err(key_lost());
         }
@@ -280,9 +276,8 @@ impl IdempotencyStore for PgStore {
                 Bind::Text(&ticket.lock_token),
             ],
         )
-        .execute(&mut conn)
-        .await
-        .map_err(store_error)?;
+        .exec(&mut conn)
+        .await?;
         Ok(())
     }
 

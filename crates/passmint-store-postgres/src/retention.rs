@@ -2,9 +2,7 @@
 //! short transaction.
 
 use crate::PgStore;
-use crate::error::store_error;
 use crate::sql::{Bind, Stmt};
-use diesel_async::RunQueryDsl;
 use passmint_domain::ports::StoreResult;
 use passmint_store_sql::CreatedAt;
 use passmint_store_sql::retention::Batch;
@@ -13,10 +11,7 @@ impl PgStore {
     /// Runs one deleting statement; returns how many rows it deleted.
     pub(crate) async fn delete_batch(&self, batch: Batch<Bind<'_>>) -> StoreResult<u64> {
         let mut conn = self.conn().await?;
-        let n = Stmt::new(batch.sql, batch.binds)
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
+        let n = Stmt::new(batch.sql, batch.binds).exec(&mut conn).await?;
         Ok(n as u64)
     }
 

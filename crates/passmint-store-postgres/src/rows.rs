@@ -55,6 +55,11 @@ impl SnapshotTime for Rfc3339 {
 }
 
 impl<'a> Stmt<'a> {
+    /// Runs the statement; the number of rows it changed.
+    pub(crate) async fn exec(self, conn: &mut Conn) -> StoreResult<usize> {
+        self.execute(conn).await.map_err(store_error)
+    }
+
     /// The one row the statement returns, decoded.
     pub(crate) async fn one<T: Decode + Send + 'static>(self, conn: &mut Conn) -> StoreResult<T> {
         self.get_result::<Row<T>>(conn)

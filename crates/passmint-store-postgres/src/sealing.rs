@@ -5,9 +5,7 @@
 //! one row, and a value another process changed meanwhile is left as it wrote it.
 
 use crate::PgStore;
-use crate::error::store_error;
 use crate::sql::{Bind, Stmt};
-use diesel_async::RunQueryDsl;
 use passmint_domain::ports::StoreResult;
 use passmint_store_sql::sealing::{Reseal, ResealReport, SEALED_COLUMNS, StoredValue};
 
@@ -30,12 +28,7 @@ impl PgStore {
                     Bind::Text(&row.row_key),
                     Bind::Text(&row.stored),
                 ];
-                report.count(
-                    Stmt::new(column.update(), binds)
-                        .execute(&mut conn)
-                        .await
-                        .map_err(store_error)?,
-                );
+                report.count(Stmt::new(column.update(), binds).exec(&mut conn).await?);
             }
         }
         Ok(report)

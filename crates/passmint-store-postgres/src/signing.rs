@@ -2,10 +2,8 @@
 //! deployment's development identity (one row; the first insert wins).
 
 use crate::PgStore;
-use crate::error::store_error;
 use crate::sql::{Bind, Stmt};
 use async_trait::async_trait;
-use diesel_async::RunQueryDsl;
 use passmint_domain::ids::AccountId;
 use passmint_domain::ports::{SigningStore, StoreResult};
 use passmint_domain::signing::{IdentityExpiry, SigningCredentials};
@@ -26,10 +24,7 @@ impl SigningStore for PgStore {
         all.extend(signing_binds(&sealed));
         let mut conn = self.conn().await?;
         // A missing account is a foreign-key violation, mapped to `NotFound`.
-        Stmt::new(SET_SIGNING.as_str(), all)
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
+        Stmt::new(SET_SIGNING.as_str(), all).exec(&mut conn).await?;
         Ok(())
     }
 
@@ -67,9 +62,8 @@ impl SigningStore for PgStore {
         // do nothing, and only a later statement's snapshot sees its committed row.
         let sealed = sealed_identity(&self.keyring, candidate)?;
         Stmt::new(INSERT_DEV.as_str(), signing_binds(&sealed))
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
+            .exec(&mut conn)
+            .await?;
         self.opening(Stmt::new(GET_DEV.as_str(), vec![]).one::<SigningCredentials>(&mut conn))
             .await
     }

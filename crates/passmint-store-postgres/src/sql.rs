@@ -79,6 +79,10 @@ impl<'a> SqlBind<'a> for Bind<'a> {
         Bind::BigInt(n)
     }
 
+    fn opt_big_int(n: Option<i64>) -> Self {
+        Bind::NullableBigInt(n)
+    }
+
     fn bool(b: bool) -> Self {
         Bind::Bool(b)
     }

@@ -367,9 +367,8 @@ impl WalletStore for PgStore {
         }
         let mut conn = self.conn().await?;
         let deleted = Stmt::new(COMPLETE, vec![Bind::Text(token), Bind::BigIntArray(ids)])
-            .execute(&mut conn)
-            .await
-            .map_err(store_error)?;
+            .exec(&mut conn)
+            .await?;
         Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 

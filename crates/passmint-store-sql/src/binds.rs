@@ -3,12 +3,36 @@
 
 use crate::dialect::{SqlBind, json_error};
 use passmint_domain::StoreError;
+use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::event::PassEvent;
 use passmint_domain::mode::Scope;
 use passmint_domain::pass::Pass;
 use passmint_domain::ports::StoreResult;
 use passmint_domain::signing::SigningCredentials;
 use passmint_domain::template::Template;
+
+/// `$1..$4`, in [`crate::ACCOUNT_COLUMNS`] order.
+pub fn account_binds<'a, B: SqlBind<'a>>(a: &'a Account) -> Vec<B> {
+    vec![
+        B::text(a.id.as_str()),
+        B::text(&a.name),
+        B::opt_big_int(a.live_pass_limit),
+        B::time(a.created_at),
+    ]
+}
+
+/// `$1..$7`, in [`crate::API_KEY_COLUMNS`] order.
+pub fn api_key_binds<'a, B: SqlBind<'a>>(k: &'a ApiKey) -> Vec<B> {
+    vec![
+        B::text(k.id.as_str()),
+        B::text(k.account_id.as_str()),
+        B::text(k.mode.as_str()),
+        B::text(&k.key_hash),
+        B::text(&k.display_prefix),
+        B::time(k.created_at),
+        B::opt_time(k.revoked_at),
+    ]
+}
 
 /// `$1..$16`, in [`crate::PASS_COLUMNS`] order.
 pub fn pass_binds<'a, B: SqlBind<'a>>(p: &'a Pass) -> StoreResult<Vec<B>> {

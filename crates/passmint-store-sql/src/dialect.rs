@@ -94,6 +94,7 @@ pub trait SqlBind<'a>: Clone + Sized {
     fn text(s: &'a str) -> Self;
     fn opt_text(s: Option<&'a str>) -> Self;
     fn big_int(n: i64) -> Self;
+    fn opt_big_int(n: Option<i64>) -> Self;
     fn bool(b: bool) -> Self;
     fn time(t: OffsetDateTime) -> Self;
     fn opt_time(t: Option<OffsetDateTime>) -> Self;

@@ -14,7 +14,10 @@ pub mod sealing;
 pub mod statements;
 mod webhooks;
 
-pub use binds::{event_binds, pass_binds, scope_binds, signing_binds, template_binds};
+pub use binds::{
+    account_binds, api_key_binds, event_binds, pass_binds, scope_binds, signing_binds,
+    template_binds,
+};
 pub use bundles::{BUNDLE_COLUMNS, FIND_BUNDLE, GET_BUNDLE, INSERT_BUNDLE, bundle_binds};
 pub use claims::{Claimable, Lenient, decoded};
 pub use dialect::{Columns, Prefixed, SqlBind, decode_error, json_error};

@@ -191,6 +191,9 @@ mod tests {
         fn big_int(n: i64) -> Self {
             B::Int(n)
         }
+        fn opt_big_int(_: Option<i64>) -> Self {
+            B::Other
+        }
         fn bool(_: bool) -> Self {
             B::Other
         }

@@ -13,20 +13,13 @@ use passmint_store_sql::statements::{
     FIND_API_KEY, GET_ACCOUNT, INSERT_ACCOUNT, INSERT_API_KEY, LIST_API_KEYS,
     REVOCATION_GENERATION, REVOKE_API_KEY, REVOKE_API_KEY_BY_ID,
 };
+use passmint_store_sql::{account_binds, api_key_binds};
 use time::OffsetDateTime;
 
 #[async_trait]
 impl AccountStore for SqliteStore {
     async fn insert_account(&self, account: &Account) -> StoreResult<()> {
-        let stmt = Stmt::new(
-            INSERT_ACCOUNT,
-            vec![
-                Bind::text(account.id.as_str()),
-                Bind::text(&account.name),
-                Bind::NullableBigInt(account.live_pass_limit),
-                Bind::time(account.created_at),
-            ],
-        );
+        let stmt = Stmt::new(INSERT_ACCOUNT, account_binds(account));
         self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
             .await
     }
@@ -38,18 +31,7 @@ impl AccountStore for SqliteStore {
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
         // A missing account is a foreign-key violation, mapped to `NotFound`.
-        let stmt = Stmt::new(
-            INSERT_API_KEY,
-            vec![
-                Bind::text(key.id.as_str()),
-                Bind::text(key.account_id.as_str()),
-                Bind::text(key.mode.as_str()),
-                Bind::text(&key.key_hash),
-                Bind::text(&key.display_prefix),
-                Bind::time(key.created_at),
-                Bind::nullable_time(key.revoked_at),
-            ],
-        );
+        let stmt = Stmt::new(INSERT_API_KEY, api_key_binds(key));
         self.write(move |conn| stmt.execute(conn).map(drop).map_err(store_error))
             .await
     }

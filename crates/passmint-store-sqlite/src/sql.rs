@@ -76,6 +76,10 @@ impl<'a> SqlBind<'a> for Bind {
         Bind::BigInt(n)
     }
 
+    fn opt_big_int(n: Option<i64>) -> Self {
+        Bind::NullableBigInt(n)
+    }
+
     fn bool(b: bool) -> Self {
         Bind::Bool(b)
     }

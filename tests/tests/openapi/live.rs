@@ -147,6 +147,13 @@ fn example(doc: &Value, name: &str) -> Value {
     doc["components"]["schemas"][name]["examples"][0].clone()
 }
 
+/// Every example of the schema `name`.
+fn examples<'a>(doc: &'a Value, name: &str) -> &'a Vec<Value> {
+    doc["components"]["schemas"][name]["examples"]
+        .as_array()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_server_answers_as_documented() {
     let server = start().await;
@@ -262,10 +269,7 @@ async fn a_real_server_answers_as_documented() {
         ("get", pass_of, own("/v1/passes/pass_nope"), NoBody),
     ])
     .await;
-    for body in doc["components"]["schemas"]["UpdatePassRequest"]["examples"]
-        .as_array()
-        .unwrap()
-    {
+    for body in examples(&doc, "UpdatePassRequest") {
         let r = c.go("patch", pass_of, &p_path, Json(body.clone())).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }
@@ -386,10 +390,7 @@ async fn a_real_server_answers_as_documented() {
         NoBody,
     )
     .await;
-    for body in doc["components"]["schemas"]["UpdateWebhookRequest"]["examples"]
-        .as_array()
-        .unwrap()
-    {
+    for body in examples(&doc, "UpdateWebhookRequest") {
         let r = c.go("patch", webhook_of, &w_path, Json(body.clone())).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
     }

@@ -18,8 +18,8 @@ pub use check::{
 };
 
 use passmint_pkpass::{
-    Barcode, BarcodeFormat, DateStyle, Location, Mode, PassField, PassSpec, PassStyle, Rgb,
-    SigningIdentity, TextAlignment, TransitType,
+    Barcode, BarcodeFormat, DateStyle, LintError, LintRule, Location, Mode, PassField, PassSpec,
+    PassStyle, Rgb, SigningIdentity, TextAlignment, TransitType, lint,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -290,3 +290,20 @@ pub fn type_of(value: &serde_json::Value) -> Type {
 
 /// Base64 of the DER SubjectPublicKeyInfo of a P-256 key (an NFC terminal's).
 pub const P256_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE7cufgWa4X88kOcCgMReBOAt6Id0aAH7IIKXho4hk47PWgCXokEQiwvTCqJAATtcA9fwOGHYJ46ts/zC3+hRIjg==";
+
+/// The lint errors of `spec`, which must not be valid.
+pub fn errors(spec: &PassSpec) -> Vec<LintError> {
+    lint(spec).expect_err("the spec should be refused")
+}
+
+/// `spec` is refused with exactly one error, of `rule` at `path`, whose message
+/// contains every part of `says`.
+pub fn refused(spec: &PassSpec, rule: LintRule, path: &str, says: &[&str]) {
+    let errors = errors(spec);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let e = &errors[0];
+    assert_eq!((e.rule, e.path.as_str()), (rule, path), "{e}");
+    for part in says {
+        assert!(e.message.contains(part), "'{part}' missing from: {e}");
+    }
+}

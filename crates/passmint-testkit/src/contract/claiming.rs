@@ -6,6 +6,7 @@ use super::{
     assert_begin, assert_duplicate, assert_replays, begin_started, limited_account, race,
     replace_template, seed_account, seed_owner, seed_template,
 };
+use crate::contract::rename_template;
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
@@ -403,12 +404,7 @@ pub async fn claiming_insert_checks_the_template(factory: impl AsyncFn() -> Arc<
     let template = seed_template(&*store, &account).await;
 
     // Another version.
-    let mut changed = template.clone();
-    changed.name = "Renamed".into();
-    changed.updated_at = fixtures::timestamp();
-    replace_template(&*store, &changed, template.updated_at)
-        .await
-        .expect("update_template");
+    let changed = rename_template(&*store, &template, "Renamed").await;
     let stale = issue(&account, Mode::Test, &template, &fixtures::idem_key());
     assert_template_changed(
         &*store,

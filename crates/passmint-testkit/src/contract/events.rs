@@ -1,8 +1,8 @@
 //! [`passmint_domain::ports::PassStore`]'s events: `insert_event` and `list_events`.
 
 use super::{
-    PageCases, after, assert_not_found, before, cursors_on, first, pick, seed_account, seed_owner,
-    seed_pass, seed_template, summary,
+    PageCases, after, assert_not_found, before, cursors_on, first, pick, seed_owner, seed_pass,
+    seed_rivals, seed_template, summary,
 };
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
@@ -160,9 +160,7 @@ pub async fn list_events_cursors(factory: impl AsyncFn() -> Arc<dyn Store>) {
 /// unknown) MUST give `NotFound`.
 pub async fn list_events_cursor_errors(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let their_template = seed_template(&*store, &other).await;
     let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let (_, live_event) = seed_pass(&*store, &account, Mode::Live, &template).await;

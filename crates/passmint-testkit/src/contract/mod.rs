@@ -30,7 +30,9 @@ use crate::fixtures;
 use passmint_domain::account::Account;
 use passmint_domain::error::StoreError;
 use passmint_domain::event::{EventType, PassEvent};
-use passmint_domain::idempotency::{IdemBegin, IdemRequest, IdemTicket, StoredResponse};
+use passmint_domain::idempotency::{
+    IdemBegin, IdemCompletion, IdemRequest, IdemTicket, StoredResponse,
+};
 use passmint_domain::mode::{Mode, Scope};
 use passmint_domain::page::{Cursor, Page, PageRequest};
 use passmint_domain::pass::Pass;
@@ -193,6 +195,15 @@ pub(crate) async fn seed_owner(store: &dyn Store) -> (Account, Template) {
     (account, template)
 }
 
+/// Two fresh accounts, the first with one template: an owner, a stranger and the
+/// owner's template.
+pub(crate) async fn seed_rivals(store: &dyn Store) -> (Account, Account, Template) {
+    let account = seed_account(store).await;
+    let other = seed_account(store).await;
+    let template = seed_template(store, &account).await;
+    (account, other, template)
+}
+
 /// A fresh account and template with one pass in `mode`, with its `created` event.
 pub(crate) async fn seed_owned_pass(
     store: &dyn Store,
@@ -220,6 +231,34 @@ pub(crate) async fn try_update(
     let event = fixtures::event(next, EventType::Updated);
     store
         .update_pass(next, expected, Some(&event), None, push)
+        .await
+}
+
+/// Inserts `pass` with its `created` event, completing `idem` if given.
+pub(crate) async fn insert_created(
+    store: &dyn Store,
+    pass: &Pass,
+    idem: Option<&IdemCompletion>,
+) -> StoreResult<u64> {
+    let event = fixtures::event(pass, EventType::Created);
+    store.insert_pass(pass, &event, idem).await
+}
+
+/// The completion of `ticket` once it no longer holds its key.
+pub(crate) fn stale_completion(ticket: &IdemTicket) -> IdemCompletion {
+    fixtures::completion(&stale(ticket), 200)
+}
+
+/// Writes `next` over a pass expected at version `expected` with `event`, no
+/// ticket and no pushes.
+pub(crate) async fn update_with(
+    store: &dyn Store,
+    next: &Pass,
+    expected: i64,
+    event: &PassEvent,
+) -> StoreResult<u64> {
+    store
+        .update_pass(next, expected, Some(event), None, false)
         .await
 }
 
@@ -379,6 +418,21 @@ pub(crate) async fn replace_template(
             cascade: None,
         })
         .await
+}
+
+/// Renames `template` to `name` (no cascade) and returns it as stored.
+pub(crate) async fn rename_template(
+    store: &dyn Store,
+    template: &Template,
+    name: &str,
+) -> Template {
+    let mut renamed = template.clone();
+    renamed.name = name.into();
+    renamed.updated_at = fixtures::timestamp();
+    replace_template(store, &renamed, template.updated_at)
+        .await
+        .expect("update_template without cascade");
+    renamed
 }
 
 /// Runs `n` claimers of `store` at once, each calling `claim` until it answers

@@ -4,8 +4,9 @@
 use super::{
     after, assert_begin, assert_changed, assert_duplicate, assert_key_lost, assert_not_found,
     assert_replays, before, begun, cursors_on, first, fresh_request, pick, race, replace_template,
-    seed_account, seed_owner, seed_template, sole_winner, stale, summary,
+    seed_account, seed_owner, seed_template, sole_winner, summary,
 };
+use crate::contract::stale_completion;
 use crate::fixtures;
 use passmint_domain::StoreError;
 use passmint_domain::account::Account;
@@ -390,7 +391,7 @@ pub async fn insert_template_with_stale_ticket_writes_nothing(
     let template = fixtures::template(&account);
     assert_key_lost(
         store
-            .insert_template(&template, Some(&fixtures::completion(&stale(&ticket), 200)))
+            .insert_template(&template, Some(&stale_completion(&ticket)))
             .await,
         "insert_template with a ticket that does not hold its key",
     );
@@ -454,7 +455,7 @@ pub async fn update_template_with_stale_ticket_writes_nothing(
             .update_template(&TemplateUpdate {
                 template: &changed(&template),
                 expected_updated_at: template.updated_at,
-                idem: Some(&fixtures::completion(&stale(&ticket), 200)),
+                idem: Some(&stale_completion(&ticket)),
                 cascade: None,
             })
             .await,

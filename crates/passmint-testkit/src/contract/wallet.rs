@@ -4,10 +4,10 @@
 //! earlier one and enqueues one push job per registration, in its own transaction.
 
 use super::{
-    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race,
-    replace_template, seed_account, seed_owned_pass, seed_owner, seed_pass, seed_template,
-    try_update,
+    assert_changed, assert_lease_lost, assert_not_found, claim_concurrently, race, seed_account,
+    seed_owned_pass, seed_owner, seed_pass, seed_template, try_update,
 };
+use crate::contract::rename_template;
 use crate::fixtures;
 use fixtures::claim_at;
 use passmint_domain::StoreError;
@@ -425,12 +425,7 @@ pub async fn template_cascade_updates_passes(factory: impl AsyncFn() -> Arc<dyn 
     }
     let t0 = serials_since(&*store, &dev, None).await.last_updated;
 
-    let mut renamed = template.clone();
-    renamed.name = "renamed".into();
-    renamed.updated_at = fixtures::timestamp();
-    replace_template(&*store, &renamed, template.updated_at)
-        .await
-        .expect("update_template without cascade");
+    let renamed = rename_template(&*store, &template, "renamed").await;
     assert_eq!(store.pending_pushes().await.expect("pending"), 0);
     assert_eq!(
         store.get_pass(&a.scope(), &a.id).await.expect("get_pass"),

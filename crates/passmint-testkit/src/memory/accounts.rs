@@ -1,6 +1,6 @@
 //! Accounts and API keys in memory.
 
-use super::{MemoryStore, duplicate};
+use super::{MemoryStore, duplicate, found};
 use async_trait::async_trait;
 use passmint_domain::account::{Account, ApiKey};
 use passmint_domain::error::StoreError;
@@ -20,11 +20,7 @@ impl AccountStore for MemoryStore {
     }
 
     async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
-        self.state()
-            .accounts
-            .get(id)
-            .cloned()
-            .ok_or(StoreError::NotFound)
+        found(self.state().accounts.get(id))
     }
 
     async fn insert_api_key(&self, key: &ApiKey) -> StoreResult<()> {
@@ -43,11 +39,7 @@ impl AccountStore for MemoryStore {
     }
 
     async fn find_api_key(&self, key_hash: &str) -> StoreResult<ApiKey> {
-        self.state()
-            .api_keys
-            .get(key_hash)
-            .cloned()
-            .ok_or(StoreError::NotFound)
+        found(self.state().api_keys.get(key_hash))
     }
 
     async fn revoke_api_key(&self, key_hash: &str, at: OffsetDateTime) -> StoreResult<ApiKey> {

@@ -103,33 +103,13 @@ impl<T: Clone> Table<T> {
                 _ => Err(StoreError::NotFound),
             }
         };
-        let rows: Vec<T> = match &req.cursor {
-            Cursor::First => self
-                .rows
-                .values()
-                .rev()
-                .filter(|r| keep(r))
-                .take(probe)
-                .cloned()
-                .collect(),
-            Cursor::After(id) => self
-                .rows
-                .range(..cursor_seq(id)?)
-                .rev()
-                .map(|(_, r)| r)
-                .filter(|r| keep(r))
-                .take(probe)
-                .cloned()
-                .collect(),
-            Cursor::Before(id) => self
-                .rows
-                .range(cursor_seq(id)? + 1..)
-                .map(|(_, r)| r)
-                .filter(|r| keep(r))
-                .take(probe)
-                .cloned()
-                .collect(),
+        // In the direction of travel, from the cursor on.
+        let travel: Box<dyn Iterator<Item = &T>> = match &req.cursor {
+            Cursor::First => Box::new(self.rows.values().rev()),
+            Cursor::After(id) => Box::new(self.rows.range(..cursor_seq(id)?).rev().map(|(_, r)| r)),
+            Cursor::Before(id) => Box::new(self.rows.range(cursor_seq(id)? + 1..).map(|(_, r)| r)),
         };
+        let rows: Vec<T> = travel.filter(|r| keep(r)).take(probe).cloned().collect();
         Ok(Page::from_probe(rows, req))
     }
 }
@@ -202,6 +182,11 @@ struct Delivery {
     event: PassEvent,
     /// The pass right after the event.
     pass: Pass,
+}
+
+/// The row found, or `NotFound`.
+fn found<T: Clone>(row: Option<&T>) -> StoreResult<T> {
+    row.cloned().ok_or(StoreError::NotFound)
 }
 
 fn duplicate(what: impl Into<String>) -> StoreError {

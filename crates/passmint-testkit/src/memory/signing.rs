@@ -1,6 +1,6 @@
 //! Signing identities in memory.
 
-use super::MemoryStore;
+use super::{MemoryStore, found};
 use async_trait::async_trait;
 use passmint_domain::error::StoreError;
 use passmint_domain::ids::AccountId;
@@ -24,11 +24,7 @@ impl SigningStore for MemoryStore {
     }
 
     async fn get_signing_identity(&self, account: &AccountId) -> StoreResult<SigningCredentials> {
-        self.state()
-            .identities
-            .get(account)
-            .cloned()
-            .ok_or(StoreError::NotFound)
+        found(self.state().identities.get(account))
     }
 
     async fn identities_expiring_before(

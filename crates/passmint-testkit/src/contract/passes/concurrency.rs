@@ -2,6 +2,7 @@
 
 use super::support::{all_events, all_passes};
 
+use crate::contract::update_with;
 use crate::contract::{assert_pass, race, seed_owned_pass, seed_owner, sole_winner};
 use crate::fixtures;
 use passmint_domain::StoreError;
@@ -21,9 +22,7 @@ pub async fn concurrent_pass_updates_one_wins(factory: impl AsyncFn() -> Arc<dyn
         let event = fixtures::event(&next, EventType::Updated);
         let (store, expected) = (store.clone(), pass.version);
         async move {
-            let result = store
-                .update_pass(&next, expected, Some(&event), None, false)
-                .await;
+            let result = update_with(&*store, &next, expected, &event).await;
             ((next, event), result)
         }
     })

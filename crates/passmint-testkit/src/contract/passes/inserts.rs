@@ -4,7 +4,7 @@ use super::support::{all_events, all_passes, assert_insert_refused};
 
 use crate::contract::{
     assert_begin, assert_key_lost, assert_not_found, assert_pass, assert_replays, begun, first,
-    seed_account, seed_owned_pass, seed_owner, seed_pass, seed_template, stale,
+    seed_owned_pass, seed_owner, seed_pass, seed_rivals, seed_template, stale,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -51,9 +51,7 @@ pub async fn insert_and_get_pass(factory: impl AsyncFn() -> Arc<dyn Store>) {
 /// (the other mode, another account).
 pub async fn get_pass_outside_scope_not_found(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let (pass, _) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let unknown = fixtures::pass(&account, Mode::Test, &template).id;
     for (scope, id, what) in [
@@ -87,9 +85,7 @@ pub async fn insert_pass_duplicate_id_conflicts(factory: impl AsyncFn() -> Arc<d
 /// whatever the scope of the pass that has it (short ids are public URLs).
 pub async fn insert_pass_duplicate_short_id_conflicts(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let their_template = seed_template(&*store, &other).await;
     let (pass, event) = seed_pass(&*store, &account, Mode::Test, &template).await;
     let cases = [

@@ -4,11 +4,11 @@ use super::support::{all_events, all_passes, assert_limit_reached, try_insert};
 
 use crate::contract::{
     assert_begin, assert_duplicate, assert_key_lost, assert_not_found, begin, begun,
-    limited_account, race, stale,
+    limited_account, race,
 };
+use crate::contract::{insert_created, stale_completion};
 use crate::fixtures;
 use passmint_domain::StoreError;
-use passmint_domain::event::EventType;
 use passmint_domain::idempotency::IdemBegin;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
@@ -90,22 +90,11 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
     let (req, ticket) = begun(&*store, &scope).await;
     let stale_pass = fixtures::pass(&account, Mode::Live, &template);
     assert_key_lost(
-        store
-            .insert_pass(
-                &stale_pass,
-                &fixtures::event(&stale_pass, EventType::Created),
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-            )
-            .await,
+        insert_created(&*store, &stale_pass, Some(&stale_completion(&ticket))).await,
         "a live pass with a stale ticket",
     );
     let b = fixtures::pass(&account, Mode::Live, &template);
-    store
-        .insert_pass(
-            &b,
-            &fixtures::event(&b, EventType::Created),
-            Some(&fixtures::completion(&ticket, 200)),
-        )
+    insert_created(&*store, &b, Some(&fixtures::completion(&ticket, 200)))
         .await
         .expect("the second live pass fits: refused inserts counted nothing");
     assert!(
@@ -120,13 +109,7 @@ pub async fn live_pass_limit_counts_only_inserted_passes(
     let (req, ticket) = begun(&*store, &scope).await;
     let over = fixtures::pass(&account, Mode::Live, &template);
     assert_limit_reached(
-        store
-            .insert_pass(
-                &over,
-                &fixtures::event(&over, EventType::Created),
-                Some(&fixtures::completion(&ticket, 200)),
-            )
-            .await,
+        insert_created(&*store, &over, Some(&fixtures::completion(&ticket, 200))).await,
         "a completing live pass over the limit",
     );
     assert_begin(

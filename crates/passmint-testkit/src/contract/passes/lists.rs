@@ -4,7 +4,7 @@ use super::support::all_passes;
 
 use crate::contract::{
     PageCases, after, assert_not_found, before, cursors_on, first, ids, pick, seed_account,
-    seed_owner, seed_pass, seed_template, summary,
+    seed_owner, seed_pass, seed_rivals, seed_template, summary,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -135,9 +135,7 @@ pub async fn list_passes_scope_isolation_and_cursor_errors(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let their_template = seed_template(&*store, &other).await;
     let mut test = Vec::new();
     let mut live = Vec::new();

@@ -2,9 +2,11 @@
 
 use super::support::{all_events, all_passes};
 
+use crate::contract::stale_completion;
+use crate::contract::update_with;
 use crate::contract::{
     assert_begin, assert_changed, assert_key_lost, assert_not_found, assert_pass, assert_replays,
-    begun, seed_account, seed_owned_pass, seed_pass, seed_template, stale, try_update,
+    begun, seed_owned_pass, seed_pass, seed_rivals, try_update,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
@@ -22,8 +24,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     next.field_values.insert("seat".into(), "99Z".into());
     next.holder_name = None;
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass with the current version");
     assert_pass(&*store, &next, "the pass as stored").await;
@@ -31,8 +32,7 @@ pub async fn update_pass_with_version_and_event(factory: impl AsyncFn() -> Arc<d
     let mut voided = fixtures::next_version(&next);
     voided.voided_at = Some(voided.updated_at);
     let voided_event = fixtures::event(&voided, EventType::Voided);
-    store
-        .update_pass(&voided, next.version, Some(&voided_event), None, false)
+    update_with(&*store, &voided, next.version, &voided_event)
         .await
         .expect("update_pass voiding");
     assert_pass(&*store, &voided, "the pass as stored").await;
@@ -62,8 +62,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     let (_, _, pass, created) = seed_owned_pass(&*store, Mode::Test).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass");
 
@@ -71,9 +70,7 @@ pub async fn update_pass_stale_version_conflicts(factory: impl AsyncFn() -> Arc<
     lost.holder_email = Some("lost@example.com".into());
     let lost_event = fixtures::event(&lost, EventType::Updated);
     assert_changed(
-        store
-            .update_pass(&lost, pass.version, Some(&lost_event), None, false)
-            .await,
+        update_with(&*store, &lost, pass.version, &lost_event).await,
         "update_pass with a stale expected_version",
     );
     assert_changed(
@@ -96,9 +93,7 @@ pub async fn update_pass_missing_or_other_scope_not_found(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
 
     let ghost = fixtures::pass(&account, Mode::Test, &template);
     let ghost_next = fixtures::next_version(&ghost);
@@ -143,7 +138,7 @@ pub async fn update_pass_with_stale_ticket_writes_nothing(
                 &next,
                 pass.version,
                 Some(&updated),
-                Some(&fixtures::completion(&stale(&ticket), 200)),
+                Some(&stale_completion(&ticket)),
                 false,
             )
             .await,

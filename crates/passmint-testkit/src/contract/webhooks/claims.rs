@@ -1,8 +1,8 @@
 //! Claiming deliveries under leases, recording attempts, retries, disabled webhooks.
 
 use super::support::{
-    attempt, claim, claim_at, claim_capped, claimed_ids, deliveries, expected_delivery, find_in,
-    one_webhook, seed_webhook,
+    attempt, claim, claim_at, claim_capped, claimed_ids, deliveries, delivery_ids,
+    expected_delivery, find_in, one_webhook, seed_webhook, with_events,
 };
 use passmint_domain::ports::{DeliveryRetry, LeasedAttempt};
 
@@ -97,16 +97,8 @@ pub async fn claims_lease_until_the_lease_ends(factory: impl AsyncFn() -> Arc<dy
 pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (_, webhook, pass, created) = one_webhook(&*store).await;
-    let mut events = vec![created];
-    for _ in 0..3 {
-        let e = fixtures::event(&pass, EventType::Downloaded);
-        store.insert_event(&e).await.expect("insert_event");
-        events.push(e);
-    }
-    let ids: Vec<WebhookDeliveryId> = events
-        .iter()
-        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
-        .collect();
+    let events = with_events(&*store, &pass, created, EventType::Downloaded, 3).await;
+    let ids = delivery_ids(&events, &webhook);
     let now = fixtures::timestamp();
     let req = claim_at(now, 2);
     assert_eq!(
@@ -214,16 +206,8 @@ pub async fn record_attempt_schedules_and_settles(factory: impl AsyncFn() -> Arc
 pub async fn record_attempts_answers_each(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (_, webhook, pass, created) = one_webhook(&*store).await;
-    let mut events = vec![created];
-    for _ in 0..2 {
-        let e = fixtures::event(&pass, EventType::Downloaded);
-        store.insert_event(&e).await.expect("insert_event");
-        events.push(e);
-    }
-    let ids: Vec<WebhookDeliveryId> = events
-        .iter()
-        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
-        .collect();
+    let events = with_events(&*store, &pass, created, EventType::Downloaded, 2).await;
+    let ids = delivery_ids(&events, &webhook);
     let now = fixtures::timestamp();
     let req = claim_at(now, 10);
     assert_eq!(claimed_ids(&claim(&*store, &req).await), ids);
@@ -504,19 +488,8 @@ pub async fn claims_cap_each_webhook(factory: impl AsyncFn() -> Arc<dyn Store>) 
     let slow = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let other = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let (pass, created) = seed_pass(&*store, &account, Mode::Test, &template).await;
-    let mut events = vec![created];
-    for _ in 0..4 {
-        let e = fixtures::event(&pass, EventType::Downloaded);
-        store.insert_event(&e).await.expect("insert_event");
-        events.push(e);
-    }
-    let ids = |w: &passmint_domain::webhook::Webhook| -> Vec<WebhookDeliveryId> {
-        events
-            .iter()
-            .map(|e| WebhookDeliveryId::derive(&e.id, &w.id))
-            .collect()
-    };
-    let (slow_ids, other_ids) = (ids(&slow), ids(&other));
+    let events = with_events(&*store, &pass, created, EventType::Downloaded, 4).await;
+    let (slow_ids, other_ids) = (delivery_ids(&events, &slow), delivery_ids(&events, &other));
     let of = |claimed: &[passmint_domain::webhook::ClaimedDelivery],
               w: &passmint_domain::webhook::Webhook| {
         let mut got: Vec<WebhookDeliveryId> = claimed

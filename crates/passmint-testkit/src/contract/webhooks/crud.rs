@@ -1,16 +1,18 @@
 //! Webhooks and delivery lists: inserts, reads, conditional updates, deletion, idempotency.
 
 use super::support::{
-    attempt, claim, claim_at, claimed_ids, deliveries, one_webhook, seed_webhook,
+    attempt, claim, claim_at, claimed_ids, deliveries, delivery_ids, one_webhook, seed_webhook,
+    with_events,
 };
 
+use crate::contract::stale_completion;
 use crate::contract::{
     assert_changed, assert_duplicate, assert_key_lost, assert_not_found, assert_replays,
-    begin_started, seed_account, stale,
+    begin_started, seed_account,
 };
 use crate::fixtures;
 use passmint_domain::event::EventType;
-use passmint_domain::ids::{WebhookDeliveryId, WebhookId};
+use passmint_domain::ids::WebhookId;
 use passmint_domain::mode::Mode;
 use passmint_domain::ports::Store;
 use passmint_domain::webhook::{DeliveryStatus, RotatedSecret, Subscription};
@@ -108,7 +110,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     let lost = fixtures::webhook(&account, Mode::Test, &["*"]);
     assert_key_lost(
         store
-            .insert_webhook(&lost, Some(&fixtures::completion(&stale(&ticket), 200)))
+            .insert_webhook(&lost, Some(&stale_completion(&ticket)))
             .await,
         "insert_webhook with a stale ticket",
     );
@@ -138,11 +140,7 @@ pub async fn webhook_writes_complete_idempotency(factory: impl AsyncFn() -> Arc<
     next.updated_at = fixtures::timestamp();
     assert_key_lost(
         store
-            .update_webhook(
-                &next,
-                webhook.updated_at,
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-            )
+            .update_webhook(&next, webhook.updated_at, Some(&stale_completion(&ticket)))
             .await,
         "update_webhook with a stale ticket",
     );
@@ -227,17 +225,9 @@ pub async fn update_webhook_conditional_and_scoped(factory: impl AsyncFn() -> Ar
 pub async fn list_deliveries_newest_first(factory: impl AsyncFn() -> Arc<dyn Store>) {
     let store = factory().await;
     let (account, webhook, pass, created) = one_webhook(&*store).await;
-    let mut events = vec![created];
-    for _ in 0..4 {
-        let e = fixtures::event(&pass, EventType::UrlViewed);
-        store.insert_event(&e).await.expect("insert_event");
-        events.push(e);
-    }
-    let ids: Vec<WebhookDeliveryId> = events
-        .iter()
-        .rev()
-        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
-        .collect();
+    let events = with_events(&*store, &pass, created, EventType::UrlViewed, 4).await;
+    let mut ids = delivery_ids(&events, &webhook);
+    ids.reverse();
     for (limit, expected) in [(3, (ids[..3].to_vec(), true)), (5, (ids.clone(), false))] {
         let page = store
             .list_deliveries(&webhook.scope(), &webhook.id, limit)

@@ -2,10 +2,12 @@
 
 use super::support::{claim, claim_at, deliveries, expected_delivery, one_webhook, seed_webhook};
 
+use crate::contract::update_with;
 use crate::contract::{
-    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started,
-    seed_account, seed_pass, seed_template, stale, try_update,
+    assert_changed, assert_duplicate, assert_key_lost, assert_not_found, begin_started, seed_pass,
+    seed_rivals, seed_template, try_update,
 };
+use crate::contract::{insert_created, stale_completion};
 use crate::fixtures;
 use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::mode::Mode;
@@ -21,9 +23,7 @@ pub async fn events_fan_out_to_subscribed_enabled_webhooks(
     factory: impl AsyncFn() -> Arc<dyn Store>,
 ) {
     let store = factory().await;
-    let account = seed_account(&*store).await;
-    let other = seed_account(&*store).await;
-    let template = seed_template(&*store, &account).await;
+    let (account, other, template) = seed_rivals(&*store).await;
     let all = seed_webhook(&*store, &account, Mode::Test, &["*"]).await;
     let created = seed_webhook(&*store, &account, Mode::Test, &["pass.created"]).await;
     let updated = seed_webhook(
@@ -52,9 +52,7 @@ pub async fn events_fan_out_to_subscribed_enabled_webhooks(
     let next = fixtures::next_version(&pass);
     let e2 = fixtures::event(&next, EventType::Updated);
     assert_eq!(
-        store
-            .update_pass(&next, pass.version, Some(&e2), None, false)
-            .await,
+        update_with(&*store, &next, pass.version, &e2).await,
         Ok(2),
         "update_pass enqueues for `*` and `pass.updated`"
     );
@@ -117,9 +115,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     let mut twin = fixtures::pass(&account, Mode::Test, &template);
     twin.serial_number = pass.serial_number.clone();
     assert_duplicate(
-        store
-            .insert_pass(&twin, &fixtures::event(&twin, EventType::Created), None)
-            .await,
+        insert_created(&*store, &twin, None).await,
         "insert_pass with a taken serial number",
     );
     let req = fixtures::idem_request(
@@ -131,13 +127,7 @@ pub async fn failed_writes_enqueue_nothing(factory: impl AsyncFn() -> Arc<dyn St
     let ticket = begin_started(&*store, &req).await;
     let lost = fixtures::pass(&account, Mode::Test, &template);
     assert_key_lost(
-        store
-            .insert_pass(
-                &lost,
-                &fixtures::event(&lost, EventType::Created),
-                Some(&fixtures::completion(&stale(&ticket), 200)),
-            )
-            .await,
+        insert_created(&*store, &lost, Some(&stale_completion(&ticket))).await,
         "insert_pass with a stale ticket",
     );
     let mut moved = fixtures::next_version(&pass);
@@ -169,8 +159,7 @@ pub async fn claims_carry_the_event_and_the_pass_after_it(
     let (_, webhook, pass, created) = one_webhook(&*store).await;
     let next = fixtures::next_version(&pass);
     let updated = fixtures::event(&next, EventType::Updated);
-    store
-        .update_pass(&next, pass.version, Some(&updated), None, false)
+    update_with(&*store, &next, pass.version, &updated)
         .await
         .expect("update_pass");
     let viewed = fixtures::event(&next, EventType::UrlViewed);

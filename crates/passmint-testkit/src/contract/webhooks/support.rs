@@ -3,7 +3,7 @@
 use crate::contract::{seed_account, seed_pass, seed_template};
 use crate::fixtures;
 use passmint_domain::account::Account;
-use passmint_domain::event::PassEvent;
+use passmint_domain::event::{EventType, PassEvent};
 use passmint_domain::ids::WebhookDeliveryId;
 use passmint_domain::mode::Mode;
 use passmint_domain::pass::Pass;
@@ -89,6 +89,31 @@ pub(super) async fn one_webhook(store: &dyn Store) -> (Account, Webhook, Pass, P
     let webhook = seed_webhook(store, &account, Mode::Test, &["*"]).await;
     let (pass, created) = seed_pass(store, &account, Mode::Test, &template).await;
     (account, webhook, pass, created)
+}
+
+/// `created` followed by `n` more events of `kind` on the pass, each inserted.
+pub(super) async fn with_events(
+    store: &dyn Store,
+    pass: &Pass,
+    created: PassEvent,
+    kind: EventType,
+    n: usize,
+) -> Vec<PassEvent> {
+    let mut events = vec![created];
+    for _ in 0..n {
+        let e = fixtures::event(pass, kind);
+        store.insert_event(&e).await.expect("insert_event");
+        events.push(e);
+    }
+    events
+}
+
+/// The ids of the deliveries `events` enqueue for `webhook`, in their order.
+pub(super) fn delivery_ids(events: &[PassEvent], webhook: &Webhook) -> Vec<WebhookDeliveryId> {
+    events
+        .iter()
+        .map(|e| WebhookDeliveryId::derive(&e.id, &webhook.id))
+        .collect()
 }
 
 pub(super) async fn find_in(

@@ -72,43 +72,31 @@ fn relevant_dates_refusals_name_their_param() {
     let d = with_dates(vec![date("2025-06-01T18:30:00Z"), RelevantDate::default()]);
     refused(S, &d, "relevant_dates[1]", &["start_date and end_date"]);
 
-    let mut both = interval("2025-06-01T18:30:00Z", "2025-06-01T20:30:00Z");
-    both.date = Some("2025-06-01T18:30:00Z".into());
-    refused(
-        S,
-        &with_dates(vec![both]),
-        "relevant_dates[0]",
-        &["not both"],
-    );
-    let mut half = date("2025-06-01T18:30:00Z");
-    half.start_date = Some("2025-06-01T18:30:00Z".into());
-    refused(
-        S,
-        &with_dates(vec![half]),
-        "relevant_dates[0]",
-        &["not both"],
-    );
-
+    let at = || Some("2025-06-01T18:30:00Z".to_owned());
+    let both = RelevantDate {
+        date: at(),
+        ..interval("2025-06-01T18:30:00Z", "2025-06-01T20:30:00Z")
+    };
+    let half = RelevantDate {
+        start_date: at(),
+        ..date("2025-06-01T18:30:00Z")
+    };
     let start_only = RelevantDate {
-        start_date: Some("2025-06-01T18:30:00Z".into()),
+        start_date: at(),
         ..RelevantDate::default()
     };
-    refused(
-        S,
-        &with_dates(vec![start_only]),
-        "relevant_dates[0].end_date",
-        &["required"],
-    );
     let end_only = RelevantDate {
-        end_date: Some("2025-06-01T18:30:00Z".into()),
+        end_date: at(),
         ..RelevantDate::default()
     };
-    refused(
-        S,
-        &with_dates(vec![end_only]),
-        "relevant_dates[0].start_date",
-        &["required"],
-    );
+    for (entry, path, says) in [
+        (both, "relevant_dates[0]", "not both"),
+        (half, "relevant_dates[0]", "not both"),
+        (start_only, "relevant_dates[0].end_date", "required"),
+        (end_only, "relevant_dates[0].start_date", "required"),
+    ] {
+        refused(S, &with_dates(vec![entry]), path, &[says]);
+    }
 
     for (end, what) in [
         ("2025-06-01T18:30:00Z", "equal"),
