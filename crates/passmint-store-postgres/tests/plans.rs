@@ -412,7 +412,11 @@ async fn claim_cost(conn: &mut AsyncPgConnection, cap: u32) -> (i64, i64) {
         .unwrap();
     let json: Value = serde_json::from_str(&plan).unwrap();
     let top = &json[0]["Plan"];
-    let n = |key: &str| top[key].as_i64().unwrap_or_else(|| panic!("{key} in {top}"));
+    let n = |key: &str| {
+        top[key]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{key} in {top}"))
+    };
     (
         n("Actual Rows"),
         n("Shared Hit Blocks") + n("Shared Read Blocks"),

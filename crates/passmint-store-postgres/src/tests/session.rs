@@ -14,13 +14,11 @@ struct Setting {
 /// `enable_seqscan` and `enable_bitmapscan` of the connection.
 async fn scans(conn: &mut crate::Conn) -> (String, String) {
     let mut get = async |name: &str| {
-        diesel::sql_query(format!(
-            "SELECT current_setting('{name}') AS setting"
-        ))
-        .get_result::<Setting>(&mut *conn)
-        .await
-        .unwrap()
-        .setting
+        diesel::sql_query(format!("SELECT current_setting('{name}') AS setting"))
+            .get_result::<Setting>(&mut *conn)
+            .await
+            .unwrap()
+            .setting
     };
     (get("enable_seqscan").await, get("enable_bitmapscan").await)
 }
